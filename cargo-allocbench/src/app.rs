@@ -1,0 +1,359 @@
+//! One run of `cargo allocbench`, start to verdict: discover, build, run the passes, collect,
+//! report, compare, save. Returns the verdict; the binary turns it into an exit code.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{Cli, Format};
+use crate::discover::{self, BenchTarget};
+use crate::policy::Policy;
+use crate::records::{self, Recorded};
+use crate::report::{Artifacts, Benchmark, Report, Verdict, SCHEMA_VERSION};
+use crate::run::{self, Exit, PassKind, RunFiles, RunSpec};
+use crate::table::{self, Style};
+use crate::units::printable;
+use crate::{baseline, compare, cpu, export, figures, markdown};
+use crate::{build, environment};
+
+/// Notes for people go to stderr, so that stdout carries only the chosen format.
+pub struct Ui {
+    pub style: Style,
+    progress: bool,
+}
+
+impl Ui {
+    fn new(cli: &Cli) -> Ui {
+        let terminal = std::io::stderr().is_terminal();
+        Ui { style: Style { color: cli.color_enabled(terminal) }, progress: terminal }
+    }
+
+    pub fn note(&self, text: &str) {
+        eprintln!("{text}");
+    }
+
+    pub fn warn(&self, text: &str) {
+        eprintln!("{} {text}", self.style.yellow("warning:"));
+    }
+
+    fn bar(&self, len: u64, what: &str) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(len);
+        let style = ProgressStyle::with_template("{spinner} {prefix} [{elapsed}] {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar.set_prefix(what.to_owned());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    }
+}
+
+/// Runs the whole job for `cli`.
+pub fn run(cli: &Cli) -> Result<Verdict> {
+    let ui = Ui::new(cli);
+    let opts = cli.cargo_options();
+    let project = discover::discover(&opts)?;
+    for s in &project.skipped {
+        ui.warn(&format!(
+            "skipping bench target `{}/{}`: it does not use allocbench (in [dev-dependencies] write `criterion = {{ package = \"allocbench\", version = \"0.1\" }}`)",
+            s.package, s.target
+        ));
+    }
+
+    // Everything the user can get wrong is checked before the build, which may take minutes.
+    let policy = policy_for(cli, &project)?;
+    let exports = cli.exports.iter().map(|e| export::parse_export_spec(e)).collect::<Result<Vec<_>, _>>()?;
+    let out_dir = match &cli.out_dir {
+        Some(d) => std::path::absolute(d).unwrap_or_else(|_| d.clone()),
+        None => project.target_dir.join("allocbench"),
+    };
+    let baseline_dir = match &cli.baseline_dir {
+        Some(d) => std::path::absolute(d).unwrap_or_else(|_| d.clone()),
+        None => out_dir.join("baselines"),
+    };
+    if let Some(name) = &cli.save_baseline {
+        baseline::validate_name(name)?;
+    }
+    let base = cli.baseline.as_deref().map(|name| baseline::load(&baseline_dir, name)).transpose()?;
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
+
+    let executables = build::build(&opts, &project.targets, &project.target_dir, false)?;
+    let pass = if cli.allocs_only { PassKind::AllocsOnly } else { PassKind::Full };
+    let spec = RunSpec {
+        pass,
+        filter: cli.filter.clone(),
+        criterion_args: cli.criterion_args.clone(),
+        env: Vec::new(),
+        timeout: Duration::from_secs(cli.timeout.max(1)),
+        verbose: cli.verbose,
+    };
+    let mut benchmarks = Vec::new();
+    for (k, (target, exe)) in project.targets.iter().zip(&executables).enumerate() {
+        let label = format!("{}/{} ({}/{})", target.package, target.target, k + 1, project.targets.len());
+        let bar = ui.bar(0, &label);
+        let files = RunFiles::new(&out_dir, pass, target);
+        let exit = run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks measured")))?;
+        bar.finish_and_clear();
+        benchmarks.extend(collect(target, &files, &exit, pass)?);
+    }
+
+    if !cli.allocs_only && !cli.no_cpu_profile {
+        cpu_pass(cli, &ui, &project.targets, &executables, &out_dir, &mut benchmarks)?;
+    }
+
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        environment: environment::capture(&project.workspace_root),
+        benchmarks,
+        comparison: None,
+        verdict: Verdict::Pass,
+    };
+    let failed = report.benchmarks.iter().any(|b| b.error.is_some());
+    if let Some(base) = &base {
+        let comparison = compare::compare(base, &report, &policy);
+        report.verdict = comparison.verdict();
+        report.comparison = Some(comparison);
+    }
+    if failed {
+        report.verdict = Verdict::Error;
+    }
+
+    let report_path = out_dir.join("report.json");
+    baseline::write_atomic(&report_path, &serde_json::to_vec_pretty(&report)?)?;
+    for (format, path) in &exports {
+        export::write(&report, *format, path)?;
+    }
+    let markdown = markdown::render(&report);
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        append(Path::new(&summary), &markdown)?;
+    }
+
+    match cli.format {
+        Format::Table => {
+            print!("{}", table::render(&report, ui.style));
+            if let Some(c) = &report.comparison {
+                print!("{}", table::render_comparison(c, ui.style));
+            }
+        }
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Markdown => print!("{markdown}"),
+    }
+    if report.benchmarks.is_empty() {
+        ui.warn("no benchmark was measured: does the filter match any id? `-- --list` lists them");
+    }
+    if let Some(c) = &report.comparison {
+        for w in &c.warnings {
+            ui.warn(w);
+        }
+        ui.note(&c.summary_line());
+    }
+    ui.note(&ui.style.dim(&format!("report: {}", report_path.display())));
+
+    if let Some(name) = &cli.save_baseline {
+        save_baseline(&ui, &baseline_dir, name, &report, base.is_some())?;
+    }
+    Ok(report.verdict)
+}
+
+/// The policy: workspace and package metadata, then the command line.
+fn policy_for(cli: &Cli, project: &discover::Project) -> Result<Policy> {
+    // One package's own settings apply when one package is measured; with several, the
+    // workspace's apply to all.
+    let package = match project.package_metadata.as_slice() {
+        [(_, meta)] => Some(meta),
+        _ => None,
+    };
+    let mut policy = Policy::from_metadata(&project.workspace_metadata, package)?;
+    for spec in &cli.limits {
+        policy.add_limit(spec)?;
+    }
+    if cli.fail_on_time {
+        policy.set_fail_on_time(true);
+    }
+    Ok(policy)
+}
+
+/// Saves the baseline when the run allows it, and says what happened.
+fn save_baseline(ui: &Ui, dir: &Path, name: &str, report: &Report, compared: bool) -> Result<()> {
+    match report.verdict {
+        Verdict::Regressed => {
+            ui.warn(&format!(
+                "not saving baseline `{name}`: the comparison found regressions; the old baseline is kept"
+            ));
+            Ok(())
+        }
+        Verdict::Error => {
+            ui.warn(&format!("not saving baseline `{name}`: benchmarks failed; the old baseline is kept"));
+            Ok(())
+        }
+        Verdict::Pass => {
+            let path = baseline::save(dir, name, report)?;
+            let how = if compared { " after the comparison passed" } else { "" };
+            ui.note(&format!("saved baseline `{name}`{how}: {}", path.display()));
+            Ok(())
+        }
+    }
+}
+
+/// The CPU pass: each target again under criterion's `--profile-time`, in a process of its own.
+/// A crash or hang here costs flame graphs, never the figures already measured.
+fn cpu_pass(
+    cli: &Cli,
+    ui: &Ui,
+    targets: &[BenchTarget],
+    executables: &[PathBuf],
+    out_dir: &Path,
+    benchmarks: &mut [Benchmark],
+) -> Result<()> {
+    let profile_time = cli.profile_time.max(1);
+    let spec = RunSpec {
+        pass: PassKind::Cpu,
+        filter: cli.filter.clone(),
+        criterion_args: vec!["--profile-time".to_owned(), profile_time.to_string()],
+        env: vec![
+            ("ALLOCBENCH_CPU_FREQUENCY".to_owned(), cli.frequency.to_string()),
+            ("ALLOCBENCH_CPU_COMPLETE".to_owned(), if cli.cpu_complete { "1" } else { "0" }.to_owned()),
+        ],
+        // Criterion profiles for the warm-up and then `profile_time`: allow both, twice over.
+        timeout: Duration::from_secs(cli.timeout.max(1).max(4 * profile_time + 30)),
+        verbose: cli.verbose,
+    };
+    for (k, (target, exe)) in targets.iter().zip(executables).enumerate() {
+        let label = format!("CPU profile {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
+        let bar = ui.bar(0, &label);
+        let files = RunFiles::new(out_dir, PassKind::Cpu, target);
+        let exit = run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks profiled")))?;
+        bar.finish_and_clear();
+        let profiled = records::read_records(&files.records)?;
+        for rec in &profiled {
+            let Some(profile) = &rec.cpu_profile else { continue };
+            let Some(b) = benchmarks
+                .iter_mut()
+                .find(|b| b.id == rec.id && b.package == target.package && b.target == target.target)
+            else {
+                continue;
+            };
+            match cpu::place(&rec.id, profile, out_dir) {
+                Ok(placed) => {
+                    b.artifacts.flamegraph = Some(placed.flamegraph);
+                    b.artifacts.cpu_profile = Some(placed.cpu_profile);
+                    b.cpu = Some(placed.summary);
+                }
+                Err(e) => ui.warn(&format!("CPU profile of `{}`: {e}", printable(&rec.id))),
+            }
+        }
+        if exit != Exit::Success {
+            let how = match &exit {
+                Exit::TimedOut(t) => format!("timed out after {} s without finishing a profile", t.as_secs()),
+                Exit::Failed(how) => how.clone(),
+                Exit::Success => String::new(),
+            };
+            ui.warn(&format!(
+                "CPU pass of `{}/{}` {how}; its allocation and time figures stand, {} of its benchmarks have no flame graph (log: {})",
+                target.package,
+                target.target,
+                benchmarks.iter().filter(|b| b.target == target.target && b.package == target.package && b.cpu.is_none()).count(),
+                files.log.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Appends `text` to a file (`$GITHUB_STEP_SUMMARY`).
+fn append(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open `{}` (GITHUB_STEP_SUMMARY)", path.display()))?;
+    f.write_all(text.as_bytes()).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// The benchmarks of one target's run: those it recorded, and the one it failed on, if any.
+fn collect(target: &BenchTarget, files: &RunFiles, exit: &Exit, pass: PassKind) -> Result<Vec<Benchmark>> {
+    let recorded = records::read_records(&files.records)?;
+    let criterion = records::read_criterion(&files.criterion_home)?;
+    let mut out = Vec::new();
+    for rec in &recorded {
+        let mut b = benchmark(target, rec, criterion.get(&rec.id));
+        if pass == PassKind::AllocsOnly {
+            // Criterion's estimates from a 10 ms run are not a measurement of time.
+            b.time = None;
+            b.time_samples_ns.clear();
+        }
+        out.push(b);
+    }
+    let failure = match exit {
+        Exit::Success => None,
+        Exit::Failed(how) => Some(format!("bench process {how}")),
+        Exit::TimedOut(t) => Some(format!("timed out: no benchmark finished in {} s (raise --timeout)", t.as_secs())),
+    };
+    if let Some(failure) = failure {
+        let running = last_started(&files.log).filter(|id| !recorded.iter().any(|r| &r.id == id));
+        let tail = run::log_tail(&files.log, 3);
+        let detail =
+            if tail.is_empty() { failure } else { format!("{failure}; output ends: {}", tail.replace('\n', " | ")) };
+        out.push(Benchmark {
+            id: running.unwrap_or_else(|| format!("{}/{} (bench target)", target.package, target.target)),
+            package: target.package.clone(),
+            target: target.target.clone(),
+            alloc: None,
+            time: None,
+            artifacts: Artifacts::default(),
+            cpu: None,
+            error: Some(detail),
+            time_samples_ns: Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
+fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::CriterionBenchmark>) -> Benchmark {
+    let mut b = Benchmark {
+        id: rec.id.clone(),
+        package: target.package.clone(),
+        target: target.target.clone(),
+        alloc: None,
+        time: None,
+        artifacts: Artifacts::default(),
+        cpu: None,
+        error: None,
+        time_samples_ns: Vec::new(),
+    };
+    if !rec.counting {
+        b.error = Some(format!(
+            "bench target `{}` counts no allocations: its #[global_allocator] is not allocbench's; wrap it: `static A: allocbench::Alloc<YourAlloc> = allocbench::Alloc::new(YourAlloc);`",
+            target.target
+        ));
+        return b;
+    }
+    let Some(crit) = crit else {
+        b.error = Some("criterion saved no samples for this id (is the id unique?)".to_owned());
+        return b;
+    };
+    match records::join(rec, crit) {
+        Some(joined) => {
+            b.alloc = figures::per_iteration_figures(&joined.samples);
+            b.time = crit.time;
+            b.time_samples_ns = joined.time_samples_ns;
+        }
+        None => b.error = Some("the harness's samples do not match criterion's sample.json".to_owned()),
+    }
+    b
+}
+
+/// The id of the last benchmark criterion said it started, from its output.
+fn last_started(log: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(log).ok()?;
+    text.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("Benchmarking ").and_then(|r| r.split_once(": ")).map(|(id, _)| id.to_owned()))
+        .map(|id| printable(&id))
+}

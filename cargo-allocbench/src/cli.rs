@@ -1,0 +1,246 @@
+//! The command line: cargo's flags and conventions, criterion's words.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+use crate::discover::CargoOptions;
+
+const AFTER_HELP: &str = "\
+Examples:
+  cargo allocbench                          measure every bench target, print the table
+  cargo allocbench --allocs-only            allocation figures only, in seconds: the fast gate
+  cargo allocbench --save-baseline main     store the figures under the name `main`
+  cargo allocbench --baseline main          compare with `main`; exit 1 on a regression
+  cargo allocbench fanout -- --quick        only ids matching `fanout`; criterion's `--quick`
+
+Columns (per iteration of the benchmark's routine, pprof's names in brackets):
+  time        criterion's typical time (its slope estimate, or the mean)
+  allocs      blocks allocated [alloc_objects]; a realloc counts as one
+  bytes       bytes allocated [alloc_space]
+  retained    bytes allocated and not freed [inuse_space]: what a cache or history keeps
+  peak        most bytes live at once above the level at the start of the iteration
+
+Exit status: 0 nothing regressed, 1 a regression, 2 the run failed (bad input, build error,
+a benchmark that crashed or hung).
+
+Bench targets must use allocbench: in [dev-dependencies] write
+  criterion = { package = \"allocbench\", version = \"0.1\" }";
+
+/// Allocation and hot-path regression gate for criterion benchmarks.
+///
+/// Builds the bench targets, runs them under a counting allocator, and reports per benchmark
+/// what one iteration allocates, keeps and peaks at, with criterion's time.
+#[derive(Debug, Parser)]
+#[command(name = "cargo-allocbench", bin_name = "cargo allocbench", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Only benchmarks whose id matches this regular expression, as criterion's filter
+    #[arg(value_name = "BENCHNAME")]
+    pub filter: Option<String>,
+
+    /// Arguments for criterion, after `--` (e.g. `-- --quick`)
+    #[arg(last = true, value_name = "CRITERION_ARGS")]
+    pub criterion_args: Vec<String>,
+
+    /// Allocation figures only: skip criterion's timing analysis (the fast CI gate)
+    #[arg(long, help_heading = "Measurement")]
+    pub allocs_only: bool,
+
+    /// Kill a bench process that finishes no benchmark for this many seconds
+    #[arg(long, value_name = "SECS", default_value_t = 300, help_heading = "Measurement")]
+    pub timeout: u64,
+
+    /// Seconds of CPU profiling per benchmark (criterion's --profile-time)
+    #[arg(long, value_name = "SECS", default_value_t = 3, help_heading = "CPU profile")]
+    pub profile_time: u64,
+
+    /// Skip the CPU pass: no flame graphs, no cpu.pb.gz
+    #[arg(long, help_heading = "CPU profile")]
+    pub no_cpu_profile: bool,
+
+    /// CPU sampling frequency
+    #[arg(long, value_name = "HZ", default_value_t = 997, help_heading = "CPU profile")]
+    pub frequency: u32,
+
+    /// Keep CPU samples whose leaf is in libc, libgcc, pthread or the vDSO (malloc, free, memcpy);
+    /// complete, but pprof-rs may then crash or hang, which the pass survives
+    #[arg(long, help_heading = "CPU profile")]
+    pub cpu_complete: bool,
+
+    /// Save the figures as baseline NAME (only when every benchmark ran and, with --baseline, nothing regressed)
+    #[arg(long, value_name = "NAME", help_heading = "Baselines")]
+    pub save_baseline: Option<String>,
+
+    /// Compare with baseline NAME; exit 1 on a regression
+    #[arg(long, value_name = "NAME", help_heading = "Baselines")]
+    pub baseline: Option<String>,
+
+    /// Where baselines are kept [default: <target-dir>/allocbench/baselines]
+    #[arg(long, value_name = "DIR", help_heading = "Baselines")]
+    pub baseline_dir: Option<PathBuf>,
+
+    /// A limit, `METRIC=LIMIT` or `PATTERN:METRIC=LIMIT`, e.g. `alloc_space=5%` or `json/*:alloc_objects=+1`
+    #[arg(long = "limit", value_name = "SPEC", help_heading = "Baselines")]
+    pub limits: Vec<String>,
+
+    /// Fail on a statistically significant slowdown too (time is reported, not gated, by default)
+    #[arg(long, help_heading = "Baselines")]
+    pub fail_on_time: bool,
+
+    /// Output format on stdout
+    #[arg(long, value_enum, default_value_t = Format::Table, help_heading = "Output")]
+    pub format: Format,
+
+    /// Also write FORMAT=FILE: `bmf=FILE` (Bencher) or `github-action-benchmark=FILE`
+    #[arg(long = "export", value_name = "FORMAT=FILE", help_heading = "Output")]
+    pub exports: Vec<String>,
+
+    /// Where the report, profiles and runs go [default: <target-dir>/allocbench]
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Show the bench processes' output as they run
+    #[arg(short, long, help_heading = "Output")]
+    pub verbose: bool,
+
+    /// Coloring: auto, always, never (NO_COLOR is honoured)
+    #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN", help_heading = "Output")]
+    pub color: Color,
+
+    /// Path to Cargo.toml
+    #[arg(long, value_name = "PATH", help_heading = "Manifest Options")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Package(s) to benchmark
+    #[arg(short, long = "package", value_name = "SPEC", help_heading = "Package Selection")]
+    pub packages: Vec<String>,
+
+    /// Benchmark all packages in the workspace
+    #[arg(long, help_heading = "Package Selection")]
+    pub workspace: bool,
+
+    /// Exclude packages from the benchmark (with --workspace)
+    #[arg(long, value_name = "SPEC", help_heading = "Package Selection")]
+    pub exclude: Vec<String>,
+
+    /// Benchmark only the specified bench target(s)
+    #[arg(long = "bench", value_name = "NAME", help_heading = "Target Selection")]
+    pub benches: Vec<String>,
+
+    /// Space or comma separated list of features to activate
+    #[arg(short = 'F', long, value_name = "FEATURES", help_heading = "Feature Selection")]
+    pub features: Vec<String>,
+
+    /// Activate all available features
+    #[arg(long, help_heading = "Feature Selection")]
+    pub all_features: bool,
+
+    /// Do not activate the `default` feature
+    #[arg(long, help_heading = "Feature Selection")]
+    pub no_default_features: bool,
+
+    /// Directory for all generated artifacts
+    #[arg(long, value_name = "DIRECTORY", help_heading = "Compilation Options")]
+    pub target_dir: Option<PathBuf>,
+
+    /// Assert that `Cargo.lock` will remain unchanged
+    #[arg(long, help_heading = "Manifest Options")]
+    pub locked: bool,
+
+    /// Run without accessing the network
+    #[arg(long, help_heading = "Manifest Options")]
+    pub offline: bool,
+
+    /// Equivalent to specifying both --locked and --offline
+    #[arg(long, help_heading = "Manifest Options")]
+    pub frozen: bool,
+}
+
+/// What stdout gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people (progress and notes on stderr)
+    Table,
+    /// `report.json`'s document
+    Json,
+    /// The Markdown summary for pull requests
+    Markdown,
+}
+
+/// When to color the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Cli {
+    /// Parses the process's arguments, accepting both `cargo-allocbench allocbench ARGS` (as cargo
+    /// runs subcommands) and `cargo-allocbench ARGS`.
+    pub fn parse_args() -> Cli {
+        let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        if args.get(1).is_some_and(|a| a == "allocbench") {
+            args.remove(1);
+        }
+        Cli::parse_from(args)
+    }
+
+    /// Cargo's options, for discovery and build.
+    pub fn cargo_options(&self) -> CargoOptions {
+        let features = self
+            .features
+            .iter()
+            .flat_map(|f| f.split([',', ' ']))
+            .filter(|f| !f.is_empty())
+            .map(str::to_owned)
+            .collect();
+        CargoOptions {
+            manifest_path: self.manifest_path.clone(),
+            packages: self.packages.clone(),
+            workspace: self.workspace,
+            exclude: self.exclude.clone(),
+            benches: self.benches.clone(),
+            features,
+            all_features: self.all_features,
+            no_default_features: self.no_default_features,
+            target_dir: self.target_dir.as_ref().map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone())),
+            frozen: self.frozen,
+            locked: self.locked,
+            offline: self.offline,
+        }
+    }
+
+    /// Whether to color output on a stream that is (or is not) a terminal.
+    pub fn color_enabled(&self, is_terminal: bool) -> bool {
+        match self.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn features_split_like_cargo() {
+        let cli = Cli::parse_from(["cargo-allocbench", "-F", "a,b", "--features", "c d"]);
+        assert_eq!(cli.cargo_options().features, ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn criterion_args_after_dashes() {
+        let cli = Cli::parse_from(["cargo-allocbench", "fan", "--", "--quick"]);
+        assert_eq!(cli.filter.as_deref(), Some("fan"));
+        assert_eq!(cli.criterion_args, ["--quick"]);
+    }
+}

@@ -1,0 +1,165 @@
+//! The CPU pass's results: per benchmark, `flamegraph.svg` (inferno) from the folded stacks the
+//! harness wrote, `cpu.pb.gz` for `go tool pprof`, and the functions with the most self time.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::artifacts;
+use crate::records::CpuProfileRecord;
+
+/// How many functions the report lists per benchmark.
+pub const TOP: usize = 10;
+
+/// What the CPU profile of one benchmark says.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CpuSummary {
+    /// Samples taken while the benchmark ran.
+    pub samples: u64,
+    /// The sampling frequency asked for (Hz).
+    pub frequency_hz: u32,
+    /// Functions by self time, most first, as `(pprof) top` lists them.
+    pub top: Vec<TopFunction>,
+}
+
+/// One function's self time.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TopFunction {
+    pub function: String,
+    pub self_samples: u64,
+    /// Share of all samples, 0 to 1.
+    pub self_fraction: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CpuError {
+    #[error("cannot read the CPU profile in `{path}`: {source}")]
+    Read { path: std::path::PathBuf, source: std::io::Error },
+    #[error("cannot write `{path}`: {source}")]
+    Write { path: std::path::PathBuf, source: std::io::Error },
+}
+
+/// The files of one benchmark's CPU profile, placed in the output folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CpuArtifacts {
+    /// Relative to the output folder.
+    pub flamegraph: String,
+    pub cpu_profile: String,
+    pub folded: String,
+    pub summary: CpuSummary,
+}
+
+/// Parses folded stacks (`a;b;c 12` per line) into stacks and counts.
+pub fn parse_folded(text: &str) -> BTreeMap<String, u64> {
+    let mut stacks = BTreeMap::new();
+    for line in text.lines() {
+        if let Some((stack, count)) = line.rsplit_once(' ') {
+            if let Ok(n) = count.trim().parse::<u64>() {
+                *stacks.entry(stack.to_owned()).or_insert(0) += n;
+            }
+        }
+    }
+    stacks
+}
+
+/// Functions by self time: the leaf of each stack.
+pub fn top_functions(stacks: &BTreeMap<String, u64>, n: usize) -> (u64, Vec<TopFunction>) {
+    let total: u64 = stacks.values().sum();
+    let mut by_leaf: BTreeMap<&str, u64> = BTreeMap::new();
+    for (stack, count) in stacks {
+        let leaf = stack.rsplit(';').next().unwrap_or(stack);
+        *by_leaf.entry(leaf).or_insert(0) += count;
+    }
+    let mut top: Vec<TopFunction> = by_leaf
+        .into_iter()
+        .map(|(f, c)| TopFunction {
+            function: f.to_owned(),
+            self_samples: c,
+            self_fraction: c as f64 / total.max(1) as f64,
+        })
+        .collect();
+    top.sort_by(|a, b| b.self_samples.cmp(&a.self_samples).then_with(|| a.function.cmp(&b.function)));
+    top.truncate(n);
+    (total, top)
+}
+
+/// Draws an inferno flame graph of `stacks` into `path`.
+pub fn draw(
+    stacks: &BTreeMap<String, u64>,
+    title: &str,
+    subtitle: &str,
+    count_name: &str,
+    path: &Path,
+) -> Result<(), CpuError> {
+    let lines: Vec<String> = stacks.iter().map(|(s, c)| format!("{s} {c}")).collect();
+    let mut options = inferno::flamegraph::Options::default();
+    options.title = title.to_owned();
+    options.subtitle = Some(subtitle.to_owned());
+    options.count_name = count_name.to_owned();
+    let mut svg = Vec::new();
+    let lines = if lines.is_empty() { vec!["[no samples] 0".to_owned()] } else { lines };
+    inferno::flamegraph::from_lines(&mut options, lines.iter().map(String::as_str), &mut svg)
+        .map_err(|source| CpuError::Write { path: path.to_owned(), source })?;
+    fs::write(path, svg).map_err(|source| CpuError::Write { path: path.to_owned(), source })
+}
+
+/// Places one benchmark's CPU profile in the output folder and summarises it.
+pub fn place(id: &str, profile: &CpuProfileRecord, out_dir: &Path) -> Result<CpuArtifacts, CpuError> {
+    let read = |name: &str| {
+        let path = profile.dir.join(name);
+        fs::read(&path).map_err(|source| CpuError::Read { path, source })
+    };
+    let folded_text = String::from_utf8_lossy(&read("cpu.folded")?).into_owned();
+    let pb = read("cpu.pb.gz")?;
+    let folder = out_dir.join(artifacts::folder_for(id));
+    fs::create_dir_all(&folder).map_err(|source| CpuError::Write { path: folder.clone(), source })?;
+    let write = |name: &str, bytes: &[u8]| {
+        let path = folder.join(name);
+        fs::write(&path, bytes).map_err(|source| CpuError::Write { path: path.clone(), source }).map(|_| path)
+    };
+    let pb_path = write("cpu.pb.gz", &pb)?;
+    let folded_path = write("cpu.folded", folded_text.as_bytes())?;
+    let stacks = parse_folded(&folded_text);
+    let (samples, top) = top_functions(&stacks, TOP);
+    let svg_path = folder.join("flamegraph.svg");
+    let subtitle = format!(
+        "CPU samples at {} Hz while criterion ran the routine; criterion's and allocbench's frames cut away",
+        profile.frequency
+    );
+    draw(&stacks, &format!("{id}: CPU time"), &subtitle, "samples", &svg_path)?;
+    Ok(CpuArtifacts {
+        flamegraph: artifacts::relative(&svg_path, out_dir),
+        cpu_profile: artifacts::relative(&pb_path, out_dir),
+        folded: artifacts::relative(&folded_path, out_dir),
+        summary: CpuSummary { samples, frequency_hz: profile.frequency, top },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_counts_leaves() {
+        let stacks = parse_folded("a;b;hot 30\na;hot 10\na;b 5\nbad line\nc;d x\n");
+        let (total, top) = top_functions(&stacks, 2);
+        assert_eq!(total, 45);
+        assert_eq!(top[0].function, "hot");
+        assert_eq!(top[0].self_samples, 40);
+        assert!((top[0].self_fraction - 40.0 / 45.0).abs() < 1e-12);
+        assert_eq!(top[1].function, "b");
+        assert_eq!(top.len(), 2);
+    }
+
+    #[test]
+    fn draws_an_svg() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.svg");
+        draw(&parse_folded("main;work;hot 7\n"), "t", "s", "samples", &path).unwrap();
+        let svg = fs::read_to_string(&path).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("hot"));
+    }
+}

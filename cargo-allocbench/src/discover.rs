@@ -1,0 +1,201 @@
+//! Discovery: which packages and bench targets to measure, from `cargo metadata`, with cargo's
+//! own selection rules (`-p`, `--workspace`, default members, `--bench`).
+
+use std::path::PathBuf;
+
+use cargo_metadata::{CargoOpt, Metadata, MetadataCommand, Package, TargetKind};
+
+/// The crate bench targets must link for allocbench to count them.
+pub const HARNESS_PACKAGE: &str = "allocbench";
+
+/// Cargo's options that select and build packages, as the user gave them.
+#[derive(Debug, Clone, Default)]
+pub struct CargoOptions {
+    pub manifest_path: Option<PathBuf>,
+    pub packages: Vec<String>,
+    pub workspace: bool,
+    pub exclude: Vec<String>,
+    pub benches: Vec<String>,
+    pub features: Vec<String>,
+    pub all_features: bool,
+    pub no_default_features: bool,
+    pub target_dir: Option<PathBuf>,
+    pub frozen: bool,
+    pub locked: bool,
+    pub offline: bool,
+}
+
+impl CargoOptions {
+    /// The feature flags, in cargo's words, for any cargo command.
+    pub fn feature_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if !self.features.is_empty() {
+            args.push("--features".to_owned());
+            args.push(self.features.join(","));
+        }
+        if self.all_features {
+            args.push("--all-features".to_owned());
+        }
+        if self.no_default_features {
+            args.push("--no-default-features".to_owned());
+        }
+        args
+    }
+
+    /// `--frozen`, `--locked`, `--offline`, passed to every cargo command.
+    pub fn lock_args(&self) -> Vec<String> {
+        let flags = [(self.frozen, "--frozen"), (self.locked, "--locked"), (self.offline, "--offline")];
+        flags.iter().filter(|(on, _)| *on).map(|(_, f)| (*f).to_owned()).collect()
+    }
+}
+
+/// A bench target to build and run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BenchTarget {
+    pub package: String,
+    /// Cargo's package id, to match build artifacts.
+    pub package_id: String,
+    pub target: String,
+    /// Where cargo runs the bench binary: the package's folder.
+    pub package_dir: PathBuf,
+}
+
+/// A bench target left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub package: String,
+    pub target: String,
+}
+
+/// What discovery found.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub workspace_root: PathBuf,
+    pub target_dir: PathBuf,
+    pub targets: Vec<BenchTarget>,
+    /// Bench targets of selected packages that do not depend on `allocbench`.
+    pub skipped: Vec<Skipped>,
+    /// `[workspace.metadata]`, as JSON.
+    pub workspace_metadata: serde_json::Value,
+    /// `[package.metadata]` of each selected package with bench targets, by package name.
+    pub package_metadata: Vec<(String, serde_json::Value)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiscoverError {
+    #[error("`cargo metadata` failed{}: {detail}", manifest.as_ref().map(|m| format!(" for `{}`", m.display())).unwrap_or_default())]
+    Metadata { manifest: Option<PathBuf>, detail: String },
+    #[error("package `{0}` is not in this workspace; `cargo metadata` lists its members")]
+    UnknownPackage(String),
+    #[error("no bench target named `{0}` in the selected packages")]
+    UnknownBench(String),
+    #[error("no bench targets in the selected packages; add a `[[bench]]` with `harness = false` and `criterion = {{ package = \"allocbench\", ... }}` in `[dev-dependencies]`")]
+    NoBenches,
+    #[error("no bench target uses allocbench ({skipped}); in `[dev-dependencies]` write `criterion = {{ package = \"allocbench\", version = \"0.1\" }}`")]
+    NoAllocbench { skipped: String },
+}
+
+/// Runs `cargo metadata` and selects the bench targets to measure.
+pub fn discover(opts: &CargoOptions) -> Result<Project, DiscoverError> {
+    let mut cmd = MetadataCommand::new();
+    if let Some(m) = &opts.manifest_path {
+        cmd.manifest_path(m);
+    }
+    if opts.all_features {
+        cmd.features(CargoOpt::AllFeatures);
+    }
+    if opts.no_default_features {
+        cmd.features(CargoOpt::NoDefaultFeatures);
+    }
+    if !opts.features.is_empty() {
+        cmd.features(CargoOpt::SomeFeatures(opts.features.clone()));
+    }
+    cmd.other_options(opts.lock_args());
+    let metadata = cmd.exec().map_err(|e| DiscoverError::Metadata {
+        manifest: opts.manifest_path.clone(),
+        detail: one_line(&e.to_string()),
+    })?;
+    select(&metadata, opts)
+}
+
+/// Cargo's error text, first meaningful line: cargo's own `error: ...` line when there is one.
+fn one_line(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("error:"))
+        .or_else(|| text.lines().map(str::trim).find(|l| !l.is_empty()));
+    line.unwrap_or("no output").trim_start_matches("error:").trim().to_owned()
+}
+
+fn uses_allocbench(p: &Package) -> bool {
+    p.dependencies.iter().any(|d| d.name == HARNESS_PACKAGE)
+}
+
+fn select(metadata: &Metadata, opts: &CargoOptions) -> Result<Project, DiscoverError> {
+    let members = metadata.workspace_packages();
+    let mut packages: Vec<&Package> = if !opts.packages.is_empty() {
+        let mut chosen = Vec::new();
+        for name in &opts.packages {
+            let p = members
+                .iter()
+                .find(|p| p.name.as_str() == name)
+                .ok_or_else(|| DiscoverError::UnknownPackage(name.clone()))?;
+            chosen.push(*p);
+        }
+        chosen
+    } else if opts.workspace {
+        members.clone()
+    } else {
+        metadata.workspace_default_packages()
+    };
+    packages.retain(|p| !opts.exclude.iter().any(|e| e == p.name.as_str()));
+
+    let mut targets = Vec::new();
+    let mut skipped = Vec::new();
+    let mut any_bench = false;
+    for p in &packages {
+        for t in p.targets.iter().filter(|t| t.kind.contains(&TargetKind::Bench)) {
+            if !opts.benches.is_empty() && !opts.benches.contains(&t.name) {
+                continue;
+            }
+            any_bench = true;
+            if uses_allocbench(p) {
+                targets.push(BenchTarget {
+                    package: p.name.to_string(),
+                    package_id: p.id.repr.clone(),
+                    target: t.name.clone(),
+                    package_dir: p.manifest_path.parent().map(|d| d.as_std_path().to_owned()).unwrap_or_default(),
+                });
+            } else {
+                skipped.push(Skipped { package: p.name.to_string(), target: t.name.clone() });
+            }
+        }
+    }
+    for b in &opts.benches {
+        if !targets.iter().any(|t| &t.target == b) && !skipped.iter().any(|s| &s.target == b) {
+            return Err(DiscoverError::UnknownBench(b.clone()));
+        }
+    }
+    if !any_bench {
+        return Err(DiscoverError::NoBenches);
+    }
+    if targets.is_empty() {
+        let names: Vec<String> = skipped.iter().map(|s| format!("{}/{}", s.package, s.target)).collect();
+        return Err(DiscoverError::NoAllocbench { skipped: names.join(", ") });
+    }
+    let package_metadata = packages
+        .iter()
+        .filter(|p| targets.iter().any(|t| t.package == p.name.as_str()))
+        .map(|p| (p.name.to_string(), p.metadata.clone()))
+        .collect();
+    Ok(Project {
+        workspace_root: metadata.workspace_root.as_std_path().to_owned(),
+        target_dir: opts.target_dir.clone().unwrap_or_else(|| metadata.target_directory.as_std_path().to_owned()),
+        targets,
+        skipped,
+        workspace_metadata: metadata.workspace_metadata.clone(),
+        package_metadata,
+    })
+}

@@ -1,0 +1,53 @@
+//! What the figures were measured with: toolchain, target, machine, commit, lock file.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::artifacts::fnv1a;
+use crate::report::Environment;
+
+/// The environment of a run in `workspace_root`. Anything that cannot be learned stays empty:
+/// the environment describes, it never stops a run.
+pub fn capture(workspace_root: &Path) -> Environment {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let version = Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let field = |name: &str| {
+        version.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_owned()).unwrap_or_default()
+    };
+    let release = field("release:");
+    Environment {
+        rustc: if release.is_empty() { String::new() } else { format!("rustc {release}") },
+        target: field("host:"),
+        profile: "bench".to_owned(),
+        allocator: "allocbench::Alloc".to_owned(),
+        git_commit: git_commit(workspace_root),
+        cpu: cpu_model(),
+        created: now_rfc3339(),
+        cargo_lock_hash: std::fs::read(workspace_root.join("Cargo.lock")).ok().map(|b| format!("{:016x}", fnv1a(&b))),
+    }
+}
+
+fn git_commit(dir: &Path) -> Option<String> {
+    let out = Command::new("git").args(["rev-parse", "HEAD"]).current_dir(dir).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, v)| v.trim().to_owned())
+            })
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_owned())
+}
+
+/// Now, as RFC 3339 in UTC.
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

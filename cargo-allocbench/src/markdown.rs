@@ -1,0 +1,494 @@
+//! The Markdown summary, for a pull request comment or `$GITHUB_STEP_SUMMARY`
+//! (`--format markdown`).
+//!
+//! Written for the reader of a pull request: a title with the verdict, the one-line summary,
+//! warnings, then what needs attention expanded (regressions with their figures, failed
+//! benchmarks, time changes that are not gated, new and missing benchmarks), then every
+//! benchmark folded in a `<details>` table. Without a comparison it is just the table.
+//!
+//! The number formatting helpers ([`format_bytes`], [`format_count`], [`format_ns`],
+//! [`format_change`]) are shared with the terminal table.
+
+use std::fmt::Write as _;
+
+use crate::compare::{BenchmarkComparison, Comparison, MetricComparison, Status};
+use crate::report::{Benchmark, Metric, Report, Verdict};
+use crate::units::{format_bytes, format_change, format_count, format_ns};
+
+/// Renders `report` as GitHub-flavoured Markdown, ending with a newline.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let (icon, word) = match report.verdict {
+        Verdict::Pass => ("✅", "pass"),
+        Verdict::Regressed => ("❌", "regressed"),
+        Verdict::Error => ("⚠️", "error"),
+    };
+    let _ = writeln!(out, "## {icon} allocbench: {word}\n");
+    match &report.comparison {
+        Some(comparison) => render_comparison(&mut out, report, comparison),
+        None => render_plain(&mut out, report),
+    }
+    render_environment(&mut out, report);
+    out
+}
+
+fn render_plain(out: &mut String, report: &Report) {
+    let failed = report.benchmarks.iter().filter(|b| b.error.is_some()).count();
+    let measured = report.benchmarks.len() - failed;
+    let _ = write!(out, "{measured} {} measured", plural(measured, "benchmark", "benchmarks"));
+    if failed > 0 {
+        let _ = write!(out, ", {failed} failed");
+    }
+    out.push_str(".\n\n");
+    render_failed(out, report);
+    figures_table(out, report, None);
+}
+
+fn render_comparison(out: &mut String, report: &Report, comparison: &Comparison) {
+    let _ = writeln!(out, "{}\n", escape_keeping_code(&comparison.summary_line()));
+    for warning in &comparison.warnings {
+        let _ = writeln!(out, "> ⚠️ {}\n", escape_keeping_code(warning));
+    }
+
+    let regressed: Vec<&BenchmarkComparison> =
+        comparison.benchmarks.iter().filter(|b| b.status == Status::Regressed).collect();
+    if !regressed.is_empty() {
+        out.push_str("### Regressions\n\n");
+        for benchmark in regressed {
+            let _ = writeln!(out, "#### {}\n", escape(&benchmark.id));
+            out.push_str("| metric | base | new | change | limit | status |\n");
+            out.push_str("| --- | ---: | ---: | ---: | ---: | --- |\n");
+            for m in benchmark.metrics.iter().filter(|m| worth_showing(m)) {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    m.metric.name(),
+                    cell(m.metric, m.base),
+                    cell(m.metric, m.new),
+                    change_cell(m),
+                    escape(&m.limit),
+                    status_cell(m.status, m.gated),
+                );
+            }
+            out.push('\n');
+        }
+    }
+
+    render_failed(out, report);
+
+    let slower: Vec<(&str, &MetricComparison)> = comparison
+        .benchmarks
+        .iter()
+        .filter(|b| b.status != Status::Regressed)
+        .filter_map(|b| b.metric(Metric::Time).map(|m| (b.id.as_str(), m)))
+        .filter(|(_, m)| m.status == Status::Regressed && !m.gated)
+        .collect();
+    if !slower.is_empty() {
+        out.push_str("### Slower, not gated\n\n");
+        out.push_str("Time is reported; it fails the gate only with `--fail-on-time`.\n\n");
+        for (id, m) in slower {
+            let change = m.change.map(format_change).unwrap_or_default();
+            let p = m.p_value.map(format_p).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- {}: {} → {} ({change}, {p})",
+                escape(id),
+                cell(Metric::Time, m.base),
+                cell(Metric::Time, m.new),
+            );
+        }
+        out.push('\n');
+    }
+
+    let name = escape_keeping_code(&format!("`{}`", comparison.baseline));
+    // A benchmark that failed is listed under "Failed", not again as new or missing.
+    let failed = |id: &str| report.benchmarks.iter().any(|b| b.id == id && b.error.is_some());
+    let ids = |status: Status| -> Vec<String> {
+        comparison.benchmarks.iter().filter(|b| b.status == status && !failed(&b.id)).map(|b| escape(&b.id)).collect()
+    };
+    let (new, missing) = (ids(Status::New), ids(Status::Missing));
+    if !new.is_empty() {
+        let _ = writeln!(out, "**New** (not in baseline {name}): {}\n", new.join(", "));
+    }
+    if !missing.is_empty() {
+        let _ = writeln!(out, "**Missing** (in baseline {name}, not in this run): {}\n", missing.join(", "));
+    }
+
+    let _ = writeln!(
+        out,
+        "<details>\n<summary>All benchmarks ({})</summary>\n",
+        comparison.benchmarks.len().max(report.benchmarks.len())
+    );
+    figures_table(out, report, Some(comparison));
+    out.push_str("</details>\n\n");
+}
+
+/// In a regression's table: the metrics that moved or have a verdict, not the unchanged rest.
+fn worth_showing(m: &MetricComparison) -> bool {
+    match m.metric {
+        Metric::Time => m.status != Status::Pass,
+        _ => m.status != Status::Pass || m.change != Some(0.0),
+    }
+}
+
+fn render_failed(out: &mut String, report: &Report) {
+    let failed: Vec<&Benchmark> = report.benchmarks.iter().filter(|b| b.error.is_some()).collect();
+    if failed.is_empty() {
+        return;
+    }
+    out.push_str("### Failed\n\n");
+    for b in failed {
+        let _ = writeln!(out, "- {}: {}", escape(&b.id), escape(b.error.as_deref().unwrap_or_default()));
+    }
+    out.push('\n');
+}
+
+/// The table of figures, one row per benchmark; with a comparison, changes and statuses too,
+/// and the missing benchmarks at the end.
+fn figures_table(out: &mut String, report: &Report, comparison: Option<&Comparison>) {
+    const COLUMNS: [(Metric, &str); 5] = [
+        (Metric::Time, "time/iter"),
+        (Metric::AllocObjects, "allocs/iter"),
+        (Metric::AllocSpace, "bytes/iter"),
+        (Metric::InuseSpace, "retained/iter"),
+        (Metric::PeakSpace, "peak"),
+    ];
+    out.push_str("| benchmark |");
+    for (_, title) in COLUMNS {
+        let _ = write!(out, " {title} |");
+    }
+    out.push_str(if comparison.is_some() { " status |\n| --- |" } else { "\n| --- |" });
+    for _ in COLUMNS {
+        out.push_str(" ---: |");
+    }
+    out.push_str(if comparison.is_some() { " --- |\n" } else { "\n" });
+
+    for b in &report.benchmarks {
+        let compared = comparison.and_then(|c| c.get(&b.id));
+        let _ = write!(out, "| {} |", escape(&b.id));
+        for (metric, _) in COLUMNS {
+            let value = match metric {
+                Metric::Time => b.time.map(|t| t.typical_ns),
+                _ => b.alloc.and_then(|a| a.get(metric)),
+            };
+            let mut text = cell(metric, value);
+            if let Some(change) = compared.and_then(|c| c.metric(metric)).and_then(short_change) {
+                let _ = write!(text, " ({change})");
+            }
+            let _ = write!(out, " {text} |");
+        }
+        if comparison.is_some() {
+            let status = match (&b.error, compared) {
+                (Some(_), _) => "**failed**".to_string(),
+                (None, Some(c)) => status_cell(c.status, true),
+                (None, None) => String::new(),
+            };
+            let _ = write!(out, " {status} |");
+        }
+        out.push('\n');
+    }
+    if let Some(comparison) = comparison {
+        for missing in comparison.benchmarks.iter().filter(|c| !report.benchmarks.iter().any(|b| b.id == c.id)) {
+            let _ = write!(out, "| {} |", escape(&missing.id));
+            for _ in COLUMNS {
+                out.push_str(" — |");
+            }
+            let _ = writeln!(out, " {} |", status_cell(missing.status, true));
+        }
+    }
+    out.push('\n');
+}
+
+fn render_environment(out: &mut String, report: &Report) {
+    let e = &report.environment;
+    let mut parts: Vec<String> =
+        [&e.rustc, &e.target].into_iter().filter(|s| !s.is_empty()).map(|s| escape(s)).collect();
+    if !e.profile.is_empty() {
+        parts.push(format!("profile {}", escape(&e.profile)));
+    }
+    if !e.allocator.is_empty() {
+        parts.push(format!("allocator {}", escape(&e.allocator)));
+    }
+    if let Some(commit) = &e.git_commit {
+        parts.push(format!("commit {}", escape(commit)));
+    }
+    if !parts.is_empty() {
+        let _ = writeln!(out, "<sub>{}</sub>", parts.join(" · "));
+    }
+}
+
+/// The change shown beside a figure in the table of all benchmarks: relative, or absolute when
+/// the base is 0; for time only a change the test found significant beyond the noise floor.
+fn short_change(m: &MetricComparison) -> Option<String> {
+    if m.metric == Metric::Time && !matches!(m.status, Status::Regressed | Status::Improved) {
+        return None;
+    }
+    match (m.base, m.new, m.change) {
+        (_, _, Some(change)) if change != 0.0 => Some(format_change(change)),
+        (Some(base), Some(new), None) => {
+            let sign = if new < base { "-" } else { "+" };
+            Some(format!("{sign}{}", format_metric(m.metric, (new - base).abs())))
+        }
+        _ => None,
+    }
+}
+
+fn cell(metric: Metric, value: Option<f64>) -> String {
+    value.map(|v| format_metric(metric, v)).unwrap_or_else(|| "—".to_string())
+}
+
+/// `+1 (+50.0%)` for allocation figures; `+10.0% (p<0.001)` for time.
+fn change_cell(m: &MetricComparison) -> String {
+    let (Some(base), Some(new)) = (m.base, m.new) else {
+        return "—".to_string();
+    };
+    if m.metric == Metric::Time {
+        let p = m.p_value.map(format_p).map(|p| format!(" ({p})")).unwrap_or_default();
+        return match m.change {
+            Some(change) => format!("{}{p}", format_change(change)),
+            None => "—".to_string(),
+        };
+    }
+    let delta = new - base;
+    if m.change == Some(0.0) {
+        return "0".to_string();
+    }
+    let sign = if delta < 0.0 { "-" } else { "+" };
+    let absolute = format!("{sign}{}", format_metric(m.metric, delta.abs()));
+    match m.change {
+        Some(change) => format!("{absolute} ({})", format_change(change)),
+        None => absolute,
+    }
+}
+
+fn status_cell(status: Status, gated: bool) -> String {
+    match (status, gated) {
+        (Status::Regressed, true) => "**regressed**".to_string(),
+        (Status::Regressed, false) => "slower (not gated)".to_string(),
+        (status, _) => status.name().to_string(),
+    }
+}
+
+fn format_p(p: f64) -> String {
+    if p < 0.001 {
+        "p<0.001".to_string()
+    } else {
+        format!("p={p:.3}")
+    }
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// A figure in its metric's unit: bytes for `*_space`, counts for `*_objects` and `reallocs`,
+/// a duration for time.
+pub fn format_metric(metric: Metric, value: f64) -> String {
+    match metric {
+        Metric::AllocSpace | Metric::FreeSpace | Metric::InuseSpace | Metric::PeakSpace => format_bytes(value),
+        Metric::AllocObjects | Metric::FreeObjects | Metric::InuseObjects | Metric::Reallocs => format_count(value),
+        Metric::Time => format_ns(value),
+    }
+}
+
+/// Escapes text for Markdown prose and table cells: HTML is neutralised, Markdown punctuation
+/// (including `|`, which would end a cell, and `$`, which starts math on GitHub) is
+/// backslash-escaped, and line breaks become spaces.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '$' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes prose that holds `code spans` of our own making: the text outside backticks is
+/// escaped as by [`escape`], the spans are kept (line breaks aside). With unbalanced backticks
+/// everything is escaped.
+pub fn escape_keeping_code(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return escape(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 0 {
+            out.push_str(&escape(part));
+        } else {
+            out.push('`');
+            out.push_str(&part.replace(['\n', '\r'], " "));
+            out.push('`');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::baseline::Baseline;
+    use crate::compare::compare;
+    use crate::policy::Policy;
+    use crate::report::{AllocFigures, Artifacts, Environment, TimeFigures, SCHEMA_VERSION};
+
+    /// Samples around `mean`, spread evenly over ±`noise` (relative), in a fixed shuffled order.
+    fn samples(n: usize, mean: f64, noise: f64) -> Vec<f64> {
+        (0..n).map(|i| mean * (1.0 + noise * (((i * 37) % n) as f64 / (n - 1) as f64 * 2.0 - 1.0))).collect()
+    }
+
+    fn bench(id: &str, objects: f64, space: f64, inuse: f64, time_ns: Option<f64>) -> Benchmark {
+        Benchmark {
+            id: id.into(),
+            package: "fixture".into(),
+            target: "benches".into(),
+            alloc: Some(AllocFigures {
+                alloc_objects: objects,
+                alloc_space: space,
+                free_objects: objects,
+                free_space: space - inuse,
+                inuse_objects: if inuse > 0.0 { 1.0 } else { 0.0 },
+                inuse_space: inuse,
+                reallocs: 0.0,
+                peak_space: space,
+                exact: true,
+                approximate: false,
+            }),
+            time: time_ns.map(|t| TimeFigures {
+                typical_ns: t,
+                mean_ns: t,
+                median_ns: t,
+                ci_low_ns: t * 0.99,
+                ci_high_ns: t * 1.01,
+            }),
+            artifacts: Artifacts::default(),
+            cpu: None,
+            error: None,
+            time_samples_ns: time_ns.map(|t| samples(50, t, 0.01)).unwrap_or_default(),
+        }
+    }
+
+    fn environment() -> Environment {
+        Environment {
+            rustc: "rustc 1.95.0".into(),
+            target: "x86_64-unknown-linux-gnu".into(),
+            profile: "bench".into(),
+            allocator: "System".into(),
+            git_commit: Some("0123abcd".into()),
+            cpu: "Test CPU".into(),
+            created: "2026-01-01T00:00:00Z".into(),
+            cargo_lock_hash: None,
+        }
+    }
+
+    /// A run without a comparison: five benchmarks, one failed, one with Markdown in its id.
+    pub(crate) fn plain_report() -> Report {
+        let mut crashed = bench("crash/segv", 0.0, 0.0, 0.0, None);
+        crashed.alloc = None;
+        crashed.error = Some("killed by signal 11 (SIGSEGV)\nlast line of stderr: <boom>".into());
+        Report {
+            schema_version: SCHEMA_VERSION,
+            environment: environment(),
+            benchmarks: vec![
+                bench("fanout/clients/100", 100.0, 6400.0, 0.0, Some(12_345.0)),
+                bench("json/encode", 3.0, 1536.0, 0.0, Some(850.5)),
+                bench("cache|insert `<b>`", 1.0 / 3.0, 4096.0 / 3.0, 2_097_152.0, None),
+                bench("parse/tiny", 0.0, 0.0, 0.0, Some(3.25)),
+                crashed,
+            ],
+            comparison: None,
+            verdict: Verdict::Error,
+        }
+    }
+
+    /// A run compared with a baseline: a regression, an improvement, an unchanged benchmark, a
+    /// time slowdown that is not gated, a new and a missing benchmark.
+    pub(crate) fn compared_report() -> Report {
+        let base = Baseline {
+            schema_version: 1,
+            name: "main".into(),
+            environment: Environment { rustc: "rustc 1.94.0".into(), ..environment() },
+            benchmarks: vec![
+                bench("fanout/clients/100", 100.0, 6400.0, 0.0, Some(12_345.0)),
+                bench("json/encode", 4.0, 2048.0, 0.0, Some(850.5)),
+                bench("cache|insert `<b>`", 1.0 / 3.0, 4096.0 / 3.0, 2_097_152.0, None),
+                bench("parse/tiny", 0.0, 0.0, 0.0, Some(3.25)),
+                bench("old/removed", 1.0, 8.0, 0.0, Some(10.0)),
+            ],
+        };
+        let mut report = Report {
+            schema_version: SCHEMA_VERSION,
+            environment: environment(),
+            benchmarks: vec![
+                bench("fanout/clients/100", 101.0, 6464.0, 64.0, Some(12_400.0)),
+                bench("json/encode", 3.0, 1536.0, 0.0, Some(850.0)),
+                bench("cache|insert `<b>`", 1.0 / 3.0, 4096.0 / 3.0, 2_097_152.0, None),
+                bench("parse/tiny", 0.0, 0.0, 0.0, Some(3.9)),
+                bench("new/added", 2.0, 48.0, 0.0, Some(99.0)),
+            ],
+            comparison: None,
+            verdict: Verdict::Pass,
+        };
+        let comparison = compare(&base, &report, &Policy::default());
+        report.verdict = comparison.verdict();
+        report.comparison = Some(comparison);
+        report
+    }
+
+    #[test]
+    fn markdown_with_a_comparison() {
+        insta::assert_snapshot!(render(&compared_report()));
+    }
+
+    #[test]
+    fn markdown_without_a_comparison() {
+        insta::assert_snapshot!(render(&plain_report()));
+    }
+
+    #[test]
+    fn a_failed_benchmark_is_listed_once_under_failed() {
+        let mut report = compared_report();
+        let base = Baseline {
+            schema_version: 1,
+            name: "main".into(),
+            environment: environment(),
+            benchmarks: vec![bench("crash/segv", 1.0, 8.0, 0.0, None)],
+        };
+        let mut crashed = bench("crash/segv", 0.0, 0.0, 0.0, None);
+        crashed.alloc = None;
+        crashed.error = Some("timed out after 60 s".into());
+        report.benchmarks = vec![crashed];
+        report.comparison = Some(compare(&base, &report, &Policy::default()));
+        report.verdict = Verdict::Error;
+        let text = render(&report);
+        assert!(text.starts_with("## ⚠️ allocbench: error\n"), "{text}");
+        assert!(text.contains("### Failed\n\n- crash/segv: timed out after 60 s\n"), "{text}");
+        assert!(!text.contains("**Missing**"), "{text}");
+        assert!(text.contains("| crash/segv | — | — | — | — | — | **failed** |"), "{text}");
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape("a|b"), "a\\|b");
+        assert_eq!(escape("`x`"), "\\`x\\`");
+        assert_eq!(escape("<script>&"), "&lt;script&gt;&amp;");
+        assert_eq!(escape("a_b*c[d]"), "a\\_b\\*c\\[d\\]");
+        assert_eq!(escape("$x$ \\ line\nbreak"), "\\$x\\$ \\\\ line break");
+        assert_eq!(escape("fanout/clients/100"), "fanout/clients/100");
+        assert_eq!(escape_keeping_code("2 new against `ma|in` <b>"), "2 new against `ma|in` &lt;b&gt;");
+        assert_eq!(escape_keeping_code("odd ` tick_"), "odd \\` tick\\_");
+    }
+}

@@ -1,0 +1,249 @@
+//! Reading what a bench process left behind: the harness's record lines, and criterion's own
+//! `benchmark.json`, `sample.json` and `estimates.json`, joined into samples per benchmark.
+//!
+//! The harness records each sample's time value exactly as criterion saved it in `sample.json`,
+//! so a record's sample is joined to criterion's by that value: criterion says how many
+//! iterations the sample ran, the harness says what they allocated.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::figures::Sample;
+use crate::report::TimeFigures;
+
+/// Record line versions this build reads.
+pub const RECORD_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordsError {
+    #[error("cannot read `{path}`: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("`{path}` line {line}: {detail}; the bench binary's allocbench and this cargo-allocbench disagree on the record format: use the same version of both")]
+    Malformed { path: PathBuf, line: usize, detail: String },
+    #[error("`{path}` is not criterion's JSON: {detail}")]
+    Criterion { path: PathBuf, detail: String },
+}
+
+/// One benchmark's line, as the harness writes it.
+#[derive(Debug, Deserialize)]
+struct RecordLine {
+    version: u32,
+    id: String,
+    counting: bool,
+    samples: Vec<RecordSample>,
+    #[serde(default)]
+    cpu_profile: Option<CpuProfileRecord>,
+}
+
+/// The CPU pass's note that a benchmark's profile is written.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct CpuProfileRecord {
+    /// Criterion's `profile/` folder of the benchmark, holding `cpu.folded` and `cpu.pb.gz`.
+    pub dir: PathBuf,
+    pub frequency: u32,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+struct RecordSample {
+    time: f64,
+    windows: u64,
+    custom: bool,
+    alloc_objects: u64,
+    alloc_space: u64,
+    free_objects: u64,
+    free_space: u64,
+    reallocs: u64,
+    peak_space: u64,
+}
+
+/// What the harness recorded for one benchmark.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub id: String,
+    /// False when the bench binary's global allocator is not allocbench's.
+    pub counting: bool,
+    samples: Vec<(f64, RecordSample)>,
+    /// Set by the CPU pass.
+    pub cpu_profile: Option<CpuProfileRecord>,
+}
+
+/// Reads a record file. A missing file means the process recorded nothing.
+pub fn read_records(path: &Path) -> Result<Vec<Recorded>, RecordsError> {
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(RecordsError::Io { path: path.to_owned(), source }),
+    };
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let malformed = |detail: String| RecordsError::Malformed { path: path.to_owned(), line: n + 1, detail };
+        let rec: RecordLine = serde_json::from_str(line).map_err(|e| malformed(e.to_string()))?;
+        if rec.version != RECORD_VERSION {
+            return Err(malformed(format!("record version {} (this build reads {RECORD_VERSION})", rec.version)));
+        }
+        out.push(Recorded {
+            id: rec.id,
+            counting: rec.counting,
+            samples: rec.samples.into_iter().map(|s| (s.time, s)).collect(),
+            cpu_profile: rec.cpu_profile,
+        });
+    }
+    Ok(out)
+}
+
+/// Criterion's files for one benchmark.
+#[derive(Debug, Clone)]
+pub struct CriterionBenchmark {
+    pub dir: PathBuf,
+    /// Iterations per saved sample, in `sample.json` order.
+    pub iters: Vec<f64>,
+    /// Total time per saved sample (ns), in `sample.json` order.
+    pub times: Vec<f64>,
+    pub time: Option<TimeFigures>,
+}
+
+#[derive(Deserialize)]
+struct BenchmarkJson {
+    full_id: String,
+}
+
+#[derive(Deserialize)]
+struct SampleJson {
+    iters: Vec<f64>,
+    times: Vec<f64>,
+}
+
+#[derive(Deserialize)]
+struct EstimateJson {
+    confidence_interval: IntervalJson,
+    point_estimate: f64,
+}
+
+#[derive(Deserialize)]
+struct IntervalJson {
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
+#[derive(Deserialize)]
+struct EstimatesJson {
+    mean: EstimateJson,
+    median: EstimateJson,
+    slope: Option<EstimateJson>,
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RecordsError> {
+    let bytes = fs::read(path).map_err(|source| RecordsError::Io { path: path.to_owned(), source })?;
+    serde_json::from_slice(&bytes).map_err(|e| RecordsError::Criterion { path: path.to_owned(), detail: e.to_string() })
+}
+
+/// Every benchmark criterion saved under `home` (its `CRITERION_HOME`), by full id.
+pub fn read_criterion(home: &Path) -> Result<BTreeMap<String, CriterionBenchmark>, RecordsError> {
+    let mut found = BTreeMap::new();
+    let mut stack = vec![home.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                continue;
+            }
+            let new = path.join("new");
+            if path.file_name().is_some_and(|n| n == "new") || !new.join("benchmark.json").is_file() {
+                stack.push(path);
+                continue;
+            }
+            let bench: BenchmarkJson = read_json(&new.join("benchmark.json"))?;
+            let sample: SampleJson = read_json(&new.join("sample.json"))?;
+            let time = match read_json::<EstimatesJson>(&new.join("estimates.json")) {
+                Ok(e) => {
+                    let typical = e.slope.as_ref().unwrap_or(&e.mean);
+                    Some(TimeFigures {
+                        typical_ns: typical.point_estimate,
+                        mean_ns: e.mean.point_estimate,
+                        median_ns: e.median.point_estimate,
+                        ci_low_ns: typical.confidence_interval.lower_bound,
+                        ci_high_ns: typical.confidence_interval.upper_bound,
+                    })
+                }
+                Err(_) => None,
+            };
+            found.insert(
+                bench.full_id,
+                CriterionBenchmark { dir: path.clone(), iters: sample.iters, times: sample.times, time },
+            );
+            stack.push(path); // a group folder can hold benchmarks below it too
+        }
+    }
+    Ok(found)
+}
+
+/// A benchmark's samples joined across the two sources.
+#[derive(Debug, Clone)]
+pub struct Joined {
+    pub samples: Vec<Sample>,
+    /// Criterion's per-iteration time of each sample (ns), for baselines.
+    pub time_samples_ns: Vec<f64>,
+}
+
+/// Joins a record with criterion's samples by time value. Samples criterion did not save (the
+/// `--quick` mode keeps two) are dropped; a saved sample without a record is an error of the
+/// caller's to report, returned as `None`.
+pub fn join(record: &Recorded, crit: &CriterionBenchmark) -> Option<Joined> {
+    let mut samples = Vec::with_capacity(crit.times.len());
+    for (&iters, &time) in crit.iters.iter().zip(&crit.times) {
+        // Equal bits: serde_json writes the shortest representation that reads back the same f64.
+        let (_, r) = record.samples.iter().find(|(t, _)| t.to_bits() == time.to_bits())?;
+        samples.push(Sample {
+            iters: iters as u64,
+            windows: r.windows,
+            custom: r.custom,
+            alloc_objects: r.alloc_objects,
+            alloc_space: r.alloc_space,
+            free_objects: r.free_objects,
+            free_space: r.free_space,
+            reallocs: r.reallocs,
+            peak_space: r.peak_space,
+        });
+    }
+    let time_samples_ns = crit.iters.iter().zip(&crit.times).map(|(n, t)| t / n.max(1.0)).collect();
+    Some(Joined { samples, time_samples_ns })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_lines_parse_and_bad_lines_name_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.jsonl");
+        let good = r#"{"version":1,"id":"g/f","counting":true,"samples":[{"time":12.5,"windows":1,"custom":false,"alloc_objects":2,"alloc_space":32,"free_objects":2,"free_space":32,"reallocs":0,"peak_space":16}]}"#;
+        fs::write(&path, format!("{good}\n{{\"version\":1\n")).unwrap();
+        let err = read_records(&path).unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+        fs::write(&path, format!("{good}\n")).unwrap();
+        let recs = read_records(&path).unwrap();
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].id, "g/f");
+        let crit = CriterionBenchmark { dir: PathBuf::new(), iters: vec![4.0], times: vec![12.5], time: None };
+        let joined = join(&recs[0], &crit).unwrap();
+        assert_eq!(joined.samples[0].iters, 4);
+        assert_eq!(joined.samples[0].alloc_space, 32);
+        assert_eq!(joined.time_samples_ns, vec![12.5 / 4.0]);
+        let other = CriterionBenchmark { times: vec![13.0], ..crit };
+        assert!(join(&recs[0], &other).is_none());
+    }
+
+    #[test]
+    fn missing_record_file_is_empty() {
+        assert!(read_records(Path::new("/nonexistent/allocbench/records.jsonl")).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,190 @@
+//! The report: what one run of `cargo allocbench` measured, in the schema of `report.json`
+//! (version 1). Field names are part of the public contract; see `design.md`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::Comparison;
+use crate::cpu::CpuSummary;
+
+/// Version of `report.json` this build writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything one run measured and decided.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    pub schema_version: u32,
+    pub environment: Environment,
+    pub benchmarks: Vec<Benchmark>,
+    /// Null without a baseline.
+    pub comparison: Option<Comparison>,
+    pub verdict: Verdict,
+}
+
+/// Where and with what the figures were measured.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Environment {
+    pub rustc: String,
+    pub target: String,
+    pub profile: String,
+    pub allocator: String,
+    pub git_commit: Option<String>,
+    pub cpu: String,
+    /// RFC 3339, UTC.
+    pub created: String,
+    /// FNV-1a 64 of `Cargo.lock`, hex; absent when there is no lock file.
+    #[serde(default)]
+    pub cargo_lock_hash: Option<String>,
+}
+
+/// One benchmark's figures.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Benchmark {
+    /// Criterion's full id: `group/function/parameter`.
+    pub id: String,
+    pub package: String,
+    /// The bench target (`[[bench]] name`).
+    pub target: String,
+    /// Null when the benchmark failed before it was measured.
+    pub alloc: Option<AllocFigures>,
+    /// Null under `--allocs-only`.
+    pub time: Option<TimeFigures>,
+    pub artifacts: Artifacts,
+    /// What the CPU pass found; null when it did not run.
+    #[serde(default)]
+    pub cpu: Option<CpuSummary>,
+    /// Why this benchmark has no figures (a crash, a timeout); absent when it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Criterion's samples as time per iteration (ns), for a later statistical comparison. Kept
+    /// in baselines, not in `report.json`.
+    #[serde(skip)]
+    pub time_samples_ns: Vec<f64>,
+}
+
+/// Allocation figures per iteration, named as Go's pprof names them.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct AllocFigures {
+    pub alloc_objects: f64,
+    pub alloc_space: f64,
+    pub free_objects: f64,
+    pub free_space: f64,
+    /// `alloc_objects - free_objects`: blocks one iteration keeps.
+    pub inuse_objects: f64,
+    /// `alloc_space - free_space`: bytes one iteration keeps.
+    pub inuse_space: f64,
+    pub reallocs: f64,
+    /// The most bytes live at once during one iteration, above the level at its start.
+    pub peak_space: f64,
+    /// Every sample gave the same per-iteration figures.
+    pub exact: bool,
+    /// The benchmark used `iter_custom`: the figures cover its whole routine, not a timed window.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub approximate: bool,
+}
+
+impl AllocFigures {
+    /// The figures by metric name, in the report's order.
+    pub fn metrics(&self) -> [(Metric, f64); 8] {
+        [
+            (Metric::AllocObjects, self.alloc_objects),
+            (Metric::AllocSpace, self.alloc_space),
+            (Metric::FreeObjects, self.free_objects),
+            (Metric::FreeSpace, self.free_space),
+            (Metric::InuseObjects, self.inuse_objects),
+            (Metric::InuseSpace, self.inuse_space),
+            (Metric::Reallocs, self.reallocs),
+            (Metric::PeakSpace, self.peak_space),
+        ]
+    }
+
+    pub fn get(&self, metric: Metric) -> Option<f64> {
+        self.metrics().into_iter().find(|(m, _)| *m == metric).map(|(_, v)| v)
+    }
+}
+
+/// A figure the report carries and a baseline compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    AllocObjects,
+    AllocSpace,
+    FreeObjects,
+    FreeSpace,
+    InuseObjects,
+    InuseSpace,
+    Reallocs,
+    PeakSpace,
+    /// Criterion's typical time per iteration.
+    Time,
+}
+
+impl Metric {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Metric::AllocObjects => "alloc_objects",
+            Metric::AllocSpace => "alloc_space",
+            Metric::FreeObjects => "free_objects",
+            Metric::FreeSpace => "free_space",
+            Metric::InuseObjects => "inuse_objects",
+            Metric::InuseSpace => "inuse_space",
+            Metric::Reallocs => "reallocs",
+            Metric::PeakSpace => "peak_space",
+            Metric::Time => "time",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Metric> {
+        ALL_METRICS.into_iter().find(|m| m.name() == name)
+    }
+}
+
+pub const ALL_METRICS: [Metric; 9] = [
+    Metric::AllocObjects,
+    Metric::AllocSpace,
+    Metric::FreeObjects,
+    Metric::FreeSpace,
+    Metric::InuseObjects,
+    Metric::InuseSpace,
+    Metric::Reallocs,
+    Metric::PeakSpace,
+    Metric::Time,
+];
+
+/// Criterion's time estimates per iteration, in nanoseconds.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct TimeFigures {
+    /// What criterion prints: the slope when it sampled linearly, else the mean.
+    pub typical_ns: f64,
+    pub mean_ns: f64,
+    pub median_ns: f64,
+    pub ci_low_ns: f64,
+    pub ci_high_ns: f64,
+}
+
+/// Files written for a benchmark, relative to the output folder; null when a pass did not run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Artifacts {
+    pub flamegraph: Option<String>,
+    pub cpu_profile: Option<String>,
+    pub heap_profile: Option<String>,
+    pub alloc_flamegraph: Option<String>,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Nothing regressed (or there was nothing to compare with).
+    Pass,
+    /// A figure exceeded its limit.
+    Regressed,
+    /// The run itself failed: a benchmark crashed, hung or could not be measured.
+    Error,
+}
+
+/// Benchmarks by id, for joining two reports.
+pub fn by_id(benchmarks: &[Benchmark]) -> BTreeMap<&str, &Benchmark> {
+    benchmarks.iter().map(|b| (b.id.as_str(), b)).collect()
+}

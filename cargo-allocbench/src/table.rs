@@ -1,0 +1,162 @@
+//! The terminal table: one row per benchmark, figures per iteration.
+
+use crate::compare::{BenchmarkComparison, Comparison, Status};
+use crate::markdown::format_metric;
+use crate::report::{Benchmark, Report};
+use crate::units::{format_bytes, format_change, format_count, format_ns, printable};
+
+const HEADERS: [&str; 6] = ["benchmark", "time/iter", "allocs/iter", "bytes/iter", "retained/iter", "peak"];
+
+/// Paints text for a terminal, or leaves it plain.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    pub fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    pub fn red(&self, text: &str) -> String {
+        self.paint("31", text)
+    }
+
+    pub fn green(&self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
+    pub fn yellow(&self, text: &str) -> String {
+        self.paint("33", text)
+    }
+
+    pub fn dim(&self, text: &str) -> String {
+        self.paint("2", text)
+    }
+}
+
+fn cells(b: &Benchmark) -> Vec<String> {
+    let id = printable(&b.id);
+    let time = b.time.map(|t| format_ns(t.typical_ns)).unwrap_or_else(|| "-".to_owned());
+    match (&b.alloc, &b.error) {
+        (_, Some(e)) => vec![id, format!("error: {}", printable(e))],
+        (Some(a), None) => {
+            let mark = if a.approximate {
+                "~"
+            } else if a.exact {
+                ""
+            } else {
+                "≈"
+            };
+            vec![
+                id,
+                time,
+                format!("{mark}{}", format_count(a.alloc_objects)),
+                format!("{mark}{}", format_bytes(a.alloc_space)),
+                format!("{mark}{}", format_bytes(a.inuse_space)),
+                format!("{mark}{}", format_bytes(a.peak_space)),
+            ]
+        }
+        (None, None) => vec![id, time, "-".into(), "-".into(), "-".into(), "-".into()],
+    }
+}
+
+/// Renders the table of `report`'s benchmarks.
+pub fn render(report: &Report, style: Style) -> String {
+    let rows: Vec<Vec<String>> = report.benchmarks.iter().map(cells).collect();
+    let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        if row.len() == HEADERS.len() {
+            for (w, c) in widths.iter_mut().zip(row) {
+                *w = (*w).max(c.chars().count());
+            }
+        } else {
+            widths[0] = widths[0].max(row[0].chars().count());
+        }
+    }
+    let line = |row: &[String]| -> String {
+        let mut out = String::new();
+        for (i, c) in row.iter().enumerate() {
+            let pad = widths.get(i).copied().unwrap_or(0).saturating_sub(c.chars().count());
+            if i == 0 {
+                out.push_str(c);
+                out.push_str(&" ".repeat(pad));
+            } else if i < HEADERS.len() && row.len() == HEADERS.len() {
+                out.push_str("  ");
+                out.push_str(&" ".repeat(pad));
+                out.push_str(c);
+            } else {
+                out.push_str("  ");
+                out.push_str(c);
+            }
+        }
+        out.trim_end().to_owned()
+    };
+    let headers: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
+    let mut out = style.bold(&line(&headers));
+    out.push('\n');
+    for (row, b) in rows.iter().zip(&report.benchmarks) {
+        let text = line(row);
+        out.push_str(&if b.error.is_some() { style.red(&text) } else { text });
+        out.push('\n');
+    }
+    let inexact = report.benchmarks.iter().filter(|b| b.alloc.is_some_and(|a| !a.exact && !a.approximate)).count();
+    let approximate = report.benchmarks.iter().filter(|b| b.alloc.is_some_and(|a| a.approximate)).count();
+    if inexact > 0 {
+        out.push_str(
+            &style.dim("≈ samples disagreed: the code allocates differently from one iteration to the next\n"),
+        );
+    }
+    if approximate > 0 {
+        out.push_str(&style.dim("~ iter_custom: figures cover the whole routine, not criterion's timed window\n"));
+    }
+    out
+}
+
+/// The comparison with a baseline: regressions first, each metric that moved as base → new.
+pub fn render_comparison(c: &Comparison, style: Style) -> String {
+    let mut out = format!("\n{}\n", style.bold(&format!("against baseline `{}`", printable(&c.baseline))));
+    let mut rows: Vec<&BenchmarkComparison> = c.benchmarks.iter().collect();
+    rows.sort_by_key(|b| match b.status {
+        Status::Regressed => 0,
+        Status::Missing => 1,
+        Status::New => 2,
+        Status::Improved => 3,
+        Status::Pass => 4,
+    });
+    for b in rows {
+        let status = match b.status {
+            Status::Regressed => style.red("regressed"),
+            Status::Improved => style.green("improved"),
+            Status::New | Status::Missing => style.yellow(b.status.name()),
+            Status::Pass => style.dim("pass"),
+        };
+        out.push_str(&format!("{status:>9}  {}\n", printable(&b.id)));
+        for m in &b.metrics {
+            let moved = m.status == Status::Regressed || m.status == Status::Improved;
+            if !moved {
+                continue;
+            }
+            let (Some(base), Some(new)) = (m.base, m.new) else { continue };
+            let change = m.change.map(format_change).unwrap_or_else(|| "new".to_owned());
+            let gate = if m.gated { format!("limit {}", m.limit) } else { "not gated".to_owned() };
+            let line = format!(
+                "           {:<14} {} → {}  ({change}; {gate})",
+                m.metric.name(),
+                format_metric(m.metric, base),
+                format_metric(m.metric, new)
+            );
+            out.push_str(&if m.status == Status::Regressed && m.gated { style.red(&line) } else { line });
+            out.push('\n');
+        }
+    }
+    out
+}

@@ -1,0 +1,428 @@
+//! The counting allocator.
+//!
+//! [`Alloc`] wraps any [`GlobalAlloc`] and counts, for the whole process, the blocks and bytes
+//! allocated, freed and reallocated, the bytes live now, and the highest live value since a
+//! [`mark`]. A realloc counts as one block freed and one block allocated at the new size (the
+//! convention of valgrind's DHAT and dhat-rs), and also as one realloc.
+//!
+//! # How it stays cheap
+//!
+//! Every thread that allocates takes a *shard* of its own: a cache-line-aligned block of
+//! counters that only that thread writes. Writing one's own shard needs no atomic
+//! read-modify-write, only a relaxed load and store, so the hook costs a few plain memory
+//! operations and two threads never write the same cache line. Readers add the shards up. A
+//! thread gives its shard back when it exits; its counts stay in the shard, so totals never go
+//! backwards. When more threads are alive than there are shards, the rest share one overflow
+//! shard and pay for atomic read-modify-writes.
+//!
+//! The hook never allocates, never locks and never panics.
+//!
+//! # Peak
+//!
+//! [`mark`] starts a new *epoch*. A shard's first write in a new epoch restarts its peak from its
+//! live value. The peak above the mark is the sum over shards of each shard's peak above its value
+//! at the mark: exact when one thread allocates, and an upper bound when several do (the
+//! threads' peaks need not coincide in time).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed, Ordering::*};
+
+/// How many threads can own a shard at once. More threads than this share the overflow shard.
+pub const SHARDS: usize = 64;
+
+/// A counting wrapper around a [`GlobalAlloc`].
+///
+/// The default feature `global-allocator` installs `Alloc<System>` as the global allocator of
+/// every binary that links `allocbench`. A bench target that brings its own allocator turns the
+/// default feature off and wraps it:
+///
+/// ```
+/// use std::alloc::System;
+/// // With jemalloc this would be `allocbench::Alloc::new(tikv_jemallocator::Jemalloc)`.
+/// #[global_allocator]
+/// static GLOBAL: allocbench::Alloc<System> = allocbench::Alloc::new(System);
+/// # fn main() {}
+/// ```
+///
+/// Counts are kept per process, not per instance: there is only one global allocator.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Alloc<A = System> {
+    inner: A,
+}
+
+impl<A> Alloc<A> {
+    /// Wraps `inner` so that every allocation through it is counted.
+    pub const fn new(inner: A) -> Self {
+        Self { inner }
+    }
+}
+
+impl Alloc<System> {
+    /// The counting allocator over the system allocator.
+    pub const fn system() -> Self {
+        Self::new(System)
+    }
+}
+
+// SAFETY: every method forwards to `inner` with the caller's arguments unchanged and returns its
+// result unchanged, so `inner`'s guarantees are ours. The counting beside it never allocates,
+// never unwinds, and touches only this module's statics and a `const`-initialised thread local.
+unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `layout`.
+        let ptr = unsafe { self.inner.alloc(layout) };
+        if !ptr.is_null() {
+            with_shard(|s| s.on_alloc(layout.size() as u64));
+        }
+        ptr
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        let ptr = unsafe { self.inner.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            with_shard(|s| s.on_alloc(layout.size() as u64));
+        }
+        ptr
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        with_shard(|s| s.on_free(layout.size() as u64));
+        // SAFETY: the caller guarantees `ptr` came from this allocator with `layout`.
+        unsafe { self.inner.dealloc(ptr, layout) }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract.
+        let new = unsafe { self.inner.realloc(ptr, layout, new_size) };
+        // A failed realloc leaves the old block in place: nothing changed, nothing is counted.
+        if !new.is_null() {
+            with_shard(|s| s.on_realloc(layout.size() as u64, new_size as u64));
+        }
+        new
+    }
+}
+
+/// Counters of one shard. Aligned to two cache lines so that the adjacent-line prefetcher does not
+/// make neighbours share.
+#[repr(align(128))]
+struct Shard {
+    alloc_objects: AtomicU64,
+    alloc_space: AtomicU64,
+    free_objects: AtomicU64,
+    free_space: AtomicU64,
+    reallocs: AtomicU64,
+    /// Bytes allocated minus bytes freed through this shard, wrapping: a thread may free what
+    /// another allocated, so one shard's value can be "negative"; the sum over shards is right.
+    live: AtomicU64,
+    /// Highest `live` (compared as signed) since this shard's first write in `epoch`.
+    peak: AtomicU64,
+    epoch: AtomicU64,
+}
+
+impl Shard {
+    const fn new() -> Self {
+        Self {
+            alloc_objects: AtomicU64::new(0),
+            alloc_space: AtomicU64::new(0),
+            free_objects: AtomicU64::new(0),
+            free_space: AtomicU64::new(0),
+            reallocs: AtomicU64::new(0),
+            live: AtomicU64::new(0),
+            peak: AtomicU64::new(0),
+            epoch: AtomicU64::new(0),
+        }
+    }
+}
+
+/// A shard with the right to write it: owned (one writer, plain load and store) or the shared
+/// overflow shard (atomic read-modify-write).
+#[derive(Clone, Copy)]
+struct Writer {
+    shard: &'static Shard,
+    owned: bool,
+}
+
+impl Writer {
+    #[inline(always)]
+    fn add(&self, counter: &AtomicU64, n: u64) -> u64 {
+        if self.owned {
+            let v = counter.load(Relaxed).wrapping_add(n);
+            counter.store(v, Relaxed);
+            v
+        } else {
+            counter.fetch_add(n, Relaxed).wrapping_add(n)
+        }
+    }
+
+    #[inline(always)]
+    fn on_alloc(self, size: u64) {
+        let s = self.shard;
+        self.add(&s.alloc_objects, 1);
+        self.add(&s.alloc_space, size);
+        let before = s.live.load(Relaxed);
+        let after = self.add(&s.live, size);
+        self.raise_peak(before, after);
+    }
+
+    #[inline(always)]
+    fn on_free(self, size: u64) {
+        let s = self.shard;
+        self.add(&s.free_objects, 1);
+        self.add(&s.free_space, size);
+        let before = s.live.load(Relaxed);
+        let after = self.add(&s.live, size.wrapping_neg());
+        self.raise_peak(before, after);
+    }
+
+    #[inline(always)]
+    fn on_realloc(self, old: u64, new: u64) {
+        let s = self.shard;
+        self.add(&s.reallocs, 1);
+        self.add(&s.alloc_objects, 1);
+        self.add(&s.free_objects, 1);
+        self.add(&s.alloc_space, new);
+        self.add(&s.free_space, old);
+        let before = s.live.load(Relaxed);
+        let after = self.add(&s.live, new.wrapping_sub(old));
+        // The old and the new block may both be live for a moment inside the inner realloc, but
+        // DHAT and dhat-rs count a realloc's peak as the larger of the two sizes; so do we.
+        self.raise_peak(before, after);
+    }
+
+    #[inline(always)]
+    fn raise_peak(self, before: u64, after: u64) {
+        let s = self.shard;
+        let epoch = EPOCH.load(Relaxed);
+        let high = (before as i64).max(after as i64);
+        if s.epoch.load(Relaxed) != epoch {
+            // First write since the mark: the peak restarts from here.
+            s.epoch.store(epoch, Relaxed);
+            s.peak.store(high as u64, Relaxed);
+        } else if self.owned {
+            if high > s.peak.load(Relaxed) as i64 {
+                s.peak.store(high as u64, Relaxed);
+            }
+        } else {
+            let mut cur = s.peak.load(Relaxed);
+            while high > cur as i64 {
+                match s.peak.compare_exchange_weak(cur, high as u64, Relaxed, Relaxed) {
+                    Ok(_) => break,
+                    Err(seen) => cur = seen,
+                }
+            }
+        }
+    }
+}
+
+static SHARD_TABLE: [Shard; SHARDS] = [const { Shard::new() }; SHARDS];
+static OVERFLOW: Shard = Shard::new();
+/// Bit `i` set: shard `i` is owned by a live thread.
+static OWNED: AtomicU64 = AtomicU64::new(0);
+/// Highest shard index ever handed out, plus one: readers need not scan the rest.
+static USED: AtomicU64 = AtomicU64::new(0);
+/// Bumped by [`mark`]. Starts at 1 so that a shard's initial epoch 0 is always stale.
+static EPOCH: AtomicU64 = AtomicU64::new(1);
+
+const UNASSIGNED: u32 = 0;
+const OVERFLOWED: u32 = u32::MAX;
+
+thread_local! {
+    /// 0: not yet assigned; `i + 1`: owns shard `i`; `u32::MAX`: uses the overflow shard.
+    static SLOT: Cell<u32> = const { Cell::new(UNASSIGNED) };
+    /// Gives the shard back when the thread exits.
+    static RELEASE: SlotRelease = const { SlotRelease };
+}
+
+struct SlotRelease;
+
+impl Drop for SlotRelease {
+    fn drop(&mut self) {
+        let _ = SLOT.try_with(|slot| {
+            let held = slot.get();
+            // Later destructors of this thread may still allocate: they use the overflow shard.
+            slot.set(OVERFLOWED);
+            if held != UNASSIGNED && held != OVERFLOWED {
+                // Release: the next owner sees every count this thread wrote.
+                OWNED.fetch_and(!(1u64 << (held - 1)), Release);
+            }
+        });
+    }
+}
+
+#[inline(always)]
+fn with_shard(f: impl FnOnce(Writer)) {
+    let slot = SLOT.try_with(Cell::get).unwrap_or(OVERFLOWED);
+    let writer = match slot {
+        OVERFLOWED => Writer { shard: &OVERFLOW, owned: false },
+        UNASSIGNED => claim(),
+        i => Writer { shard: &SHARD_TABLE[(i - 1) as usize], owned: true },
+    };
+    f(writer)
+}
+
+#[cold]
+#[inline(never)]
+fn claim() -> Writer {
+    let overflow = Writer { shard: &OVERFLOW, owned: false };
+    // Mark the thread first, so that an allocation made while registering the destructor below
+    // (std does so on targets without native TLS destructors) does not come back here.
+    if SLOT.try_with(|s| s.set(OVERFLOWED)).is_err() {
+        return overflow;
+    }
+    // Without a destructor the shard could never be given back: take none.
+    if RELEASE.try_with(|_| ()).is_err() {
+        return overflow;
+    }
+    let mut owned = OWNED.load(Relaxed);
+    loop {
+        if owned == u64::MAX {
+            return overflow;
+        }
+        let index = (!owned).trailing_zeros();
+        // Acquire: we see every count the previous owner of this shard wrote.
+        match OWNED.compare_exchange_weak(owned, owned | (1 << index), Acquire, Relaxed) {
+            Ok(_) => {
+                USED.fetch_max(u64::from(index) + 1, Relaxed);
+                let _ = SLOT.try_with(|s| s.set(index + 1));
+                return Writer { shard: &SHARD_TABLE[index as usize], owned: true };
+            }
+            Err(seen) => owned = seen,
+        }
+    }
+}
+
+fn shards() -> impl Iterator<Item = &'static Shard> {
+    let used = USED.load(Acquire) as usize;
+    SHARD_TABLE[..used].iter().chain(std::iter::once(&OVERFLOW))
+}
+
+/// Process-wide totals since the process started.
+///
+/// Counts from other threads are read with relaxed loads: a thread joined before the call is seen
+/// in full; one still running may be seen a few operations late.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Blocks allocated, reallocs included.
+    pub alloc_objects: u64,
+    /// Bytes allocated, reallocs' new sizes included.
+    pub alloc_space: u64,
+    /// Blocks freed, reallocs included.
+    pub free_objects: u64,
+    /// Bytes freed, reallocs' old sizes included.
+    pub free_space: u64,
+    /// Successful reallocs.
+    pub reallocs: u64,
+}
+
+impl Stats {
+    /// All counts zero.
+    pub const ZERO: Stats = Stats { alloc_objects: 0, alloc_space: 0, free_objects: 0, free_space: 0, reallocs: 0 };
+
+    /// Bytes allocated and not yet freed.
+    pub fn live_space(&self) -> i64 {
+        self.alloc_space.wrapping_sub(self.free_space) as i64
+    }
+
+    /// The counts of `self` and `other` together.
+    pub fn plus(&self, other: &Stats) -> Stats {
+        Stats {
+            alloc_objects: self.alloc_objects.wrapping_add(other.alloc_objects),
+            alloc_space: self.alloc_space.wrapping_add(other.alloc_space),
+            free_objects: self.free_objects.wrapping_add(other.free_objects),
+            free_space: self.free_space.wrapping_add(other.free_space),
+            reallocs: self.reallocs.wrapping_add(other.reallocs),
+        }
+    }
+
+    /// Counts from `earlier` to `self`.
+    pub fn since(&self, earlier: &Stats) -> Stats {
+        Stats {
+            alloc_objects: self.alloc_objects.wrapping_sub(earlier.alloc_objects),
+            alloc_space: self.alloc_space.wrapping_sub(earlier.alloc_space),
+            free_objects: self.free_objects.wrapping_sub(earlier.free_objects),
+            free_space: self.free_space.wrapping_sub(earlier.free_space),
+            reallocs: self.reallocs.wrapping_sub(earlier.reallocs),
+        }
+    }
+}
+
+/// The process's totals now. Never allocates.
+pub fn stats() -> Stats {
+    shards().fold(Stats::ZERO, |total, s| {
+        total.plus(&Stats {
+            alloc_objects: s.alloc_objects.load(Relaxed),
+            alloc_space: s.alloc_space.load(Relaxed),
+            free_objects: s.free_objects.load(Relaxed),
+            free_space: s.free_space.load(Relaxed),
+            reallocs: s.reallocs.load(Relaxed),
+        })
+    })
+}
+
+/// The start of a window in which [`Mark::peak`] measures the highest live bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Mark {
+    epoch: u64,
+    live: [u64; SHARDS + 1],
+}
+
+/// Starts a new peak window. Never allocates.
+pub fn mark() -> Mark {
+    let epoch = EPOCH.fetch_add(1, AcqRel) + 1;
+    let mut live = [0u64; SHARDS + 1];
+    let used = USED.load(Acquire) as usize;
+    for (i, s) in SHARD_TABLE[..used].iter().enumerate() {
+        live[i] = s.live.load(Relaxed);
+    }
+    live[SHARDS] = OVERFLOW.live.load(Relaxed);
+    Mark { epoch, live }
+}
+
+impl Mark {
+    /// The most bytes live at once since the mark, above the live bytes at the mark.
+    ///
+    /// Exact when one thread allocated in the window; with several threads, the sum of each
+    /// thread's own peak, which is an upper bound. Never allocates.
+    pub fn peak(&self) -> u64 {
+        let used = USED.load(Acquire) as usize;
+        let indexed = SHARD_TABLE[..used].iter().enumerate();
+        let all = indexed.chain(std::iter::once((SHARDS, &OVERFLOW)));
+        let mut total: u64 = 0;
+        for (i, s) in all {
+            if s.epoch.load(Relaxed) != self.epoch {
+                continue; // not written since the mark: no rise
+            }
+            let rise = (s.peak.load(Relaxed) as i64).wrapping_sub(self.live[i] as i64);
+            total = total.wrapping_add(rise.max(0) as u64);
+        }
+        total
+    }
+}
+
+/// Whether any allocation has been counted in this process: false means the global allocator is
+/// not an [`Alloc`], and every figure would read zero.
+pub fn is_counting() -> bool {
+    stats().alloc_objects > 0
+}
+
+#[cfg(test)]
+mod tests {
+    //! The allocator is tested as a global allocator in `tests/alloc.rs`, where a test binary
+    //! installs it; here only what needs no installed allocator.
+    use super::*;
+
+    #[test]
+    fn stats_since_wraps() {
+        let a = Stats { alloc_objects: 3, alloc_space: 10, free_objects: 1, free_space: 4, reallocs: 0 };
+        let b = Stats { alloc_objects: 5, alloc_space: 30, free_objects: 4, free_space: 30, reallocs: 2 };
+        let d = b.since(&a);
+        assert_eq!(d, Stats { alloc_objects: 2, alloc_space: 20, free_objects: 3, free_space: 26, reallocs: 2 });
+        assert_eq!(d.live_space(), -6);
+    }
+}

@@ -1,0 +1,178 @@
+//! [`Criterion`]: criterion 0.8's runner with the [`Counting`] measurement inside, so that every
+//! benchmark is timed by criterion as before and counted by allocbench in the same windows.
+//!
+//! Each method forwards to criterion's own. The wrapper exists because a benchmark function
+//! written as `fn bench(c: &mut Criterion)` must name a type whose default measurement is ours,
+//! and because allocbench needs to know each benchmark's id when it finishes.
+
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::measurement::{Measurement, WallTime};
+use criterion::profiler::Profiler;
+use criterion::{BenchmarkFilter, PlottingBackend};
+
+use crate::group::{BenchmarkGroup, BenchmarkId};
+use crate::measurement::Counting;
+use crate::record::{self, Mode};
+use crate::{profile, Bencher};
+
+/// The benchmark manager, as criterion's [`criterion::Criterion`], with allocation counting.
+///
+/// ```no_run
+/// use allocbench::{criterion_group, criterion_main, Criterion};
+///
+/// fn bench(c: &mut Criterion) {
+///     c.bench_function("collect", |b| b.iter(|| (0..64u32).collect::<Vec<_>>()));
+/// }
+///
+/// criterion_group!(benches, bench);
+/// criterion_main!(benches);
+/// ```
+pub struct Criterion<M: Measurement = WallTime> {
+    inner: criterion::Criterion<Counting<M>>,
+}
+
+impl Default for Criterion {
+    /// Criterion's defaults; under `cargo allocbench`, what the pass it runs needs.
+    fn default() -> Criterion {
+        let inner = criterion::Criterion::default().with_measurement(Counting::new(WallTime));
+        Criterion { inner: profile::install(inner) }
+    }
+}
+
+/// Under `--allocs-only`, timing settings from the bench code are ignored: the subcommand asks
+/// criterion for the smallest run that still gives exact allocation figures.
+pub(crate) fn timing_settings_apply() -> bool {
+    record::mode() != Mode::AllocsOnly
+}
+
+macro_rules! forward_setters {
+    ($( $(#[$doc:meta])* $name:ident($arg:ident: $ty:ty) if $cond:expr; )*) => {
+        $(
+            $(#[$doc])*
+            #[must_use]
+            pub fn $name(self, $arg: $ty) -> Self {
+                if $cond {
+                    Criterion { inner: self.inner.$name($arg) }
+                } else {
+                    self
+                }
+            }
+        )*
+    };
+}
+
+impl<M: Measurement + 'static> Criterion<M> {
+    /// Changes the measurement, as [`criterion::Criterion::with_measurement`]; allocations are
+    /// still counted around it.
+    pub fn with_measurement<M2: Measurement + 'static>(self, m: M2) -> Criterion<M2> {
+        Criterion { inner: profile::install(self.inner.with_measurement(Counting::new(m))) }
+    }
+
+    /// Sets the profiler, as [`criterion::Criterion::with_profiler`]. In the CPU pass of
+    /// `cargo allocbench`, allocbench's own profiler stays in place.
+    #[must_use]
+    pub fn with_profiler<P: Profiler + 'static>(self, p: P) -> Self {
+        if profile::active() {
+            return self;
+        }
+        Criterion { inner: self.inner.with_profiler(p) }
+    }
+
+    forward_setters! {
+        /// As [`criterion::Criterion::plotting_backend`].
+        plotting_backend(backend: PlottingBackend) if true;
+        /// As [`criterion::Criterion::sample_size`].
+        sample_size(n: usize) if timing_settings_apply();
+        /// As [`criterion::Criterion::warm_up_time`].
+        warm_up_time(dur: Duration) if timing_settings_apply();
+        /// As [`criterion::Criterion::measurement_time`].
+        measurement_time(dur: Duration) if timing_settings_apply();
+        /// As [`criterion::Criterion::nresamples`].
+        nresamples(n: usize) if timing_settings_apply();
+        /// As [`criterion::Criterion::noise_threshold`].
+        noise_threshold(threshold: f64) if true;
+        /// As [`criterion::Criterion::confidence_level`].
+        confidence_level(cl: f64) if true;
+        /// As [`criterion::Criterion::significance_level`].
+        significance_level(sl: f64) if true;
+        /// As [`criterion::Criterion::save_baseline`].
+        save_baseline(baseline: String) if true;
+        /// As [`criterion::Criterion::with_benchmark_filter`].
+        with_benchmark_filter(filter: BenchmarkFilter) if true;
+        /// As [`criterion::Criterion::with_output_color`].
+        with_output_color(enabled: bool) if true;
+        /// As [`criterion::Criterion::profile_time`].
+        profile_time(profile_time: Option<Duration>) if true;
+    }
+
+    /// As [`criterion::Criterion::with_plots`].
+    #[must_use]
+    pub fn with_plots(self) -> Self {
+        Criterion { inner: self.inner.with_plots() }
+    }
+
+    /// As [`criterion::Criterion::without_plots`].
+    #[must_use]
+    pub fn without_plots(self) -> Self {
+        Criterion { inner: self.inner.without_plots() }
+    }
+
+    /// As [`criterion::Criterion::retain_baseline`].
+    #[must_use]
+    pub fn retain_baseline(self, baseline: String, strict: bool) -> Self {
+        Criterion { inner: self.inner.retain_baseline(baseline, strict) }
+    }
+
+    /// As [`criterion::Criterion::with_filter`].
+    #[must_use]
+    pub fn with_filter<S: Into<String>>(self, filter: S) -> Self {
+        Criterion { inner: self.inner.with_filter(filter) }
+    }
+
+    /// As [`criterion::Criterion::output_directory`].
+    #[must_use]
+    pub fn output_directory(self, path: &Path) -> Self {
+        Criterion { inner: self.inner.output_directory(path) }
+    }
+
+    /// As [`criterion::Criterion::configure_from_args`].
+    #[must_use]
+    pub fn configure_from_args(self) -> Self {
+        Criterion { inner: self.inner.configure_from_args() }
+    }
+
+    /// As [`criterion::Criterion::final_summary`].
+    pub fn final_summary(&self) {
+        self.inner.final_summary();
+    }
+
+    /// Starts a group of related benchmarks, as [`criterion::Criterion::benchmark_group`].
+    pub fn benchmark_group<S: Into<String>>(&mut self, group_name: S) -> BenchmarkGroup<'_, M> {
+        let name = group_name.into();
+        BenchmarkGroup::new(self.inner.benchmark_group(name.clone()), name)
+    }
+
+    /// Benchmarks one function, as [`criterion::Criterion::bench_function`].
+    pub fn bench_function<F>(&mut self, id: &str, mut f: F) -> &mut Self
+    where
+        F: FnMut(&mut Bencher<'_, M>),
+    {
+        self.inner.bench_function(id, |b| record::around_routine(|| f(b)));
+        record::finish(id);
+        self
+    }
+
+    /// Benchmarks one function with an input, as [`criterion::Criterion::bench_with_input`]:
+    /// the id's function name becomes the group.
+    pub fn bench_with_input<F, I>(&mut self, id: BenchmarkId, input: &I, mut f: F) -> &mut Self
+    where
+        F: FnMut(&mut Bencher<'_, M>, &I),
+    {
+        let (full_id, id) = id.into_criterion_with_group();
+        self.inner.bench_with_input(id, input, |b, i| record::around_routine(|| f(b, i)));
+        record::finish(&full_id);
+        self
+    }
+}

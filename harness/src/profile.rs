@@ -1,0 +1,180 @@
+//! The CPU pass: criterion's `--profile-time` mode with a [`Profiler`] on pprof-rs.
+//!
+//! Criterion calls the hook around its warm-up and one long batch of the routine, per benchmark.
+//! The hook samples the process with pprof-rs and leaves, in criterion's `profile/` folder of the
+//! benchmark, `cpu.pb.gz` (pprof's format, every frame) and `cpu.folded` (stacks folded as
+//! inferno reads them, with criterion's and allocbench's frames cut away, so that the
+//! benchmark's closure is the root). `cargo allocbench` draws the flame graph from the folded
+//! stacks. pprof-rs is not async-signal-safe in every unwinder path, so the subcommand runs this
+//! pass in a process of its own, with a timeout.
+
+use std::path::Path;
+
+use criterion::profiler::Profiler;
+
+/// Sampling frequency, from `ALLOCBENCH_CPU_FREQUENCY` (Hz).
+pub const FREQUENCY_ENV: &str = "ALLOCBENCH_CPU_FREQUENCY";
+
+/// `1` to keep samples whose leaf is in libc, libgcc, pthread or the vDSO (see [`BLOCKLIST`]).
+pub const COMPLETE_ENV: &str = "ALLOCBENCH_CPU_COMPLETE";
+
+/// Libraries pprof-rs is told not to unwind from: unwinding from inside them in a signal handler
+/// can deadlock or crash. The price: samples that land in `malloc`, `free` or `memcpy` are
+/// dropped, so time spent there vanishes from the flame graph.
+pub const BLOCKLIST: [&str; 4] = ["libc", "libgcc", "pthread", "vdso"];
+
+/// Installs the CPU profiler when `cargo allocbench` runs its CPU pass.
+pub(crate) fn install<M: criterion::measurement::Measurement + 'static>(
+    c: criterion::Criterion<M>,
+) -> criterion::Criterion<M> {
+    if crate::record::mode() == crate::record::Mode::Cpu {
+        c.with_profiler(CpuProfiler::from_env())
+    } else {
+        c
+    }
+}
+
+/// Whether allocbench's profiler replaces any the bench code sets.
+pub(crate) fn active() -> bool {
+    crate::record::mode() == crate::record::Mode::Cpu
+}
+
+/// pprof-rs behind criterion's profiler hook.
+pub struct CpuProfiler {
+    frequency: i32,
+    complete: bool,
+    #[cfg(all(unix, feature = "cpu-profile"))]
+    guard: Option<pprof::ProfilerGuard<'static>>,
+}
+
+impl CpuProfiler {
+    /// Settings from the environment `cargo allocbench` sets.
+    pub fn from_env() -> Self {
+        let frequency = std::env::var(FREQUENCY_ENV).ok().and_then(|f| f.parse().ok()).unwrap_or(997);
+        let complete = std::env::var(COMPLETE_ENV).is_ok_and(|v| v == "1");
+        CpuProfiler {
+            frequency,
+            complete,
+            #[cfg(all(unix, feature = "cpu-profile"))]
+            guard: None,
+        }
+    }
+}
+
+impl Profiler for CpuProfiler {
+    #[cfg(all(unix, feature = "cpu-profile"))]
+    fn start_profiling(&mut self, _benchmark_id: &str, _benchmark_dir: &Path) {
+        let builder = pprof::ProfilerGuardBuilder::default().frequency(self.frequency);
+        let builder = if self.complete { builder } else { builder.blocklist(&BLOCKLIST) };
+        match builder.build() {
+            Ok(guard) => self.guard = Some(guard),
+            Err(e) => eprintln!("allocbench: cannot start the CPU profiler: {e}"),
+        }
+    }
+
+    #[cfg(all(unix, feature = "cpu-profile"))]
+    fn stop_profiling(&mut self, benchmark_id: &str, benchmark_dir: &Path) {
+        let Some(guard) = self.guard.take() else { return };
+        let report = guard.report().build();
+        // Stop the timer before the allocation-heavy work of writing files.
+        drop(guard);
+        let result =
+            report.map_err(|e| e.to_string()).and_then(|r| write(&r, benchmark_dir).map_err(|e| e.to_string()));
+        match result {
+            Ok(()) => crate::record::finish_profile(benchmark_id, benchmark_dir, self.frequency),
+            Err(e) => eprintln!("allocbench: cannot write the CPU profile of `{benchmark_id}`: {e}"),
+        }
+    }
+
+    #[cfg(not(all(unix, feature = "cpu-profile")))]
+    fn start_profiling(&mut self, _benchmark_id: &str, _benchmark_dir: &Path) {
+        eprintln!("allocbench: CPU profiling needs the `cpu-profile` feature on a Unix target");
+    }
+
+    #[cfg(not(all(unix, feature = "cpu-profile")))]
+    fn stop_profiling(&mut self, _benchmark_id: &str, _benchmark_dir: &Path) {}
+}
+
+#[cfg(all(unix, feature = "cpu-profile"))]
+fn write(report: &pprof::Report, dir: &Path) -> std::io::Result<()> {
+    use pprof::protos::Message;
+    use std::io::Write;
+
+    std::fs::create_dir_all(dir)?;
+    let profile = report.pprof().map_err(std::io::Error::other)?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&profile.encode_to_vec())?;
+    std::fs::write(dir.join("cpu.pb.gz"), gz.finish()?)?;
+
+    let mut folded = String::new();
+    let mut lines: Vec<(String, isize)> = report.data.iter().map(|(frames, &count)| (fold(frames), count)).collect();
+    lines.sort();
+    for (stack, count) in lines {
+        folded.push_str(&format!("{stack} {count}\n"));
+    }
+    std::fs::write(dir.join("cpu.folded"), folded)
+}
+
+/// One stack, root first, names demangled without their hash, criterion's and allocbench's frames
+/// above the benchmark's closure cut away. Stacks that never entered the routine (other threads,
+/// criterion's loop itself) keep their thread's name as root.
+#[cfg(all(unix, feature = "cpu-profile"))]
+fn fold(frames: &pprof::Frames) -> String {
+    let names: Vec<String> = frames
+        .frames
+        .iter()
+        .rev()
+        .flat_map(|inlined| inlined.iter().rev())
+        .map(|symbol| clean_name(&symbol.name()))
+        .collect();
+    let cut = names.iter().rposition(|n| is_harness_frame(n)).map(|i| i + 1);
+    match cut {
+        Some(i) if i < names.len() => names[i..].join(";"),
+        Some(_) => "[criterion]".to_owned(),
+        None => {
+            let mut stack = vec![format!("[thread {}]", frames.thread_name_or_id())];
+            stack.extend(names);
+            stack.join(";")
+        }
+    }
+}
+
+/// Frames of the benchmarking machinery: criterion's timing loops, allocbench's wrappers around
+/// the user's closure, and the closures criterion builds inside them.
+pub fn is_harness_frame(name: &str) -> bool {
+    name.starts_with("criterion::")
+        || name.starts_with("<criterion::")
+        || name.starts_with("allocbench::")
+        || name.starts_with("<allocbench::")
+}
+
+/// A demangled name without the `::h0123456789abcdef` hash, and with `;` (the folded format's
+/// separator) replaced.
+pub fn clean_name(name: &str) -> String {
+    let name = match name.rfind("::h") {
+        Some(i) if name.len() - i == 19 && name[i + 3..].bytes().all(|b| b.is_ascii_hexdigit()) => &name[..i],
+        _ => name,
+    };
+    name.replace(';', ":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_their_hash_only() {
+        assert_eq!(clean_name("exact::hot::h0123456789abcdef"), "exact::hot");
+        assert_eq!(clean_name("exact::hot"), "exact::hot");
+        assert_eq!(clean_name("a::hash_map"), "a::hash_map");
+        assert_eq!(clean_name("f;g"), "f:g");
+    }
+
+    #[test]
+    fn harness_frames() {
+        assert!(is_harness_frame("criterion::bencher::Bencher<M>::iter"));
+        assert!(is_harness_frame("<criterion::routine::Function<M,F,T> as criterion::routine::Routine<M,T>>::profile"));
+        assert!(is_harness_frame("allocbench::record::around_routine"));
+        assert!(!is_harness_frame("exact::loops::{{closure}}"));
+    }
+}
