@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::baseline::Baseline;
 use crate::cli::{Cli, Format};
+use crate::compare::Comparison;
 use crate::discover::{self, BenchTarget};
 use crate::policy::Policy;
 use crate::records::{self, Recorded};
@@ -16,7 +18,7 @@ use crate::report::{Artifacts, Benchmark, Report, Verdict, SCHEMA_VERSION};
 use crate::run::{self, Exit, PassKind, RunFiles, RunSpec};
 use crate::table::{self, Style};
 use crate::units::printable;
-use crate::{baseline, compare, cpu, export, figures, markdown};
+use crate::{artifacts, baseline, compare, cpu, export, figures, markdown};
 use crate::{build, environment};
 
 /// Notes for people go to stderr, so that stdout carries only the chosen format.
@@ -115,7 +117,8 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     };
     let failed = report.benchmarks.iter().any(|b| b.error.is_some());
     if let Some(base) = &base {
-        let comparison = compare::compare(base, &report, &policy);
+        let mut comparison = compare::compare(base, &report, &policy);
+        cpu_against_baseline(&ui, base, &mut report, &mut comparison, &out_dir);
         report.verdict = comparison.verdict();
         report.comparison = Some(comparison);
     }
@@ -219,8 +222,8 @@ fn cpu_pass(
             ("ALLOCBENCH_CPU_FREQUENCY".to_owned(), cli.frequency.to_string()),
             ("ALLOCBENCH_CPU_COMPLETE".to_owned(), if cli.cpu_complete { "1" } else { "0" }.to_owned()),
         ],
-        // Criterion profiles for the warm-up and then `profile_time`: allow both, twice over.
-        timeout: Duration::from_secs(cli.timeout.max(1).max(4 * profile_time + 30)),
+        // A profile takes criterion's warm-up and then `profile_time` before it is written.
+        timeout: Duration::from_secs(cli.timeout.max(1) + 2 * profile_time),
         verbose: cli.verbose,
     };
     for (k, (target, exe)) in targets.iter().zip(executables).enumerate() {
@@ -240,6 +243,7 @@ fn cpu_pass(
             };
             match cpu::place(&rec.id, profile, out_dir) {
                 Ok(placed) => {
+                    b.cpu_folded = std::fs::read_to_string(out_dir.join(&placed.folded)).unwrap_or_default();
                     b.artifacts.flamegraph = Some(placed.flamegraph);
                     b.artifacts.cpu_profile = Some(placed.cpu_profile);
                     b.cpu = Some(placed.summary);
@@ -263,6 +267,26 @@ fn cpu_pass(
         }
     }
     Ok(())
+}
+
+/// Where both runs have CPU stacks: the functions whose share grew, and a differential flame
+/// graph beside the benchmark's own.
+fn cpu_against_baseline(ui: &Ui, base: &Baseline, report: &mut Report, comparison: &mut Comparison, out_dir: &Path) {
+    for b in &mut report.benchmarks {
+        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.cpu_folded.is_empty()) else { continue };
+        if b.cpu_folded.is_empty() {
+            continue;
+        }
+        if let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.id == b.id) {
+            c.cpu_grew = cpu::grown(&old.cpu_folded, &b.cpu_folded);
+        }
+        let path = out_dir.join(artifacts::folder_for(&b.id)).join("flamegraph-diff.svg");
+        let title = format!("{}: CPU time against baseline `{}`", b.id, base.name);
+        match cpu::draw_diff(&old.cpu_folded, &b.cpu_folded, &title, &path) {
+            Ok(()) => b.artifacts.cpu_diff_flamegraph = Some(artifacts::relative(&path, out_dir)),
+            Err(e) => ui.warn(&e.to_string()),
+        }
+    }
 }
 
 /// Appends `text` to a file (`$GITHUB_STEP_SUMMARY`).
@@ -310,6 +334,7 @@ fn collect(target: &BenchTarget, files: &RunFiles, exit: &Exit, pass: PassKind) 
             cpu: None,
             error: Some(detail),
             time_samples_ns: Vec::new(),
+            cpu_folded: String::new(),
         });
     }
     Ok(out)
@@ -326,6 +351,7 @@ fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::Criter
         cpu: None,
         error: None,
         time_samples_ns: Vec::new(),
+        cpu_folded: String::new(),
     };
     if !rec.counting {
         b.error = Some(format!(

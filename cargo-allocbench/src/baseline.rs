@@ -57,6 +57,9 @@ struct StoredBenchmark {
     /// Criterion's per-iteration sample times, for Welch's t-test against a later run.
     #[serde(default)]
     time_samples_ns: Vec<f64>,
+    /// The CPU pass's folded stacks, for a differential flame graph against a later run.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    cpu_folded: String,
 }
 
 /// A baseline that cannot be named, read or written. Each message is one line that names the
@@ -178,6 +181,7 @@ pub fn save(dir: &Path, name: &str, report: &Report) -> Result<PathBuf, Baseline
                 // JSON has no NaN or infinity; serde_json would write `null` and the file would
                 // not load again.
                 time_samples_ns: b.time_samples_ns.iter().copied().filter(|v| v.is_finite()).collect(),
+                cpu_folded: b.cpu_folded.clone(),
             })
             .collect(),
     };
@@ -299,7 +303,11 @@ pub fn parse(name: &str, path: &Path, bytes: &[u8]) -> Result<Baseline, Baseline
         benchmarks: document
             .benchmarks
             .into_iter()
-            .map(|stored| Benchmark { time_samples_ns: stored.time_samples_ns, ..stored.benchmark })
+            .map(|stored| Benchmark {
+                time_samples_ns: stored.time_samples_ns,
+                cpu_folded: stored.cpu_folded,
+                ..stored.benchmark
+            })
             .collect(),
     })
 }
@@ -363,6 +371,7 @@ mod tests {
             cpu: None,
             error: None,
             time_samples_ns: vec![100.0, 101.5, 99.25, 1.0 / 3.0],
+            cpu_folded: String::new(),
         };
         Report {
             schema_version: SCHEMA_VERSION,

@@ -17,6 +17,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cpu::ShareChange;
+
 use crate::baseline::Baseline;
 use crate::policy::{Limit, Policy, EPSILON, TIME_ALPHA};
 use crate::report::{Benchmark, Metric, Report, Verdict, ALL_METRICS};
@@ -42,6 +44,9 @@ pub struct BenchmarkComparison {
     pub status: Status,
     /// Every metric of the report, in the report's order, time last.
     pub metrics: Vec<MetricComparison>,
+    /// Functions whose share of CPU samples grew, when both runs had a CPU pass.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpu_grew: Vec<ShareChange>,
 }
 
 /// One metric of one benchmark against its baseline.
@@ -259,7 +264,7 @@ fn compare_benchmark(
     } else {
         Status::Pass
     };
-    BenchmarkComparison { id: id.to_string(), status, metrics }
+    BenchmarkComparison { id: id.to_string(), status, metrics, cpu_grew: Vec::new() }
 }
 
 /// Whether two figures are equal up to float noise.
@@ -639,6 +644,7 @@ mod tests {
             cpu: None,
             error: None,
             time_samples_ns: time,
+            cpu_folded: String::new(),
         }
     }
 

@@ -138,9 +138,80 @@ pub fn place(id: &str, profile: &CpuProfileRecord, out_dir: &Path) -> Result<Cpu
     })
 }
 
+/// A function whose share of the CPU samples grew against the baseline.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ShareChange {
+    pub function: String,
+    /// Share of self samples in the baseline's profile, 0 to 1.
+    pub base_share: f64,
+    /// Share of self samples now, 0 to 1.
+    pub new_share: f64,
+}
+
+/// Growth in share, in points (0.02 = two percentage points), below which a function is noise.
+pub const SHARE_NOISE: f64 = 0.02;
+
+/// Self-time share of every function.
+fn shares(stacks: &BTreeMap<String, u64>) -> BTreeMap<String, f64> {
+    let (_, all) = top_functions(stacks, usize::MAX);
+    all.into_iter().map(|f| (f.function, f.self_fraction)).collect()
+}
+
+/// Functions whose self-time share grew by more than [`SHARE_NOISE`], most growth first.
+pub fn grown(base_folded: &str, new_folded: &str) -> Vec<ShareChange> {
+    let base = shares(&parse_folded(base_folded));
+    let new = shares(&parse_folded(new_folded));
+    let mut grew: Vec<ShareChange> = new
+        .iter()
+        .map(|(f, &n)| ShareChange {
+            function: f.clone(),
+            base_share: base.get(f).copied().unwrap_or(0.0),
+            new_share: n,
+        })
+        .filter(|c| c.new_share - c.base_share > SHARE_NOISE)
+        .collect();
+    grew.sort_by(|a, b| (b.new_share - b.base_share).total_cmp(&(a.new_share - a.base_share)));
+    grew.truncate(TOP);
+    grew
+}
+
+/// Draws a differential flame graph: the new profile's shape, red where a stack grew against the
+/// baseline, blue where it shrank (the baseline is scaled to the new sample count).
+pub fn draw_diff(base_folded: &str, new_folded: &str, title: &str, path: &Path) -> Result<(), CpuError> {
+    let write_err = |source| CpuError::Write { path: path.to_owned(), source };
+    let mut diff = Vec::new();
+    let options = inferno::differential::Options { normalize: true, ..Default::default() };
+    inferno::differential::from_readers(options, base_folded.as_bytes(), new_folded.as_bytes(), &mut diff)
+        .map_err(write_err)?;
+    let diff = String::from_utf8_lossy(&diff).into_owned();
+    let mut flame = inferno::flamegraph::Options::default();
+    flame.title = title.to_owned();
+    flame.subtitle = Some("red: more samples than the baseline; blue: fewer (baseline scaled to this run)".to_owned());
+    flame.count_name = "samples".to_owned();
+    let mut svg = Vec::new();
+    let lines: Vec<&str> = if diff.trim().is_empty() { vec!["[no samples] 0 0"] } else { diff.lines().collect() };
+    inferno::flamegraph::from_lines(&mut flame, lines, &mut svg).map_err(write_err)?;
+    fs::write(path, svg).map_err(write_err)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grown_shares_and_a_differential_graph() {
+        let base = "main;encode 50\nmain;sort 50\n";
+        let new = "main;encode 80\nmain;sort 20\n";
+        let grew = grown(base, new);
+        assert_eq!(grew.len(), 1);
+        assert_eq!(grew[0].function, "encode");
+        assert!((grew[0].base_share - 0.5).abs() < 1e-12 && (grew[0].new_share - 0.8).abs() < 1e-12);
+        assert!(grown(base, base).is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.svg");
+        draw_diff(base, new, "t", &path).unwrap();
+        assert!(fs::read_to_string(&path).unwrap().contains("encode"));
+    }
 
     #[test]
     fn top_counts_leaves() {

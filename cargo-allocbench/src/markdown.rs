@@ -378,6 +378,7 @@ pub(crate) mod tests {
             cpu: None,
             error: None,
             time_samples_ns: time_ns.map(|t| samples(50, t, 0.01)).unwrap_or_default(),
+            cpu_folded: String::new(),
         }
     }
 

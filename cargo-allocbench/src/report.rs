@@ -61,6 +61,10 @@ pub struct Benchmark {
     /// in baselines, not in `report.json`.
     #[serde(skip)]
     pub time_samples_ns: Vec<f64>,
+    /// The CPU pass's folded stacks (`cpu.folded`), for a differential flame graph against a
+    /// later run. Kept in baselines, not in `report.json`.
+    #[serde(skip)]
+    pub cpu_folded: String,
 }
 
 /// Allocation figures per iteration, named as Go's pprof names them.
@@ -170,6 +174,9 @@ pub struct Artifacts {
     pub cpu_profile: Option<String>,
     pub heap_profile: Option<String>,
     pub alloc_flamegraph: Option<String>,
+    /// Differential CPU flame graph against the baseline's stacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_diff_flamegraph: Option<String>,
 }
 
 /// The outcome of a run.

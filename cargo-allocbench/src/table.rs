@@ -157,6 +157,14 @@ pub fn render_comparison(c: &Comparison, style: Style) -> String {
             out.push_str(&if m.status == Status::Regressed && m.gated { style.red(&line) } else { line });
             out.push('\n');
         }
+        for g in &b.cpu_grew {
+            out.push_str(&format!(
+                "           cpu share      {} → {}  {}\n",
+                format_change(g.base_share).trim_start_matches('+'),
+                format_change(g.new_share).trim_start_matches('+'),
+                printable(&g.function)
+            ));
+        }
     }
     out
 }

@@ -106,10 +106,14 @@ fn write(report: &pprof::Report, dir: &Path) -> std::io::Result<()> {
     gz.write_all(&profile.encode_to_vec())?;
     std::fs::write(dir.join("cpu.pb.gz"), gz.finish()?)?;
 
+    // Stacks that differ only in the frames cut away (criterion's warm-up and its long batch)
+    // become one line.
+    let mut stacks: std::collections::BTreeMap<String, isize> = std::collections::BTreeMap::new();
+    for (frames, &count) in &report.data {
+        *stacks.entry(fold(frames)).or_insert(0) += count;
+    }
     let mut folded = String::new();
-    let mut lines: Vec<(String, isize)> = report.data.iter().map(|(frames, &count)| (fold(frames), count)).collect();
-    lines.sort();
-    for (stack, count) in lines {
+    for (stack, count) in stacks {
         folded.push_str(&format!("{stack} {count}\n"));
     }
     std::fs::write(dir.join("cpu.folded"), folded)

@@ -1,0 +1,128 @@
+//! The CPU pass: a flame graph and a pprof profile per benchmark, read back by `go tool pprof`,
+//! and figures that survive a CPU pass that crashes or hangs.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{allocbench, bench, fixture, out_dir, report, run};
+
+/// Criterion settings that keep the timing pass short; the CPU pass profiles for 2 s.
+const SHORT: [&str; 5] = ["--profile-time", "2", "--", "--warm-up-time", "0.2"];
+
+fn go_pprof_top(profile: &Path) -> String {
+    let out = Command::new("go")
+        .args(["tool", "pprof", "-top"])
+        .arg(profile)
+        .output()
+        .expect("`go` runs: install Debian's golang-go (`.ci/run` does)");
+    assert!(out.status.success(), "go tool pprof failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn hot_function_leads_the_flame_graph_and_pprof_top() {
+    let out = out_dir("cpu-hot");
+    let manifest = fixture("cpu");
+    let mut args = vec!["--manifest-path", manifest.to_str().unwrap(), "--bench", "hot"];
+    args.extend(["--out-dir", out.to_str().unwrap(), "--format", "json"]);
+    args.extend(SHORT);
+    args.extend(["--measurement-time", "0.5"]);
+    let o = run(allocbench(&args));
+    assert_eq!(o.status.code(), Some(0));
+    let r = report(&o);
+    let b = bench(&r, "cpu/hot");
+
+    let top = &b["cpu"]["top"][0];
+    assert_eq!(top["function"], "cpu_fixture::spin_hot", "{b:#}");
+    assert!(top["self_fraction"].as_f64().unwrap() > 0.5, "{b:#}");
+
+    let svg_path = out.join(b["artifacts"]["flamegraph"].as_str().expect("a flame graph path"));
+    let svg = std::fs::read_to_string(&svg_path).expect("flamegraph.svg exists where the report says");
+    assert!(svg.starts_with("<?xml") && svg.contains("<svg"), "an SVG");
+    assert!(svg.contains("cpu/hot: CPU time"), "titled with the benchmark id");
+    assert!(svg.contains("cpu_fixture::spin_hot"), "the hot function is drawn");
+    assert!(!svg.contains("criterion::bencher"), "criterion's frames are cut away");
+    assert!(svg.contains("search"), "inferno's interactive SVG (search, zoom)");
+
+    let pb = out.join(b["artifacts"]["cpu_profile"].as_str().expect("a cpu profile path"));
+    let top = go_pprof_top(&pb);
+    // The first row after the header is the function with the most flat (self) samples.
+    let header = top.lines().position(|l| l.trim_start().starts_with("flat")).expect("pprof's table header");
+    let first = top.lines().nth(header + 1).expect("a first row");
+    assert!(first.ends_with("cpu_fixture::spin_hot"), "go tool pprof -top:\n{top}");
+    let flat_pct: f64 = first.split_whitespace().nth(1).unwrap().trim_end_matches('%').parse().unwrap();
+    assert!(flat_pct > 50.0, "go tool pprof -top:\n{top}");
+}
+
+fn faulty_run(fault: &str) -> serde_json::Value {
+    let out = out_dir(&format!("cpu-faulty-{fault}"));
+    let manifest = fixture("cpu");
+    let mut args = vec!["--manifest-path", manifest.to_str().unwrap(), "--bench", "faulty", "--timeout", "3"];
+    args.extend(["--out-dir", out.to_str().unwrap(), "--format", "json"]);
+    args.extend(SHORT);
+    args.extend(["--measurement-time", "0.3"]);
+    let mut cmd = allocbench(&args);
+    cmd.env("CPU_FIXTURE_FAULT", fault);
+    let o = run(cmd);
+    assert_eq!(o.status.code(), Some(0), "a failing CPU pass costs flame graphs, not the run");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("CPU pass of `cpu-fixture/faulty`"), "the failure is reported: {stderr}");
+    report(&o)
+}
+
+#[test]
+fn a_crash_in_the_cpu_pass_keeps_the_figures() {
+    let r = faulty_run("abort");
+    let b = bench(&r, "faulty/boxed");
+    assert_eq!(b["alloc"]["alloc_objects"], 1.0);
+    assert_eq!(b["alloc"]["alloc_space"], 8.0);
+    assert!(b["time"]["typical_ns"].as_f64().unwrap() > 0.0);
+    assert!(b["artifacts"]["flamegraph"].is_null());
+}
+
+#[test]
+fn a_hang_in_the_cpu_pass_keeps_the_figures() {
+    let r = faulty_run("hang");
+    let b = bench(&r, "faulty/boxed");
+    assert_eq!(b["alloc"]["alloc_objects"], 1.0);
+    assert!(b["time"]["typical_ns"].as_f64().unwrap() > 0.0);
+    assert!(b["artifacts"]["flamegraph"].is_null());
+}
+
+#[test]
+fn cpu_share_that_grew_against_a_baseline() {
+    let out = out_dir("cpu-diff");
+    let baselines = out.join("baselines");
+    let manifest = fixture("cpu");
+    let base_args = |extra: &[&'static str]| {
+        let mut args: Vec<String> =
+            ["--manifest-path", manifest.to_str().unwrap(), "--bench", "hot"].map(String::from).to_vec();
+        args.extend(
+            ["--out-dir", out.to_str().unwrap(), "--baseline-dir", baselines.to_str().unwrap()].map(String::from),
+        );
+        args.extend(["--format", "json"].map(String::from));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.extend(SHORT.map(String::from));
+        args.extend(["--measurement-time", "0.3"].map(String::from));
+        args
+    };
+    let save = base_args(&["--save-baseline", "main"]);
+    let o = run(allocbench(&save.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_eq!(o.status.code(), Some(0));
+
+    let compare = base_args(&["--baseline", "main", "--features", "regress"]);
+    let o = run(allocbench(&compare.iter().map(String::as_str).collect::<Vec<_>>()));
+    // Time is reported, not gated: the slower code still passes.
+    assert_eq!(o.status.code(), Some(0));
+    let r = report(&o);
+    let c = r["comparison"]["benchmarks"].as_array().unwrap().iter().find(|b| b["id"] == "cpu/hot").unwrap();
+    let grew = &c["cpu_grew"][0];
+    assert_eq!(grew["function"], "cpu_fixture::spin_cold", "{c:#}");
+    assert_eq!(grew["base_share"], 0.0);
+    assert!(grew["new_share"].as_f64().unwrap() > 0.2, "{c:#}");
+    let diff = bench(&r, "cpu/hot")["artifacts"]["cpu_diff_flamegraph"].as_str().expect("a differential flame graph");
+    let svg = std::fs::read_to_string(out.join(diff)).unwrap();
+    assert!(svg.contains("spin_cold") && svg.contains("against baseline `main`"));
+}
