@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::baseline::Baseline;
-use crate::cli::{Cli, Format};
+use crate::cli::{Cli, Format, HeapProfile};
 use crate::compare::Comparison;
 use crate::discover::{self, BenchTarget};
 use crate::policy::Policy;
@@ -18,7 +18,7 @@ use crate::report::{Artifacts, Benchmark, Report, Verdict, SCHEMA_VERSION};
 use crate::run::{self, Exit, PassKind, RunFiles, RunSpec};
 use crate::table::{self, Style};
 use crate::units::printable;
-use crate::{artifacts, baseline, compare, cpu, export, figures, markdown};
+use crate::{artifacts, baseline, compare, cpu, export, figures, heap, markdown};
 use crate::{build, environment};
 
 /// Notes for people go to stderr, so that stdout carries only the chosen format.
@@ -125,6 +125,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     if failed {
         report.verdict = Verdict::Error;
     }
+    heap_pass(cli, &ui, &project.targets, &executables, &out_dir, &mut report, base.as_ref())?;
 
     let report_path = out_dir.join("report.json");
     baseline::write_atomic(&report_path, &serde_json::to_vec_pretty(&report)?)?;
@@ -139,6 +140,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     match cli.format {
         Format::Table => {
             print!("{}", table::render(&report, ui.style));
+            print!("{}", table::render_sites(&report, 3, ui.style));
             if let Some(c) = &report.comparison {
                 print!("{}", table::render_comparison(c, ui.style));
             }
@@ -269,6 +271,104 @@ fn cpu_pass(
     Ok(())
 }
 
+/// The allocation-site pass over the benchmarks `--heap-profile` selects: stacks, sites,
+/// `heap.pb.gz` and `alloc-flamegraph.svg` per benchmark, and the sites that grew against the
+/// baseline. Like the CPU pass, a failure here costs the sites, never the figures.
+fn heap_pass(
+    cli: &Cli,
+    ui: &Ui,
+    targets: &[BenchTarget],
+    executables: &[PathBuf],
+    out_dir: &Path,
+    report: &mut Report,
+    base: Option<&Baseline>,
+) -> Result<()> {
+    let regressed = |id: &str| {
+        report.comparison.as_ref().and_then(|c| c.get(id)).is_some_and(|c| c.status == compare::Status::Regressed)
+    };
+    let selected: Vec<(String, String, String)> = report
+        .benchmarks
+        .iter()
+        .filter(|b| b.alloc.is_some() && !b.alloc.is_some_and(|a| a.approximate))
+        .filter(|b| match cli.heap_profile() {
+            HeapProfile::All => true,
+            HeapProfile::Regressed => regressed(&b.id),
+            HeapProfile::None => false,
+        })
+        .map(|b| (b.package.clone(), b.target.clone(), b.id.clone()))
+        .collect();
+    for (k, (target, exe)) in targets.iter().zip(executables).enumerate() {
+        let ids: Vec<&str> = selected
+            .iter()
+            .filter(|(p, t, _)| p == &target.package && t == &target.target)
+            .map(|(_, _, id)| id.as_str())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let filter = format!("^(?:{})$", ids.iter().map(|id| regex::escape(id)).collect::<Vec<_>>().join("|"));
+        let spec = RunSpec {
+            pass: PassKind::Heap,
+            filter: Some(filter),
+            criterion_args: Vec::new(),
+            env: Vec::new(),
+            timeout: Duration::from_secs(cli.timeout.max(1)),
+            verbose: cli.verbose,
+        };
+        let label = format!("allocation sites {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
+        let bar = ui.bar(0, &label);
+        let files = RunFiles::new(out_dir, PassKind::Heap, target);
+        let exit = run::run(exe, target, &spec, &files, |done| {
+            bar.set_message(format!("{done} of {} benchmarks", ids.len()))
+        })?;
+        bar.finish_and_clear();
+        let criterion = records::read_criterion(&files.criterion_home)?;
+        for rec in records::read_records(&files.records)? {
+            let Some(joined) = criterion.get(&rec.id).and_then(|c| records::join(&rec, c)) else { continue };
+            let Some(b) = report
+                .benchmarks
+                .iter_mut()
+                .find(|b| b.id == rec.id && b.package == target.package && b.target == target.target)
+            else {
+                continue;
+            };
+            let stacks = heap::stacks(&rec.sites, &joined);
+            let old = base.and_then(|base| base.benchmarks.iter().find(|o| o.id == b.id));
+            let base_stacks = old.map(|o| o.heap_stacks.as_slice()).filter(|s| !s.is_empty());
+            match heap::write(&b.id, &stacks, base_stacks, out_dir) {
+                Ok(a) => {
+                    b.artifacts.heap_profile = Some(a.heap_profile);
+                    b.artifacts.alloc_flamegraph = a.alloc_flamegraph;
+                }
+                Err(e) => ui.warn(&e.to_string()),
+            }
+            b.sites = heap::sites(&stacks, &target.package);
+            b.heap_stacks = stacks;
+            if let (Some(old), Some(c)) =
+                (old, report.comparison.as_mut().and_then(|c| c.benchmarks.iter_mut().find(|c| c.id == b.id)))
+            {
+                if c.status == compare::Status::Regressed && !old.sites.is_empty() {
+                    c.sites_grew = heap::grown(&old.sites, &b.sites);
+                }
+            }
+        }
+        if exit != Exit::Success {
+            ui.warn(&format!(
+                "allocation-site pass of `{}/{}` {}; its figures stand, some benchmarks have no sites (log: {})",
+                target.package,
+                target.target,
+                match &exit {
+                    Exit::TimedOut(t) => format!("timed out after {} s", t.as_secs()),
+                    Exit::Failed(how) => how.clone(),
+                    Exit::Success => String::new(),
+                },
+                files.log.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Where both runs have CPU stacks: the functions whose share grew, and a differential flame
 /// graph beside the benchmark's own.
 fn cpu_against_baseline(ui: &Ui, base: &Baseline, report: &mut Report, comparison: &mut Comparison, out_dir: &Path) {
@@ -335,6 +435,8 @@ fn collect(target: &BenchTarget, files: &RunFiles, exit: &Exit, pass: PassKind) 
             error: Some(detail),
             time_samples_ns: Vec::new(),
             cpu_folded: String::new(),
+            sites: Vec::new(),
+            heap_stacks: Vec::new(),
         });
     }
     Ok(out)
@@ -352,6 +454,8 @@ fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::Criter
         error: None,
         time_samples_ns: Vec::new(),
         cpu_folded: String::new(),
+        sites: Vec::new(),
+        heap_stacks: Vec::new(),
     };
     if !rec.counting {
         b.error = Some(format!(

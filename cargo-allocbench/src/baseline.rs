@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::heap::HeapStack;
 use crate::report::{Benchmark, Environment, Report};
 
 /// Version of the baseline format this build writes and the newest it reads.
@@ -60,6 +61,9 @@ struct StoredBenchmark {
     /// The CPU pass's folded stacks, for a differential flame graph against a later run.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     cpu_folded: String,
+    /// The heap pass's stacks, to write the baseline's heap profile for `-diff_base`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    heap_stacks: Vec<HeapStack>,
 }
 
 /// A baseline that cannot be named, read or written. Each message is one line that names the
@@ -182,6 +186,7 @@ pub fn save(dir: &Path, name: &str, report: &Report) -> Result<PathBuf, Baseline
                 // not load again.
                 time_samples_ns: b.time_samples_ns.iter().copied().filter(|v| v.is_finite()).collect(),
                 cpu_folded: b.cpu_folded.clone(),
+                heap_stacks: b.heap_stacks.clone(),
             })
             .collect(),
     };
@@ -306,6 +311,7 @@ pub fn parse(name: &str, path: &Path, bytes: &[u8]) -> Result<Baseline, Baseline
             .map(|stored| Benchmark {
                 time_samples_ns: stored.time_samples_ns,
                 cpu_folded: stored.cpu_folded,
+                heap_stacks: stored.heap_stacks,
                 ..stored.benchmark
             })
             .collect(),
@@ -372,6 +378,8 @@ mod tests {
             error: None,
             time_samples_ns: vec![100.0, 101.5, 99.25, 1.0 / 3.0],
             cpu_folded: String::new(),
+            sites: Vec::new(),
+            heap_stacks: Vec::new(),
         };
         Report {
             schema_version: SCHEMA_VERSION,

@@ -67,6 +67,11 @@ pub struct Cli {
     #[arg(long, help_heading = "CPU profile")]
     pub cpu_complete: bool,
 
+    /// Allocation sites (a stack per allocation, in a pass of its own): for all benchmarks, only
+    /// the regressed ones, or none [default: all in a full run, regressed under --allocs-only]
+    #[arg(long, value_enum, value_name = "WHICH", help_heading = "Allocation sites")]
+    pub heap_profile: Option<HeapProfile>,
+
     /// Save the figures as baseline NAME (only when every benchmark ran and, with --baseline, nothing regressed)
     #[arg(long, value_name = "NAME", help_heading = "Baselines")]
     pub save_baseline: Option<String>,
@@ -167,6 +172,17 @@ pub enum Format {
     Markdown,
 }
 
+/// Which benchmarks the allocation-site pass covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HeapProfile {
+    /// Every benchmark measured
+    All,
+    /// Only benchmarks that regressed against --baseline
+    Regressed,
+    /// No allocation-site pass
+    None,
+}
+
 /// When to color the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Color {
@@ -209,6 +225,11 @@ impl Cli {
             locked: self.locked,
             offline: self.offline,
         }
+    }
+
+    /// Which benchmarks get the allocation-site pass.
+    pub fn heap_profile(&self) -> HeapProfile {
+        self.heap_profile.unwrap_or(if self.allocs_only { HeapProfile::Regressed } else { HeapProfile::All })
     }
 
     /// Whether to color output on a stream that is (or is not) a terminal.

@@ -18,6 +18,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::cpu::ShareChange;
+use crate::heap::SiteChange;
 
 use crate::baseline::Baseline;
 use crate::policy::{Limit, Policy, EPSILON, TIME_ALPHA};
@@ -47,6 +48,9 @@ pub struct BenchmarkComparison {
     /// Functions whose share of CPU samples grew, when both runs had a CPU pass.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cpu_grew: Vec<ShareChange>,
+    /// Allocation sites whose allocations per iteration grew, when both runs had a heap pass.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites_grew: Vec<SiteChange>,
 }
 
 /// One metric of one benchmark against its baseline.
@@ -264,7 +268,7 @@ fn compare_benchmark(
     } else {
         Status::Pass
     };
-    BenchmarkComparison { id: id.to_string(), status, metrics, cpu_grew: Vec::new() }
+    BenchmarkComparison { id: id.to_string(), status, metrics, cpu_grew: Vec::new(), sites_grew: Vec::new() }
 }
 
 /// Whether two figures are equal up to float noise.
@@ -645,6 +649,8 @@ mod tests {
             error: None,
             time_samples_ns: time,
             cpu_folded: String::new(),
+            sites: Vec::new(),
+            heap_stacks: Vec::new(),
         }
     }
 

@@ -379,6 +379,8 @@ pub(crate) mod tests {
             error: None,
             time_samples_ns: time_ns.map(|t| samples(50, t, 0.01)).unwrap_or_default(),
             cpu_folded: String::new(),
+            sites: Vec::new(),
+            heap_stacks: Vec::new(),
         }
     }
 

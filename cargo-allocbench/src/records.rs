@@ -37,6 +37,27 @@ struct RecordLine {
     samples: Vec<RecordSample>,
     #[serde(default)]
     cpu_profile: Option<CpuProfileRecord>,
+    #[serde(default)]
+    sites: Vec<SiteRecord>,
+}
+
+/// The heap pass: one allocating stack and its counts per record sample.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct SiteRecord {
+    /// Leaf first, the allocator's own frames already cut away by the harness.
+    pub frames: Vec<FrameRecord>,
+    /// Per record sample: `[alloc_objects, alloc_space, free_objects, free_space]`.
+    pub samples: Vec<[u64; 4]>,
+}
+
+/// One frame of a symbolised stack.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FrameRecord {
+    pub function: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
 }
 
 /// The CPU pass's note that a benchmark's profile is written.
@@ -69,6 +90,8 @@ pub struct Recorded {
     samples: Vec<(f64, RecordSample)>,
     /// Set by the CPU pass.
     pub cpu_profile: Option<CpuProfileRecord>,
+    /// Set by the heap pass.
+    pub sites: Vec<SiteRecord>,
 }
 
 /// Reads a record file. A missing file means the process recorded nothing.
@@ -93,6 +116,7 @@ pub fn read_records(path: &Path) -> Result<Vec<Recorded>, RecordsError> {
             counting: rec.counting,
             samples: rec.samples.into_iter().map(|s| (s.time, s)).collect(),
             cpu_profile: rec.cpu_profile,
+            sites: rec.sites,
         });
     }
     Ok(out)
@@ -189,6 +213,8 @@ pub fn read_criterion(home: &Path) -> Result<BTreeMap<String, CriterionBenchmark
 #[derive(Debug, Clone)]
 pub struct Joined {
     pub samples: Vec<Sample>,
+    /// For each of `samples`, the index of the record's sample it came from.
+    pub record_index: Vec<usize>,
     /// Criterion's per-iteration time of each sample (ns), for baselines.
     pub time_samples_ns: Vec<f64>,
 }
@@ -198,9 +224,12 @@ pub struct Joined {
 /// caller's to report, returned as `None`.
 pub fn join(record: &Recorded, crit: &CriterionBenchmark) -> Option<Joined> {
     let mut samples = Vec::with_capacity(crit.times.len());
+    let mut record_index = Vec::with_capacity(crit.times.len());
     for (&iters, &time) in crit.iters.iter().zip(&crit.times) {
         // Equal bits: serde_json writes the shortest representation that reads back the same f64.
-        let (_, r) = record.samples.iter().find(|(t, _)| t.to_bits() == time.to_bits())?;
+        let k = record.samples.iter().position(|(t, _)| t.to_bits() == time.to_bits())?;
+        record_index.push(k);
+        let r = &record.samples[k].1;
         samples.push(Sample {
             iters: iters as u64,
             windows: r.windows,
@@ -214,7 +243,7 @@ pub fn join(record: &Recorded, crit: &CriterionBenchmark) -> Option<Joined> {
         });
     }
     let time_samples_ns = crit.iters.iter().zip(&crit.times).map(|(n, t)| t / n.max(1.0)).collect();
-    Some(Joined { samples, time_samples_ns })
+    Some(Joined { samples, record_index, time_samples_ns })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::Comparison;
 use crate::cpu::CpuSummary;
+use crate::heap::{AllocSite, HeapStack};
 
 /// Version of `report.json` this build writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -65,6 +66,14 @@ pub struct Benchmark {
     /// later run. Kept in baselines, not in `report.json`.
     #[serde(skip)]
     pub cpu_folded: String,
+    /// Where the allocations come from (the heap pass), most bytes first; empty when the pass
+    /// did not run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<AllocSite>,
+    /// The heap pass's stacks, for `go tool pprof -diff_base` against a later run. Kept in
+    /// baselines, not in `report.json`.
+    #[serde(skip)]
+    pub heap_stacks: Vec<HeapStack>,
 }
 
 /// Allocation figures per iteration, named as Go's pprof names them.

@@ -20,6 +20,8 @@ pub enum PassKind {
     Full,
     /// CPU profiles: criterion's `--profile-time` mode with allocbench's profiler.
     Cpu,
+    /// Allocation sites: a stack per allocation, with the sampling of `AllocsOnly`.
+    Heap,
 }
 
 impl PassKind {
@@ -29,6 +31,7 @@ impl PassKind {
             PassKind::AllocsOnly => "allocs-only",
             PassKind::Full => "full",
             PassKind::Cpu => "cpu",
+            PassKind::Heap => "heap",
         }
     }
 
@@ -37,7 +40,7 @@ impl PassKind {
         match self {
             // Ten samples of linear sampling give nine slopes to agree on; the shortest
             // measurement time makes criterion run one, two, ... ten iterations.
-            PassKind::AllocsOnly => &[
+            PassKind::AllocsOnly | PassKind::Heap => &[
                 "--warm-up-time",
                 "0.001",
                 "--measurement-time",

@@ -157,12 +157,59 @@ pub fn render_comparison(c: &Comparison, style: Style) -> String {
             out.push_str(&if m.status == Status::Regressed && m.gated { style.red(&line) } else { line });
             out.push('\n');
         }
+        for g in &b.sites_grew {
+            let caller = g.caller.as_deref().map(|c| format!(", called from {}", printable(c))).unwrap_or_default();
+            out.push_str(&style.red(&format!(
+                "           allocates more: {} ({}{caller}): {} → {} allocs, {} → {}\n",
+                printable(&g.function),
+                location(g.file.as_deref(), g.line),
+                format_count(g.base_alloc_objects),
+                format_count(g.new_alloc_objects),
+                format_bytes(g.base_alloc_space),
+                format_bytes(g.new_alloc_space),
+            )));
+        }
         for g in &b.cpu_grew {
             out.push_str(&format!(
                 "           cpu share      {} → {}  {}\n",
                 format_change(g.base_share).trim_start_matches('+'),
                 format_change(g.new_share).trim_start_matches('+'),
                 printable(&g.function)
+            ));
+        }
+    }
+    out
+}
+
+/// `file:line`, the file cut to its last two components.
+fn location(file: Option<&str>, line: Option<u32>) -> String {
+    let file = file.map(|f| {
+        let parts: Vec<&str> = f.rsplit('/').take(2).collect();
+        parts.into_iter().rev().collect::<Vec<_>>().join("/")
+    });
+    match (file, line) {
+        (Some(f), Some(l)) => format!("{}:{l}", printable(&f)),
+        (Some(f), None) => printable(&f),
+        _ => "unknown location".to_owned(),
+    }
+}
+
+/// The top `n` allocation sites of each benchmark that has them.
+pub fn render_sites(report: &Report, n: usize, style: Style) -> String {
+    let mut out = String::new();
+    for b in report.benchmarks.iter().filter(|b| !b.sites.is_empty()) {
+        if out.is_empty() {
+            out.push_str(&format!("\n{}\n", style.bold("where the allocations come from (per iteration)")));
+        }
+        out.push_str(&format!("{}\n", printable(&b.id)));
+        for s in b.sites.iter().take(n) {
+            let caller = s.caller.as_deref().map(|c| format!(" ← {}", printable(c))).unwrap_or_default();
+            out.push_str(&format!(
+                "  {:>8} {:>10}  {}{caller}  {}\n",
+                format_count(s.alloc_objects),
+                format_bytes(s.alloc_space),
+                printable(&s.function),
+                style.dim(&location(s.file.as_deref(), s.line)),
             ));
         }
     }

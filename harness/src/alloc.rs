@@ -75,6 +75,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
         let ptr = unsafe { self.inner.alloc(layout) };
         if !ptr.is_null() {
             with_shard(|s| s.on_alloc(layout.size() as u64));
+            heap_alloc(ptr, layout.size());
         }
         ptr
     }
@@ -85,6 +86,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
         let ptr = unsafe { self.inner.alloc_zeroed(layout) };
         if !ptr.is_null() {
             with_shard(|s| s.on_alloc(layout.size() as u64));
+            heap_alloc(ptr, layout.size());
         }
         ptr
     }
@@ -92,6 +94,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         with_shard(|s| s.on_free(layout.size() as u64));
+        heap_free(ptr);
         // SAFETY: the caller guarantees `ptr` came from this allocator with `layout`.
         unsafe { self.inner.dealloc(ptr, layout) }
     }
@@ -103,8 +106,28 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
         // A failed realloc leaves the old block in place: nothing changed, nothing is counted.
         if !new.is_null() {
             with_shard(|s| s.on_realloc(layout.size() as u64, new_size as u64));
+            heap_free(ptr);
+            heap_alloc(new, new_size);
         }
         new
+    }
+}
+
+/// The allocation-site pass sees the block: one relaxed load of a flag that is set only in that
+/// pass's process.
+#[inline(always)]
+fn heap_alloc(_ptr: *mut u8, _size: usize) {
+    #[cfg(feature = "heap-profile")]
+    if crate::heap::ACTIVE.load(Relaxed) {
+        crate::heap::on_alloc(_ptr, _size as u64);
+    }
+}
+
+#[inline(always)]
+fn heap_free(_ptr: *mut u8) {
+    #[cfg(feature = "heap-profile")]
+    if crate::heap::ACTIVE.load(Relaxed) {
+        crate::heap::on_free(_ptr);
     }
 }
 

@@ -36,6 +36,7 @@ pub struct Criterion<M: Measurement = WallTime> {
 impl Default for Criterion {
     /// Criterion's defaults; under `cargo allocbench`, what the pass it runs needs.
     fn default() -> Criterion {
+        record::start_mode();
         let inner = criterion::Criterion::default().with_measurement(Counting::new(WallTime));
         Criterion { inner: profile::install(inner) }
     }

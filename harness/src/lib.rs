@@ -45,6 +45,8 @@
 pub mod alloc;
 mod criterion;
 mod group;
+#[cfg(feature = "heap-profile")]
+mod heap;
 mod macros;
 pub mod measurement;
 mod profile;

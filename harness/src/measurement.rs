@@ -45,12 +45,14 @@ impl<M: Measurement> Measurement for Counting<M> {
         // Read the allocator first and start the clock last, so that neither measures the other.
         let stats = alloc::stats();
         let mark = alloc::mark();
+        record::set_capture(true);
         Start { stats, mark, inner: self.inner.start() }
     }
 
     #[inline]
     fn end(&self, i: Self::Intermediate) -> Self::Value {
         let value = self.inner.end(i.inner);
+        record::set_capture(false);
         let counts = alloc::stats().since(&i.stats);
         record::add_window(counts, i.mark.peak());
         value

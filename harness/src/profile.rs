@@ -1,3 +1,4 @@
+#![cfg_attr(not(all(unix, feature = "cpu-profile")), allow(dead_code))]
 //! The CPU pass: criterion's `--profile-time` mode with a [`Profiler`] on pprof-rs.
 //!
 //! Criterion calls the hook around its warm-up and one long batch of the routine, per benchmark.

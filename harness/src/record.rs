@@ -88,6 +88,10 @@ struct Record<'a> {
     /// False when the process never counted an allocation: its global allocator is not ours.
     counting: bool,
     samples: &'a [Sample],
+    /// The heap pass: each allocating stack with its counts per sample.
+    #[cfg(feature = "heap-profile")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sites: Vec<crate::heap::Site>,
     /// The CPU pass: the folder holding the benchmark's `cpu.folded` and `cpu.pb.gz`.
     #[serde(skip_serializing_if = "Option::is_none")]
     cpu_profile: Option<CpuProfile<'a>>,
@@ -124,10 +128,29 @@ pub(crate) fn add_window(counts: Stats, peak: u64) {
 /// Criterion started a new sample (or a warm-up): forget what the previous one left.
 pub(crate) fn discard_open_sample() {
     let _ = OPEN.try_with(|open| open.set(CLOSED));
+    #[cfg(feature = "heap-profile")]
+    crate::heap::discard_open_sample();
+}
+
+/// A measured window opens or closes: the heap pass attributes allocations inside it.
+#[inline(always)]
+pub(crate) fn set_capture(_on: bool) {
+    #[cfg(feature = "heap-profile")]
+    crate::heap::set_capture(_on);
+}
+
+/// Turns on the passes this process was started for.
+pub(crate) fn start_mode() {
+    #[cfg(feature = "heap-profile")]
+    if mode() == Mode::Heap {
+        crate::heap::enable();
+    }
 }
 
 /// Criterion saved a sample with this time value.
 pub(crate) fn close_sample(time: f64) {
+    #[cfg(feature = "heap-profile")]
+    crate::heap::close_sample();
     let o = OPEN.with(|open| open.replace(CLOSED));
     let custom = CUSTOM.with(|c| c.replace(false));
     let c = o.counts;
@@ -173,6 +196,8 @@ pub(crate) fn finish(id: &str) {
         id,
         counting: alloc::is_counting(),
         samples: &samples,
+        #[cfg(feature = "heap-profile")]
+        sites: crate::heap::take_sites(),
         cpu_profile: None,
     });
 }
@@ -181,7 +206,15 @@ pub(crate) fn finish(id: &str) {
 #[cfg_attr(not(all(unix, feature = "cpu-profile")), allow(dead_code))]
 pub(crate) fn finish_profile(id: &str, dir: &std::path::Path, frequency: i32) {
     let cpu_profile = Some(CpuProfile { dir, frequency });
-    append(&Record { version: RECORD_VERSION, id, counting: alloc::is_counting(), samples: &[], cpu_profile });
+    append(&Record {
+        version: RECORD_VERSION,
+        id,
+        counting: alloc::is_counting(),
+        samples: &[],
+        #[cfg(feature = "heap-profile")]
+        sites: Vec::new(),
+        cpu_profile,
+    });
 }
 
 fn append(record: &Record<'_>) {

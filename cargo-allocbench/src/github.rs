@@ -1,0 +1,233 @@
+//! GitHub Actions workflow commands: an `::error` annotation per regressed benchmark and a
+//! `::warning` per failed one, printed on stdout when the run is inside Actions
+//! (`GITHUB_ACTIONS=true`).
+//!
+//! GitHub shows at most ten annotations of each kind per step, so at most [`MAX_ANNOTATIONS`]
+//! of each are written, then one line saying how many more there are; the job summary and
+//! `report.json` list them all.
+//!
+//! A workflow command is a line of stdout, so every piece of text that comes from the user or a
+//! bench process (benchmark ids, error messages) is escaped by GitHub's rules: in the message
+//! `%`, `\r` and `\n` are percent-encoded ([`escape_workflow_data`]), in property values `:` and
+//! `,` too ([`escape_workflow_property`]). A benchmark named `a\n::error::pwned` then stays one
+//! line and one annotation.
+
+use crate::compare::{MetricComparison, Status};
+use crate::markdown::format_metric;
+use crate::report::{Metric, Report};
+use crate::units::{format_change, format_ns};
+
+/// Annotations of each kind written at most, as GitHub displays at most ten per step.
+pub const MAX_ANNOTATIONS: usize = 10;
+
+/// The workflow command lines for `report`, without line endings: `::error` for each regressed
+/// benchmark, `::warning` for each failed one, each kind capped at [`MAX_ANNOTATIONS`] plus one
+/// line that counts the rest. Empty when nothing regressed or failed.
+pub fn annotations(report: &Report) -> Vec<String> {
+    let mut lines = Vec::new();
+
+    if let Some(comparison) = &report.comparison {
+        let regressed: Vec<_> = comparison.benchmarks.iter().filter(|b| b.status == Status::Regressed).collect();
+        for b in regressed.iter().take(MAX_ANNOTATIONS) {
+            let metrics: Vec<&MetricComparison> =
+                b.metrics.iter().filter(|m| m.status == Status::Regressed && m.gated).collect();
+            let names: Vec<&str> = metrics.iter().map(|m| m.metric.name()).collect();
+            let details: Vec<String> = metrics.iter().map(|m| describe(m)).collect();
+            let title = format!("allocbench: {} regressed ({})", b.id, names.join(", "));
+            let message = format!(
+                "Benchmark `{}` regressed against baseline `{}`: {}",
+                b.id,
+                comparison.baseline,
+                details.join("; ")
+            );
+            lines.push(format!(
+                "::error title={}::{}",
+                escape_workflow_property(&title),
+                escape_workflow_data(&message)
+            ));
+        }
+        if regressed.len() > MAX_ANNOTATIONS {
+            let more = regressed.len() - MAX_ANNOTATIONS;
+            let message = format!(
+                "{more} more {} regressed; the job summary and report.json list them all",
+                if more == 1 { "benchmark" } else { "benchmarks" }
+            );
+            lines.push(format!("::error::{}", escape_workflow_data(&message)));
+        }
+    }
+
+    let failed: Vec<_> = report.benchmarks.iter().filter(|b| b.error.is_some()).collect();
+    for b in failed.iter().take(MAX_ANNOTATIONS) {
+        let title = format!("allocbench: {} failed", b.id);
+        let message =
+            format!("Benchmark `{}` ({}/{}) failed: {}", b.id, b.package, b.target, b.error.as_deref().unwrap_or(""));
+        lines.push(format!("::warning title={}::{}", escape_workflow_property(&title), escape_workflow_data(&message)));
+    }
+    if failed.len() > MAX_ANNOTATIONS {
+        let more = failed.len() - MAX_ANNOTATIONS;
+        let message = format!(
+            "{more} more {} failed; the job summary and report.json list them all",
+            if more == 1 { "benchmark" } else { "benchmarks" }
+        );
+        lines.push(format!("::warning::{}", escape_workflow_data(&message)));
+    }
+    lines
+}
+
+/// `alloc_objects 100 → 101 (+1.0%, limit 0)`.
+fn describe(m: &MetricComparison) -> String {
+    let figure = |v: Option<f64>| match v {
+        Some(v) if m.metric == Metric::Time => format_ns(v),
+        Some(v) => format_metric(m.metric, v),
+        None => "—".to_string(),
+    };
+    let change = match (m.base, m.new, m.change) {
+        (_, _, Some(change)) => format_change(change),
+        (Some(base), Some(new), None) => {
+            let sign = if new < base { "-" } else { "+" };
+            format!("{sign}{}", format_metric(m.metric, (new - base).abs()))
+        }
+        _ => "—".to_string(),
+    };
+    format!("{} {} → {} ({change}, limit {})", m.metric.name(), figure(m.base), figure(m.new), m.limit)
+}
+
+/// Escapes the message of a workflow command (after the second `::`): `%` → `%25`,
+/// `\r` → `%0D`, `\n` → `%0A`, so the text stays on its command's line.
+pub fn escape_workflow_data(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a property value of a workflow command (`title=…`): as [`escape_workflow_data`],
+/// and `:` → `%3A`, `,` → `%2C`, so the value can neither end the properties nor start another.
+pub fn escape_workflow_property(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' => out.push_str("%3A"),
+            ',' => out.push_str("%2C"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::tests::{compared_report, plain_report};
+
+    #[test]
+    fn escaping_follows_githubs_rules() {
+        let id = "a\n::error::pwned%0A";
+        assert_eq!(escape_workflow_data(id), "a%0A::error::pwned%250A");
+        assert_eq!(escape_workflow_property(id), "a%0A%3A%3Aerror%3A%3Apwned%250A");
+        assert_eq!(escape_workflow_data("x\r\ny"), "x%0D%0Ay");
+        assert_eq!(escape_workflow_property("a,b:c"), "a%2Cb%3Ac");
+        assert_eq!(escape_workflow_data("a,b:c"), "a,b:c");
+    }
+
+    #[test]
+    fn a_regression_is_an_error_with_its_figures() {
+        let lines = annotations(&compared_report());
+        assert_eq!(
+            lines,
+            vec![
+                "::error title=allocbench%3A fanout/clients/100 regressed (alloc_objects%2C alloc_space%2C inuse_space)::\
+                 Benchmark `fanout/clients/100` regressed against baseline `main`: alloc_objects 100 → 101 (+1.0%25, \
+                 limit 0); alloc_space 6.25 KiB → 6.31 KiB (+1.0%25, limit 0); inuse_space 0 B → 64 B (+64 B, limit 0)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_benchmark_is_a_warning() {
+        let lines = annotations(&plain_report());
+        assert_eq!(
+            lines,
+            vec![
+                "::warning title=allocbench%3A crash/segv failed::Benchmark `crash/segv` (fixture/benches) failed: \
+                 killed by signal 11 (SIGSEGV)%0Alast line of stderr: <boom>"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_id_cannot_inject_a_command() {
+        let mut report = compared_report();
+        let evil = "a\n::error::pwned%0A,title=x:y\r\n::warning::also";
+        for b in &mut report.benchmarks {
+            if b.id == "fanout/clients/100" {
+                b.id = evil.into();
+            }
+        }
+        report.benchmarks[1].error = Some("boom\n::error file=x::injected".into());
+        for c in report.comparison.as_mut().unwrap().benchmarks.iter_mut() {
+            if c.id == "fanout/clients/100" {
+                c.id = evil.into();
+            }
+        }
+        let lines = annotations(&report);
+        assert_eq!(lines.len(), 2);
+        for line in &lines {
+            assert!(!line.contains(['\n', '\r']), "{line}");
+            // One command per line: its own `::` prefix, and the properties end at the first `::`.
+            let (command, _) = line[2..].split_once("::").unwrap();
+            assert!(command == "error title=allocbench%3A a%0A%3A%3Aerror%3A%3Apwned%250A%2Ctitle=x%3Ay%0D%0A%3A%3Awarning%3A%3Aalso regressed (alloc_objects%2C alloc_space%2C inuse_space)"
+                || command.starts_with("warning title=allocbench%3A json/encode failed"), "{command}");
+        }
+        assert!(lines[0].contains("Benchmark `a%0A::error::pwned%250A,title=x:y%0D%0A::warning::also` regressed"));
+        assert!(lines[1].ends_with("failed: boom%0A::error file=x::injected"), "{}", lines[1]);
+    }
+
+    #[test]
+    fn at_most_ten_errors_then_a_count() {
+        let mut report = compared_report();
+        let comparison = report.comparison.as_mut().unwrap();
+        let regressed = comparison.benchmarks.iter().find(|b| b.status == Status::Regressed).unwrap().clone();
+        comparison.benchmarks = (0..13)
+            .map(|k| {
+                let mut b = regressed.clone();
+                b.id = format!("bench/{k}");
+                b
+            })
+            .collect();
+        let lines = annotations(&report);
+        assert_eq!(lines.len(), 11);
+        assert!(lines[..10].iter().all(|l| l.starts_with("::error title=allocbench%3A bench/")));
+        assert!(lines[9].contains("bench/9 regressed"));
+        assert_eq!(lines[10], "::error::3 more benchmarks regressed; the job summary and report.json list them all");
+
+        comparison_with(&mut report, 11);
+        assert_eq!(
+            annotations(&report)[10],
+            "::error::1 more benchmark regressed; the job summary and report.json list them all"
+        );
+        comparison_with(&mut report, 10);
+        assert_eq!(annotations(&report).len(), 10);
+    }
+
+    fn comparison_with(report: &mut Report, n: usize) {
+        let comparison = report.comparison.as_mut().unwrap();
+        comparison.benchmarks.truncate(n);
+    }
+
+    #[test]
+    fn nothing_to_say_on_a_pass() {
+        let mut report = compared_report();
+        report.comparison.as_mut().unwrap().benchmarks.retain(|b| b.status != Status::Regressed);
+        assert!(annotations(&report).is_empty());
+    }
+}

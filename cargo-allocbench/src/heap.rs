@@ -1,0 +1,426 @@
+//! The heap pass's results: per benchmark, the allocating stacks with per-iteration figures,
+//! `heap.pb.gz` in pprof's heap format, `alloc-flamegraph.svg`, and the sites that allocate most.
+//!
+//! A stack's figures per iteration come from its counts per sample exactly as the benchmark's do
+//! (the slope across samples, [`figures`]), so for deterministic code the stacks add up to the
+//! report's `alloc_objects` and `alloc_space`. `inuse_*` per stack is what the stack's own
+//! allocations keep; the report's `inuse_*` also subtracts frees of blocks allocated before the
+//! window (an `iter_batched` input consumed by the routine), which belong to no stack.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::artifacts;
+use crate::figures::{self, Sample};
+use crate::records::{FrameRecord, Joined, SiteRecord};
+
+/// How many sites the report keeps per benchmark.
+pub const TOP_SITES: usize = 20;
+
+/// One allocating stack with its figures per iteration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HeapStack {
+    /// Leaf first, allocator and criterion frames cut away.
+    pub frames: Vec<FrameRecord>,
+    pub alloc_objects: f64,
+    pub alloc_space: f64,
+    pub inuse_objects: f64,
+    pub inuse_space: f64,
+}
+
+/// A place in the code that allocates: a function, and the function of the benchmarked package
+/// that led there.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AllocSite {
+    /// The innermost function outside the standard library (`alloc`, `core`, `std`).
+    pub function: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    /// The innermost function of the benchmarked package on the way, when it is not `function`.
+    pub caller: Option<String>,
+    pub alloc_objects: f64,
+    pub alloc_space: f64,
+    pub inuse_objects: f64,
+    pub inuse_space: f64,
+}
+
+impl AllocSite {
+    /// What identifies a site across builds: line numbers move when code is edited.
+    pub fn key(&self) -> (&str, Option<&str>) {
+        (&self.function, self.caller.as_deref())
+    }
+}
+
+/// A site whose allocations grew against the baseline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SiteChange {
+    pub function: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub caller: Option<String>,
+    pub base_alloc_objects: f64,
+    pub new_alloc_objects: f64,
+    pub base_alloc_space: f64,
+    pub new_alloc_space: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HeapError {
+    #[error("cannot write `{path}`: {source}")]
+    Write { path: std::path::PathBuf, source: std::io::Error },
+}
+
+/// Frames of the benchmarking machinery on the root side of a stack.
+fn is_harness_frame(name: &str) -> bool {
+    ["criterion::", "<criterion::", "allocbench::", "<allocbench::"].iter().any(|p| name.starts_with(p))
+}
+
+/// Frames of Rust's standard library: never the answer to "which code allocates". Known by
+/// their source file (`/rustc/<commit>/library/...`, or the `rust-src` component), or, without
+/// debug info, by their path.
+fn is_std(frame: &FrameRecord) -> bool {
+    if let Some(file) = &frame.file {
+        return file.starts_with("/rustc/") || file.contains("/rustlib/src/rust/library/");
+    }
+    let name = frame.function.trim_start_matches('<');
+    ["alloc::", "core::", "std::", "hashbrown::"].iter().any(|p| name.starts_with(p))
+}
+
+/// Per-iteration stacks of one benchmark, from the heap pass's record joined with criterion.
+pub fn stacks(sites: &[SiteRecord], joined: &Joined) -> Vec<HeapStack> {
+    let mut out = Vec::new();
+    for site in sites {
+        let samples: Vec<Sample> = joined
+            .samples
+            .iter()
+            .zip(&joined.record_index)
+            .map(|(s, &k)| {
+                let c = site.samples.get(k).copied().unwrap_or_default();
+                Sample {
+                    iters: s.iters,
+                    windows: 1,
+                    custom: false,
+                    alloc_objects: c[0],
+                    alloc_space: c[1],
+                    free_objects: c[2],
+                    free_space: c[3],
+                    reallocs: 0,
+                    peak_space: 0,
+                }
+            })
+            .collect();
+        let Some(f) = figures::per_iteration_figures(&samples) else { continue };
+        if f.alloc_objects == 0.0 && f.alloc_space == 0.0 {
+            continue; // a stack that allocated only during one-off work
+        }
+        let mut frames = site.frames.clone();
+        if let Some(i) = frames.iter().position(|f| is_harness_frame(&f.function)) {
+            frames.truncate(i);
+        }
+        out.push(HeapStack {
+            frames,
+            alloc_objects: f.alloc_objects,
+            alloc_space: f.alloc_space,
+            inuse_objects: f.inuse_objects,
+            inuse_space: f.inuse_space,
+        });
+    }
+    out.sort_by(|a, b| b.alloc_space.total_cmp(&a.alloc_space).then_with(|| a.frames.cmp(&b.frames)));
+    out
+}
+
+/// Stacks grouped into sites, most bytes first.
+pub fn sites(stacks: &[HeapStack], package: &str) -> Vec<AllocSite> {
+    let krate = format!("{}::", package.replace('-', "_"));
+    // Code the package wrote: not what a derive generated for it (`crate::_::<impl Serialize ..>`).
+    let in_package = |f: &str| f.trim_start_matches('<').starts_with(&krate) && !f.contains("::_::");
+    let mut grouped: BTreeMap<(String, Option<String>), AllocSite> = BTreeMap::new();
+    for s in stacks {
+        let Some(site) = s.frames.iter().find(|f| !is_std(f)).or(s.frames.first()) else { continue };
+        let caller = if in_package(&site.function) {
+            None
+        } else {
+            s.frames.iter().find(|f| in_package(&f.function)).map(|f| f.function.clone())
+        };
+        let entry = grouped.entry((site.function.clone(), caller.clone())).or_insert_with(|| AllocSite {
+            function: site.function.clone(),
+            file: site.file.clone(),
+            line: site.line,
+            caller,
+            alloc_objects: 0.0,
+            alloc_space: 0.0,
+            inuse_objects: 0.0,
+            inuse_space: 0.0,
+        });
+        entry.alloc_objects += s.alloc_objects;
+        entry.alloc_space += s.alloc_space;
+        entry.inuse_objects += s.inuse_objects;
+        entry.inuse_space += s.inuse_space;
+    }
+    let mut out: Vec<AllocSite> = grouped.into_values().collect();
+    out.sort_by(|a, b| b.alloc_space.total_cmp(&a.alloc_space).then_with(|| a.function.cmp(&b.function)));
+    out
+}
+
+/// Sites whose allocations per iteration grew against the baseline's, most bytes first.
+pub fn grown(base: &[AllocSite], new: &[AllocSite]) -> Vec<SiteChange> {
+    let mut out: Vec<SiteChange> = new
+        .iter()
+        .filter_map(|n| {
+            let b = base.iter().find(|b| b.key() == n.key());
+            let (bo, bs) = b.map_or((0.0, 0.0), |b| (b.alloc_objects, b.alloc_space));
+            let grew = n.alloc_objects > bo + 1e-9 || n.alloc_space > bs + 1e-9;
+            grew.then(|| SiteChange {
+                function: n.function.clone(),
+                file: n.file.clone(),
+                line: n.line,
+                caller: n.caller.clone(),
+                base_alloc_objects: bo,
+                new_alloc_objects: n.alloc_objects,
+                base_alloc_space: bs,
+                new_alloc_space: n.alloc_space,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (b.new_alloc_space - b.base_alloc_space).total_cmp(&(a.new_alloc_space - a.base_alloc_space)));
+    out
+}
+
+/// Profile values are integers: per iteration when every figure is a whole number, else per
+/// 1000 iterations. Returns the multiplier and how the profile's comment says it.
+fn scale(stacks: &[HeapStack]) -> (f64, &'static str) {
+    let whole = |v: f64| (v - v.round()).abs() < 1e-9;
+    if stacks
+        .iter()
+        .all(|s| whole(s.alloc_objects) && whole(s.alloc_space) && whole(s.inuse_objects) && whole(s.inuse_space))
+    {
+        (1.0, "values per iteration of the benchmark")
+    } else {
+        (1000.0, "values per 1000 iterations of the benchmark")
+    }
+}
+
+/// `heap.pb.gz`: pprof's profile.proto with Go's heap sample types, gzipped.
+pub fn pprof_bytes(stacks: &[HeapStack], id: &str) -> Vec<u8> {
+    use pprof::protos::{self, Message};
+
+    let mut strings: Vec<String> = vec![String::new()];
+    let mut string_ids: BTreeMap<String, i64> = BTreeMap::new();
+    let mut s = |text: &str| -> i64 {
+        if let Some(&i) = string_ids.get(text) {
+            return i;
+        }
+        strings.push(text.to_owned());
+        let i = strings.len() as i64 - 1;
+        string_ids.insert(text.to_owned(), i);
+        i
+    };
+    let value_type =
+        |s: &mut dyn FnMut(&str) -> i64, ty: &str, unit: &str| protos::ValueType { ty: s(ty), unit: s(unit) };
+    let sample_type = vec![
+        value_type(&mut s, "alloc_objects", "count"),
+        value_type(&mut s, "alloc_space", "bytes"),
+        value_type(&mut s, "inuse_objects", "count"),
+        value_type(&mut s, "inuse_space", "bytes"),
+    ];
+    let period_type = Some(value_type(&mut s, "space", "bytes"));
+    let (mult, comment) = scale(stacks);
+    let comments = vec![s(&format!("allocbench: {id}: {comment}; every allocation recorded, no sampling"))];
+    let default_sample_type = s("alloc_space");
+
+    let mut functions: Vec<protos::Function> = Vec::new();
+    let mut function_ids: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut locations: Vec<protos::Location> = Vec::new();
+    let mut location_ids: BTreeMap<FrameRecord, u64> = BTreeMap::new();
+    let mut samples = Vec::new();
+    for stack in stacks {
+        let mut location_id = Vec::with_capacity(stack.frames.len());
+        for frame in &stack.frames {
+            let id = match location_ids.get(frame) {
+                Some(&id) => id,
+                None => {
+                    let file = frame.file.clone().unwrap_or_default();
+                    let fkey = (frame.function.clone(), file.clone());
+                    let function_id = match function_ids.get(&fkey) {
+                        Some(&f) => f,
+                        None => {
+                            let f = functions.len() as u64 + 1;
+                            let name = s(&frame.function);
+                            functions.push(protos::Function {
+                                id: f,
+                                name,
+                                system_name: name,
+                                filename: s(&file),
+                                start_line: 0,
+                            });
+                            function_ids.insert(fkey, f);
+                            f
+                        }
+                    };
+                    let id = locations.len() as u64 + 1;
+                    locations.push(protos::Location {
+                        id,
+                        mapping_id: 1,
+                        address: 0,
+                        line: vec![protos::Line { function_id, line: i64::from(frame.line.unwrap_or(0)) }],
+                        is_folded: false,
+                    });
+                    location_ids.insert(frame.clone(), id);
+                    id
+                }
+            };
+            location_id.push(id);
+        }
+        let v = |x: f64| (x * mult).round() as i64;
+        samples.push(protos::Sample {
+            location_id,
+            value: vec![v(stack.alloc_objects), v(stack.alloc_space), v(stack.inuse_objects), v(stack.inuse_space)],
+            label: Vec::new(),
+        });
+    }
+    let mapping = vec![protos::Mapping {
+        id: 1,
+        memory_start: 0,
+        memory_limit: 0,
+        file_offset: 0,
+        filename: s("benchmark"),
+        build_id: 0,
+        has_functions: true,
+        has_filenames: true,
+        has_line_numbers: true,
+        has_inline_frames: true,
+    }];
+    let profile = protos::Profile {
+        sample_type,
+        sample: samples,
+        mapping,
+        location: locations,
+        function: functions,
+        string_table: strings,
+        drop_frames: 0,
+        keep_frames: 0,
+        time_nanos: 0,
+        duration_nanos: 0,
+        period_type,
+        period: 1,
+        comment: comments,
+        default_sample_type,
+    };
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = gz.write_all(&profile.encode_to_vec());
+    gz.finish().unwrap_or_default()
+}
+
+/// Files of one benchmark's heap pass, relative to the output folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeapArtifacts {
+    pub heap_profile: String,
+    /// None when the benchmark allocates nothing: there is no graph to draw.
+    pub alloc_flamegraph: Option<String>,
+}
+
+/// Writes `heap.pb.gz` and `alloc-flamegraph.svg` for `id`; with `base`, also `heap-base.pb.gz`
+/// for `go tool pprof -diff_base`.
+pub fn write(
+    id: &str,
+    stacks: &[HeapStack],
+    base: Option<&[HeapStack]>,
+    out_dir: &Path,
+) -> Result<HeapArtifacts, HeapError> {
+    let folder = out_dir.join(artifacts::folder_for(id));
+    let write = |name: &str, bytes: &[u8]| {
+        std::fs::create_dir_all(&folder)
+            .and_then(|_| std::fs::write(folder.join(name), bytes))
+            .map_err(|source| HeapError::Write { path: folder.join(name), source })
+            .map(|_| folder.join(name))
+    };
+    let pb = write("heap.pb.gz", &pprof_bytes(stacks, id))?;
+    if let Some(base) = base {
+        write("heap-base.pb.gz", &pprof_bytes(base, id))?;
+    }
+    let (mult, per) = scale(stacks);
+    let folded: BTreeMap<String, u64> = stacks
+        .iter()
+        .filter(|s| s.alloc_space > 0.0)
+        .map(|s| {
+            let names: Vec<&str> = s.frames.iter().rev().map(|f| f.function.as_str()).collect();
+            (names.join(";"), (s.alloc_space * mult).round() as u64)
+        })
+        .fold(BTreeMap::new(), |mut m, (k, v)| {
+            *m.entry(k).or_insert(0) += v;
+            m
+        });
+    if folded.is_empty() {
+        return Ok(HeapArtifacts { heap_profile: artifacts::relative(&pb, out_dir), alloc_flamegraph: None });
+    }
+    let svg = folder.join("alloc-flamegraph.svg");
+    let subtitle =
+        format!("bytes allocated, {}; allocator and criterion frames cut away", per.trim_start_matches("values "));
+    crate::cpu::draw(&folded, &format!("{id}: bytes allocated"), &subtitle, "bytes", &svg)
+        .map_err(|e| HeapError::Write { path: svg.clone(), source: std::io::Error::other(e.to_string()) })?;
+    Ok(HeapArtifacts {
+        heap_profile: artifacts::relative(&pb, out_dir),
+        alloc_flamegraph: Some(artifacts::relative(&svg, out_dir)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(f: &str) -> FrameRecord {
+        let std = ["alloc::", "core::", "std::"].iter().any(|p| f.starts_with(p));
+        let file = if std { "/rustc/0123/library/alloc/src/vec/mod.rs" } else { "src/lib.rs" };
+        FrameRecord { function: f.to_owned(), file: Some(file.into()), line: Some(7) }
+    }
+
+    fn stack(frames: &[&str], objects: f64, space: f64) -> HeapStack {
+        HeapStack {
+            frames: frames.iter().map(|f| frame(f)).collect(),
+            alloc_objects: objects,
+            alloc_space: space,
+            inuse_objects: 0.0,
+            inuse_space: 0.0,
+        }
+    }
+
+    #[test]
+    fn sites_name_the_library_call_and_the_packages_caller() {
+        let stacks = vec![
+            stack(
+                &[
+                    "alloc::raw_vec::finish_grow",
+                    "serde_json::ser::to_vec",
+                    "serde_json::ser::to_string",
+                    "json_fanout::Hub::notify_clients",
+                ],
+                3.0,
+                384.0,
+            ),
+            stack(&["alloc::vec::Vec<T>::with_capacity", "json_fanout::Hub::flush"], 1.0, 64.0),
+        ];
+        let s = sites(&stacks, "json-fanout");
+        assert_eq!(s[0].function, "serde_json::ser::to_vec");
+        assert_eq!(s[0].caller.as_deref(), Some("json_fanout::Hub::notify_clients"));
+        assert_eq!((s[0].alloc_objects, s[0].alloc_space), (3.0, 384.0));
+        assert_eq!(s[1].function, "json_fanout::Hub::flush");
+        assert_eq!(s[1].caller, None);
+
+        let base = sites(&stacks[1..], "json-fanout");
+        let grew = grown(&base, &s);
+        assert_eq!(grew.len(), 1);
+        assert_eq!(grew[0].function, "serde_json::ser::to_vec");
+        assert_eq!((grew[0].base_alloc_objects, grew[0].new_alloc_objects), (0.0, 3.0));
+    }
+
+    #[test]
+    fn profile_scale() {
+        assert_eq!(scale(&[stack(&["a"], 1.0, 8.0)]).0, 1.0);
+        assert_eq!(scale(&[stack(&["a"], 1.0 / 3.0, 8.0)]).0, 1000.0);
+    }
+}

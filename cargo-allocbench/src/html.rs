@@ -1,0 +1,523 @@
+//! `report.html`: the report as one self-contained page, written beside `report.json`.
+//!
+//! The page holds the verdict, a table of every benchmark with its figures per iteration (and,
+//! with a baseline, base → new and the change of each figure that moved, with the status of each
+//! benchmark: regressions first and highlighted, then failed benchmarks, then the rest in the
+//! run's order, then those only the baseline has), links to each benchmark's flame graphs and
+//! profiles, and the environment.
+//!
+//! It loads nothing: the CSS is inline, there is no script, no font and no image, and a
+//! Content-Security-Policy of `default-src 'none'` makes a browser refuse anything else. Links to
+//! artifacts are relative to the output folder, where the page is written, so the folder can be
+//! moved or uploaded as a CI artifact whole. Every piece of text from the user or a bench
+//! process (ids, errors, function names, the environment) goes through [`escape_html`].
+
+use std::fmt::Write as _;
+
+use crate::compare::{BenchmarkComparison, Comparison, MetricComparison, Status};
+use crate::markdown::format_metric;
+use crate::report::{Benchmark, Metric, Report, Verdict};
+use crate::units::{format_change, format_ns};
+
+/// The columns of the table: the metric and its heading.
+const COLUMNS: [(Metric, &str, &str); 5] = [
+    (Metric::Time, "time/iter", "criterion's typical time per iteration"),
+    (Metric::AllocObjects, "allocs/iter", "alloc_objects: blocks allocated per iteration"),
+    (Metric::AllocSpace, "bytes/iter", "alloc_space: bytes allocated per iteration"),
+    (Metric::InuseSpace, "retained/iter", "inuse_space: bytes allocated and not freed per iteration"),
+    (Metric::PeakSpace, "peak", "peak_space: most bytes live at once above the level at the start"),
+];
+
+const STYLE: &str = r#"
+:root { color-scheme: light dark; --fg: #1f2328; --muted: #59636e; --bg: #ffffff; --line: #d1d9e0;
+  --head: #f6f8fa; --bad: #cf222e; --bad-bg: #ffebe9; --warn: #9a6700; --warn-bg: #fff8c5;
+  --good: #1a7f37; --good-bg: #dafbe1; --link: #0969da; }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #e6edf3; --muted: #9198a1; --bg: #0d1117; --line: #3d444d; --head: #151b23;
+    --bad: #ff7b72; --bad-bg: #2d1417; --warn: #d29922; --warn-bg: #2b2111; --good: #3fb950;
+    --good-bg: #12261e; --link: #4493f8; }
+}
+* { box-sizing: border-box; }
+body { margin: 0 auto; padding: 24px; max-width: 1400px; color: var(--fg); background: var(--bg);
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+h1 { font-size: 22px; margin: 0 0 8px; display: flex; align-items: center; gap: 10px; }
+h2 { font-size: 16px; margin: 28px 0 8px; }
+code, .id { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; }
+a { color: var(--link); }
+.badge { font-size: 13px; font-weight: 600; padding: 2px 10px; border-radius: 12px; color: #fff; }
+.badge.pass { background: var(--good); } .badge.regressed { background: var(--bad); }
+.badge.error { background: var(--warn); }
+.summary { margin: 4px 0; }
+.warnings { margin: 8px 0; padding: 8px 12px; border-left: 4px solid var(--warn); background: var(--warn-bg); }
+.warnings p { margin: 2px 0; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border-bottom: 1px solid var(--line); padding: 6px 10px; vertical-align: top; text-align: left; }
+th { background: var(--head); position: sticky; top: 0; font-weight: 600; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.regressed td { background: var(--bad-bg); }
+tr.regressed td:first-child { border-left: 4px solid var(--bad); }
+tr.failed td { background: var(--warn-bg); }
+tr.failed td:first-child { border-left: 4px solid var(--warn); }
+.id { font-weight: 600; overflow-wrap: anywhere; }
+.where, .delta, .note, .base { color: var(--muted); font-size: 12px; }
+.delta.up { color: var(--bad); font-weight: 600; } .delta.down { color: var(--good); }
+.delta.slower { color: var(--warn); }
+td.moved .value { font-weight: 600; }
+ul.why { margin: 4px 0 0; padding-left: 18px; font-size: 12px; }
+.error { color: var(--warn); font-size: 12px; overflow-wrap: anywhere; }
+.status { font-weight: 600; white-space: nowrap; }
+.status.regressed { color: var(--bad); } .status.improved { color: var(--good); }
+.status.failed { color: var(--warn); } .status.new, .status.missing, .status.pass { color: var(--muted); }
+.links a { white-space: nowrap; margin-right: 8px; }
+dl { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 0; }
+dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
+footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
+"#;
+
+/// Renders `report` as a self-contained HTML page.
+pub fn render(report: &Report) -> String {
+    let mut out = String::with_capacity(8192);
+    let word = verdict_word(report.verdict);
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
+    );
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    let _ = writeln!(out, "<title>allocbench: {word}</title>");
+    let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>");
+
+    let _ = writeln!(out, "<h1>allocbench <span class=\"badge {word}\">{word}</span></h1>");
+    render_summary(&mut out, report);
+    out.push_str("<h2>Benchmarks</h2>\n");
+    render_table(&mut out, report);
+    render_environment(&mut out, report);
+    out.push_str(
+        "<footer>Figures are per iteration of the benchmark's routine. allocs = alloc_objects, bytes = \
+         alloc_space, retained = inuse_space (allocated and not freed), peak = peak_space. Links are \
+         relative to this page's folder.</footer>\n",
+    );
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+fn verdict_word(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "pass",
+        Verdict::Regressed => "regressed",
+        Verdict::Error => "error",
+    }
+}
+
+fn render_summary(out: &mut String, report: &Report) {
+    let failed = report.benchmarks.iter().filter(|b| b.error.is_some()).count();
+    let measured = report.benchmarks.len() - failed;
+    let mut line = format!("{measured} {} measured", if measured == 1 { "benchmark" } else { "benchmarks" });
+    if failed > 0 {
+        let _ = write!(line, ", {failed} failed");
+    }
+    let _ = writeln!(out, "<p class=\"summary\">{}.</p>", escape_html(&line));
+    let Some(comparison) = &report.comparison else { return };
+    let _ = writeln!(out, "<p class=\"summary\">{}.</p>", escape_with_code(&comparison.summary_line()));
+    if !comparison.warnings.is_empty() {
+        out.push_str("<div class=\"warnings\">\n");
+        for w in &comparison.warnings {
+            let _ = writeln!(out, "<p>{}</p>", escape_with_code(w));
+        }
+        out.push_str("</div>\n");
+    }
+}
+
+/// A row of the table: a benchmark of the run, or one only the baseline has.
+struct Row<'a> {
+    id: &'a str,
+    benchmark: Option<&'a Benchmark>,
+    compared: Option<&'a BenchmarkComparison>,
+}
+
+impl Row<'_> {
+    /// Regressions first, then failed benchmarks, then the rest; missing ones last.
+    fn rank(&self) -> u8 {
+        match (self.benchmark, self.compared) {
+            (Some(b), _) if b.error.is_some() => 1,
+            (_, Some(c)) if c.status == Status::Regressed => 0,
+            (None, _) => 3,
+            _ => 2,
+        }
+    }
+}
+
+fn render_table(out: &mut String, report: &Report) {
+    let comparison = report.comparison.as_ref();
+    let mut rows: Vec<Row> = report
+        .benchmarks
+        .iter()
+        .map(|b| Row { id: &b.id, benchmark: Some(b), compared: comparison.and_then(|c| c.get(&b.id)) })
+        .collect();
+    if let Some(c) = comparison {
+        rows.extend(c.benchmarks.iter().filter(|c| !report.benchmarks.iter().any(|b| b.id == c.id)).map(|c| Row {
+            id: &c.id,
+            benchmark: None,
+            compared: Some(c),
+        }));
+    }
+    rows.sort_by_key(Row::rank);
+
+    if rows.is_empty() {
+        out.push_str("<p>No benchmark was measured.</p>\n");
+        return;
+    }
+    out.push_str("<table>\n<thead><tr><th>benchmark</th><th>status</th>");
+    for (_, title, help) in COLUMNS {
+        let _ = write!(out, "<th class=\"num\" title=\"{}\">{title}</th>", escape_html(help));
+    }
+    out.push_str("<th>artifacts</th></tr></thead>\n<tbody>\n");
+    for row in &rows {
+        render_row(out, row, comparison);
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>) {
+    let failed = row.benchmark.and_then(|b| b.error.as_deref());
+    let (class, status) = match (failed, row.compared) {
+        (Some(_), _) => ("failed", "failed"),
+        (None, Some(c)) => (c.status.name(), c.status.name()),
+        (None, None) => ("", if comparison.is_some() { "" } else { "measured" }),
+    };
+    if class.is_empty() {
+        out.push_str("<tr>");
+    } else {
+        let _ = write!(out, "<tr class=\"{class}\">");
+    }
+
+    // The benchmark: id, where it comes from, why it regressed or failed.
+    let _ = write!(out, "<td><div class=\"id\">{}</div>", escape_html(row.id));
+    if let Some(b) = row.benchmark {
+        let _ = write!(out, "<div class=\"where\">{} · {}</div>", escape_html(&b.package), escape_html(&b.target));
+    }
+    if let Some(error) = failed {
+        let lines: Vec<String> = error.lines().map(escape_with_code).collect();
+        let _ = write!(out, "<div class=\"error\">{}</div>", lines.join("<br>"));
+    }
+    if let Some(c) = row.compared.filter(|c| c.status == Status::Regressed) {
+        out.push_str("<ul class=\"why\">");
+        for m in c.metrics.iter().filter(|m| m.status == Status::Regressed && m.gated) {
+            let _ = write!(
+                out,
+                "<li>{}: {} → {} ({}), limit {}</li>",
+                m.metric.name(),
+                figure(m.metric, m.base),
+                figure(m.metric, m.new),
+                change_text(m),
+                escape_html(&m.limit)
+            );
+        }
+        out.push_str("</ul>");
+    }
+    if let Some(c) = row.compared.filter(|c| !c.cpu_grew.is_empty()) {
+        out.push_str("<div class=\"note\">CPU share grew: ");
+        let grew: Vec<String> = c
+            .cpu_grew
+            .iter()
+            .map(|g| {
+                format!(
+                    "<code>{}</code> {:.1}% → {:.1}%",
+                    escape_html(&g.function),
+                    g.base_share * 100.0,
+                    g.new_share * 100.0
+                )
+            })
+            .collect();
+        out.push_str(&grew.join(", "));
+        out.push_str("</div>");
+    }
+    out.push_str("</td>");
+
+    let _ = write!(out, "<td><span class=\"status {class}\">{status}</span></td>");
+
+    for (metric, _, _) in COLUMNS {
+        let value = row.benchmark.and_then(|b| match metric {
+            Metric::Time => b.time.map(|t| t.typical_ns),
+            _ => b.alloc.and_then(|a| a.get(metric)),
+        });
+        render_cell(out, metric, value, row.compared.and_then(|c| c.metric(metric)));
+    }
+
+    out.push_str("<td class=\"links\">");
+    if let Some(b) = row.benchmark {
+        let a = &b.artifacts;
+        for (path, label, help) in [
+            (&a.flamegraph, "flame graph", "CPU flame graph (SVG)"),
+            (&a.cpu_diff_flamegraph, "CPU diff", "differential CPU flame graph against the baseline (SVG)"),
+            (&a.alloc_flamegraph, "alloc flame graph", "allocation sites by bytes (SVG)"),
+            (&a.cpu_profile, "cpu.pb.gz", "CPU profile for go tool pprof"),
+            (&a.heap_profile, "heap.pb.gz", "heap profile for go tool pprof"),
+        ] {
+            let Some(path) = path else { continue };
+            match href(path) {
+                Some(href) => {
+                    let _ = write!(out, "<a href=\"{href}\" title=\"{help}\">{label}</a>");
+                }
+                None => {
+                    let _ = write!(out, "<span class=\"note\">{label}: {}</span> ", escape_html(path));
+                }
+            }
+        }
+        if let Some(top) = b.cpu.as_ref().and_then(|cpu| cpu.top.first()) {
+            let _ = write!(
+                out,
+                "<div class=\"note\">hottest: <code>{}</code> {:.1}% of {} samples</div>",
+                escape_html(&top.function),
+                top.self_fraction * 100.0,
+                b.cpu.as_ref().map_or(0, |cpu| cpu.samples)
+            );
+        }
+    }
+    out.push_str("</td></tr>\n");
+}
+
+/// One figure: the new value; with a comparison where it moved, the base → new and the change.
+fn render_cell(out: &mut String, metric: Metric, value: Option<f64>, compared: Option<&MetricComparison>) {
+    let Some(m) = compared.filter(|m| moved(m)) else {
+        let _ = write!(out, "<td class=\"num\"><span class=\"value\">{}</span></td>", figure(metric, value));
+        return;
+    };
+    let direction = match (m.status, m.gated) {
+        (Status::Regressed, true) => "up",
+        (Status::Regressed, false) => "slower",
+        (Status::Improved, _) => "down",
+        _ => "same",
+    };
+    let title =
+        format!("{}: {} → {}, limit {}", m.metric.name(), figure(metric, m.base), figure(metric, m.new), m.limit);
+    let _ = write!(
+        out,
+        "<td class=\"num moved\" title=\"{}\"><span class=\"base\">{}</span> → <span class=\"value\">{}</span><br><span class=\"delta {direction}\">{}</span></td>",
+        escape_html(&title),
+        figure(metric, m.base),
+        figure(metric, value),
+        change_text(m),
+    );
+}
+
+/// Whether a figure changed enough to show its base: any allocation figure that differs, time
+/// only when the test found a change.
+fn moved(m: &MetricComparison) -> bool {
+    if m.base.is_none() || m.new.is_none() {
+        return false;
+    }
+    match m.metric {
+        Metric::Time => matches!(m.status, Status::Regressed | Status::Improved),
+        _ => m.change != Some(0.0),
+    }
+}
+
+/// `+1.0%`, or the absolute difference when the base is 0; with the p-value for time.
+fn change_text(m: &MetricComparison) -> String {
+    let text = match (m.base, m.new, m.change) {
+        (_, _, Some(change)) => format_change(change),
+        (Some(base), Some(new), None) => {
+            let sign = if new < base { "-" } else { "+" };
+            format!("{sign}{}", format_metric(m.metric, (new - base).abs()))
+        }
+        _ => "—".to_string(),
+    };
+    match m.p_value {
+        Some(p) if m.metric == Metric::Time && p < 0.001 => format!("{text}, p&lt;0.001"),
+        Some(p) if m.metric == Metric::Time => format!("{text}, p={p:.3}"),
+        _ => text,
+    }
+}
+
+/// A figure in its unit, or a dash.
+fn figure(metric: Metric, value: Option<f64>) -> String {
+    match value {
+        Some(v) if metric == Metric::Time => format_ns(v),
+        Some(v) => format_metric(metric, v),
+        None => "—".to_string(),
+    }
+}
+
+fn render_environment(out: &mut String, report: &Report) {
+    let e = &report.environment;
+    out.push_str("<h2>Environment</h2>\n<dl>\n");
+    let fields: [(&str, Option<&str>); 8] = [
+        ("rustc", Some(&e.rustc)),
+        ("target", Some(&e.target)),
+        ("profile", Some(&e.profile)),
+        ("allocator", Some(&e.allocator)),
+        ("git commit", e.git_commit.as_deref()),
+        ("CPU", Some(&e.cpu)),
+        ("created", Some(&e.created)),
+        ("Cargo.lock hash", e.cargo_lock_hash.as_deref()),
+    ];
+    for (name, value) in fields {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            let _ = writeln!(out, "<dt>{name}</dt><dd><code>{}</code></dd>", escape_html(value));
+        }
+    }
+    if let Some(c) = &report.comparison {
+        let _ = writeln!(out, "<dt>baseline</dt><dd><code>{}</code></dd>", escape_html(&c.baseline));
+    }
+    out.push_str("</dl>\n");
+}
+
+/// A relative path from the report as a link target: every byte outside `A-Z a-z 0-9 - . _ ~ /`
+/// percent-encoded, so that no `:` can start a scheme (`javascript:`) and no `#` or `?` cuts
+/// the path. Absolute paths (`/…`, `\…`, which could name another host as `//host`) are not
+/// linked.
+fn href(path: &str) -> Option<String> {
+    if path.is_empty() || path.starts_with(['/', '\\']) {
+        return None;
+    }
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    Some(out)
+}
+
+/// Escapes text for HTML content and quoted attribute values: `& < > " '` become entities;
+/// control characters and the invisible bidirectional overrides (which can make text read
+/// differently from what it is) are shown escaped, as `\u{1b}`, `\n`, `\u{202e}`.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() || is_bidi_control(c) => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes prose that holds `code spans` of our own making, as [`escape_html`] does, showing the
+/// spans as `<code>`. With unbalanced backticks the backticks are kept as text.
+fn escape_with_code(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return escape_html(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 0 {
+            out.push_str(&escape_html(part));
+        } else {
+            let _ = write!(out, "<code>{}</code>", escape_html(part));
+        }
+    }
+    out
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::tests::{compared_report, plain_report};
+    use crate::report::Artifacts;
+
+    /// The Markdown tests' report with a comparison, with artifacts as the CPU pass leaves them.
+    fn report_with_artifacts() -> Report {
+        let mut report = compared_report();
+        for b in &mut report.benchmarks {
+            let folder = crate::artifacts::folder_for(&b.id);
+            let folder = folder.to_string_lossy().replace('\\', "/");
+            b.artifacts = Artifacts {
+                flamegraph: Some(format!("{folder}/flamegraph.svg")),
+                cpu_profile: Some(format!("{folder}/cpu.pb.gz")),
+                heap_profile: None,
+                alloc_flamegraph: None,
+                cpu_diff_flamegraph: Some(format!("{folder}/flamegraph-diff.svg")),
+            };
+        }
+        report
+    }
+
+    #[test]
+    fn html_with_a_comparison() {
+        insta::assert_snapshot!(render(&report_with_artifacts()));
+    }
+
+    #[test]
+    fn regressions_come_first_and_missing_last() {
+        let page = render(&report_with_artifacts());
+        let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("{needle} not in page"));
+        assert!(at("<tr class=\"regressed\">") < at(">json/encode<"));
+        assert!(at(">fanout/clients/100<") < at(">json/encode<"));
+        assert!(at(">json/encode<") < at(">old/removed<"));
+        assert!(page.contains("<li>alloc_objects: 100 → 101 (+1.0%), limit 0</li>"), "{page}");
+    }
+
+    #[test]
+    fn a_failed_benchmark_shows_its_error() {
+        let page = render(&plain_report());
+        assert!(page.contains("<tr class=\"failed\">"));
+        assert!(page.contains("killed by signal 11 (SIGSEGV)<br>last line of stderr: &lt;boom&gt;"), "{page}");
+        assert!(page.contains("<span class=\"badge error\">error</span>"));
+    }
+
+    #[test]
+    fn a_malicious_id_is_escaped() {
+        let evil = "<script>alert(\"x\")</script>&'\u{1b}[31m\u{202e}\n<img src=x onerror=alert(1)>";
+        let mut report = plain_report();
+        report.benchmarks[0].id = evil.to_string();
+        report.benchmarks[0].package = "<b>pkg</b>".into();
+        report.benchmarks[0].artifacts.flamegraph = Some("javascript:alert(1)\"><script>".into());
+        report.benchmarks[0].artifacts.cpu_profile = Some("//evil.example/x".into());
+        report.environment.rustc = "</code><script>".into();
+        let page = render(&report);
+        assert!(!page.contains("<script"), "{page}");
+        assert!(!page.contains("<img"), "{page}");
+        assert!(!page.contains("<b>pkg"), "{page}");
+        assert!(!page.contains('\u{1b}') && !page.contains('\u{202e}'));
+        assert!(page.contains(
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;\\u{1b}[31m\\u{202e}\\n&lt;img src=x onerror=alert(1)&gt;"
+        ));
+        // The scheme's colon is encoded: a relative path, not a `javascript:` URL.
+        assert!(page.contains("href=\"javascript%3Aalert%281%29%22%3E%3Cscript%3E\""), "{page}");
+        assert!(!page.contains("href=\"//"), "{page}");
+        assert_eq!(escape_html("a&b<c>\"'"), "a&amp;b&lt;c&gt;&quot;&#39;");
+        assert_eq!(escape_html("fanout/clients/100 ünï"), "fanout/clients/100 ünï");
+    }
+
+    #[test]
+    fn the_page_loads_nothing_from_the_network() {
+        for report in [report_with_artifacts(), plain_report()] {
+            let page = render(&report);
+            let lower = page.to_ascii_lowercase();
+            for needle in ["http://", "https://", "//", "<script", "<link", "<img", "@import", "url(", "<iframe"] {
+                // `//` may appear only in the CSP-free prose; there is none, so any is a URL.
+                assert!(!lower.contains(needle), "`{needle}` in the page");
+            }
+            assert!(page.contains("content=\"default-src 'none'; style-src 'unsafe-inline'\""));
+        }
+    }
+
+    #[test]
+    fn code_spans_in_prose() {
+        assert_eq!(escape_with_code("against `ma<in>` & more"), "against <code>ma&lt;in&gt;</code> &amp; more");
+        assert_eq!(escape_with_code("odd ` <tick>"), "odd ` &lt;tick&gt;");
+    }
+
+    #[test]
+    fn links_are_relative_and_percent_encoded() {
+        assert_eq!(href("benchmarks/a-01/flamegraph.svg").as_deref(), Some("benchmarks/a-01/flamegraph.svg"));
+        assert_eq!(href("benchmarks/a b#c?.svg").as_deref(), Some("benchmarks/a%20b%23c%3F.svg"));
+        assert_eq!(href("/etc/passwd"), None);
+        assert_eq!(href("//host/x"), None);
+        assert_eq!(href("\\\\host\\x"), None);
+        assert_eq!(href(""), None);
+    }
+}

@@ -1,0 +1,124 @@
+//! The allocation-site pass: sites that add up to the figures, heap profiles that `go tool
+//! pprof` reads (all four sample types, and `-diff_base`), and the site that grew named when a
+//! change marshals JSON once per client.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{allocbench, bench, fixture, out_dir, repo, report, run};
+
+fn go_pprof(args: &[&str], profile: &Path) -> String {
+    let out = Command::new("go")
+        .args(["tool", "pprof"])
+        .args(args)
+        .arg(profile)
+        .output()
+        .expect("`go` runs: install Debian's golang-go (`.ci/run` does)");
+    assert!(out.status.success(), "go tool pprof {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Sums of each sample type over `go tool pprof -raw`'s samples.
+fn raw_totals(profile: &Path) -> [i64; 4] {
+    let raw = go_pprof(&["-raw"], profile);
+    let mut totals = [0i64; 4];
+    let samples = raw.lines().skip_while(|l| !l.starts_with("Samples:")).skip(2);
+    for line in samples.take_while(|l| l.contains(':') && !l.starts_with("Locations")) {
+        let values = line.split(':').next().unwrap_or_default();
+        for (t, v) in totals.iter_mut().zip(values.split_whitespace()) {
+            *t += v.parse::<i64>().unwrap();
+        }
+    }
+    totals
+}
+
+#[test]
+fn sites_add_up_and_pprof_reads_every_profile() {
+    let out = out_dir("heap-exact");
+    let baselines = out.join("baselines");
+    let manifest = fixture("exact");
+    let args = |extra: &[&str]| {
+        let mut a: Vec<String> =
+            ["--manifest-path", manifest.to_str().unwrap(), "--allocs-only"].map(String::from).to_vec();
+        a.extend(["--out-dir", out.to_str().unwrap(), "--baseline-dir", baselines.to_str().unwrap()].map(String::from));
+        a.extend(["--heap-profile", "all", "--format", "json"].map(String::from));
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let save = args(&["--save-baseline", "base"]);
+    let o = run(allocbench(&save.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_eq!(o.status.code(), Some(0));
+    let compare = args(&["--baseline", "base"]);
+    let o = run(allocbench(&compare.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_eq!(o.status.code(), Some(0));
+    let r = report(&o);
+
+    let mut checked = 0;
+    for b in r["benchmarks"].as_array().unwrap() {
+        let id = b["id"].as_str().unwrap();
+        let a = &b["alloc"];
+        if a["approximate"] == true || a["alloc_objects"] == 0.0 {
+            continue;
+        }
+        let sites = b["sites"].as_array().unwrap_or_else(|| panic!("{id}: no sites"));
+        let sum = |k: &str| sites.iter().map(|s| s[k].as_f64().unwrap()).sum::<f64>();
+        assert_eq!(sum("alloc_objects"), a["alloc_objects"].as_f64().unwrap(), "{id}: sites {sites:#?}");
+        assert_eq!(sum("alloc_space"), a["alloc_space"].as_f64().unwrap(), "{id}: sites {sites:#?}");
+
+        let pb = out.join(b["artifacts"]["heap_profile"].as_str().unwrap());
+        let totals = raw_totals(&pb);
+        assert_eq!(totals[0] as f64, a["alloc_objects"].as_f64().unwrap(), "{id}: pprof's alloc_objects");
+        assert_eq!(totals[1] as f64, a["alloc_space"].as_f64().unwrap(), "{id}: pprof's alloc_space");
+        for t in ["alloc_objects", "alloc_space", "inuse_objects", "inuse_space"] {
+            let top = go_pprof(&["-top", &format!("-sample_index={t}")], &pb);
+            assert!(top.contains(&format!("Type: {t}")), "{id}: {top}");
+        }
+        let base = pb.with_file_name("heap-base.pb.gz");
+        let diff = go_pprof(&["-top", "-diff_base", base.to_str().unwrap()], &pb);
+        assert!(diff.contains("Type: alloc_space"), "{id}: {diff}");
+        checked += 1;
+    }
+    assert!(checked >= 10, "every allocating benchmark checked ({checked})");
+
+    let site = &bench(&r, "vec/iter")["sites"][0];
+    assert_eq!(site["function"], "exact_fixture::vec_sum");
+    assert!(site["file"].as_str().unwrap().ends_with("fixtures/exact/src/lib.rs"));
+}
+
+#[test]
+fn the_site_that_grew_is_named() {
+    let out = out_dir("heap-fanout");
+    let baselines = out.join("baselines");
+    let manifest = repo().join("examples/Cargo.toml");
+    let args = |extra: &[&str]| {
+        let mut a: Vec<String> = ["--manifest-path", manifest.to_str().unwrap(), "-p", "json-fanout", "--allocs-only"]
+            .map(String::from)
+            .to_vec();
+        a.extend(["--out-dir", out.to_str().unwrap(), "--baseline-dir", baselines.to_str().unwrap()].map(String::from));
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a.push("fanout/push/16".into());
+        a
+    };
+    let save = args(&["--save-baseline", "main", "--heap-profile", "all"]);
+    assert_eq!(run(allocbench(&save.iter().map(String::as_str).collect::<Vec<_>>())).status.code(), Some(0));
+
+    // Under --allocs-only the site pass runs for the regressed benchmarks only.
+    let mut compare = args(&["--baseline", "main", "--features", "regress", "--format", "json"]);
+    compare.retain(|a| a != "--format" && a != "json");
+    let o = run(allocbench(&compare.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_eq!(o.status.code(), Some(1));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("allocates more: serde_json::"), "{table}");
+    assert!(table.contains("called from json_fanout::Hub::notify_clients"), "{table}");
+
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).expect("report.json");
+    let c = r["comparison"]["benchmarks"].as_array().unwrap().iter().find(|b| b["id"] == "fanout/push/16").unwrap();
+    assert_eq!(c["status"], "regressed");
+    let grew = &c["sites_grew"][0];
+    assert!(grew["function"].as_str().unwrap().starts_with("serde_json::"), "{c:#}");
+    assert_eq!(grew["caller"], "json_fanout::Hub::notify_clients", "{c:#}");
+    assert!(grew["new_alloc_objects"].as_f64().unwrap() > grew["base_alloc_objects"].as_f64().unwrap());
+}
