@@ -18,7 +18,7 @@ use crate::report::{Artifacts, Benchmark, Report, Verdict, SCHEMA_VERSION};
 use crate::run::{self, Exit, PassKind, RunFiles, RunSpec};
 use crate::table::{self, Style};
 use crate::units::printable;
-use crate::{artifacts, baseline, compare, cpu, export, figures, heap, markdown};
+use crate::{artifacts, baseline, compare, cpu, export, figures, heap, markdown, revision};
 use crate::{build, environment};
 
 /// Notes for people go to stderr, so that stdout carries only the chosen format.
@@ -81,7 +81,15 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     if let Some(name) = &cli.save_baseline {
         baseline::validate_name(name)?;
     }
-    let base = cli.baseline.as_deref().map(|name| baseline::load(&baseline_dir, name)).transpose()?;
+    let mut base = cli.baseline.as_deref().map(|name| baseline::load(&baseline_dir, name)).transpose()?;
+    if let Some(rev) = &cli.baseline_rev {
+        let dir = out_dir.join("baseline-rev").join("baselines");
+        let manifest = locate_manifest(cli)?;
+        revision::measure(cli, rev, &manifest, &project.target_dir, &out_dir, &dir, "baseline-rev")?;
+        let mut measured = baseline::load(&dir, "baseline-rev")?;
+        measured.name = rev.clone();
+        base = Some(measured);
+    }
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
 
     let executables = build::build(&opts, &project.targets, &project.target_dir, false)?;
@@ -163,6 +171,19 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         save_baseline(&ui, &baseline_dir, name, &report, base.is_some())?;
     }
     Ok(report.verdict)
+}
+
+/// The manifest cargo would use: `--manifest-path`, or the one `cargo locate-project` finds.
+fn locate_manifest(cli: &Cli) -> Result<PathBuf> {
+    if let Some(m) = &cli.manifest_path {
+        return Ok(std::path::absolute(m)?);
+    }
+    let out = std::process::Command::new(build::cargo())
+        .args(["locate-project", "--message-format", "plain"])
+        .output()
+        .context("cannot run `cargo locate-project`")?;
+    anyhow::ensure!(out.status.success(), "`cargo locate-project` found no Cargo.toml here; pass --manifest-path");
+    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
 /// The policy: workspace and package metadata, then the command line.

@@ -24,6 +24,7 @@ pub mod markdown;
 pub mod policy;
 pub mod records;
 pub mod report;
+pub mod revision;
 pub mod run;
 pub mod table;
 pub mod units;

@@ -1,0 +1,160 @@
+//! `--baseline-rev REV`: measure another revision of the repository as the baseline, in a
+//! temporary git worktree that shares the target directory, so that one command does locally
+//! what the CI gate does with a pull request's base and head.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::cli::{Cli, HeapProfile};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RevisionError {
+    #[error("`--baseline-rev` needs a git repository, and `{dir}` is not in one (`git rev-parse` said: {detail})")]
+    NotARepository { dir: PathBuf, detail: String },
+    #[error("`--baseline-rev {rev}`: git knows no such revision; fetch it (`git fetch origin {rev}`) or name a commit, branch or tag")]
+    UnknownRevision { rev: String },
+    #[error("cannot create a worktree for `{rev}` in `{dir}`: {detail}")]
+    Worktree { rev: String, dir: PathBuf, detail: String },
+    #[error("cannot run `{program}`: {source}")]
+    Spawn { program: String, source: std::io::Error },
+    #[error("measuring `{rev}` failed ({status}); its output is above")]
+    Failed { rev: String, status: String },
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<std::process::Output, RevisionError> {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|source| RevisionError::Spawn { program: "git".into(), source })
+}
+
+/// A worktree that is removed when dropped.
+struct Worktree {
+    repo: PathBuf,
+    path: PathBuf,
+}
+
+impl Drop for Worktree {
+    fn drop(&mut self) {
+        let _ = git(&self.repo, &["worktree", "remove", "--force", &self.path.to_string_lossy()]);
+        let _ = std::fs::remove_dir_all(&self.path);
+        let _ = git(&self.repo, &["worktree", "prune"]);
+    }
+}
+
+/// Measures `rev` and saves it as baseline `name` in `baseline_dir`. `manifest` is the working
+/// tree's manifest (absolute), `target_dir` the shared target directory.
+pub fn measure(
+    cli: &Cli,
+    rev: &str,
+    manifest: &Path,
+    target_dir: &Path,
+    out_dir: &Path,
+    baseline_dir: &Path,
+    name: &str,
+) -> Result<(), RevisionError> {
+    let manifest_dir = manifest.parent().unwrap_or(Path::new("."));
+    let top = git(manifest_dir, &["rev-parse", "--show-toplevel"])?;
+    if !top.status.success() {
+        return Err(RevisionError::NotARepository {
+            dir: manifest_dir.to_owned(),
+            detail: String::from_utf8_lossy(&top.stderr).trim().to_owned(),
+        });
+    }
+    let repo = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
+    let commit = git(&repo, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])?;
+    if !commit.status.success() {
+        return Err(RevisionError::UnknownRevision { rev: rev.to_owned() });
+    }
+    let commit = String::from_utf8_lossy(&commit.stdout).trim().to_owned();
+
+    let path = out_dir.join("worktrees").join(&commit);
+    let _ = std::fs::remove_dir_all(&path);
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let _ = git(&repo, &["worktree", "prune"]);
+    let added = git(&repo, &["worktree", "add", "--detach", "--force", &path.to_string_lossy(), &commit])?;
+    if !added.status.success() {
+        return Err(RevisionError::Worktree {
+            rev: rev.to_owned(),
+            dir: path.clone(),
+            detail: String::from_utf8_lossy(&added.stderr).trim().to_owned(),
+        });
+    }
+    let worktree = Worktree { repo: repo.clone(), path };
+
+    let canonical_repo = repo.canonicalize().unwrap_or(repo);
+    let canonical_manifest = manifest.canonicalize().unwrap_or_else(|_| manifest.to_owned());
+    let relative = canonical_manifest.strip_prefix(&canonical_repo).unwrap_or(Path::new("Cargo.toml"));
+    let exe = std::env::current_exe().map_err(|source| RevisionError::Spawn { program: "cargo-allocbench".into(), source })?;
+    let mut cmd = Command::new(&exe);
+    cmd.arg("allocbench")
+        .arg("--manifest-path")
+        .arg(worktree.path.join(relative))
+        .arg("--target-dir")
+        .arg(target_dir)
+        .arg("--out-dir")
+        .arg(out_dir.join("baseline-rev"))
+        .arg("--baseline-dir")
+        .arg(baseline_dir)
+        .args(["--save-baseline", name])
+        .args(forwarded(cli))
+        // Its table would mix with ours: people read the comparison, and its notes on stderr.
+        .stdout(Stdio::null())
+        .stdin(Stdio::null())
+        .env_remove("GITHUB_STEP_SUMMARY");
+    eprintln!("measuring `{rev}` ({}) as the baseline", &commit[..commit.len().min(12)]);
+    let status = cmd.status().map_err(|source| RevisionError::Spawn { program: exe.display().to_string(), source })?;
+    if !status.success() {
+        return Err(RevisionError::Failed { rev: rev.to_owned(), status: crate::run::describe(status) });
+    }
+    Ok(())
+}
+
+/// The options that decide what is measured and how, for the run of the other revision.
+fn forwarded(cli: &Cli) -> Vec<String> {
+    let mut args = Vec::new();
+    let flag = |args: &mut Vec<String>, on: bool, name: &str| {
+        if on {
+            args.push(name.to_owned());
+        }
+    };
+    flag(&mut args, cli.allocs_only, "--allocs-only");
+    flag(&mut args, cli.no_cpu_profile, "--no-cpu-profile");
+    flag(&mut args, cli.cpu_complete, "--cpu-complete");
+    flag(&mut args, cli.workspace, "--workspace");
+    flag(&mut args, cli.all_features, "--all-features");
+    flag(&mut args, cli.no_default_features, "--no-default-features");
+    flag(&mut args, cli.locked, "--locked");
+    flag(&mut args, cli.offline, "--offline");
+    flag(&mut args, cli.frozen, "--frozen");
+    flag(&mut args, cli.verbose, "--verbose");
+    args.extend(["--timeout".to_owned(), cli.timeout.to_string()]);
+    args.extend(["--profile-time".to_owned(), cli.profile_time.to_string()]);
+    args.extend(["--frequency".to_owned(), cli.frequency.to_string()]);
+    // The baseline side needs every benchmark's sites, so that the sites of any benchmark that
+    // regresses can be compared.
+    if cli.heap_profile() != HeapProfile::None {
+        args.extend(["--heap-profile".to_owned(), "all".to_owned()]);
+    } else {
+        args.extend(["--heap-profile".to_owned(), "none".to_owned()]);
+    }
+    for (flag, values) in [("--package", &cli.packages), ("--exclude", &cli.exclude), ("--bench", &cli.benches), ("--features", &cli.features)] {
+        for v in values {
+            args.extend([flag.to_owned(), v.clone()]);
+        }
+    }
+    if let Some(f) = &cli.filter {
+        args.push(f.clone());
+    }
+    if !cli.criterion_args.is_empty() {
+        args.push("--".to_owned());
+        args.extend(cli.criterion_args.iter().cloned());
+    }
+    args
+}

@@ -1,0 +1,99 @@
+//! `--baseline-rev`: another commit measured in a temporary worktree, then the working tree,
+//! compared in one command.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{allocbench, out_dir, repo, run};
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git").arg("-C").arg(dir).args(args).output().expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn baseline_rev_compares_with_the_previous_commit() {
+    let work = out_dir("baseline-rev");
+    let project = work.join("project");
+    // A repository of its own: the exact fixture, with the harness by absolute path.
+    let fixture = repo().join("fixtures/exact");
+    for part in ["src", "benches"] {
+        copy_dir(&fixture.join(part), &project.join(part));
+    }
+    std::fs::copy(fixture.join("Cargo.lock"), project.join("Cargo.lock")).unwrap();
+    let manifest = std::fs::read_to_string(fixture.join("Cargo.toml")).unwrap();
+    let harness = repo().join("harness");
+    std::fs::write(project.join("Cargo.toml"), manifest.replace("../../harness", harness.to_str().unwrap())).unwrap();
+    std::fs::write(project.join(".gitignore"), "/target\n").unwrap();
+    git(&project, &["init", "-q"]);
+    git(&project, &["-c", "user.name=t", "-c", "user.email=t@example.invalid", "add", "."]);
+    git(&project, &["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "good"]);
+    // The next commit allocates once more per iteration in `vec/iter`.
+    let with_regress = std::fs::read_to_string(project.join("Cargo.toml"))
+        .unwrap()
+        .replace("[features]\n", "[features]\ndefault = [\"regress\"]\n");
+    std::fs::write(project.join("Cargo.toml"), with_regress).unwrap();
+    git(
+        &project,
+        &["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qam", "one more allocation"],
+    );
+
+    let out = work.join("out");
+    let args = [
+        "--baseline-rev",
+        "HEAD~1",
+        "--allocs-only",
+        "--heap-profile",
+        "none",
+        "--out-dir",
+        out.to_str().unwrap(),
+        "vec/iter",
+    ];
+    let mut cmd = allocbench(&args);
+    cmd.current_dir(&project);
+    let o = run(cmd);
+    assert_eq!(o.status.code(), Some(1), "the working tree allocates more than HEAD~1");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["comparison"]["baseline"], "HEAD~1");
+    let b = &report["comparison"]["benchmarks"][0];
+    assert_eq!(b["id"], "vec/iter");
+    assert_eq!(b["status"], "regressed");
+    let objects = b["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "alloc_objects").unwrap();
+    assert_eq!((objects["base"].as_f64(), objects["new"].as_f64()), (Some(1.0), Some(2.0)));
+    let worktrees = Command::new("git").arg("-C").arg(&project).args(["worktree", "list"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&worktrees.stdout).lines().count(), 1, "the temporary worktree is gone");
+
+    let mut same = allocbench(&[
+        "--baseline-rev",
+        "HEAD",
+        "--allocs-only",
+        "--heap-profile",
+        "none",
+        "--out-dir",
+        out.to_str().unwrap(),
+        "vec/iter",
+    ]);
+    same.current_dir(&project);
+    assert_eq!(run(same).status.code(), Some(0), "HEAD against the unchanged working tree passes");
+
+    let mut unknown =
+        allocbench(&["--baseline-rev", "no-such-rev", "--allocs-only", "--out-dir", out.to_str().unwrap()]);
+    unknown.current_dir(&project);
+    let o = run(unknown);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("git knows no such revision"));
+}
