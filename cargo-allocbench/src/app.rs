@@ -15,7 +15,7 @@ use crate::discover::{self, BenchTarget};
 use crate::policy::Policy;
 use crate::records::{self, Recorded};
 use crate::report::{Artifacts, Benchmark, Report, Verdict, SCHEMA_VERSION};
-use crate::run::{self, Exit, PassKind, RunFiles, RunSpec};
+use crate::run::{self, Failure, PassKind, RunFiles, RunSpec};
 use crate::table::{self, Style};
 use crate::units::printable;
 use crate::{artifacts, baseline, compare, cpu, export, figures, heap, markdown, revision};
@@ -107,9 +107,10 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         let label = format!("{}/{} ({}/{})", target.package, target.target, k + 1, project.targets.len());
         let bar = ui.bar(0, &label);
         let files = RunFiles::new(&out_dir, pass, target);
-        let exit = run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks measured")))?;
+        let failures =
+            run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks measured")))?;
         bar.finish_and_clear();
-        benchmarks.extend(collect(target, &files, &exit, pass)?);
+        benchmarks.extend(collect(target, &files, &failures, pass)?);
     }
 
     if !cli.allocs_only && !cli.no_cpu_profile {
@@ -253,7 +254,8 @@ fn cpu_pass(
         let label = format!("CPU profile {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
         let bar = ui.bar(0, &label);
         let files = RunFiles::new(out_dir, PassKind::Cpu, target);
-        let exit = run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks profiled")))?;
+        let failures =
+            run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks profiled")))?;
         bar.finish_and_clear();
         let profiled = records::read_records(&files.records)?;
         for rec in &profiled {
@@ -274,17 +276,13 @@ fn cpu_pass(
                 Err(e) => ui.warn(&format!("CPU profile of `{}`: {e}", printable(&rec.id))),
             }
         }
-        if exit != Exit::Success {
-            let how = match &exit {
-                Exit::TimedOut(t) => format!("timed out after {} s without finishing a profile", t.as_secs()),
-                Exit::Failed(how) => how.clone(),
-                Exit::Success => String::new(),
-            };
+        for f in &failures {
             ui.warn(&format!(
-                "CPU pass of `{}/{}` {how}; its allocation and time figures stand, {} of its benchmarks have no flame graph (log: {})",
+                "CPU pass of `{}/{}` failed at `{}`: {}; the allocation and time figures stand, that benchmark has no flame graph (log: {})",
                 target.package,
                 target.target,
-                benchmarks.iter().filter(|b| b.target == target.target && b.package == target.package && b.cpu.is_none()).count(),
+                printable(f.title.as_deref().unwrap_or("(before any benchmark)")),
+                printable(&f.reason),
                 files.log.display()
             ));
         }
@@ -339,7 +337,7 @@ fn heap_pass(
         let label = format!("allocation sites {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
         let bar = ui.bar(0, &label);
         let files = RunFiles::new(out_dir, PassKind::Heap, target);
-        let exit = run::run(exe, target, &spec, &files, |done| {
+        let failures = run::run(exe, target, &spec, &files, |done| {
             bar.set_message(format!("{done} of {} benchmarks", ids.len()))
         })?;
         bar.finish_and_clear();
@@ -373,16 +371,13 @@ fn heap_pass(
                 }
             }
         }
-        if exit != Exit::Success {
+        for f in &failures {
             ui.warn(&format!(
-                "allocation-site pass of `{}/{}` {}; its figures stand, some benchmarks have no sites (log: {})",
+                "allocation-site pass of `{}/{}` failed at `{}`: {}; the figures stand, that benchmark has no sites (log: {})",
                 target.package,
                 target.target,
-                match &exit {
-                    Exit::TimedOut(t) => format!("timed out after {} s", t.as_secs()),
-                    Exit::Failed(how) => how.clone(),
-                    Exit::Success => String::new(),
-                },
+                printable(f.title.as_deref().unwrap_or("(before any benchmark)")),
+                printable(&f.reason),
                 files.log.display()
             ));
         }
@@ -422,7 +417,7 @@ fn append(path: &Path, text: &str) -> Result<()> {
 }
 
 /// The benchmarks of one target's run: those it recorded, and the one it failed on, if any.
-fn collect(target: &BenchTarget, files: &RunFiles, exit: &Exit, pass: PassKind) -> Result<Vec<Benchmark>> {
+fn collect(target: &BenchTarget, files: &RunFiles, failures: &[Failure], pass: PassKind) -> Result<Vec<Benchmark>> {
     let recorded = records::read_records(&files.records)?;
     let criterion = records::read_criterion(&files.criterion_home)?;
     let mut out = Vec::new();
@@ -435,25 +430,16 @@ fn collect(target: &BenchTarget, files: &RunFiles, exit: &Exit, pass: PassKind) 
         }
         out.push(b);
     }
-    let failure = match exit {
-        Exit::Success => None,
-        Exit::Failed(how) => Some(format!("bench process {how}")),
-        Exit::TimedOut(t) => Some(format!("timed out: no benchmark finished in {} s (raise --timeout)", t.as_secs())),
-    };
-    if let Some(failure) = failure {
-        let running = last_started(&files.log).filter(|id| !recorded.iter().any(|r| &r.id == id));
-        let tail = run::log_tail(&files.log, 3);
-        let detail =
-            if tail.is_empty() { failure } else { format!("{failure}; output ends: {}", tail.replace('\n', " | ")) };
+    for f in failures {
         out.push(Benchmark {
-            id: running.unwrap_or_else(|| format!("{}/{} (bench target)", target.package, target.target)),
+            id: f.title.clone().unwrap_or_else(|| format!("{}/{} (bench target)", target.package, target.target)),
             package: target.package.clone(),
             target: target.target.clone(),
             alloc: None,
             time: None,
             artifacts: Artifacts::default(),
             cpu: None,
-            error: Some(detail),
+            error: Some(f.reason.clone()),
             time_samples_ns: Vec::new(),
             cpu_folded: String::new(),
             sites: Vec::new(),
@@ -498,13 +484,4 @@ fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::Criter
         None => b.error = Some("the harness's samples do not match criterion's sample.json".to_owned()),
     }
     b
-}
-
-/// The id of the last benchmark criterion said it started, from its output.
-fn last_started(log: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(log).ok()?;
-    text.lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("Benchmarking ").and_then(|r| r.split_once(": ")).map(|(id, _)| id.to_owned()))
-        .map(|id| printable(&id))
 }

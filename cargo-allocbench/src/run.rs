@@ -4,7 +4,7 @@
 //! benchmarks (each one appends a line to the record file), but not `timeout` without one. A
 //! binary of fifty slow benchmarks is not killed for being long; a hung benchmark is.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -152,18 +152,128 @@ fn prepare(files: &RunFiles) -> Result<(), RunError> {
     Ok(())
 }
 
+/// A benchmark (or, when criterion had not said which, a whole bench process) that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Criterion's title of the benchmark running when the process died (its id, cut to 100
+    /// bytes with `...`), when it had said so.
+    pub title: Option<String>,
+    pub reason: String,
+}
+
 /// Runs `exe` for `spec`, calling `progress` with the number of benchmarks finished so far.
+///
+/// When the process crashes or hangs, the benchmark it was running is a failure, and the process
+/// runs again for the benchmarks that neither finished nor failed: one broken benchmark never
+/// costs the figures of those after it in the same binary.
 pub fn run(
     exe: &Path,
     target: &BenchTarget,
     spec: &RunSpec,
     files: &RunFiles,
     mut progress: impl FnMut(usize),
-) -> Result<Exit, RunError> {
+) -> Result<Vec<Failure>, RunError> {
     prepare(files)?;
+    let _ = fs::remove_file(&files.log);
+    let mut failures: Vec<Failure> = Vec::new();
+    let mut filter = spec.filter.clone();
+    let mut listed: Option<Vec<String>> = None;
+    loop {
+        let exit = run_once(exe, target, spec, filter.as_deref(), files, &mut progress)?;
+        let reason = match &exit {
+            Exit::Success => return Ok(failures),
+            Exit::Failed(how) => format!("bench process {how}"),
+            Exit::TimedOut(t) => format!("timed out: no benchmark finished in {} s (raise --timeout)", t.as_secs()),
+        };
+        let recorded = recorded_ids(&files.records);
+        let title = last_started(&files.log).filter(|t| !recorded.iter().any(|id| matches_title(id, t)));
+        let tail = log_tail(&files.log, 3);
+        let reason =
+            if tail.is_empty() { reason } else { format!("{reason}; output ends: {}", tail.replace('\n', " | ")) };
+        let Some(title) = title else {
+            failures.push(Failure { title: None, reason });
+            return Ok(failures);
+        };
+        failures.push(Failure { title: Some(title), reason });
+        let all = match &listed {
+            Some(all) => all.clone(),
+            None => {
+                let all = list(exe, target, spec)?;
+                listed = Some(all.clone());
+                all
+            }
+        };
+        let remaining: Vec<&String> = all
+            .iter()
+            .filter(|t| !recorded.iter().any(|id| matches_title(id, t)))
+            .filter(|t| !failures.iter().any(|f| f.title.as_ref() == Some(*t)))
+            .collect();
+        if remaining.is_empty() {
+            return Ok(failures);
+        }
+        filter = Some(exact_filter(remaining.iter().map(|t| t.as_str())));
+    }
+}
+
+/// Whether criterion's title (the id, or its first 100 bytes and `...`) names `id`.
+pub fn matches_title(id: &str, title: &str) -> bool {
+    id == title || title.strip_suffix("...").is_some_and(|prefix| prefix.len() >= 100 && id.starts_with(prefix))
+}
+
+/// A criterion filter that selects exactly these titles.
+fn exact_filter<'a>(titles: impl Iterator<Item = &'a str>) -> String {
+    let alternatives: Vec<String> = titles
+        .map(|t| match t.strip_suffix("...") {
+            Some(prefix) if prefix.len() >= 100 => regex::escape(prefix),
+            _ => format!("{}$", regex::escape(t)),
+        })
+        .collect();
+    format!("^(?:{})", alternatives.join("|"))
+}
+
+/// The titles of the benchmarks `spec` selects, from criterion's `--list`.
+fn list(exe: &Path, target: &BenchTarget, spec: &RunSpec) -> Result<Vec<String>, RunError> {
+    let mut cmd = Command::new(exe);
+    cmd.args(["--bench", "--list"]).current_dir(&target.package_dir).stdin(Stdio::null());
+    if let Some(f) = &spec.filter {
+        cmd.arg(f);
+    }
+    let out = cmd.output().map_err(|source| RunError::Spawn { exe: exe.to_owned(), source })?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_suffix(": benchmark"))
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Ids of the benchmarks the record file holds.
+fn recorded_ids(records: &Path) -> Vec<String> {
+    let text = fs::read_to_string(records).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The title of the last benchmark criterion said it started, from its output.
+pub fn last_started(log: &Path) -> Option<String> {
+    let text = fs::read_to_string(log).ok()?;
+    text.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("Benchmarking ").map(|r| r.split_once(": ").map_or(r, |(id, _)| id).to_owned()))
+}
+
+fn run_once(
+    exe: &Path,
+    target: &BenchTarget,
+    spec: &RunSpec,
+    filter: Option<&str>,
+    files: &RunFiles,
+    progress: &mut impl FnMut(usize),
+) -> Result<Exit, RunError> {
     let mut cmd = Command::new(exe);
     cmd.arg("--bench").args(spec.pass.criterion_args()).args(&spec.criterion_args);
-    if let Some(f) = &spec.filter {
+    if let Some(f) = filter {
         cmd.arg(f);
     }
     cmd.current_dir(&target.package_dir)
@@ -175,12 +285,14 @@ pub fn run(
     if spec.verbose {
         cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit());
     } else {
-        let log = File::create(&files.log).map_err(|source| RunError::Io { path: files.log.clone(), source })?;
-        let log2 = log.try_clone().map_err(|source| RunError::Io { path: files.log.clone(), source })?;
+        let io = |source| RunError::Io { path: files.log.clone(), source };
+        // Appended: a run again after a crash keeps the first run's output.
+        let log = fs::OpenOptions::new().create(true).append(true).open(&files.log).map_err(io)?;
+        let log2 = log.try_clone().map_err(io)?;
         cmd.stdout(log).stderr(log2);
     }
     let child = cmd.spawn().map_err(|source| RunError::Spawn { exe: exe.to_owned(), source })?;
-    watch(child, &files.records, spec.timeout, &mut progress)
+    watch(child, &files.records, spec.timeout, progress)
         .map_err(|source| RunError::Spawn { exe: exe.to_owned(), source })
 }
 
