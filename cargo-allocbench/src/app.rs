@@ -18,7 +18,7 @@ use crate::report::{Artifacts, Benchmark, Report, Verdict, SCHEMA_VERSION};
 use crate::run::{self, Failure, PassKind, RunFiles, RunSpec};
 use crate::table::{self, Style};
 use crate::units::printable;
-use crate::{artifacts, baseline, compare, cpu, export, figures, heap, markdown, revision};
+use crate::{artifacts, baseline, compare, cpu, export, figures, github, heap, html, markdown, revision};
 use crate::{build, environment};
 
 /// Notes for people go to stderr, so that stdout carries only the chosen format.
@@ -93,6 +93,12 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
 
     let executables = build::build(&opts, &project.targets, &project.target_dir, false)?;
+    // Benchmarks' own output must not issue workflow commands (annotations, masks, outputs).
+    let commands_stopped = (cli.verbose && in_github_actions()).then(|| {
+        let token = format!("allocbench-{:016x}", artifacts::fnv1a(format!("{:?}{}", std::time::SystemTime::now(), std::process::id()).as_bytes()));
+        println!("::stop-commands::{token}");
+        token
+    });
     let pass = if cli.allocs_only { PassKind::AllocsOnly } else { PassKind::Full };
     let spec = RunSpec {
         pass,
@@ -136,14 +142,24 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     }
     heap_pass(cli, &ui, &project.targets, &executables, &out_dir, &mut report, base.as_ref())?;
 
+    if let Some(token) = &commands_stopped {
+        println!("::{token}::");
+    }
     let report_path = out_dir.join("report.json");
     baseline::write_atomic(&report_path, &serde_json::to_vec_pretty(&report)?)?;
+    baseline::write_atomic(&out_dir.join("report.html"), html::render(&report).as_bytes())?;
     for (format, path) in &exports {
         export::write(&report, *format, path)?;
     }
     let markdown = markdown::render(&report);
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append(Path::new(&summary), &markdown)?;
+    }
+    if in_github_actions() {
+        // On stderr: the runner reads workflow commands there too, and stdout keeps its format.
+        for line in github::annotations(&report) {
+            eprintln!("{line}");
+        }
     }
 
     match cli.format {
@@ -403,6 +419,11 @@ fn cpu_against_baseline(ui: &Ui, base: &Baseline, report: &mut Report, compariso
             Err(e) => ui.warn(&e.to_string()),
         }
     }
+}
+
+/// Running as a GitHub Actions step.
+fn in_github_actions() -> bool {
+    std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
 }
 
 /// Appends `text` to a file (`$GITHUB_STEP_SUMMARY`).

@@ -444,7 +444,7 @@ mod tests {
         let path = save(dir.path(), "main", &report()).unwrap();
         let mut value: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
         value["future_top_level"] = serde_json::json!({ "x": 1 });
-        value["benchmarks"][0]["sites"] = serde_json::json!([{ "frame": "main" }]);
+        value["benchmarks"][0]["future_field"] = serde_json::json!([{ "frame": "main" }]);
         value["benchmarks"][0]["alloc"]["future_metric"] = serde_json::json!(3.0);
         fs::write(&path, serde_json::to_vec(&value).unwrap()).unwrap();
         let loaded = load(dir.path(), "main").unwrap();

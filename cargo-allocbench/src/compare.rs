@@ -261,9 +261,10 @@ fn compare_benchmark(
         Status::New
     } else if metrics.iter().any(|m| m.status == Status::Regressed && m.gated) {
         Status::Regressed
-    } else if metrics.iter().any(|m| m.status == Status::Improved)
-        && !metrics.iter().any(|m| m.status == Status::Regressed)
-    {
+    } else if metrics.iter().any(|m| m.status == Status::Improved && m.gated) {
+        // Only gated metrics decide, both ways: an ungated figure that varies between runs
+        // (the peak of two racing threads) never marks a benchmark improved or regressed. Each
+        // metric keeps its own status for the table.
         Status::Improved
     } else {
         Status::Pass
@@ -289,7 +290,10 @@ fn relative_change(base: f64, new: f64) -> Option<f64> {
 fn compare_alloc(metric: Metric, base: Option<f64>, new: Option<f64>, limit: Limit) -> MetricComparison {
     let (change, status) = match (base, new) {
         (Some(b), Some(n)) => {
-            let status = if limit.exceeded(b, n) {
+            // An ungated figure that rose is `regressed` with `gated: false`, as time is: the
+            // metric says it moved; only gated metrics decide the benchmark.
+            let rose = n > b && !same(b, n);
+            let status = if limit.exceeded(b, n) || (!limit.is_gated() && rose) {
                 Status::Regressed
             } else if n < b && !same(b, n) {
                 Status::Improved
@@ -724,11 +728,11 @@ mod tests {
         let objects = b.metric(Metric::AllocObjects).unwrap();
         assert_eq!((objects.base, objects.new, objects.change), (Some(2.0), Some(3.0), Some(0.5)));
         assert_eq!(objects.status, Status::Regressed);
-        // Not gated by default: reported with its change, passes.
+        // Not gated by default: reported as moved, with its change, and it decides nothing.
         let free = b.metric(Metric::FreeObjects).unwrap();
         assert_eq!(
             (free.status, free.gated, free.limit.as_str(), free.change),
-            (Status::Pass, false, "none", Some(0.5))
+            (Status::Regressed, false, "none", Some(0.5))
         );
         assert_eq!(c.summary_line(), "1 regressed, 0 improved, 0 passed, 0 new, 0 missing against baseline `main`");
     }
@@ -847,8 +851,11 @@ mod tests {
         assert_eq!(c.benchmarks[0].status, Status::Regressed);
         assert_eq!(c.verdict(), Verdict::Regressed);
 
-        // Faster is an improvement.
-        let c = compare(&baseline(vec![new]), &run(vec![base]), &Policy::default());
+        // Faster is an improvement of the time metric; of the benchmark only when time is gated.
+        let c = compare(&baseline(vec![new.clone()]), &run(vec![base.clone()]), &Policy::default());
+        assert_eq!(c.benchmarks[0].metric(Metric::Time).unwrap().status, Status::Improved);
+        assert_eq!(c.benchmarks[0].status, Status::Pass);
+        let c = compare(&baseline(vec![new]), &run(vec![base]), &policy);
         assert_eq!(c.benchmarks[0].status, Status::Improved);
     }
 

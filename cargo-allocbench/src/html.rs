@@ -28,6 +28,9 @@ const COLUMNS: [(Metric, &str, &str); 5] = [
     (Metric::PeakSpace, "peak", "peak_space: most bytes live at once above the level at the start"),
 ];
 
+/// Functions whose CPU share grew, shown per benchmark; the differential flame graph has all.
+const CPU_GREW_SHOWN: usize = 3;
+
 const STYLE: &str = r#"
 :root { color-scheme: light dark; --fg: #1f2328; --muted: #59636e; --bg: #ffffff; --line: #d1d9e0;
   --head: #f6f8fa; --bad: #cf222e; --bad-bg: #ffebe9; --warn: #9a6700; --warn-bg: #fff8c5;
@@ -58,6 +61,7 @@ tr.regressed td { background: var(--bad-bg); }
 tr.regressed td:first-child { border-left: 4px solid var(--bad); }
 tr.failed td { background: var(--warn-bg); }
 tr.failed td:first-child { border-left: 4px solid var(--warn); }
+td.bench { min-width: 20em; }
 .id { font-weight: 600; overflow-wrap: anywhere; }
 .where, .delta, .note, .base { color: var(--muted); font-size: 12px; }
 .delta.up { color: var(--bad); font-weight: 600; } .delta.down { color: var(--good); }
@@ -68,7 +72,9 @@ ul.why { margin: 4px 0 0; padding-left: 18px; font-size: 12px; }
 .status { font-weight: 600; white-space: nowrap; }
 .status.regressed { color: var(--bad); } .status.improved { color: var(--good); }
 .status.failed { color: var(--warn); } .status.new, .status.missing, .status.pass { color: var(--muted); }
-.links a { white-space: nowrap; margin-right: 8px; }
+td.links { min-width: 9em; max-width: 18em; }
+.links a { display: block; white-space: nowrap; }
+td code { overflow-wrap: anywhere; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 0; }
 dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
 footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
@@ -191,7 +197,7 @@ fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>) {
     }
 
     // The benchmark: id, where it comes from, why it regressed or failed.
-    let _ = write!(out, "<td><div class=\"id\">{}</div>", escape_html(row.id));
+    let _ = write!(out, "<td class=\"bench\"><div class=\"id\">{}</div>", escape_html(row.id));
     if let Some(b) = row.benchmark {
         let _ = write!(out, "<div class=\"where\">{} · {}</div>", escape_html(&b.package), escape_html(&b.target));
     }
@@ -215,21 +221,20 @@ fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>) {
         out.push_str("</ul>");
     }
     if let Some(c) = row.compared.filter(|c| !c.cpu_grew.is_empty()) {
-        out.push_str("<div class=\"note\">CPU share grew: ");
-        let grew: Vec<String> = c
-            .cpu_grew
-            .iter()
-            .map(|g| {
-                format!(
-                    "<code>{}</code> {:.1}% → {:.1}%",
-                    escape_html(&g.function),
-                    g.base_share * 100.0,
-                    g.new_share * 100.0
-                )
-            })
-            .collect();
-        out.push_str(&grew.join(", "));
-        out.push_str("</div>");
+        out.push_str("<div class=\"note\">CPU share grew:</div><ul class=\"why\">");
+        for g in c.cpu_grew.iter().take(CPU_GREW_SHOWN) {
+            let _ = write!(
+                out,
+                "<li><code>{}</code> {:.1}% → {:.1}%</li>",
+                escape_html(&g.function),
+                g.base_share * 100.0,
+                g.new_share * 100.0
+            );
+        }
+        if c.cpu_grew.len() > CPU_GREW_SHOWN {
+            let _ = write!(out, "<li>and {} more</li>", c.cpu_grew.len() - CPU_GREW_SHOWN);
+        }
+        out.push_str("</ul>");
     }
     out.push_str("</td>");
 
@@ -256,7 +261,7 @@ fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>) {
             let Some(path) = path else { continue };
             match href(path) {
                 Some(href) => {
-                    let _ = write!(out, "<a href=\"{href}\" title=\"{help}\">{label}</a>");
+                    let _ = write!(out, "<a href=\"{href}\" title=\"{help}\">{label}</a> ");
                 }
                 None => {
                     let _ = write!(out, "<span class=\"note\">{label}: {}</span> ", escape_html(path));
@@ -284,7 +289,7 @@ fn render_cell(out: &mut String, metric: Metric, value: Option<f64>, compared: O
     };
     let direction = match (m.status, m.gated) {
         (Status::Regressed, true) => "up",
-        (Status::Regressed, false) => "slower",
+        (Status::Regressed, false) => "slower", // not gated: amber, whatever the metric
         (Status::Improved, _) => "down",
         _ => "same",
     };

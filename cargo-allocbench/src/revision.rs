@@ -91,7 +91,8 @@ pub fn measure(
     let canonical_repo = repo.canonicalize().unwrap_or(repo);
     let canonical_manifest = manifest.canonicalize().unwrap_or_else(|_| manifest.to_owned());
     let relative = canonical_manifest.strip_prefix(&canonical_repo).unwrap_or(Path::new("Cargo.toml"));
-    let exe = std::env::current_exe().map_err(|source| RevisionError::Spawn { program: "cargo-allocbench".into(), source })?;
+    let exe = std::env::current_exe()
+        .map_err(|source| RevisionError::Spawn { program: "cargo-allocbench".into(), source })?;
     let mut cmd = Command::new(&exe);
     cmd.arg("allocbench")
         .arg("--manifest-path")
@@ -144,7 +145,12 @@ fn forwarded(cli: &Cli) -> Vec<String> {
     } else {
         args.extend(["--heap-profile".to_owned(), "none".to_owned()]);
     }
-    for (flag, values) in [("--package", &cli.packages), ("--exclude", &cli.exclude), ("--bench", &cli.benches), ("--features", &cli.features)] {
+    for (flag, values) in [
+        ("--package", &cli.packages),
+        ("--exclude", &cli.exclude),
+        ("--bench", &cli.benches),
+        ("--features", &cli.features),
+    ] {
         for v in values {
             args.extend([flag.to_owned(), v.clone()]);
         }
