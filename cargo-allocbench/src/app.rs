@@ -95,7 +95,10 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     let executables = build::build(&opts, &project.targets, &project.target_dir, false)?;
     // Benchmarks' own output must not issue workflow commands (annotations, masks, outputs).
     let commands_stopped = (cli.verbose && in_github_actions()).then(|| {
-        let token = format!("allocbench-{:016x}", artifacts::fnv1a(format!("{:?}{}", std::time::SystemTime::now(), std::process::id()).as_bytes()));
+        let token = format!(
+            "allocbench-{:016x}",
+            artifacts::fnv1a(format!("{:?}{}", std::time::SystemTime::now(), std::process::id()).as_bytes())
+        );
         println!("::stop-commands::{token}");
         token
     });
