@@ -260,7 +260,8 @@ fn cpu_pass(
     let spec = RunSpec {
         pass: PassKind::Cpu,
         filter: cli.filter.clone(),
-        criterion_args: vec!["--profile-time".to_owned(), profile_time.to_string()],
+        // Criterion profiles its warm-up too: half a second of it is enough to settle.
+        criterion_args: ["--profile-time", &profile_time.to_string(), "--warm-up-time", "0.5"].map(String::from).to_vec(),
         env: vec![
             ("ALLOCBENCH_CPU_FREQUENCY".to_owned(), cli.frequency.to_string()),
             ("ALLOCBENCH_CPU_COMPLETE".to_owned(), if cli.cpu_complete { "1" } else { "0" }.to_owned()),

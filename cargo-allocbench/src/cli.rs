@@ -51,7 +51,7 @@ pub struct Cli {
     pub timeout: u64,
 
     /// Seconds of CPU profiling per benchmark (criterion's --profile-time)
-    #[arg(long, value_name = "SECS", default_value_t = 3, help_heading = "CPU profile")]
+    #[arg(long, value_name = "SECS", default_value_t = 2, help_heading = "CPU profile")]
     pub profile_time: u64,
 
     /// Skip the CPU pass: no flame graphs, no cpu.pb.gz
