@@ -261,7 +261,9 @@ fn cpu_pass(
         pass: PassKind::Cpu,
         filter: cli.filter.clone(),
         // Criterion profiles its warm-up too: half a second of it is enough to settle.
-        criterion_args: ["--profile-time", &profile_time.to_string(), "--warm-up-time", "0.5"].map(String::from).to_vec(),
+        criterion_args: ["--profile-time", &profile_time.to_string(), "--warm-up-time", "0.5"]
+            .map(String::from)
+            .to_vec(),
         env: vec![
             ("ALLOCBENCH_CPU_FREQUENCY".to_owned(), cli.frequency.to_string()),
             ("ALLOCBENCH_CPU_COMPLETE".to_owned(), if cli.cpu_complete { "1" } else { "0" }.to_owned()),
@@ -386,8 +388,15 @@ fn heap_pass(
             if let (Some(old), Some(c)) =
                 (old, report.comparison.as_mut().and_then(|c| c.benchmarks.iter_mut().find(|c| c.id == b.id)))
             {
-                if c.status == compare::Status::Regressed && !old.sites.is_empty() {
-                    c.sites_grew = heap::grown(&old.sites, &b.sites);
+                if c.status == compare::Status::Regressed {
+                    if old.sites.is_empty() {
+                        ui.note(&format!(
+                            "`{}`: the baseline has no allocation sites to compare with; save it with `--heap-profile all` to see which sites grew",
+                            printable(&b.id)
+                        ));
+                    } else {
+                        c.sites_grew = heap::grown(&old.sites, &b.sites);
+                    }
                 }
             }
         }

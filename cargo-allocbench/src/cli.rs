@@ -68,7 +68,8 @@ pub struct Cli {
     pub cpu_complete: bool,
 
     /// Allocation sites (a stack per allocation, in a pass of its own): for all benchmarks, only
-    /// the regressed ones, or none [default: all in a full run, regressed under --allocs-only]
+    /// the regressed ones, or none [default: all in a full run or when saving a baseline,
+    /// else regressed under --allocs-only]
     #[arg(long, value_enum, value_name = "WHICH", help_heading = "Allocation sites")]
     pub heap_profile: Option<HeapProfile>,
 
@@ -234,7 +235,10 @@ impl Cli {
 
     /// Which benchmarks get the allocation-site pass.
     pub fn heap_profile(&self) -> HeapProfile {
-        self.heap_profile.unwrap_or(if self.allocs_only { HeapProfile::Regressed } else { HeapProfile::All })
+        // A baseline being saved keeps every benchmark's sites, so that a later regression can
+        // say which sites grew.
+        let all = !self.allocs_only || self.save_baseline.is_some();
+        self.heap_profile.unwrap_or(if all { HeapProfile::All } else { HeapProfile::Regressed })
     }
 
     /// Whether to color output on a stream that is (or is not) a terminal.
