@@ -86,7 +86,7 @@ pub struct Cli {
     #[arg(long, value_name = "REV", conflicts_with = "baseline", help_heading = "Baselines")]
     pub baseline_rev: Option<String>,
 
-    /// Where baselines are kept [default: <target-dir>/allocbench/baselines]
+    /// Where baselines are kept [default: <out-dir>/baselines, i.e. <target-dir>/allocbench/baselines]
     #[arg(long, value_name = "DIR", help_heading = "Baselines")]
     pub baseline_dir: Option<PathBuf>,
 

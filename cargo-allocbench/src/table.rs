@@ -146,7 +146,9 @@ pub fn render_comparison(c: &Comparison, style: Style) -> String {
                 continue;
             }
             let (Some(base), Some(new)) = (m.base, m.new) else { continue };
-            let change = m.change.map(format_change).unwrap_or_else(|| "new".to_owned());
+            // From zero there is no relative change: say by how much.
+            let change =
+                m.change.map(format_change).unwrap_or_else(|| format!("+{}", format_metric(m.metric, new - base)));
             let gate = if m.gated { format!("limit {}", m.limit) } else { "not gated".to_owned() };
             let line = format!(
                 "           {:<14} {} → {}  ({change}; {gate})",
@@ -214,4 +216,51 @@ pub fn render_sites(report: &Report, n: usize, style: Style) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heap::AllocSite;
+    use crate::markdown::tests::{compared_report, plain_report};
+
+    const PLAIN: Style = Style { color: false };
+
+    #[test]
+    fn table_without_a_baseline() {
+        insta::assert_snapshot!(render(&plain_report(), PLAIN));
+    }
+
+    #[test]
+    fn table_with_a_comparison() {
+        let report = compared_report();
+        let mut out = render(&report, PLAIN);
+        out.push_str(&render_comparison(report.comparison.as_ref().unwrap(), PLAIN));
+        insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn sites_are_listed_compactly() {
+        let mut report = plain_report();
+        report.benchmarks[0].sites = vec![AllocSite {
+            function: "serde_json::ser::to_vec".into(),
+            file: Some("/home/u/.cargo/registry/src/serde_json-1.0/src/ser.rs".into()),
+            line: Some(2217),
+            caller: Some("json_fanout::Hub::notify_clients".into()),
+            alloc_objects: 16.0,
+            alloc_space: 2048.0,
+            inuse_objects: 0.0,
+            inuse_space: 0.0,
+        }];
+        insta::assert_snapshot!(render_sites(&report, 3, PLAIN));
+    }
+
+    #[test]
+    fn escape_sequences_in_ids_never_reach_the_terminal() {
+        let mut report = plain_report();
+        report.benchmarks[0].id = "evil\u{1b}[2J\u{7}".into();
+        let out = render(&report, PLAIN);
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out}");
+        assert!(out.contains("evil\\u{1b}[2J\\u{7}"));
+    }
 }
