@@ -35,9 +35,9 @@ pub const SHARDS: usize = 64;
 ///
 /// The default feature `global-allocator` installs `Alloc<System>` as the global allocator of
 /// every binary that links `allocbench`. A bench target that brings its own allocator turns the
-/// default feature off and wraps it:
+/// default feature off and wraps it (`fixtures/own-allocator` does so, and is tested):
 ///
-/// ```
+/// ```ignore
 /// use std::alloc::System;
 /// // With jemalloc this would be `allocbench::Alloc::new(tikv_jemallocator::Jemalloc)`.
 /// #[global_allocator]
