@@ -30,8 +30,12 @@
 //! - dhat counts only while a `dhat::Profiler` is alive, so its benchmarks run inside a testing
 //!   profiler (`dhat::Profiler::builder().testing()`, which writes no file): the figures are
 //!   dhat's real cost, backtrace included.
-//! - `allocbench::Alloc` instances share the process-wide counters, so the `allocbench` rows also
-//!   show in the global figures; that is what a real allocation costs under the harness.
+//! - `allocbench::Alloc` keeps its counts per process, not per instance, so the `allocbench` rows
+//!   write the same per-thread shards as the binary's global allocator: the cost measured is that
+//!   of a real allocation under the harness.
+//! - The two-thread figures are wall times: on a machine whose cores are busy with other work,
+//!   they measure the scheduler as much as the allocator. Compare them within one run, on an
+//!   otherwise idle machine with at least two cores.
 //!
 //! It runs upstream criterion directly (a dependency of this package already), not allocbench's
 //! front: the figures are times, and counting the benchmarks' own allocations would measure the

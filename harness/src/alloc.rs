@@ -118,7 +118,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
 #[inline(always)]
 fn heap_alloc(_ptr: *mut u8, _size: usize) {
     #[cfg(feature = "heap-profile")]
-    if crate::heap::ACTIVE.load(Relaxed) {
+    if READ_MOSTLY.heap_active.load(Relaxed) {
         crate::heap::on_alloc(_ptr, _size as u64);
     }
 }
@@ -126,7 +126,7 @@ fn heap_alloc(_ptr: *mut u8, _size: usize) {
 #[inline(always)]
 fn heap_free(_ptr: *mut u8) {
     #[cfg(feature = "heap-profile")]
-    if crate::heap::ACTIVE.load(Relaxed) {
+    if READ_MOSTLY.heap_active.load(Relaxed) {
         crate::heap::on_free(_ptr);
     }
 }
@@ -163,84 +163,178 @@ impl Shard {
     }
 }
 
-/// A shard with the right to write it: owned (one writer, plain load and store) or the shared
-/// overflow shard (atomic read-modify-write).
+/// Adds `n` to a counter that only this thread writes: a plain load and store, no atomic
+/// read-modify-write. Returns the new value.
+#[inline(always)]
+fn bump(counter: &AtomicU64, n: u64) -> u64 {
+    let v = counter.load(Relaxed).wrapping_add(n);
+    counter.store(v, Relaxed);
+    v
+}
+
+impl Shard {
+    // The owner's path: every counter of the shard is written by this thread alone.
+
+    #[inline(always)]
+    fn owned_alloc(&self, size: u64) {
+        bump(&self.alloc_objects, 1);
+        bump(&self.alloc_space, size);
+        let after = bump(&self.live, size);
+        self.owned_raise_peak(after);
+    }
+
+    #[inline(always)]
+    fn owned_free(&self, size: u64) {
+        bump(&self.free_objects, 1);
+        bump(&self.free_space, size);
+        let before = self.live.load(Relaxed);
+        self.live.store(before.wrapping_sub(size), Relaxed);
+        // A free never raises the peak; it only restarts a stale one from where it was.
+        self.owned_restart_peak(before);
+    }
+
+    #[inline(always)]
+    fn owned_realloc(&self, old: u64, new: u64) {
+        bump(&self.reallocs, 1);
+        bump(&self.alloc_objects, 1);
+        bump(&self.free_objects, 1);
+        bump(&self.alloc_space, new);
+        bump(&self.free_space, old);
+        let before = self.live.load(Relaxed);
+        let after = before.wrapping_add(new).wrapping_sub(old);
+        self.live.store(after, Relaxed);
+        // DHAT and dhat-rs count a realloc's peak as the larger of the two sizes; so do we.
+        if new >= old {
+            self.owned_raise_peak(after);
+        } else {
+            self.owned_restart_peak(before);
+        }
+    }
+
+    #[inline(always)]
+    fn owned_raise_peak(&self, live: u64) {
+        let epoch = READ_MOSTLY.epoch.load(Relaxed);
+        if self.epoch.load(Relaxed) != epoch {
+            // First write since the mark: the peak restarts from here.
+            self.epoch.store(epoch, Relaxed);
+            self.peak.store(live, Relaxed);
+        } else if live as i64 > self.peak.load(Relaxed) as i64 {
+            self.peak.store(live, Relaxed);
+        }
+    }
+
+    #[inline(always)]
+    fn owned_restart_peak(&self, live: u64) {
+        let epoch = READ_MOSTLY.epoch.load(Relaxed);
+        if self.epoch.load(Relaxed) != epoch {
+            self.epoch.store(epoch, Relaxed);
+            self.peak.store(live, Relaxed);
+        }
+    }
+
+    // The shared overflow shard: atomic read-modify-writes. Its peak is approximate: a restart
+    // after a mark can race with another thread's raise.
+
+    #[cold]
+    fn shared_alloc(&self, size: u64) {
+        self.alloc_objects.fetch_add(1, Relaxed);
+        self.alloc_space.fetch_add(size, Relaxed);
+        let after = self.live.fetch_add(size, Relaxed).wrapping_add(size);
+        self.shared_raise_peak(after);
+    }
+
+    #[cold]
+    fn shared_free(&self, size: u64) {
+        self.free_objects.fetch_add(1, Relaxed);
+        self.free_space.fetch_add(size, Relaxed);
+        let before = self.live.fetch_sub(size, Relaxed);
+        self.shared_raise_peak(before);
+    }
+
+    #[cold]
+    fn shared_realloc(&self, old: u64, new: u64) {
+        self.reallocs.fetch_add(1, Relaxed);
+        self.alloc_objects.fetch_add(1, Relaxed);
+        self.free_objects.fetch_add(1, Relaxed);
+        self.alloc_space.fetch_add(new, Relaxed);
+        self.free_space.fetch_add(old, Relaxed);
+        let delta = new.wrapping_sub(old);
+        let after = self.live.fetch_add(delta, Relaxed).wrapping_add(delta);
+        self.shared_raise_peak(after);
+    }
+
+    fn shared_raise_peak(&self, live: u64) {
+        let epoch = READ_MOSTLY.epoch.load(Relaxed);
+        if self.epoch.swap(epoch, Relaxed) != epoch {
+            self.peak.store(live, Relaxed);
+            return;
+        }
+        let mut cur = self.peak.load(Relaxed);
+        while live as i64 > cur as i64 {
+            match self.peak.compare_exchange_weak(cur, live, Relaxed, Relaxed) {
+                Ok(_) => break,
+                Err(seen) => cur = seen,
+            }
+        }
+    }
+}
+
+/// Where the calling thread counts.
 #[derive(Clone, Copy)]
-struct Writer {
-    shard: &'static Shard,
-    owned: bool,
+enum Writer {
+    /// Its own shard.
+    Owned(&'static Shard),
+    /// The overflow shard, shared.
+    Shared,
 }
 
 impl Writer {
     #[inline(always)]
-    fn add(&self, counter: &AtomicU64, n: u64) -> u64 {
-        if self.owned {
-            let v = counter.load(Relaxed).wrapping_add(n);
-            counter.store(v, Relaxed);
-            v
-        } else {
-            counter.fetch_add(n, Relaxed).wrapping_add(n)
-        }
-    }
-
-    #[inline(always)]
     fn on_alloc(self, size: u64) {
-        let s = self.shard;
-        self.add(&s.alloc_objects, 1);
-        self.add(&s.alloc_space, size);
-        let before = s.live.load(Relaxed);
-        let after = self.add(&s.live, size);
-        self.raise_peak(before, after);
+        match self {
+            Writer::Owned(s) => s.owned_alloc(size),
+            Writer::Shared => OVERFLOW.shared_alloc(size),
+        }
     }
 
     #[inline(always)]
     fn on_free(self, size: u64) {
-        let s = self.shard;
-        self.add(&s.free_objects, 1);
-        self.add(&s.free_space, size);
-        let before = s.live.load(Relaxed);
-        let after = self.add(&s.live, size.wrapping_neg());
-        self.raise_peak(before, after);
+        match self {
+            Writer::Owned(s) => s.owned_free(size),
+            Writer::Shared => OVERFLOW.shared_free(size),
+        }
     }
 
     #[inline(always)]
     fn on_realloc(self, old: u64, new: u64) {
-        let s = self.shard;
-        self.add(&s.reallocs, 1);
-        self.add(&s.alloc_objects, 1);
-        self.add(&s.free_objects, 1);
-        self.add(&s.alloc_space, new);
-        self.add(&s.free_space, old);
-        let before = s.live.load(Relaxed);
-        let after = self.add(&s.live, new.wrapping_sub(old));
-        // The old and the new block may both be live for a moment inside the inner realloc, but
-        // DHAT and dhat-rs count a realloc's peak as the larger of the two sizes; so do we.
-        self.raise_peak(before, after);
-    }
-
-    #[inline(always)]
-    fn raise_peak(self, before: u64, after: u64) {
-        let s = self.shard;
-        let epoch = EPOCH.load(Relaxed);
-        let high = (before as i64).max(after as i64);
-        if s.epoch.load(Relaxed) != epoch {
-            // First write since the mark: the peak restarts from here.
-            s.epoch.store(epoch, Relaxed);
-            s.peak.store(high as u64, Relaxed);
-        } else if self.owned {
-            if high > s.peak.load(Relaxed) as i64 {
-                s.peak.store(high as u64, Relaxed);
-            }
-        } else {
-            let mut cur = s.peak.load(Relaxed);
-            while high > cur as i64 {
-                match s.peak.compare_exchange_weak(cur, high as u64, Relaxed, Relaxed) {
-                    Ok(_) => break,
-                    Err(seen) => cur = seen,
-                }
-            }
+        match self {
+            Writer::Owned(s) => s.owned_realloc(old, new),
+            Writer::Shared => OVERFLOW.shared_realloc(old, new),
         }
     }
+}
+
+/// Globals every allocation reads and almost nothing writes, on a cache line of their own so
+/// that no counter written often shares it.
+#[repr(align(128))]
+struct ReadMostly {
+    /// Bumped by [`mark`]. Starts at 1 so that a shard's initial epoch 0 is always stale.
+    epoch: AtomicU64,
+    /// The allocation-site pass is on in this process.
+    #[cfg(feature = "heap-profile")]
+    heap_active: std::sync::atomic::AtomicBool,
+}
+
+static READ_MOSTLY: ReadMostly = ReadMostly {
+    epoch: AtomicU64::new(1),
+    #[cfg(feature = "heap-profile")]
+    heap_active: std::sync::atomic::AtomicBool::new(false),
+};
+
+/// Turns the allocation-site hooks on for this process (the heap pass only).
+#[cfg(feature = "heap-profile")]
+pub(crate) fn enable_heap_hooks() {
+    READ_MOSTLY.heap_active.store(true, Relaxed);
 }
 
 static SHARD_TABLE: [Shard; SHARDS] = [const { Shard::new() }; SHARDS];
@@ -249,15 +343,10 @@ static OVERFLOW: Shard = Shard::new();
 static OWNED: AtomicU64 = AtomicU64::new(0);
 /// Highest shard index ever handed out, plus one: readers need not scan the rest.
 static USED: AtomicU64 = AtomicU64::new(0);
-/// Bumped by [`mark`]. Starts at 1 so that a shard's initial epoch 0 is always stale.
-static EPOCH: AtomicU64 = AtomicU64::new(1);
-
-const UNASSIGNED: u32 = 0;
-const OVERFLOWED: u32 = u32::MAX;
 
 thread_local! {
-    /// 0: not yet assigned; `i + 1`: owns shard `i`; `u32::MAX`: uses the overflow shard.
-    static SLOT: Cell<u32> = const { Cell::new(UNASSIGNED) };
+    /// `None`: not yet assigned; the thread's own shard; or `&OVERFLOW`, shared.
+    static SLOT: Cell<Option<&'static Shard>> = const { Cell::new(None) };
     /// Gives the shard back when the thread exits.
     static RELEASE: SlotRelease = const { SlotRelease };
 }
@@ -267,12 +356,11 @@ struct SlotRelease;
 impl Drop for SlotRelease {
     fn drop(&mut self) {
         let _ = SLOT.try_with(|slot| {
-            let held = slot.get();
             // Later destructors of this thread may still allocate: they use the overflow shard.
-            slot.set(OVERFLOWED);
-            if held != UNASSIGNED && held != OVERFLOWED {
+            let held = slot.replace(Some(&OVERFLOW));
+            if let Some(index) = held.and_then(|s| SHARD_TABLE.iter().position(|t| std::ptr::eq(t, s))) {
                 // Release: the next owner sees every count this thread wrote.
-                OWNED.fetch_and(!(1u64 << (held - 1)), Release);
+                OWNED.fetch_and(!(1u64 << index), Release);
             }
         });
     }
@@ -280,11 +368,10 @@ impl Drop for SlotRelease {
 
 #[inline(always)]
 fn with_shard(f: impl FnOnce(Writer)) {
-    let slot = SLOT.try_with(Cell::get).unwrap_or(OVERFLOWED);
-    let writer = match slot {
-        OVERFLOWED => Writer { shard: &OVERFLOW, owned: false },
-        UNASSIGNED => claim(),
-        i => Writer { shard: &SHARD_TABLE[(i - 1) as usize], owned: true },
+    let writer = match SLOT.try_with(Cell::get) {
+        Ok(Some(s)) if !std::ptr::eq(s, &OVERFLOW) => Writer::Owned(s),
+        Ok(None) => claim(),
+        _ => Writer::Shared,
     };
     f(writer)
 }
@@ -292,10 +379,10 @@ fn with_shard(f: impl FnOnce(Writer)) {
 #[cold]
 #[inline(never)]
 fn claim() -> Writer {
-    let overflow = Writer { shard: &OVERFLOW, owned: false };
+    let overflow = Writer::Shared;
     // Mark the thread first, so that an allocation made while registering the destructor below
     // (std does so on targets without native TLS destructors) does not come back here.
-    if SLOT.try_with(|s| s.set(OVERFLOWED)).is_err() {
+    if SLOT.try_with(|s| s.set(Some(&OVERFLOW))).is_err() {
         return overflow;
     }
     // Without a destructor the shard could never be given back: take none.
@@ -312,8 +399,9 @@ fn claim() -> Writer {
         match OWNED.compare_exchange_weak(owned, owned | (1 << index), Acquire, Relaxed) {
             Ok(_) => {
                 USED.fetch_max(u64::from(index) + 1, Relaxed);
-                let _ = SLOT.try_with(|s| s.set(index + 1));
-                return Writer { shard: &SHARD_TABLE[index as usize], owned: true };
+                let shard = &SHARD_TABLE[index as usize];
+                let _ = SLOT.try_with(|s| s.set(Some(shard)));
+                return Writer::Owned(shard);
             }
             Err(seen) => owned = seen,
         }
@@ -397,7 +485,7 @@ pub struct Mark {
 
 /// Starts a new peak window. Never allocates.
 pub fn mark() -> Mark {
-    let epoch = EPOCH.fetch_add(1, AcqRel) + 1;
+    let epoch = READ_MOSTLY.epoch.fetch_add(1, AcqRel) + 1;
     let mut live = [0u64; SHARDS + 1];
     let used = USED.load(Acquire) as usize;
     for (i, s) in SHARD_TABLE[..used].iter().enumerate() {
@@ -408,11 +496,16 @@ pub fn mark() -> Mark {
 }
 
 impl Mark {
-    /// The most bytes live at once since the mark, above the live bytes at the mark.
+    /// The most bytes live at once since the mark, above the live bytes at the mark; `None` when
+    /// a newer mark has restarted the peaks since (only the newest mark measures).
     ///
     /// Exact when one thread allocated in the window; with several threads, the sum of each
-    /// thread's own peak, which is an upper bound. Never allocates.
-    pub fn peak(&self) -> u64 {
+    /// thread's own peak, an upper bound (approximate for threads beyond the 64 shards, which
+    /// share one). Never allocates.
+    pub fn peak(&self) -> Option<u64> {
+        if READ_MOSTLY.epoch.load(Acquire) != self.epoch {
+            return None;
+        }
         let used = USED.load(Acquire) as usize;
         let indexed = SHARD_TABLE[..used].iter().enumerate();
         let all = indexed.chain(std::iter::once((SHARDS, &OVERFLOW)));
@@ -424,7 +517,7 @@ impl Mark {
             let rise = (s.peak.load(Relaxed) as i64).wrapping_sub(self.live[i] as i64);
             total = total.wrapping_add(rise.max(0) as u64);
         }
-        total
+        Some(total)
     }
 }
 

@@ -21,8 +21,9 @@ use serde::Serialize;
 /// Deepest stack kept, leaf first. Deeper stacks lose their root-most frames.
 const DEPTH: usize = 64;
 
-/// The heap pass is on for this process: the allocator's hook calls into this module.
-pub(crate) static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// The heap pass is on for this process: the allocator's hook calls into this module (it reads
+/// its own copy of the flag, on a cache line of read-mostly globals).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
 /// A measured window is open: allocations are attributed.
 static CAPTURE: AtomicBool = AtomicBool::new(false);
 
@@ -71,6 +72,7 @@ fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
 /// Turns the pass on for this process.
 pub(crate) fn enable() {
     ACTIVE.store(true, Relaxed);
+    crate::alloc::enable_heap_hooks();
 }
 
 /// A window opens or closes.

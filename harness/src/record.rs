@@ -179,7 +179,7 @@ pub(crate) fn around_routine(f: impl FnOnce()) {
     f();
     if WINDOWS.load(Relaxed) == before {
         let counts = alloc::stats().since(&stats);
-        add_window(counts, mark.peak());
+        add_window(counts, mark.peak().unwrap_or(0));
         let _ = CUSTOM.try_with(|c| c.set(true));
     }
 }

@@ -257,10 +257,10 @@ fn peak_above_mark() {
     let b = global_alloc(half);
     global_free(a, kb);
     let c = global_alloc(fifth);
-    let peak = mark.peak();
+    let peak = mark.peak().expect("the newest mark measures");
     global_free(b, half);
     global_free(c, fifth);
-    let peak_after_frees = mark.peak();
+    let peak_after_frees = mark.peak().expect("the newest mark measures");
     let expected = (kb.size() + half.size()) as u64;
     assert_eq!(peak, expected, "allocate 1000, allocate 500, free 1000, allocate 200");
     assert_eq!(peak_after_frees, expected, "freeing everything does not lower the peak");
@@ -271,15 +271,15 @@ fn peak_above_mark() {
     let mark = alloc::mark();
     let new = global_alloc(more);
     global_free(old, held);
-    let peak = mark.peak();
+    let peak = mark.peak().expect("the newest mark measures");
     global_free(new, more);
     assert_eq!(peak, more.size() as u64, "700 live at the mark, then 300 allocated");
 
     let old = global_alloc(held);
     let mark = alloc::mark();
     global_free(old, held);
-    assert_eq!(mark.peak(), 0, "a window that only frees");
-    assert_eq!(alloc::mark().peak(), 0, "an empty window");
+    assert_eq!(mark.peak().expect("the newest mark measures"), 0, "a window that only frees");
+    assert_eq!(alloc::mark().peak().expect("the newest mark measures"), 0, "an empty window");
 
     let (start, grown, shrunk) = (bytes(100), 400, 50);
     let mark = alloc::mark();
@@ -287,7 +287,21 @@ fn peak_above_mark() {
     let block = global_realloc(block, start, grown);
     let block = global_realloc(block, bytes(grown), shrunk);
     global_free(block, bytes(shrunk));
-    assert_eq!(mark.peak(), grown as u64, "alloc 100, realloc to 400, realloc to 50, free");
+    assert_eq!(
+        mark.peak().expect("the newest mark measures"),
+        grown as u64,
+        "alloc 100, realloc to 400, realloc to 50, free"
+    );
+
+    // Only the newest mark measures: an older one says so instead of reading a restarted peak.
+    let outer = alloc::mark();
+    let a = global_alloc(kb);
+    let inner = alloc::mark();
+    let b = global_alloc(fifth);
+    assert_eq!(inner.peak(), Some(fifth.size() as u64), "the inner window");
+    assert_eq!(outer.peak(), None, "the outer window after a newer mark");
+    global_free(a, kb);
+    global_free(b, fifth);
 }
 
 /// A block allocated on one thread and freed on another: each side counted once, nothing live.
@@ -309,7 +323,7 @@ fn freed_by_another_thread() {
         handed.store(global_alloc(block_layout), Ordering::Release);
         given.wait();
         freed.wait();
-        let seen = (alloc::stats().since(&before), mark.peak());
+        let seen = (alloc::stats().since(&before), mark.peak().expect("the newest mark measures"));
         exit.wait();
         seen
     });
@@ -424,7 +438,7 @@ fn shards_written(threads: usize) -> u64 {
         let mark = alloc::mark();
         go.wait();
         done.wait();
-        let peak = mark.peak();
+        let peak = mark.peak().expect("the newest mark measures");
         exit.wait();
         peak
     });
