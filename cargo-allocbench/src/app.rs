@@ -298,16 +298,7 @@ fn cpu_pass(
                 Err(e) => ui.warn(&format!("CPU profile of `{}`: {e}", printable(&rec.id))),
             }
         }
-        for f in &failures {
-            ui.warn(&format!(
-                "CPU pass of `{}/{}` failed at `{}`: {}; the allocation and time figures stand, that benchmark has no flame graph (log: {})",
-                target.package,
-                target.target,
-                printable(f.title.as_deref().unwrap_or("(before any benchmark)")),
-                printable(&f.reason),
-                files.log.display()
-            ));
-        }
+        warn_side_pass_failures(ui, "CPU pass", "no flame graph", target, &failures, &files);
     }
     Ok(())
 }
@@ -400,18 +391,23 @@ fn heap_pass(
                 }
             }
         }
-        for f in &failures {
-            ui.warn(&format!(
-                "allocation-site pass of `{}/{}` failed at `{}`: {}; the figures stand, that benchmark has no sites (log: {})",
-                target.package,
-                target.target,
-                printable(f.title.as_deref().unwrap_or("(before any benchmark)")),
-                printable(&f.reason),
-                files.log.display()
-            ));
-        }
+        warn_side_pass_failures(ui, "allocation-site pass", "no sites", target, &failures, &files);
     }
     Ok(())
+}
+
+/// A profiling pass's failures cost what it adds, never the figures: say so, per benchmark.
+fn warn_side_pass_failures(ui: &Ui, pass: &str, lost: &str, target: &BenchTarget, failures: &[Failure], files: &RunFiles) {
+    for f in failures {
+        ui.warn(&format!(
+            "{pass} of `{}/{}` failed at `{}`: {}; the figures stand, that benchmark has {lost} (log: {})",
+            target.package,
+            target.target,
+            printable(f.title.as_deref().unwrap_or("(before any benchmark)")),
+            printable(&f.reason),
+            files.log.display()
+        ));
+    }
 }
 
 /// Where both runs have CPU stacks: the functions whose share grew, and a differential flame
