@@ -80,6 +80,13 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     };
     if let Some(name) = &cli.save_baseline {
         baseline::validate_name(name)?;
+        // Found now, not after minutes of measuring.
+        std::fs::create_dir_all(&baseline_dir).map_err(|error| baseline::BaselineError::Unwritable {
+            name: name.clone(),
+            action: "cannot create the baseline folder",
+            path: baseline_dir.clone(),
+            error,
+        })?;
     }
     let mut base = cli.baseline.as_deref().map(|name| baseline::load(&baseline_dir, name)).transpose()?;
     if let Some(rev) = &cli.baseline_rev {
@@ -338,7 +345,10 @@ fn heap_pass(
         if ids.is_empty() {
             continue;
         }
-        let filter = format!("^(?:{})$", ids.iter().map(|id| regex::escape(id)).collect::<Vec<_>>().join("|"));
+        // Criterion filters on the full id: a duplicate's title (`ID #2`) is matched by its id.
+        let full_id = |id: &str| run::without_counter(id).to_owned();
+        let filter =
+            format!("^(?:{})$", ids.iter().map(|id| regex::escape(&full_id(id))).collect::<Vec<_>>().join("|"));
         let spec = RunSpec {
             pass: PassKind::Heap,
             filter: Some(filter),
@@ -397,7 +407,14 @@ fn heap_pass(
 }
 
 /// A profiling pass's failures cost what it adds, never the figures: say so, per benchmark.
-fn warn_side_pass_failures(ui: &Ui, pass: &str, lost: &str, target: &BenchTarget, failures: &[Failure], files: &RunFiles) {
+fn warn_side_pass_failures(
+    ui: &Ui,
+    pass: &str,
+    lost: &str,
+    target: &BenchTarget,
+    failures: &[Failure],
+    files: &RunFiles,
+) {
     for f in failures {
         ui.warn(&format!(
             "{pass} of `{}/{}` failed at `{}`: {}; the figures stand, that benchmark has {lost} (log: {})",

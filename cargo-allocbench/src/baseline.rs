@@ -104,6 +104,12 @@ pub enum BaselineError {
     Io { action: &'static str, path: PathBuf, error: io::Error },
 
     #[error(
+        "cannot save baseline `{name}`: {action} `{}`: {error}; the old baseline, if any, is kept; pass a writable `--baseline-dir`",
+        path.display()
+    )]
+    Unwritable { name: String, action: &'static str, path: PathBuf, error: io::Error },
+
+    #[error(
         "not saving baseline `{name}`: {} ({}); the old baseline, if any, is kept; fix {} or leave {} out with a benchmark filter",
         failed_count(benchmarks),
         benchmarks.join(", "),
@@ -197,7 +203,12 @@ pub fn save(dir: &Path, name: &str, report: &Report) -> Result<PathBuf, Baseline
     })?;
     json.push(b'\n');
     let path = baseline_path(dir, name);
-    write_atomic(&path, &json).map_err(|e| BaselineError::Io { action: e.action, path: e.path, error: e.error })?;
+    write_atomic(&path, &json).map_err(|e| BaselineError::Unwritable {
+        name: name.to_string(),
+        action: e.action,
+        path: e.path,
+        error: e.error,
+    })?;
     Ok(path)
 }
 
@@ -647,7 +658,11 @@ mod tests {
         let not_a_dir = root.path().join("main.json");
         let error = save(&not_a_dir, "main", &report()).unwrap_err();
         let text = message(error);
-        assert!(text.starts_with(&format!("cannot create folder `{}`: ", not_a_dir.display())), "{text}");
+        assert!(
+            text.starts_with(&format!("cannot save baseline `main`: cannot create folder `{}`: ", not_a_dir.display())),
+            "{text}"
+        );
+        assert!(text.ends_with("; the old baseline, if any, is kept; pass a writable `--baseline-dir`"), "{text}");
         assert_eq!(fs::read(&path).unwrap(), before);
 
         // The target is a folder: the rename fails after the temporary file was written; the
@@ -656,7 +671,10 @@ mod tests {
         fs::create_dir(&target_dir).unwrap();
         fs::write(target_dir.join("keep"), "x").unwrap();
         let text = message(save(root.path(), "other", &report()).unwrap_err());
-        assert!(text.starts_with(&format!("cannot replace `{}`: ", target_dir.display())), "{text}");
+        assert!(
+            text.starts_with(&format!("cannot save baseline `other`: cannot replace `{}`: ", target_dir.display())),
+            "{text}"
+        );
         assert_eq!(fs::read(target_dir.join("keep")).unwrap(), b"x");
         let mut names: Vec<_> = fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         names.sort();

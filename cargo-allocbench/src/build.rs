@@ -58,10 +58,12 @@ pub fn build(
     }
     cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
     let command = format!("{cmd:?}").replace('"', "");
-    let mut child = cmd.spawn().map_err(|source| BuildError::Spawn { command: command.clone(), source })?;
+    // Registered, so that an interrupted run stops the build too.
+    let (child, stdout) =
+        crate::process::spawn(&mut cmd).map_err(|source| BuildError::Spawn { command: command.clone(), source })?;
 
     let mut executables: BTreeMap<(String, String), PathBuf> = BTreeMap::new();
-    if let Some(stdout) = child.stdout.take() {
+    if let Some(stdout) = stdout {
         for message in Message::parse_stream(BufReader::new(stdout)).flatten() {
             if let Message::CompilerArtifact(a) = message {
                 if let (true, Some(exe)) = (a.target.kind.contains(&TargetKind::Bench), a.executable) {

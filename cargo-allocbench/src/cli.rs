@@ -22,7 +22,8 @@ Columns (per iteration of the benchmark's routine, pprof's names in brackets):
   peak        most bytes live at once above the level at the start of the iteration
 
 Exit status: 0 nothing regressed, 1 a regression, 2 the run failed (bad input, build error,
-a benchmark that crashed or hung).
+a benchmark that crashed or hung); 130, 143, 129 interrupted by SIGINT, SIGTERM, SIGHUP (the bench
+processes it started are stopped, no baseline is written).
 
 Bench targets must use allocbench: in [dev-dependencies] write
   criterion = { package = \"allocbench\", version = \"0.1\" }";

@@ -84,14 +84,14 @@ pub struct Project {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DiscoverError {
-    #[error("`cargo metadata` failed{}: {detail}", manifest.as_ref().map(|m| format!(" for `{}`", m.display())).unwrap_or_default())]
+    #[error("`cargo metadata` failed{}: {detail}; {}", manifest.as_ref().map(|m| format!(" for `{}`", m.display())).unwrap_or_default(), metadata_hint(detail, manifest.is_some()))]
     Metadata { manifest: Option<PathBuf>, detail: String },
     #[error("package `{0}` is not in this workspace; `cargo metadata` lists its members")]
     UnknownPackage(String),
     #[error("no bench target named `{0}` in the selected packages")]
     UnknownBench(String),
-    #[error("no bench targets in the selected packages; add a `[[bench]]` with `harness = false` and `criterion = {{ package = \"allocbench\", ... }}` in `[dev-dependencies]`")]
-    NoBenches,
+    #[error("no bench targets in {packages}; add a `[[bench]]` with `harness = false` and `criterion = {{ package = \"allocbench\", ... }}` in `[dev-dependencies]`, or select another package with `-p`")]
+    NoBenches { packages: String },
     #[error("no bench target uses allocbench ({skipped}); in `[dev-dependencies]` write `criterion = {{ package = \"allocbench\", version = \"0.1\" }}`")]
     NoAllocbench { skipped: String },
 }
@@ -119,14 +119,37 @@ pub fn discover(opts: &CargoOptions) -> Result<Project, DiscoverError> {
     select(&metadata, opts)
 }
 
-/// Cargo's error text, first meaningful line: cargo's own `error: ...` line when there is one.
+/// Cargo's error text on one line: cargo's own `error: ...` line, and the first line of what it
+/// says under `Caused by:`, if anything.
 fn one_line(text: &str) -> String {
-    let line = text
+    let lines: Vec<&str> = text
         .lines()
-        .map(str::trim)
-        .find(|l| l.starts_with("error:"))
-        .or_else(|| text.lines().map(str::trim).find(|l| !l.is_empty()));
-    line.unwrap_or("no output").trim_start_matches("error:").trim().to_owned()
+        .map(|l| l.trim().trim_start_matches("`cargo metadata` exited with an error:").trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let Some(first) =
+        lines.iter().position(|l| l.starts_with("error:")).or(if lines.is_empty() { None } else { Some(0) })
+    else {
+        return "no output".to_owned();
+    };
+    let mut out = lines[first].trim_start_matches("error:").trim().to_owned();
+    let cause = lines[first + 1..].iter().skip_while(|l| **l != "Caused by:").nth(1);
+    if let Some(cause) = cause {
+        out.push_str(": ");
+        out.push_str(cause);
+    }
+    out
+}
+
+/// What to do about a failed `cargo metadata`, from cargo's error.
+fn metadata_hint(detail: &str, manifest_given: bool) -> &'static str {
+    if detail.contains("could not find `Cargo.toml`") {
+        "run `cargo allocbench` in a cargo project, or pass `--manifest-path path/to/Cargo.toml`"
+    } else if manifest_given && (detail.contains("does not exist") || detail.contains("expected a file")) {
+        "pass `--manifest-path` the path of a `Cargo.toml` file"
+    } else {
+        "fix what cargo reports, then run again (`cargo metadata` shows the same error)"
+    }
 }
 
 fn uses_allocbench(p: &Package) -> bool {
@@ -179,7 +202,13 @@ fn select(metadata: &Metadata, opts: &CargoOptions) -> Result<Project, DiscoverE
         }
     }
     if !any_bench {
-        return Err(DiscoverError::NoBenches);
+        let names: Vec<String> = packages.iter().map(|p| format!("`{}`", p.name)).collect();
+        let packages = match names.len() {
+            0 => "the selected packages (none is selected)".to_owned(),
+            1 => format!("package {}", names[0]),
+            _ => format!("packages {}", names.join(", ")),
+        };
+        return Err(DiscoverError::NoBenches { packages });
     }
     if targets.is_empty() {
         let names: Vec<String> = skipped.iter().map(|s| format!("{}/{}", s.package, s.target)).collect();

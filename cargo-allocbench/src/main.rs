@@ -12,8 +12,17 @@ const REGRESSED: u8 = 1;
 const FAILED: u8 = 2;
 
 fn main() -> ExitCode {
+    stop_children_on_signals();
     let cli = Cli::parse_args();
-    match app::run(&cli) {
+    let result = app::run(&cli);
+    if cargo_allocbench::process::interrupted() {
+        // Whatever failed, failed because the signal handler stopped the run; its thread says so
+        // and exits with the signal's status.
+        std::thread::sleep(std::time::Duration::from_secs(10));
+        return ExitCode::from(130);
+    }
+    cargo_allocbench::process::release_locks();
+    match result {
         Ok(Verdict::Pass) => ExitCode::from(PASS),
         Ok(Verdict::Regressed) => ExitCode::from(REGRESSED),
         Ok(Verdict::Error) => ExitCode::from(FAILED),
@@ -27,3 +36,34 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// On SIGINT (Ctrl-C), SIGTERM or SIGHUP: kill the bench processes and builds this run started,
+/// say so, and exit with 128 + the signal's number, as a shell reports a process killed by it.
+/// A baseline is written atomically, so an interrupted save leaves the old one or the new one.
+#[cfg(unix)]
+fn stop_children_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return; // the default: the signal ends this process, and a bench process may outlive it
+    };
+    std::thread::spawn(move || {
+        use std::io::Write;
+        if let Some(signal) = signals.forever().next() {
+            let stopped = cargo_allocbench::process::interrupt();
+            let name = match signal {
+                SIGINT => "SIGINT",
+                SIGTERM => "SIGTERM",
+                _ => "SIGHUP",
+            };
+            // Not `eprintln!`, which panics when stderr is a closed pipe: the exit must happen.
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: interrupted by {name}: stopped {stopped} process(es) it had started; nothing more is written (a baseline is either the old one or the new one)"
+            );
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn stop_children_on_signals() {}

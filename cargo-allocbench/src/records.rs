@@ -4,6 +4,10 @@
 //! The harness records each sample's time value exactly as criterion saved it in `sample.json`,
 //! so a record's sample is joined to criterion's by that value: criterion says how many
 //! iterations the sample ran, the harness says what they allocated.
+//!
+//! Two benchmarks can share an id (`a` + `b/c` and `a/b` + `c`). Criterion runs both and titles
+//! the second `a/b/c #2`; both sides here name it so too: the second record of an id becomes
+//! `ID #2`, and criterion's benchmark whose title carries the counter is keyed `ID #2`.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -101,7 +105,8 @@ pub fn read_records(path: &Path) -> Result<Vec<Recorded>, RecordsError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(source) => return Err(RecordsError::Io { path: path.to_owned(), source }),
     };
-    let mut out = Vec::new();
+    let mut out: Vec<Recorded> = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -111,8 +116,11 @@ pub fn read_records(path: &Path) -> Result<Vec<Recorded>, RecordsError> {
         if rec.version != RECORD_VERSION {
             return Err(malformed(format!("record version {} (this build reads {RECORD_VERSION})", rec.version)));
         }
+        let count = seen.entry(rec.id.clone()).or_insert(0);
+        *count += 1;
+        let id = if *count == 1 { rec.id } else { format!("{} #{count}", rec.id) };
         out.push(Recorded {
-            id: rec.id,
+            id,
             counting: rec.counting,
             samples: rec.samples.into_iter().map(|s| (s.time, s)).collect(),
             cpu_profile: rec.cpu_profile,
@@ -136,6 +144,29 @@ pub struct CriterionBenchmark {
 #[derive(Deserialize)]
 struct BenchmarkJson {
     full_id: String,
+    #[serde(default)]
+    title: Option<String>,
+}
+
+/// Criterion's longest title, in bytes: longer ids are cut and get `...`.
+const MAX_TITLE_LEN: usize = 100;
+
+impl BenchmarkJson {
+    /// The id the record of this benchmark has: the full id, with criterion's ` #2` when the
+    /// title has one (the second benchmark of the same id in the process).
+    fn key(self) -> String {
+        let Some(title) = self.title else { return self.full_id };
+        let mut end = MAX_TITLE_LEN.min(self.full_id.len());
+        while !self.full_id.is_char_boundary(end) {
+            end -= 1;
+        }
+        let plain =
+            if end < self.full_id.len() { format!("{}...", &self.full_id[..end]) } else { self.full_id.clone() };
+        match title.strip_prefix(&plain).and_then(|rest| rest.strip_prefix(" #")) {
+            Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => format!("{} #{n}", self.full_id),
+            _ => self.full_id,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -168,22 +199,16 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RecordsEr
     serde_json::from_slice(&bytes).map_err(|e| RecordsError::Criterion { path: path.to_owned(), detail: e.to_string() })
 }
 
-/// Every benchmark criterion saved under `home` (its `CRITERION_HOME`), by full id.
+/// Every benchmark criterion saved under `home`, by full id (see the module's note on ids
+/// used twice). `home` itself is searched too: criterion keeps an id `.` or `..` as a folder
+/// name, so its files may lie in any folder below `home` (see [`crate::run::RunFiles`]).
 pub fn read_criterion(home: &Path) -> Result<BTreeMap<String, CriterionBenchmark>, RecordsError> {
     let mut found = BTreeMap::new();
     let mut stack = vec![home.to_owned()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if !entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                continue;
-            }
-            let new = path.join("new");
-            if path.file_name().is_some_and(|n| n == "new") || !new.join("benchmark.json").is_file() {
-                stack.push(path);
-                continue;
-            }
+        let new = dir.join("new");
+        // A benchmark's folder holds `new/benchmark.json`; its `new` folder never holds a `new`.
+        if new.join("benchmark.json").is_file() {
             let bench: BenchmarkJson = read_json(&new.join("benchmark.json"))?;
             let sample: SampleJson = read_json(&new.join("sample.json"))?;
             let time = match read_json::<EstimatesJson>(&new.join("estimates.json")) {
@@ -200,10 +225,16 @@ pub fn read_criterion(home: &Path) -> Result<BTreeMap<String, CriterionBenchmark
                 Err(_) => None,
             };
             found.insert(
-                bench.full_id,
-                CriterionBenchmark { dir: path.clone(), iters: sample.iters, times: sample.times, time },
+                bench.key(),
+                CriterionBenchmark { dir: dir.clone(), iters: sample.iters, times: sample.times, time },
             );
-            stack.push(path); // a group folder can hold benchmarks below it too
+        }
+        // A group folder can hold benchmarks below it too. Symbolic links are not followed.
+        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            }
         }
     }
     Ok(found)

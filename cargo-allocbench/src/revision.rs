@@ -110,7 +110,10 @@ pub fn measure(
         .stdin(Stdio::null())
         .env_remove("GITHUB_STEP_SUMMARY");
     eprintln!("measuring `{rev}` ({}) as the baseline", &commit[..commit.len().min(12)]);
-    let status = cmd.status().map_err(|source| RevisionError::Spawn { program: exe.display().to_string(), source })?;
+    // Registered, so that Ctrl-C stops the nested run too.
+    let spawn_error = |source| RevisionError::Spawn { program: exe.display().to_string(), source };
+    let (child, _) = crate::process::spawn(&mut cmd).map_err(spawn_error)?;
+    let status = child.wait().map_err(spawn_error)?;
     if !status.success() {
         return Err(RevisionError::Failed { rev: rev.to_owned(), status: crate::run::describe(status) });
     }

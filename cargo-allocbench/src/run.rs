@@ -3,13 +3,21 @@
 //! The timeout is on *progress*: a bench process may run as long as it keeps finishing
 //! benchmarks (each one appends a line to the record file), but not `timeout` without one. A
 //! binary of fifty slow benchmarks is not killed for being long; a hung benchmark is.
+//!
+//! Every process started here goes through [`process::spawn`], so that an interrupted run
+//! (Ctrl-C, SIGTERM) kills the bench processes it started; the output folder is locked
+//! ([`process::lock_out_dir`]); the log is read by [`log`](crate::log).
 
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::discover::BenchTarget;
+use crate::log::scan_log;
+pub use crate::log::{last_started, log_tail};
+use crate::process::{lock_out_dir, spawn, Tracked};
 
 /// The passes a bench binary is run for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +41,12 @@ impl PassKind {
             PassKind::Cpu => "cpu",
             PassKind::Heap => "heap",
         }
+    }
+
+    /// Whether the harness writes a record for every benchmark that finishes in this pass (the
+    /// CPU pass writes one only when a profile was written).
+    fn records_every_benchmark(self) -> bool {
+        !matches!(self, PassKind::Cpu)
     }
 
     /// Criterion arguments for this pass, before the user's own.
@@ -76,9 +90,19 @@ pub struct RunSpec {
 #[derive(Debug, Clone)]
 pub struct RunFiles {
     pub records: PathBuf,
+    /// Everything criterion writes is below this folder; [`crate::records::read_criterion`]
+    /// reads it from here.
     pub criterion_home: PathBuf,
     pub log: PathBuf,
+    /// The output folder's lock: see [`process::lock_out_dir`].
+    lock: PathBuf,
 }
+
+/// How deep below [`RunFiles::criterion_home`] criterion's `CRITERION_HOME` lies. Criterion
+/// makes each part of an id (group, function, parameter) a folder name, but keeps `.` and `..`
+/// as they are: an id such as `../..` would write above its home. Three levels of nesting keep
+/// even `../../..` inside `criterion_home`.
+const CRITERION_NESTING: [&str; 3] = ["home", "of", "criterion"];
 
 impl RunFiles {
     /// The files of `target`'s run for `pass`, under the output folder.
@@ -88,7 +112,18 @@ impl RunFiles {
             records: base.join("records.jsonl"),
             criterion_home: base.join("criterion"),
             log: base.join("output.log"),
+            lock: out_dir.join("runs").join(".lock"),
         }
+    }
+
+    /// The `CRITERION_HOME` of the bench process.
+    fn criterion_env(&self) -> PathBuf {
+        CRITERION_NESTING.iter().fold(self.criterion_home.clone(), |p, c| p.join(c))
+    }
+
+    /// Where `--list` writes, beside the log.
+    fn list_output(&self) -> PathBuf {
+        self.log.with_file_name("list.txt")
     }
 }
 
@@ -109,6 +144,8 @@ pub enum RunError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("cannot start `{exe}`: {source}")]
     Spawn { exe: PathBuf, source: std::io::Error },
+    #[error("interrupted: the bench processes it started were stopped")]
+    Interrupted,
 }
 
 /// Describes an exit status the way a person reads it: the code, or the signal by name.
@@ -145,7 +182,7 @@ fn prepare(files: &RunFiles) -> Result<(), RunError> {
     if files.criterion_home.exists() {
         fs::remove_dir_all(&files.criterion_home).map_err(io(&files.criterion_home))?;
     }
-    fs::create_dir_all(&files.criterion_home).map_err(io(&files.criterion_home))?;
+    fs::create_dir_all(files.criterion_env()).map_err(io(&files.criterion_home))?;
     if files.records.exists() {
         fs::remove_file(&files.records).map_err(io(&files.records))?;
     }
@@ -161,11 +198,21 @@ pub struct Failure {
     pub reason: String,
 }
 
+/// Criterion arguments after which a process measures nothing, so that no record is expected.
+const NOT_MEASURING: [&str; 8] = ["--list", "--test", "--profile-time", "--ignored", "--help", "-h", "--version", "-V"];
+
+/// Whether a process run for `spec` writes a record for every benchmark it finishes.
+fn measures(spec: &RunSpec) -> bool {
+    spec.pass.records_every_benchmark()
+        && !spec.criterion_args.iter().any(|a| NOT_MEASURING.contains(&a.split('=').next().unwrap_or(a)))
+}
+
 /// Runs `exe` for `spec`, calling `progress` with the number of benchmarks finished so far.
 ///
-/// When the process crashes or hangs, the benchmark it was running is a failure, and the process
-/// runs again for the benchmarks that neither finished nor failed: one broken benchmark never
-/// costs the figures of those after it in the same binary.
+/// When the process crashes, hangs, or exits in the middle of a benchmark, that benchmark is a
+/// failure, and the process runs again for the benchmarks that neither finished nor failed: one
+/// broken benchmark never costs the figures of those after it in the same binary. A process
+/// that measured nothing at all, unfiltered, is a failure of the whole target.
 pub fn run(
     exe: &Path,
     target: &BenchTarget,
@@ -173,39 +220,66 @@ pub fn run(
     files: &RunFiles,
     mut progress: impl FnMut(usize),
 ) -> Result<Vec<Failure>, RunError> {
+    lock_out_dir(&files.lock)?;
     prepare(files)?;
     let _ = fs::remove_file(&files.log);
     let mut failures: Vec<Failure> = Vec::new();
     let mut filter = spec.filter.clone();
     let mut listed: Option<Vec<String>> = None;
     loop {
+        // Only this process's part of the log says what it did: the log is appended to.
+        let log_start = fs::metadata(&files.log).map(|m| m.len()).unwrap_or(0);
         let exit = run_once(exe, target, spec, filter.as_deref(), files, &mut progress)?;
+        let recorded = recorded_ids(&files.records);
+        let log = scan_log(&files.log, log_start, 3);
+        let title = log.last_started.clone().filter(|t| !is_recorded(&recorded, t));
         let reason = match &exit {
-            Exit::Success => return Ok(failures),
-            Exit::Failed(how) => format!("bench process {how}"),
+            Exit::Success => match &title {
+                Some(_) if measures(spec) => {
+                    "the bench process exited with success in the middle of this benchmark, before it finished; does the benchmark call `std::process::exit`?".to_owned()
+                }
+                _ => {
+                    if measures(spec) && spec.filter.is_none() && recorded.is_empty() && log.last_started.is_none()
+                    {
+                        failures.push(Failure {
+                            title: None,
+                            reason: "ran no benchmark: the bench process exited with success before criterion started one; does its `main` run `criterion_main!` over groups that have benchmarks? If it is not a criterion bench, leave it out with `--bench`".to_owned(),
+                        });
+                    }
+                    return Ok(failures);
+                }
+            },
+            Exit::Failed(how) => match &log.panic {
+                Some(message) => format!("bench process {how}: {message}"),
+                None => format!("bench process {how}"),
+            },
             Exit::TimedOut(t) => format!("timed out: no benchmark finished in {} s (raise --timeout)", t.as_secs()),
         };
-        let recorded = recorded_ids(&files.records);
-        let title = last_started(&files.log).filter(|t| !recorded.iter().any(|id| matches_title(id, t)));
-        let tail = log_tail(&files.log, 3);
-        let reason =
-            if tail.is_empty() { reason } else { format!("{reason}; output ends: {}", tail.replace('\n', " | ")) };
+        let reason = if log.tail.is_empty() || log.panic.is_some() {
+            reason
+        } else {
+            format!("{reason}; output ends: {}", log.tail.join(" | "))
+        };
         let Some(title) = title else {
             failures.push(Failure { title: None, reason });
             return Ok(failures);
         };
+        if failures.iter().any(|f| f.title.as_ref() == Some(&title)) {
+            // The same benchmark failed again: running again would never end.
+            return Ok(failures);
+        }
         failures.push(Failure { title: Some(title), reason });
         let all = match &listed {
             Some(all) => all.clone(),
             None => {
-                let all = list(exe, target, spec)?;
+                let all = list(exe, target, spec, files)?;
                 listed = Some(all.clone());
                 all
             }
         };
         let remaining: Vec<&String> = all
             .iter()
-            .filter(|t| !recorded.iter().any(|id| matches_title(id, t)))
+            .filter(|t| !is_recorded(&recorded, t))
             .filter(|t| !failures.iter().any(|f| f.title.as_ref() == Some(*t)))
             .collect();
         if remaining.is_empty() {
@@ -215,14 +289,40 @@ pub fn run(
     }
 }
 
-/// Whether criterion's title (the id, or its first 100 bytes and `...`) names `id`.
-pub fn matches_title(id: &str, title: &str) -> bool {
-    id == title || title.strip_suffix("...").is_some_and(|prefix| prefix.len() >= 100 && id.starts_with(prefix))
+/// Criterion's title without the ` #2` it appends to a title seen before in the process (the
+/// same id in two groups).
+pub fn without_counter(title: &str) -> &str {
+    match title.rsplit_once(" #") {
+        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => title,
+    }
 }
 
-/// A criterion filter that selects exactly these titles.
+/// Whether criterion's title (the id, or its first 100 bytes and `...`, either perhaps with a
+/// ` #2` counter) names `id`.
+pub fn matches_title(id: &str, title: &str) -> bool {
+    let names = |title: &str| {
+        id == title || title.strip_suffix("...").is_some_and(|prefix| prefix.len() >= 100 && id.starts_with(prefix))
+    };
+    names(title) || names(without_counter(title))
+}
+
+/// Whether the benchmark criterion titled `title` is among the `recorded` ids: the title
+/// `ID #2` needs `ID` recorded twice.
+fn is_recorded(recorded: &[String], title: &str) -> bool {
+    let base = without_counter(title);
+    if base.len() == title.len() {
+        return recorded.iter().any(|id| matches_title(id, title));
+    }
+    let n: usize = title[base.len() + 2..].parse().unwrap_or(usize::MAX);
+    recorded.iter().filter(|id| matches_title(id, base)).count() >= n
+}
+
+/// A criterion filter that selects exactly these titles (criterion matches its filter against
+/// ids, so a title's ` #2` counter is left out, and a cut title selects by its prefix).
 fn exact_filter<'a>(titles: impl Iterator<Item = &'a str>) -> String {
     let alternatives: Vec<String> = titles
+        .map(without_counter)
         .map(|t| match t.strip_suffix("...") {
             Some(prefix) if prefix.len() >= 100 => regex::escape(prefix),
             _ => format!("{}$", regex::escape(t)),
@@ -231,15 +331,37 @@ fn exact_filter<'a>(titles: impl Iterator<Item = &'a str>) -> String {
     format!("^(?:{})", alternatives.join("|"))
 }
 
-/// The titles of the benchmarks `spec` selects, from criterion's `--list`.
-fn list(exe: &Path, target: &BenchTarget, spec: &RunSpec) -> Result<Vec<String>, RunError> {
+/// The titles of the benchmarks `spec` selects, from criterion's `--list`, which runs under the
+/// same timeout as a benchmark.
+fn list(exe: &Path, target: &BenchTarget, spec: &RunSpec, files: &RunFiles) -> Result<Vec<String>, RunError> {
+    let path = files.list_output();
+    let io = |source| RunError::Io { path: path.clone(), source };
+    let output = fs::File::create(&path).map_err(io)?;
     let mut cmd = Command::new(exe);
-    cmd.args(["--bench", "--list"]).current_dir(&target.package_dir).stdin(Stdio::null());
+    cmd.args(["--bench", "--list"])
+        .current_dir(&target.package_dir)
+        .env("CRITERION_HOME", files.criterion_env())
+        .stdin(Stdio::null())
+        .stdout(output)
+        .stderr(Stdio::null());
     if let Some(f) = &spec.filter {
         cmd.arg(f);
     }
-    let out = cmd.output().map_err(|source| RunError::Spawn { exe: exe.to_owned(), source })?;
-    Ok(String::from_utf8_lossy(&out.stdout)
+    let spawn_error = |source: io::Error| match source.kind() {
+        io::ErrorKind::Interrupted => RunError::Interrupted,
+        _ => RunError::Spawn { exe: exe.to_owned(), source },
+    };
+    let (child, _) = spawn(&mut cmd).map_err(spawn_error)?;
+    let started = Instant::now();
+    while child.try_wait().map_err(spawn_error)?.is_none() {
+        if started.elapsed() >= spec.timeout {
+            child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let text = fs::read(&path).map_err(io)?;
+    Ok(String::from_utf8_lossy(&text)
         .lines()
         .filter_map(|l| l.strip_suffix(": benchmark"))
         .map(str::to_owned)
@@ -248,19 +370,12 @@ fn list(exe: &Path, target: &BenchTarget, spec: &RunSpec) -> Result<Vec<String>,
 
 /// Ids of the benchmarks the record file holds.
 fn recorded_ids(records: &Path) -> Vec<String> {
-    let text = fs::read_to_string(records).unwrap_or_default();
-    text.lines()
+    let text = fs::read(records).unwrap_or_default();
+    String::from_utf8_lossy(&text)
+        .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter_map(|v| v["id"].as_str().map(str::to_owned))
         .collect()
-}
-
-/// The title of the last benchmark criterion said it started, from its output.
-pub fn last_started(log: &Path) -> Option<String> {
-    let text = fs::read_to_string(log).ok()?;
-    text.lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("Benchmarking ").map(|r| r.split_once(": ").map_or(r, |(id, _)| id).to_owned()))
 }
 
 fn run_once(
@@ -279,7 +394,7 @@ fn run_once(
     cmd.current_dir(&target.package_dir)
         .env("ALLOCBENCH_RECORDS", &files.records)
         .env("ALLOCBENCH_MODE", spec.pass.mode())
-        .env("CRITERION_HOME", &files.criterion_home)
+        .env("CRITERION_HOME", files.criterion_env())
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null());
     if spec.verbose {
@@ -291,25 +406,23 @@ fn run_once(
         let log2 = log.try_clone().map_err(io)?;
         cmd.stdout(log).stderr(log2);
     }
-    let child = cmd.spawn().map_err(|source| RunError::Spawn { exe: exe.to_owned(), source })?;
-    watch(child, &files.records, spec.timeout, progress)
-        .map_err(|source| RunError::Spawn { exe: exe.to_owned(), source })
+    let spawn_error = |source: io::Error| match source.kind() {
+        io::ErrorKind::Interrupted => RunError::Interrupted,
+        _ => RunError::Spawn { exe: exe.to_owned(), source },
+    };
+    let (child, _) = spawn(&mut cmd).map_err(spawn_error)?;
+    watch(&child, &files.records, spec.timeout, progress).map_err(spawn_error)
 }
 
 fn finished(records: &Path) -> usize {
     fs::read(records).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0)
 }
 
-fn watch(
-    mut child: Child,
-    records: &Path,
-    timeout: Duration,
-    progress: &mut impl FnMut(usize),
-) -> std::io::Result<Exit> {
+fn watch(child: &Tracked, records: &Path, timeout: Duration, progress: &mut impl FnMut(usize)) -> io::Result<Exit> {
     let mut done = 0;
     let mut last_progress = Instant::now();
     loop {
-        if let Some(status) = wait_timeout::ChildExt::wait_timeout(&mut child, Duration::from_millis(100))? {
+        if let Some(status) = child.wait_for(Duration::from_millis(100))? {
             progress(finished(records));
             return Ok(if status.success() { Exit::Success } else { Exit::Failed(describe(status)) });
         }
@@ -320,16 +433,31 @@ fn watch(
             progress(done);
         }
         if last_progress.elapsed() >= timeout {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.kill();
             return Ok(Exit::TimedOut(timeout));
         }
     }
 }
 
-/// The last `lines` lines of a log, for an error message.
-pub fn log_tail(log: &Path, lines: usize) -> String {
-    let text = fs::read_to_string(log).unwrap_or_default();
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_match_ids_cut_and_counted() {
+        let long = "x".repeat(150);
+        let cut = format!("{}...", &long[..100]);
+        assert!(matches_title("g/f", "g/f"));
+        assert!(matches_title("g/f", "g/f #2"));
+        assert!(matches_title(&long, &cut));
+        assert!(matches_title(&long, &format!("{cut} #3")));
+        assert!(!matches_title("g/f", "g/f #x"));
+        assert!(!matches_title("g/f/1", "g/f"));
+        assert_eq!(exact_filter(["a.b #2", "c"].into_iter()), "^(?:a\\.b$|c$)");
+        let recorded = ["g/f".to_owned(), long.clone()];
+        assert!(is_recorded(&recorded, "g/f") && !is_recorded(&recorded, "g/f #2"));
+        assert!(is_recorded(&recorded, &cut) && !is_recorded(&recorded, "h"));
+        assert!(is_recorded(&["g/f".to_owned(), "g/f".to_owned()], "g/f #2"));
+        assert_eq!(exact_filter([cut.as_str()].into_iter()), format!("^(?:{})", &long[..100]));
+    }
 }

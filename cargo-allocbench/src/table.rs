@@ -43,8 +43,22 @@ impl Style {
     }
 }
 
+/// The widest the id column gets: `report.json` keeps the whole id.
+const ID_WIDTH: usize = 60;
+
+/// An id for the table: printable, and cut to [`ID_WIDTH`] characters with `…`.
+fn shown_id(id: &str) -> String {
+    let id = printable(id);
+    if id.chars().count() <= ID_WIDTH {
+        return id;
+    }
+    let mut cut: String = id.chars().take(ID_WIDTH - 1).collect();
+    cut.push('…');
+    cut
+}
+
 fn cells(b: &Benchmark) -> Vec<String> {
-    let id = printable(&b.id);
+    let id = shown_id(&b.id);
     let time = b.time.map(|t| format_ns(t.typical_ns)).unwrap_or_else(|| "-".to_owned());
     match (&b.alloc, &b.error) {
         (_, Some(e)) => vec![id, format!("error: {}", printable(e))],
@@ -262,5 +276,14 @@ mod tests {
         let out = render(&report, PLAIN);
         assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out}");
         assert!(out.contains("evil\\u{1b}[2J\\u{7}"));
+    }
+
+    #[test]
+    fn long_ids_are_cut_in_the_table() {
+        let mut report = plain_report();
+        report.benchmarks[0].id = "x".repeat(300);
+        let out = render(&report, PLAIN);
+        assert!(out.lines().all(|l| l.chars().count() < 140), "{out}");
+        assert!(out.contains(&format!("{}…", "x".repeat(59))));
     }
 }

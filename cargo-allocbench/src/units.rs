@@ -85,9 +85,17 @@ pub fn format_change(change: f64) -> String {
 }
 
 /// Text from a benchmark id or a child's output, safe to print: control characters (escape
-/// sequences among them) are shown escaped, never passed to the terminal.
+/// sequences among them) and the invisible characters that reorder text on screen (Unicode's
+/// bidirectional overrides and isolates, as in "Trojan Source") are shown escaped, never passed
+/// to the terminal.
 pub fn printable(s: &str) -> String {
-    s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+    s.chars().flat_map(|c| if unsafe_to_show(c) { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+}
+
+/// Control characters, and the format characters that change the order text is shown in.
+fn unsafe_to_show(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -149,5 +157,6 @@ mod tests {
     fn printable_escapes_control_characters() {
         assert_eq!(printable("a\x1b[31mb\n"), "a\\u{1b}[31mb\\n");
         assert_eq!(printable("ünï/ベンチ"), "ünï/ベンチ");
+        assert_eq!(printable("\u{202e}rtl\u{2066}x\u{7f}"), "\\u{202e}rtl\\u{2066}x\\u{7f}");
     }
 }

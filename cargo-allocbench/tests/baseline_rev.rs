@@ -35,9 +35,16 @@ fn baseline_rev_compares_with_the_previous_commit() {
         copy_dir(&fixture.join(part), &project.join(part));
     }
     std::fs::copy(fixture.join("Cargo.lock"), project.join("Cargo.lock")).unwrap();
+    // Renamed, so that its binaries never take the place of the exact fixture's in the shared
+    // target directory while another test runs them.
     let manifest = std::fs::read_to_string(fixture.join("Cargo.toml")).unwrap();
     let harness = repo().join("harness");
-    std::fs::write(project.join("Cargo.toml"), manifest.replace("../../harness", harness.to_str().unwrap())).unwrap();
+    let manifest = manifest.replace("../../harness", harness.to_str().unwrap()).replace("exact-fixture", "rev-fixture");
+    std::fs::write(project.join("Cargo.toml"), manifest).unwrap();
+    let bench = std::fs::read_to_string(project.join("benches/exact.rs")).unwrap();
+    std::fs::write(project.join("benches/exact.rs"), bench.replace("exact_fixture", "rev_fixture")).unwrap();
+    let lock = std::fs::read_to_string(project.join("Cargo.lock")).unwrap();
+    std::fs::write(project.join("Cargo.lock"), lock.replace("exact-fixture", "rev-fixture")).unwrap();
     std::fs::write(project.join(".gitignore"), "/target\n").unwrap();
     git(&project, &["init", "-q"]);
     git(&project, &["-c", "user.name=t", "-c", "user.email=t@example.invalid", "add", "."]);
