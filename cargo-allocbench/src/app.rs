@@ -83,7 +83,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         // Found now, not after minutes of measuring.
         std::fs::create_dir_all(&baseline_dir).map_err(|error| baseline::BaselineError::Unwritable {
             name: name.clone(),
-            action: "cannot create the baseline folder",
+            action: "cannot create folder",
             path: baseline_dir.clone(),
             error,
         })?;
