@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# What each part of allocbench::Alloc's hook costs: the interleaved overhead tool
+# (scripts/perf/overhead) built against edited copies of the harness, in /tmp/variants, then run
+# alternately. The edits remove work from the owner's path; they are measurements, not fixes
+# (a variant without peak tracking has no peak_space).
+#
+#   scripts/perf/overhead-variants.sh [REPEATS=5] [THREADS=1] [SIZE=64]
+#
+#   base          the harness as it is
+#   no-free-space owned_free does not keep free_space (it is alloc_space − live, per shard)
+#   no-heap-flag  no load of READ_MOSTLY.heap_active per call (as if it shared the epoch's word)
+#   no-peak       no peak tracking: owned_raise_peak / owned_restart_peak do nothing
+#   minimal       all three: counts of blocks and bytes and the live bytes, nothing else
+. "$(dirname "$0")/common.sh"
+set -e
+REPEATS=${1:-5}; THREADS=${2:-1}; SIZE=${3:-64}
+HERE=$(cd "$(dirname "$0")" && pwd)
+V=/tmp/variants
+VARIANTS=(base no-free-space no-heap-flag no-peak minimal)
+if [ "${BUILD:-1}" = 1 ]; then
+    for v in "${VARIANTS[@]}"; do
+        rm -rf "$V/$v"; mkdir -p "$V/$v"
+        cp -r "$SRC/harness" "$V/$v/harness"
+        cp -r "$HERE/overhead" "$V/$v/tool"
+        rm -rf "$V/$v/tool/target"
+        sed -i "s|path = \"../../../harness\"|path = \"$V/$v/harness\"|" "$V/$v/tool/Cargo.toml"
+        python3 - "$V/$v/harness/src/alloc.rs" "$v" <<'PY'
+import sys
+p, v = sys.argv[1], sys.argv[2]
+s = open(p).read()
+def sub(old, new):
+    global s
+    assert old in s, (v, old)
+    s = s.replace(old, new)
+if v in ("no-free-space", "minimal"):
+    sub("        bump(&self.free_objects, 1);\n        bump(&self.free_space, size);\n        let before",
+        "        bump(&self.free_objects, 1);\n        let before")
+if v in ("no-heap-flag", "minimal"):
+    sub("    if READ_MOSTLY.heap_active.load(Relaxed) {\n        crate::heap::on_alloc", "    if false {\n        crate::heap::on_alloc")
+    sub("    if READ_MOSTLY.heap_active.load(Relaxed) {\n        crate::heap::on_free", "    if false {\n        crate::heap::on_free")
+if v in ("no-peak", "minimal"):
+    sub("    fn owned_raise_peak(&self, live: u64) {\n", "    fn owned_raise_peak(&self, live: u64) {\n        let _ = live;\n        return;\n")
+    sub("    fn owned_restart_peak(&self, live: u64) {\n", "    fn owned_restart_peak(&self, live: u64) {\n        let _ = live;\n        return;\n")
+open(p, "w").write(s)
+PY
+        (cd "$V/$v/tool" && CARGO_TARGET_DIR="$V/target" cargo build --release -q)
+        cp "$V/target/release/allocbench-perf-overhead" "$V/$v/overhead"
+    done
+fi
+for i in $(seq 1 "$REPEATS"); do
+    for v in "${VARIANTS[@]}"; do
+        printf '%s\t%s\t' "$v" "$i"
+        "$V/$v/overhead" "$THREADS" "$SIZE" 200 20000 | awk '$1 == "allocbench" { print $2 "\t" $5 }'
+    done
+done
