@@ -7,6 +7,7 @@
 # alloc:
 #   aa-allocs       the examples workspace: `--allocs-only --save-baseline aa` once, then RUNS
 #                   runs of `--allocs-only --baseline aa`; a false alarm is an exit code other than 0.
+#   aa-exact        fixtures/exact: the same A/A, on the fixture (it has a two-thread benchmark).
 #   regress-exact   fixtures/exact: baseline without features, then RUNS runs with `--features
 #                   regress` (exactly one more 8-byte allocation per iteration of `vec/iter`);
 #                   caught = exit code 1.
@@ -24,10 +25,11 @@ AB=("$BIN" allocbench --color never)
 
 case $what in
 alloc)
-    for set in aa-allocs regress-exact regress-fanout; do
+    for set in aa-allocs aa-exact regress-exact regress-fanout; do
         d=$OUT/$set; rm -rf "$d"; mkdir -p "$d"
         case $set in
         aa-allocs) sel=(--manifest-path "$EX/Cargo.toml" --workspace); feat=() ;;
+        aa-exact) sel=(--manifest-path "$SRC/fixtures/exact/Cargo.toml"); feat=() ;;
         regress-exact) sel=(--manifest-path "$SRC/fixtures/exact/Cargo.toml"); feat=(--features regress) ;;
         regress-fanout) sel=(--manifest-path "$EX/Cargo.toml" -p json-fanout); feat=(--features regress) ;;
         esac

@@ -5,6 +5,7 @@
   summarize.py distortion [DATA/distortion]   time per iteration, allocbench vs cargo bench (scripts/perf/distortion.sh)
   summarize.py heapcost   [DATA/runtime]      per-allocation cost of the heap-site pass, from the full runs
   summarize.py detect     [DATA/detect]       detection power (scripts/perf/detect.sh)
+  summarize.py pooled     [DIR...]            distortion ratios pooled over campaigns, with bootstrap intervals
   summarize.py phases     [DATA/runtime]      seconds per pass of the cargo allocbench runs, from file times
 
 Medians with min–max over rounds; ratios are taken within a round (interleaved runs) first.
@@ -177,12 +178,20 @@ def heapcost(d):
 
 
 def detect(d):
-    for name in ["aa-allocs", "regress-exact", "regress-fanout"]:
+    for name in ["aa-allocs", "aa-exact", "regress-exact", "regress-fanout"]:
         f = os.path.join(d, name, "exits")
         if os.path.exists(f):
             codes = [int(x) for x in open(f).read().split()]
             nz = sum(1 for c in codes if c != 0)
             print(f"{name}: {len(codes)} runs, exit != 0 in {nz}; exit codes {sorted(set(codes))}")
+            flagged = defaultdict(int)
+            for rep in glob.glob(os.path.join(d, name, "run*", "report.json")):
+                for b in (json.load(open(rep)).get("comparison") or {}).get("benchmarks", []):
+                    for m in b.get("metrics", []):
+                        if m["status"] != "pass":
+                            flagged[(b["id"], m["metric"], m["status"], "gated" if m.get("gated") else "not gated")] += 1
+            for k, n in sorted(flagged.items()):
+                print(f"    {n:2d} runs: {k[0]} {k[1]} {k[2]} ({k[3]})")
     tdir = os.path.join(d, "time")
     if os.path.isdir(tdir):
         stats = defaultdict(lambda: defaultdict(int))
@@ -207,6 +216,81 @@ def detect(d):
         for key in sorted(stats):
             s = stats[key]
             print(f"| {key[0]} | `{key[1]}` | {s['n']} | {s['regressed']} | {s['improved']} | {s['pass']} | {spread(ratio[key], '{:.3f}')} |")
+        # What other noise floors (`time-noise`) would have given, with the same p < 0.05.
+        rows = []
+        for (kind, bid), rs in ratio.items():
+            rows += [(kind, r - 1, p) for r, p in zip(rs, pvals[(kind, bid)])]
+        n_aa = sum(1 for r in rows if r[0] == "aa")
+        n_slow = sum(1 for r in rows if r[0] == "slow")
+        print(f"\n| time-noise floor | A/A: reported regressed | A/A: reported any change | 10 % slowdown: reported regressed |")
+        print("| ---: | ---: | ---: | ---: |")
+        for fl in [0.02, 0.05, 0.10, 0.15, 0.20]:
+            aar = sum(1 for k, c, p in rows if k == "aa" and c > fl and p < 0.05)
+            aac = sum(1 for k, c, p in rows if k == "aa" and abs(c) > fl and p < 0.05)
+            slr = sum(1 for k, c, p in rows if k == "slow" and c > fl and p < 0.05)
+            print(f"| {fl:.0%} | {aar} of {n_aa} | {aac} of {n_aa} | {slr} of {n_slow} |")
+        aap = [p for k, c, p in rows if k == "aa"]
+        print(f"\nA/A comparisons with p < 0.05: {sum(1 for p in aap if p < 0.05)} of {len(aap)} (a valid test: about 5 %)")
+        across_runs(tdir)
+
+
+def across_runs(tdir):
+    """Run-to-run spread against criterion's within-run interval, and what a test across runs
+    (a permutation test on per-run typical times) would do with the same runs: every run without
+    slowdown (the baselines of all trials and the A/A trials' second runs) is a draw of "normal",
+    every slowed run a draw of "slow"."""
+    import itertools
+    import random
+
+    def typ(f):
+        return {b["id"]: b["time"] for b in json.load(open(f))["benchmarks"]}
+
+    normal, slow = [], []
+    for t in sorted(glob.glob(os.path.join(tdir, "*-*"))):
+        kind = os.path.basename(t).split("-")[0]
+        if os.path.exists(os.path.join(t, "base", "report.json")):
+            normal.append(typ(os.path.join(t, "base", "report.json")))
+        if os.path.exists(os.path.join(t, "cmp", "report.json")):
+            (slow if kind == "slow" else normal).append(typ(os.path.join(t, "cmp", "report.json")))
+    hw = [(x[b]["ci_high_ns"] - x[b]["ci_low_ns"]) / 2 / x[b]["typical_ns"] for x in normal for b in x]
+    print(f"\nruns without slowdown: {len(normal)}, slowed runs: {len(slow)}; "
+          f"criterion's within-run 95 % interval, half-width: median {100 * med(hw):.1f} %")
+    ids = sorted(normal[0]) if normal else []
+    for bid in ids:
+        v = [x[bid]["typical_ns"] for x in normal]
+        w = [x[bid]["typical_ns"] for x in slow]
+        cv = 100 * st.stdev(v) / st.mean(v)
+        print(f"  {bid}: normal runs median {med(v):.1f} ns, CV {cv:.1f} %, min {min(v):.1f}, max {max(v):.1f}; "
+              f"slowed runs median {med(w):.1f} ns ({med(w) / med(v):.3f}x)")
+
+    def perm_p(a, b):
+        obs = abs(med(b) - med(a))
+        pool = a + b
+        hits = tot = 0
+        for idx in itertools.combinations(range(len(pool)), len(a)):
+            chosen = set(idx)
+            x = [pool[i] for i in idx]
+            y = [pool[i] for i in range(len(pool)) if i not in chosen]
+            tot += 1
+            hits += abs(med(y) - med(x)) >= obs - 1e-12
+        return hits / tot
+
+    random.seed(2)
+    print("\n| runs per side | benchmark | A/A: change reported | 10 % slowdown: regression reported |")
+    print("| ---: | --- | ---: | ---: |")
+    for k in [3, 5]:
+        for bid in ids:
+            fa = det = 0
+            draws = 200
+            for _ in range(draws):
+                g = random.sample(normal, 2 * k)
+                a = [x[bid]["typical_ns"] for x in g[:k]]
+                b = [x[bid]["typical_ns"] for x in g[k:]]
+                fa += perm_p(a, b) < 0.05 and abs(med(b) / med(a) - 1) > 0.02
+                a = [x[bid]["typical_ns"] for x in random.sample(normal, k)]
+                b = [x[bid]["typical_ns"] for x in random.sample(slow, k)]
+                det += perm_p(a, b) < 0.05 and med(b) / med(a) - 1 > 0.02
+            print(f"| {k} | `{bid}` | {100 * fa / draws:.0f} % | {100 * det / draws:.0f} % |")
 
 
 
@@ -241,7 +325,54 @@ def phases(d):
         print(f"| {arm} | {p} | {spread(v)} |")
 
 
+def pooled(dirs):
+    """Ratios per round (allocbench / cargo bench front, allocbench / upstream) from several
+    distortion-style campaigns, per benchmark and pooled, with a bootstrap 95 % interval of the
+    median (4000 resamples, fixed seed)."""
+    import random
+    random.seed(1)
+    allr = defaultdict(lambda: defaultdict(list))
+    for d in dirs:
+        for rd in glob.glob(os.path.join(d, "r*")):
+            v = {}
+            for arm in ["bench", "upstream"]:
+                c = os.path.join(rd, arm, "criterion")
+                if os.path.isdir(c):
+                    v[arm] = criterion_typical(c)
+            for arm in ["allocbench", "timing"]:
+                rep = os.path.join(rd, arm, "out", "report.json")
+                if os.path.exists(rep):
+                    v["allocbench"] = report_typical(rep)
+            if len(v) < 3:
+                continue
+            for bid, t in v["allocbench"].items():
+                if bid in v["bench"] and bid in v["upstream"]:
+                    allr[bid]["front"].append(t / v["bench"][bid])
+                    allr[bid]["upstream"].append(t / v["upstream"][bid])
+
+    def ci(x):
+        meds = sorted(med(random.choices(x, k=len(x))) for _ in range(4000))
+        return meds[100], meds[3899]
+
+    def cell(x):
+        lo, hi = ci(x)
+        return f"{med(x):.3f} [{lo:.3f}, {hi:.3f}]"
+
+    print("| benchmark | rounds | allocbench / cargo bench (front): median [95 % CI] | allocbench / upstream criterion |")
+    print("| --- | ---: | ---: | ---: |")
+    for bid in sorted(allr):
+        print(f"| `{bid}` | {len(allr[bid]['front'])} | {cell(allr[bid]['front'])} | {cell(allr[bid]['upstream'])} |")
+    low = [b for b in allr if b.startswith(("frames/", "logscan/parse_line", "history/"))]
+    for name, sel in [("pooled: frames/*, parse_line, history (0–1 allocation per iteration)", low), ("pooled: all", list(allr))]:
+        f = [x for b in sel for x in allr[b]["front"]]
+        u = [x for b in sel for x in allr[b]["upstream"]]
+        print(f"| {name} | {len(f)} | {cell(f)} | {cell(u)} |")
+
+
 if __name__ == "__main__":
     what = sys.argv[1]
+    if what == "pooled":
+        pooled(sys.argv[2:] or [os.path.join(DATA, d) for d in ("runtime", "distortion", "distortion-small")])
+        sys.exit(0)
     arg = sys.argv[2] if len(sys.argv) > 2 else os.path.join(DATA, "runtime" if what in ("heapcost", "phases") else what)
     {"runtime": runtime, "distortion": distortion, "heapcost": heapcost, "detect": detect, "phases": phases}[what](arg)
