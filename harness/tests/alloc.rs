@@ -8,7 +8,10 @@
 //! window. A window is [`alloc::stats`] before and after code whose every allocation the check
 //! knows; the expected figures come from an [`Oracle`] fed with the `Layout`s that code uses.
 //! Spawning and joining a thread allocate, so threads are spawned before a window opens and joined
-//! after it closes, and [`Barrier`]s (which never allocate) line them up in between.
+//! after it closes, and [`Barrier`]s (which never allocate) line them up in between. Every thread is
+//! joined by hand: `thread::scope` returns once its threads' closures have returned, while their
+//! thread-local destructors may still be freeing memory (seen on a loaded CI machine: a straggler's
+//! 544-byte free inside a later check's window); `join` waits until the thread is gone.
 //!
 //! ```text
 //! cargo test -p allocbench --test alloc
@@ -310,7 +313,7 @@ fn freed_by_another_thread() {
     let handed = AtomicPtr::new(ptr::null_mut());
     let [ready, given, freed, exit] = [(); 4].map(|()| Barrier::new(2));
     let (counts, peak) = thread::scope(|s| {
-        s.spawn(|| {
+        let thread = s.spawn(|| {
             ready.wait();
             given.wait();
             global_free(handed.load(Ordering::Acquire), block_layout);
@@ -325,6 +328,7 @@ fn freed_by_another_thread() {
         freed.wait();
         let seen = (alloc::stats().since(&before), mark.peak().expect("the newest mark measures"));
         exit.wait();
+        thread.join().expect("the thread does not panic");
         seen
     });
     let expected = Oracle::new().alloc(block_layout).free(block_layout).stats();
@@ -387,9 +391,10 @@ fn threads_at_once(threads: usize, rounds: usize) {
     let kept: u64 = (0..threads).map(|i| Work::new(i).kept.size() as u64).sum();
     let [ready, go, done, exit] = [(); 4].map(|()| Barrier::new(threads + 1));
     let counts = thread::scope(|s| {
+        let mut spawned = Vec::with_capacity(threads);
         for i in 0..threads {
             let (ready, go, done, exit) = (&ready, &go, &done, &exit);
-            s.spawn(move || {
+            spawned.push(s.spawn(move || {
                 let work = Work::new(i);
                 ready.wait();
                 go.wait();
@@ -397,7 +402,7 @@ fn threads_at_once(threads: usize, rounds: usize) {
                 done.wait();
                 exit.wait();
                 global_free(block, work.kept);
-            });
+            }));
         }
         ready.wait();
         let before = alloc::stats();
@@ -405,6 +410,7 @@ fn threads_at_once(threads: usize, rounds: usize) {
         done.wait();
         let counts = alloc::stats().since(&before);
         exit.wait();
+        join_all(spawned);
         counts
     });
     assert_eq!(counts, expected, "{threads} threads at once, {rounds} rounds each");
@@ -420,9 +426,10 @@ fn shards_written(threads: usize) -> u64 {
     let turn = AtomicUsize::new(0);
     let [ready, go, done, exit] = [(); 4].map(|()| Barrier::new(threads + 1));
     let peak = thread::scope(|s| {
+        let mut spawned = Vec::with_capacity(threads);
         for i in 0..threads {
             let (ready, go, done, exit, turn) = (&ready, &go, &done, &exit, &turn);
-            s.spawn(move || {
+            spawned.push(s.spawn(move || {
                 ready.wait();
                 go.wait();
                 while turn.load(Ordering::Acquire) != i {
@@ -432,7 +439,7 @@ fn shards_written(threads: usize) -> u64 {
                 turn.store(i + 1, Ordering::Release);
                 done.wait();
                 exit.wait();
-            });
+            }));
         }
         ready.wait();
         let mark = alloc::mark();
@@ -440,6 +447,7 @@ fn shards_written(threads: usize) -> u64 {
         done.wait();
         let peak = mark.peak().expect("the newest mark measures");
         exit.wait();
+        join_all(spawned);
         peak
     });
     assert_eq!(peak % SIZE as u64, 0, "a peak of {peak} bytes");
@@ -541,6 +549,13 @@ impl Oracle {
 }
 
 /// What the allocator counted while `f` ran (process-wide).
+/// Waits until every thread has exited, its thread-local destructors run.
+fn join_all(threads: Vec<thread::ScopedJoinHandle<'_, ()>>) {
+    for thread in threads {
+        thread.join().expect("the thread does not panic");
+    }
+}
+
 fn window(f: impl FnOnce()) -> Stats {
     let before = alloc::stats();
     f();
