@@ -308,6 +308,10 @@ fn cpu_pass(
         }
         warn_side_pass_failures(ui, "CPU pass", "no flame graph", target, &failures, &files);
     }
+    let samples = benchmarks.iter().filter_map(|b| b.cpu.as_ref().map(|c| c.samples));
+    if let Some(warning) = cpu::sampling_shortfall(samples, profile_time, cli.frequency) {
+        ui.warn(&warning);
+    }
     Ok(())
 }
 

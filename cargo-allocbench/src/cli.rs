@@ -59,7 +59,8 @@ pub struct Cli {
     #[arg(long, help_heading = "CPU profile")]
     pub no_cpu_profile: bool,
 
-    /// CPU sampling frequency
+    /// CPU sampling frequency; the kernel's timer tick caps what you get (about 225 samples/s
+    /// where it ticks at 250 Hz), and the run warns when the profiles fall well short
     #[arg(long, value_name = "HZ", default_value_t = 997, help_heading = "CPU profile")]
     pub frequency: u32,
 

@@ -138,6 +138,21 @@ pub fn place(id: &str, profile: &CpuProfileRecord, out_dir: &Path) -> Result<Cpu
     })
 }
 
+/// A warning when even the best-sampled profile got under half the samples `--frequency` asks
+/// for. The profiler's signal is driven by the kernel's timer tick, so a 250 Hz kernel gives about
+/// 225 samples a second whatever is asked; samples whose leaf is in libc are dropped as well, so
+/// only the best profile says what the machine can do.
+pub fn sampling_shortfall(samples: impl Iterator<Item = u64>, profile_secs: u64, frequency: u32) -> Option<String> {
+    let best = samples.max()?;
+    let rate = best as f64 / profile_secs.max(1) as f64;
+    (rate < f64::from(frequency) / 2.0).then(|| {
+        format!(
+            "CPU profiles got at most {rate:.0} samples/s, not the {frequency} Hz asked: the kernel's timer tick \
+             limits the sampling rate; for finer flame graphs, profile longer (--profile-time)"
+        )
+    })
+}
+
 /// A function whose share of the CPU samples grew against the baseline.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct ShareChange {
@@ -197,6 +212,15 @@ pub fn draw_diff(base_folded: &str, new_folded: &str, title: &str, path: &Path) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sampling_shortfall_looks_at_the_best_profile() {
+        // 2 s at 997 Hz asked; 450 samples is a 250 Hz kernel's rate.
+        let warning = sampling_shortfall([120, 450, 300].into_iter(), 2, 997).expect("a warning");
+        assert!(warning.contains("at most 225 samples/s") && warning.contains("997 Hz"), "{warning}");
+        assert_eq!(sampling_shortfall([1900, 40].into_iter(), 2, 997), None, "one profile got the rate");
+        assert_eq!(sampling_shortfall(std::iter::empty(), 2, 997), None, "no profile, nothing to say");
+    }
 
     #[test]
     fn grown_shares_and_a_differential_graph() {
