@@ -19,10 +19,18 @@
 //!
 //! # Peak
 //!
-//! [`mark`] starts a new *epoch*. A shard's first write in a new epoch restarts its peak from its
-//! live value. The peak above the mark is the sum over shards of each shard's peak above its value
-//! at the mark: exact when one thread allocates, and an upper bound when several do (the
-//! threads' peaks need not coincide in time).
+//! [`mark`] restarts every shard's peak from its live value, so that an allocation only compares
+//! its shard's live value with its peak (a free never raises a peak, and does nothing more). The
+//! peak above the mark is the sum over shards of each shard's peak above its value at the mark:
+//! exact when one thread allocates, and an upper bound when several do (the threads' peaks need
+//! not coincide in time). A mark made while another thread allocates can race with that thread's
+//! own peak update, which then leaves a live value it had at about the time of the mark; criterion
+//! marks on the thread that runs the benchmark, where there is no race.
+//!
+//! # The allocation-site pass
+//!
+//! In the heap pass's process every thread counts through the overflow shard, whose cold path
+//! also hands each block to [`crate::heap`]: the owner's path never looks at the pass.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -74,8 +82,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `layout`.
         let ptr = unsafe { self.inner.alloc(layout) };
         if !ptr.is_null() {
-            with_shard(|s| s.on_alloc(layout.size() as u64));
-            heap_alloc(ptr, layout.size());
+            on_alloc(ptr, layout.size() as u64);
         }
         ptr
     }
@@ -85,16 +92,14 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
         // SAFETY: as for `alloc`.
         let ptr = unsafe { self.inner.alloc_zeroed(layout) };
         if !ptr.is_null() {
-            with_shard(|s| s.on_alloc(layout.size() as u64));
-            heap_alloc(ptr, layout.size());
+            on_alloc(ptr, layout.size() as u64);
         }
         ptr
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        with_shard(|s| s.on_free(layout.size() as u64));
-        heap_free(ptr);
+        on_free(ptr, layout.size() as u64);
         // SAFETY: the caller guarantees `ptr` came from this allocator with `layout`.
         unsafe { self.inner.dealloc(ptr, layout) }
     }
@@ -105,29 +110,67 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
         let new = unsafe { self.inner.realloc(ptr, layout, new_size) };
         // A failed realloc leaves the old block in place: nothing changed, nothing is counted.
         if !new.is_null() {
-            with_shard(|s| s.on_realloc(layout.size() as u64, new_size as u64));
-            heap_free(ptr);
-            heap_alloc(new, new_size);
+            on_realloc(ptr, new, layout.size() as u64, new_size as u64);
         }
         new
     }
 }
 
-/// The allocation-site pass sees the block: one relaxed load of a flag that is set only in that
-/// pass's process.
 #[inline(always)]
-fn heap_alloc(_ptr: *mut u8, _size: usize) {
-    #[cfg(feature = "heap-profile")]
-    if READ_MOSTLY.heap_active.load(Relaxed) {
-        crate::heap::on_alloc(_ptr, _size as u64);
+fn on_alloc(ptr: *mut u8, size: u64) {
+    match writer() {
+        Writer::Owned(s) => s.owned_alloc(size),
+        Writer::Shared => shared_alloc(ptr, size),
     }
 }
 
 #[inline(always)]
-fn heap_free(_ptr: *mut u8) {
+fn on_free(ptr: *mut u8, size: u64) {
+    match writer() {
+        Writer::Owned(s) => s.owned_free(size),
+        Writer::Shared => shared_free(ptr, size),
+    }
+}
+
+#[inline(always)]
+fn on_realloc(old_ptr: *mut u8, new_ptr: *mut u8, old: u64, new: u64) {
+    match writer() {
+        Writer::Owned(s) => s.owned_realloc(old, new),
+        Writer::Shared => shared_realloc(old_ptr, new_ptr, old, new),
+    }
+}
+
+// The overflow shard's path, which the heap pass's hooks share: out of line, so that the owner's
+// path stays short.
+
+#[cold]
+#[inline(never)]
+fn shared_alloc(_ptr: *mut u8, size: u64) {
+    OVERFLOW.shared_alloc(size);
     #[cfg(feature = "heap-profile")]
-    if READ_MOSTLY.heap_active.load(Relaxed) {
+    if HEAP_ACTIVE.load(Relaxed) {
+        crate::heap::on_alloc(_ptr, size);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn shared_free(_ptr: *mut u8, size: u64) {
+    OVERFLOW.shared_free(size);
+    #[cfg(feature = "heap-profile")]
+    if HEAP_ACTIVE.load(Relaxed) {
         crate::heap::on_free(_ptr);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn shared_realloc(_old_ptr: *mut u8, _new_ptr: *mut u8, old: u64, new: u64) {
+    OVERFLOW.shared_realloc(old, new);
+    #[cfg(feature = "heap-profile")]
+    if HEAP_ACTIVE.load(Relaxed) {
+        crate::heap::on_free(_old_ptr);
+        crate::heap::on_alloc(_new_ptr, new);
     }
 }
 
@@ -143,9 +186,8 @@ struct Shard {
     /// Bytes allocated minus bytes freed through this shard, wrapping: a thread may free what
     /// another allocated, so one shard's value can be "negative"; the sum over shards is right.
     live: AtomicU64,
-    /// Highest `live` (compared as signed) since this shard's first write in `epoch`.
+    /// Highest `live` (compared as signed) since the last [`mark`].
     peak: AtomicU64,
-    epoch: AtomicU64,
 }
 
 impl Shard {
@@ -158,7 +200,6 @@ impl Shard {
             reallocs: AtomicU64::new(0),
             live: AtomicU64::new(0),
             peak: AtomicU64::new(0),
-            epoch: AtomicU64::new(0),
         }
     }
 }
@@ -187,10 +228,7 @@ impl Shard {
     fn owned_free(&self, size: u64) {
         bump(&self.free_objects, 1);
         bump(&self.free_space, size);
-        let before = self.live.load(Relaxed);
-        self.live.store(before.wrapping_sub(size), Relaxed);
-        // A free never raises the peak; it only restarts a stale one from where it was.
-        self.owned_restart_peak(before);
+        bump(&self.live, size.wrapping_neg());
     }
 
     #[inline(always)]
@@ -204,36 +242,27 @@ impl Shard {
         let after = before.wrapping_add(new).wrapping_sub(old);
         self.live.store(after, Relaxed);
         // DHAT and dhat-rs count a realloc's peak as the larger of the two sizes; so do we.
-        if new >= old {
+        if new > old {
             self.owned_raise_peak(after);
-        } else {
-            self.owned_restart_peak(before);
         }
     }
 
     #[inline(always)]
     fn owned_raise_peak(&self, live: u64) {
-        let epoch = READ_MOSTLY.epoch.load(Relaxed);
-        if self.epoch.load(Relaxed) != epoch {
-            // First write since the mark: the peak restarts from here.
-            self.epoch.store(epoch, Relaxed);
-            self.peak.store(live, Relaxed);
-        } else if live as i64 > self.peak.load(Relaxed) as i64 {
+        if live as i64 > self.peak.load(Relaxed) as i64 {
             self.peak.store(live, Relaxed);
         }
     }
 
-    #[inline(always)]
-    fn owned_restart_peak(&self, live: u64) {
-        let epoch = READ_MOSTLY.epoch.load(Relaxed);
-        if self.epoch.load(Relaxed) != epoch {
-            self.epoch.store(epoch, Relaxed);
-            self.peak.store(live, Relaxed);
-        }
+    /// Restarts the peak from the live value: see [`mark`].
+    fn restart_peak(&self) -> u64 {
+        let live = self.live.load(Relaxed);
+        self.peak.store(live, Relaxed);
+        live
     }
 
-    // The shared overflow shard: atomic read-modify-writes. Its peak is approximate: a restart
-    // after a mark can race with another thread's raise.
+    // The shared overflow shard: atomic read-modify-writes. Its peak is approximate: a mark's
+    // restart can race with another thread's raise.
 
     #[cold]
     fn shared_alloc(&self, size: u64) {
@@ -247,8 +276,7 @@ impl Shard {
     fn shared_free(&self, size: u64) {
         self.free_objects.fetch_add(1, Relaxed);
         self.free_space.fetch_add(size, Relaxed);
-        let before = self.live.fetch_sub(size, Relaxed);
-        self.shared_raise_peak(before);
+        self.live.fetch_sub(size, Relaxed);
     }
 
     #[cold]
@@ -264,11 +292,6 @@ impl Shard {
     }
 
     fn shared_raise_peak(&self, live: u64) {
-        let epoch = READ_MOSTLY.epoch.load(Relaxed);
-        if self.epoch.swap(epoch, Relaxed) != epoch {
-            self.peak.store(live, Relaxed);
-            return;
-        }
         let mut cur = self.peak.load(Relaxed);
         while live as i64 > cur as i64 {
             match self.peak.compare_exchange_weak(cur, live, Relaxed, Relaxed) {
@@ -288,53 +311,22 @@ enum Writer {
     Shared,
 }
 
-impl Writer {
-    #[inline(always)]
-    fn on_alloc(self, size: u64) {
-        match self {
-            Writer::Owned(s) => s.owned_alloc(size),
-            Writer::Shared => OVERFLOW.shared_alloc(size),
-        }
-    }
+/// Bumped by [`mark`], so that a [`Mark`] knows when a newer one has restarted the peaks.
+static EPOCH: AtomicU64 = AtomicU64::new(0);
 
-    #[inline(always)]
-    fn on_free(self, size: u64) {
-        match self {
-            Writer::Owned(s) => s.owned_free(size),
-            Writer::Shared => OVERFLOW.shared_free(size),
-        }
-    }
+/// The allocation-site pass is on in this process: every thread counts through the overflow
+/// shard, whose path calls the pass's hooks.
+#[cfg(feature = "heap-profile")]
+static HEAP_ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-    #[inline(always)]
-    fn on_realloc(self, old: u64, new: u64) {
-        match self {
-            Writer::Owned(s) => s.owned_realloc(old, new),
-            Writer::Shared => OVERFLOW.shared_realloc(old, new),
-        }
-    }
-}
-
-/// Globals every allocation reads and almost nothing writes, on a cache line of their own so
-/// that no counter written often shares it.
-#[repr(align(128))]
-struct ReadMostly {
-    /// Bumped by [`mark`]. Starts at 1 so that a shard's initial epoch 0 is always stale.
-    epoch: AtomicU64,
-    /// The allocation-site pass is on in this process.
-    #[cfg(feature = "heap-profile")]
-    heap_active: std::sync::atomic::AtomicBool,
-}
-
-static READ_MOSTLY: ReadMostly = ReadMostly {
-    epoch: AtomicU64::new(1),
-    #[cfg(feature = "heap-profile")]
-    heap_active: std::sync::atomic::AtomicBool::new(false),
-};
-
-/// Turns the allocation-site hooks on for this process (the heap pass only).
+/// Turns the allocation-site hooks on for this process (the heap pass only). The calling thread
+/// gives its shard back; threads that claim one later get the overflow shard. Threads that
+/// already own a shard keep it and are not seen: criterion's `main` calls this before any
+/// benchmark runs, when its thread is the only one.
 #[cfg(feature = "heap-profile")]
 pub(crate) fn enable_heap_hooks() {
-    READ_MOSTLY.heap_active.store(true, Relaxed);
+    HEAP_ACTIVE.store(true, Relaxed);
+    let _ = SLOT.try_with(|slot| give_back(slot.replace(Some(&OVERFLOW))));
 }
 
 static SHARD_TABLE: [Shard; SHARDS] = [const { Shard::new() }; SHARDS];
@@ -355,25 +347,26 @@ struct SlotRelease;
 
 impl Drop for SlotRelease {
     fn drop(&mut self) {
-        let _ = SLOT.try_with(|slot| {
-            // Later destructors of this thread may still allocate: they use the overflow shard.
-            let held = slot.replace(Some(&OVERFLOW));
-            if let Some(index) = held.and_then(|s| SHARD_TABLE.iter().position(|t| std::ptr::eq(t, s))) {
-                // Release: the next owner sees every count this thread wrote.
-                OWNED.fetch_and(!(1u64 << index), Release);
-            }
-        });
+        // Later destructors of this thread may still allocate: they use the overflow shard.
+        let _ = SLOT.try_with(|slot| give_back(slot.replace(Some(&OVERFLOW))));
+    }
+}
+
+/// Gives a thread's shard back, if it held one of its own.
+fn give_back(held: Option<&'static Shard>) {
+    if let Some(index) = held.and_then(|s| SHARD_TABLE.iter().position(|t| std::ptr::eq(t, s))) {
+        // Release: the next owner sees every count this thread wrote.
+        OWNED.fetch_and(!(1u64 << index), Release);
     }
 }
 
 #[inline(always)]
-fn with_shard(f: impl FnOnce(Writer)) {
-    let writer = match SLOT.try_with(Cell::get) {
+fn writer() -> Writer {
+    match SLOT.try_with(Cell::get) {
         Ok(Some(s)) if !std::ptr::eq(s, &OVERFLOW) => Writer::Owned(s),
         Ok(None) => claim(),
         _ => Writer::Shared,
-    };
-    f(writer)
+    }
 }
 
 #[cold]
@@ -387,6 +380,10 @@ fn claim() -> Writer {
     }
     // Without a destructor the shard could never be given back: take none.
     if RELEASE.try_with(|_| ()).is_err() {
+        return overflow;
+    }
+    #[cfg(feature = "heap-profile")]
+    if HEAP_ACTIVE.load(Relaxed) {
         return overflow;
     }
     let mut owned = OWNED.load(Relaxed);
@@ -483,15 +480,16 @@ pub struct Mark {
     live: [u64; SHARDS + 1],
 }
 
-/// Starts a new peak window. Never allocates.
+/// Starts a new peak window: restarts every shard's peak from its live value. Never allocates.
 pub fn mark() -> Mark {
-    let epoch = READ_MOSTLY.epoch.fetch_add(1, AcqRel) + 1;
+    let epoch = EPOCH.fetch_add(1, AcqRel) + 1;
     let mut live = [0u64; SHARDS + 1];
+    // Shards beyond `used` have never been written: live and peak are still zero.
     let used = USED.load(Acquire) as usize;
     for (i, s) in SHARD_TABLE[..used].iter().enumerate() {
-        live[i] = s.live.load(Relaxed);
+        live[i] = s.restart_peak();
     }
-    live[SHARDS] = OVERFLOW.live.load(Relaxed);
+    live[SHARDS] = OVERFLOW.restart_peak();
     Mark { epoch, live }
 }
 
@@ -503,7 +501,7 @@ impl Mark {
     /// thread's own peak, an upper bound (approximate for threads beyond the 64 shards, which
     /// share one). Never allocates.
     pub fn peak(&self) -> Option<u64> {
-        if READ_MOSTLY.epoch.load(Acquire) != self.epoch {
+        if EPOCH.load(Acquire) != self.epoch {
             return None;
         }
         let used = USED.load(Acquire) as usize;
@@ -511,9 +509,6 @@ impl Mark {
         let all = indexed.chain(std::iter::once((SHARDS, &OVERFLOW)));
         let mut total: u64 = 0;
         for (i, s) in all {
-            if s.epoch.load(Relaxed) != self.epoch {
-                continue; // not written since the mark: no rise
-            }
             let rise = (s.peak.load(Relaxed) as i64).wrapping_sub(self.live[i] as i64);
             total = total.wrapping_add(rise.max(0) as u64);
         }
