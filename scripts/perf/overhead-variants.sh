@@ -2,7 +2,9 @@
 # What each part of allocbench::Alloc's hook costs: the interleaved overhead tool
 # (scripts/perf/overhead) built against edited copies of the harness, in /tmp/variants, then run
 # alternately. The edits remove work from the owner's path; they are measurements, not fixes
-# (a variant without peak tracking has no peak_space).
+# (a variant without peak tracking has no peak_space). The edits match the harness up to commit
+# 8a8d23c (as in $SRC, see common.sh); 376962b built `proposal`. To compare commits, use
+# overhead-revs.sh.
 #
 #   scripts/perf/overhead-variants.sh [REPEATS=5] [THREADS=1] [SIZE=64]
 #
