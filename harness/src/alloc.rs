@@ -321,8 +321,8 @@ static HEAP_ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBoo
 
 /// Turns the allocation-site hooks on for this process (the heap pass only). The calling thread
 /// gives its shard back; threads that claim one later get the overflow shard. Threads that
-/// already own a shard keep it and are not seen: criterion's `main` calls this before any
-/// benchmark runs, when its thread is the only one.
+/// already own a shard keep it and are not seen: `Criterion::default()` calls this (through
+/// `criterion_group!`) before any benchmark runs, when the main thread is the only one.
 #[cfg(feature = "heap-profile")]
 pub(crate) fn enable_heap_hooks() {
     HEAP_ACTIVE.store(true, Relaxed);
