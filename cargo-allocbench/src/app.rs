@@ -12,7 +12,7 @@ use crate::baseline::Baseline;
 use crate::cli::{Cli, Format, HeapProfile};
 use crate::compare::Comparison;
 use crate::discover::{self, BenchTarget};
-use crate::policy::Policy;
+use crate::policy::{Policy, PolicyError};
 use crate::records::{self, Recorded};
 use crate::report::{Artifacts, Benchmark, Report, Verdict, SCHEMA_VERSION};
 use crate::run::{self, Failure, PassKind, RunFiles, RunSpec};
@@ -218,10 +218,21 @@ fn policy_for(cli: &Cli, project: &discover::Project) -> Result<Policy> {
     // One package's own settings apply when one package is measured; with several, the
     // workspace's apply to all.
     let package = match project.package_metadata.as_slice() {
-        [(_, meta)] => Some(meta),
+        [(_, manifest, meta)] => Some((manifest, meta)),
         _ => None,
     };
-    let mut policy = Policy::from_metadata(&project.workspace_metadata, package)?;
+    let mut policy =
+        Policy::from_metadata(&project.workspace_metadata, package.map(|(_, meta)| meta)).map_err(|e| match &e {
+            // Name the file to edit: the workspace's manifest, or the package's.
+            PolicyError::Config { location, .. } => {
+                let manifest = match package {
+                    Some((manifest, _)) if location.contains("[package.") => manifest.clone(),
+                    _ => project.workspace_root.join("Cargo.toml"),
+                };
+                anyhow::anyhow!("{}: {e}", manifest.display())
+            }
+            PolicyError::Cli { .. } => e.into(),
+        })?;
     for spec in &cli.limits {
         policy.add_limit(spec)?;
     }

@@ -77,8 +77,9 @@ pub struct Project {
     pub skipped: Vec<Skipped>,
     /// `[workspace.metadata]`, as JSON.
     pub workspace_metadata: serde_json::Value,
-    /// `[package.metadata]` of each selected package with bench targets, by package name.
-    pub package_metadata: Vec<(String, serde_json::Value)>,
+    /// `[package.metadata]` of each selected package with bench targets, by package name, with
+    /// the package's `Cargo.toml`.
+    pub package_metadata: Vec<(String, PathBuf, serde_json::Value)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -217,7 +218,7 @@ fn select(metadata: &Metadata, opts: &CargoOptions) -> Result<Project, DiscoverE
     let package_metadata = packages
         .iter()
         .filter(|p| targets.iter().any(|t| t.package == p.name.as_str()))
-        .map(|p| (p.name.to_string(), p.metadata.clone()))
+        .map(|p| (p.name.to_string(), p.manifest_path.as_std_path().to_owned(), p.metadata.clone()))
         .collect();
     Ok(Project {
         workspace_root: metadata.workspace_root.as_std_path().to_owned(),

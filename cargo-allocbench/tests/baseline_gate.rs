@@ -703,9 +703,10 @@ fn bad_limits_fail_early_with_one_clear_line() {
     let o = run(gate_on(&manifest, &out, &baselines, &[]));
     assert_exit(&o, 2, "a typo in [package.metadata.allocbench.limits]");
     let line = one_error_line(&o, "package metadata");
+    let file = manifest.to_str().unwrap();
     assert_mentions(
         &line,
-        &["[package.metadata.allocbench.limits]", "alloc_spce", "unknown metric", "alloc_space"],
+        &[file, "[package.metadata.allocbench.limits]", "alloc_spce", "unknown metric", "alloc_space"],
         "metadata",
     );
     assert!(!out.exists(), "stopped before the build");
