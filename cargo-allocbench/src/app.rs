@@ -120,13 +120,25 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     };
     let mut benchmarks = Vec::new();
     for (k, (target, exe)) in project.targets.iter().zip(&executables).enumerate() {
-        let label = format!("{}/{} ({}/{})", target.package, target.target, k + 1, project.targets.len());
-        let bar = ui.bar(0, &label);
-        let files = RunFiles::new(&out_dir, pass, target);
-        let failures =
-            run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks measured")))?;
-        bar.finish_and_clear();
-        benchmarks.extend(collect(target, &files, &failures, pass)?);
+        let mut first: Vec<Benchmark> = Vec::new();
+        for run in 1..=cli.runs {
+            let mut label = format!("{}/{} ({}/{})", target.package, target.target, k + 1, project.targets.len());
+            if cli.runs > 1 {
+                label.push_str(&format!(", run {run} of {}", cli.runs));
+            }
+            let bar = ui.bar(0, &label);
+            let files = RunFiles::nth(&out_dir, pass, target, run);
+            let failures =
+                run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks measured")))?;
+            bar.finish_and_clear();
+            let measured = collect(target, &files, &failures, pass)?;
+            if run == 1 {
+                first = measured;
+            } else {
+                add_run(&ui, &mut first, &measured, run);
+            }
+        }
+        benchmarks.extend(first);
     }
 
     if !cli.allocs_only && !cli.no_cpu_profile {
@@ -480,6 +492,34 @@ fn append(path: &Path, text: &str) -> Result<()> {
 }
 
 /// The benchmarks of one target's run: those it recorded, and the one it failed on, if any.
+/// Adds a later run's typical times (`--runs`) to the first run's benchmarks. Allocation figures
+/// are the first run's; a later run that disagrees on an exact figure is worth a warning, since
+/// the code then does not allocate deterministically.
+fn add_run(ui: &Ui, first: &mut [Benchmark], later: &[Benchmark], run: u32) {
+    for b in first.iter_mut() {
+        let Some(l) = later.iter().find(|l| l.id == b.id) else { continue };
+        let (Some(t1), Some(t)) = (b.time, l.time) else { continue };
+        if b.time_runs_ns.is_empty() {
+            b.time_runs_ns.push(t1.typical_ns);
+        }
+        b.time_runs_ns.push(t.typical_ns);
+        if let (Some(a1), Some(a)) = (b.alloc, l.alloc) {
+            let same =
+                (a1.alloc_objects, a1.alloc_space, a1.inuse_space) == (a.alloc_objects, a.alloc_space, a.inuse_space);
+            if a1.exact && a.exact && !same {
+                ui.warn(&format!(
+                    "`{}`: run {run} allocated {} blocks, {} B per iteration, run 1 {} blocks, {} B: the figures are run 1's",
+                    printable(&b.id),
+                    a.alloc_objects,
+                    a.alloc_space,
+                    a1.alloc_objects,
+                    a1.alloc_space
+                ));
+            }
+        }
+    }
+}
+
 fn collect(target: &BenchTarget, files: &RunFiles, failures: &[Failure], pass: PassKind) -> Result<Vec<Benchmark>> {
     let recorded = records::read_records(&files.records)?;
     let criterion = records::read_criterion(&files.criterion_home)?;
@@ -503,6 +543,7 @@ fn collect(target: &BenchTarget, files: &RunFiles, failures: &[Failure], pass: P
             artifacts: Artifacts::default(),
             cpu: None,
             error: Some(f.reason.clone()),
+            time_runs_ns: Vec::new(),
             time_samples_ns: Vec::new(),
             cpu_folded: String::new(),
             sites: Vec::new(),
@@ -522,6 +563,7 @@ fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::Criter
         artifacts: Artifacts::default(),
         cpu: None,
         error: None,
+        time_runs_ns: Vec::new(),
         time_samples_ns: Vec::new(),
         cpu_folded: String::new(),
         sites: Vec::new(),

@@ -387,6 +387,7 @@ mod tests {
             artifacts: Artifacts::default(),
             cpu: None,
             error: None,
+            time_runs_ns: Vec::new(),
             time_samples_ns: vec![100.0, 101.5, 99.25, 1.0 / 3.0],
             cpu_folded: String::new(),
             sites: Vec::new(),
@@ -692,6 +693,7 @@ mod tests {
         report.benchmarks = (0..200)
             .map(|i| Benchmark {
                 id: format!("group/bench/{i}"),
+                time_runs_ns: Vec::new(),
                 time_samples_ns: (0..100).map(|s| 1000.0 + f64::from(s) / 8.0).collect(),
                 ..template.clone()
             })

@@ -47,6 +47,22 @@ pub struct Cli {
     #[arg(long, help_heading = "Measurement")]
     pub allocs_only: bool,
 
+    /// Run the timing pass N times and compare time across runs
+    ///
+    /// Each run starts fresh processes. Time is then compared with an exact permutation test on
+    /// each run's typical time, which holds where the machine's speed drifts from run to run (the
+    /// test on one run's samples does not). Use 5 or more on both sides: with 3 a side no change
+    /// can reach p < 0.05. Allocation figures are the first run's.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        value_parser = clap::value_parser!(u32).range(1..=10),
+        conflicts_with = "allocs_only",
+        help_heading = "Measurement"
+    )]
+    pub runs: u32,
+
     /// Kill a bench process that finishes no benchmark for this many seconds
     #[arg(long, value_name = "SECS", default_value_t = 300, help_heading = "Measurement")]
     pub timeout: u64,

@@ -3,14 +3,14 @@
 //!
 //! Allocation figures are deterministic and compared as exact numbers against the
 //! [`Policy`]'s limit (with a relative tolerance of 1e-9 for float noise: per-iteration figures
-//! are ratios of integers). Time is compared with Welch's two-tailed t-test on criterion's
-//! per-iteration samples: a change counts when p < 0.05 *and* the mean moved beyond the
-//! policy's noise floor (2 % by default); it fails the gate only with `fail-on-time`. New and
+//! are ratios of integers). Time is compared with an exact permutation test on each run's typical
+//! time when both sides ran several times (`--runs`), else with Welch's two-tailed t-test on
+//! criterion's per-iteration samples of one run: a change counts when p < 0.05 *and* the mean
+//! moved beyond the policy's noise floor (2 % by default); it fails the gate only with
+//! `fail-on-time`. New and
 //! missing benchmarks are listed with their own status and never fail the gate by themselves.
 //!
-//! The Student t distribution is computed here through the regularized incomplete beta
-//! function (continued fraction, modified Lentz; see the [`stats`] module), tested against
-//! closed forms and published values, to avoid a statistics dependency for one function.
+//! The tests themselves are in [`stats`].
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,6 +23,7 @@ use crate::heap::SiteChange;
 use crate::baseline::Baseline;
 use crate::policy::{Limit, Policy, EPSILON, TIME_ALPHA};
 use crate::report::{Benchmark, Metric, Report, Verdict, ALL_METRICS};
+use crate::stats;
 
 /// The comparison of a run with a baseline, as `report.json`'s `comparison`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -334,11 +335,17 @@ fn compare_time(id: &str, base: Option<&Benchmark>, new: Option<&Benchmark>, pol
     let (Some(b), Some(n)) = (base, new.filter(|n| n.alloc.is_some())) else {
         return not_compared(if base.is_none() { Status::New } else { Status::Missing });
     };
-    let Some(test) = stats::welch(&b.time_samples_ns, &n.time_samples_ns) else {
-        return not_compared(Status::Pass);
+    // Across runs when both sides have several (`--runs`): valid where the machine's speed drifts
+    // between runs. Otherwise within one run's samples, which sees only that run's noise.
+    let (base_mean, new_mean, p, test) = match stats::permutation(&b.time_runs_ns, &n.time_runs_ns) {
+        Some(t) => (t.base_mean, t.new_mean, t.p, format!("{} vs {} runs", b.time_runs_ns.len(), n.time_runs_ns.len())),
+        None => match stats::welch(&b.time_samples_ns, &n.time_samples_ns) {
+            Some(t) => (t.base_mean, t.new_mean, t.p, "one run's samples".to_owned()),
+            None => return not_compared(Status::Pass),
+        },
     };
-    let change = relative_change(test.base_mean, test.new_mean);
-    let significant = test.p < TIME_ALPHA;
+    let change = relative_change(base_mean, new_mean);
+    let significant = p < TIME_ALPHA;
     let status = match change {
         Some(c) if significant && c > noise => Status::Regressed,
         Some(c) if significant && c < -noise => Status::Improved,
@@ -346,267 +353,23 @@ fn compare_time(id: &str, base: Option<&Benchmark>, new: Option<&Benchmark>, pol
     };
     MetricComparison {
         metric: Metric::Time,
-        base: Some(test.base_mean),
-        new: Some(test.new_mean),
+        base: Some(base_mean),
+        new: Some(new_mean),
         change,
-        limit: format!("p<{TIME_ALPHA} & >{}", Limit::Relative(noise)),
+        limit: format!("p<{TIME_ALPHA} & >{} ({test})", Limit::Relative(noise)),
         gated,
         status,
-        p_value: Some(test.p),
-    }
-}
-
-/// Welch's t-test and the Student t distribution.
-pub mod stats {
-    /// The result of Welch's two-sample t-test.
-    #[derive(Debug, Clone, Copy, PartialEq)]
-    pub struct Welch {
-        pub base_mean: f64,
-        pub new_mean: f64,
-        /// Positive when the new mean is larger.
-        pub t: f64,
-        /// Welch–Satterthwaite degrees of freedom.
-        pub df: f64,
-        /// Two-tailed p-value.
-        pub p: f64,
-    }
-
-    fn mean_and_variance(xs: &[f64]) -> (f64, f64) {
-        let n = xs.len() as f64;
-        let mean = xs.iter().sum::<f64>() / n;
-        let variance = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
-        (mean, variance)
-    }
-
-    /// Welch's two-tailed t-test of `new` against `base`; `None` with fewer than two samples
-    /// on a side. Two constant samples give p = 1 when their values are equal, else p = 0.
-    pub fn welch(base: &[f64], new: &[f64]) -> Option<Welch> {
-        if base.len() < 2 || new.len() < 2 {
-            return None;
-        }
-        let (base_mean, base_var) = mean_and_variance(base);
-        let (new_mean, new_var) = mean_and_variance(new);
-        let (se_base, se_new) = (base_var / base.len() as f64, new_var / new.len() as f64);
-        let se2 = se_base + se_new;
-        let diff = new_mean - base_mean;
-        if se2 == 0.0 {
-            let df = (base.len() + new.len() - 2) as f64;
-            return Some(if diff == 0.0 {
-                Welch { base_mean, new_mean, t: 0.0, df, p: 1.0 }
-            } else {
-                Welch { base_mean, new_mean, t: diff.signum() * f64::INFINITY, df, p: 0.0 }
-            });
-        }
-        let t = diff / se2.sqrt();
-        let df = se2 * se2 / (se_base * se_base / (base.len() - 1) as f64 + se_new * se_new / (new.len() - 1) as f64);
-        Some(Welch { base_mean, new_mean, t, df, p: student_t_two_tailed(t, df) })
-    }
-
-    /// P(|T| >= |t|) for Student's t with `df` degrees of freedom:
-    /// `I_{df/(df+t²)}(df/2, 1/2)`.
-    pub fn student_t_two_tailed(t: f64, df: f64) -> f64 {
-        if t.is_nan() || df.is_nan() || df <= 0.0 {
-            return f64::NAN;
-        }
-        if t.is_infinite() {
-            return 0.0;
-        }
-        regularized_incomplete_beta(df / 2.0, 0.5, df / (df + t * t))
-    }
-
-    /// The regularized incomplete beta function `I_x(a, b)`, for `a, b > 0` and `0 <= x <= 1`,
-    /// by its continued fraction (Numerical Recipes, 3rd ed., §6.4), evaluated with the
-    /// modified Lentz method; accurate to about 1e-14 for the arguments used here.
-    pub fn regularized_incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
-        if x <= 0.0 {
-            return 0.0;
-        }
-        if x >= 1.0 {
-            return 1.0;
-        }
-        let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (-x).ln_1p();
-        let front = ln_front.exp();
-        // The continued fraction converges fast for x < (a+1)/(a+b+2); else use the symmetry
-        // I_x(a, b) = 1 - I_{1-x}(b, a).
-        if x < (a + 1.0) / (a + b + 2.0) {
-            front * beta_continued_fraction(a, b, x) / a
-        } else {
-            1.0 - front * beta_continued_fraction(b, a, 1.0 - x) / b
-        }
-    }
-
-    fn beta_continued_fraction(a: f64, b: f64, x: f64) -> f64 {
-        const TINY: f64 = 1e-300;
-        const EPS: f64 = 1e-16;
-        let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
-        let mut c = 1.0;
-        let mut d = 1.0 - qab * x / qap;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        d = 1.0 / d;
-        let mut h = d;
-        for m in 1..=1000 {
-            let m = f64::from(m);
-            let m2 = 2.0 * m;
-            // Even step.
-            let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-            d = 1.0 + aa * d;
-            if d.abs() < TINY {
-                d = TINY;
-            }
-            c = 1.0 + aa / c;
-            if c.abs() < TINY {
-                c = TINY;
-            }
-            d = 1.0 / d;
-            h *= d * c;
-            // Odd step.
-            let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-            d = 1.0 + aa * d;
-            if d.abs() < TINY {
-                d = TINY;
-            }
-            c = 1.0 + aa / c;
-            if c.abs() < TINY {
-                c = TINY;
-            }
-            d = 1.0 / d;
-            let delta = d * c;
-            h *= delta;
-            if (delta - 1.0).abs() < EPS {
-                break;
-            }
-        }
-        h
-    }
-
-    /// `ln Γ(x)` for `x > 0`, by the Lanczos approximation (g = 7, 9 terms; relative error
-    /// about 1e-15), with the reflection formula below 0.5.
-    pub fn ln_gamma(x: f64) -> f64 {
-        const G: f64 = 7.0;
-        const COEFFICIENTS: [f64; 9] = [
-            0.999_999_999_999_809_9,
-            676.520_368_121_885_1,
-            -1_259.139_216_722_402_8,
-            771.323_428_777_653_1,
-            -176.615_029_162_140_6,
-            12.507_343_278_686_905,
-            -0.138_571_095_265_720_12,
-            9.984_369_578_019_572e-6,
-            1.505_632_735_149_311_6e-7,
-        ];
-        if x < 0.5 {
-            // Γ(x) Γ(1-x) = π / sin(πx)
-            let pi = std::f64::consts::PI;
-            return (pi / (pi * x).sin()).abs().ln() - ln_gamma(1.0 - x);
-        }
-        let x = x - 1.0;
-        let mut sum = COEFFICIENTS[0];
-        for (i, c) in COEFFICIENTS.iter().enumerate().skip(1) {
-            sum += c / (x + i as f64);
-        }
-        let t = x + G + 0.5;
-        0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+        p_value: Some(p),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::stats::*;
     use super::*;
     use crate::report::{AllocFigures, Artifacts, Environment, TimeFigures};
 
     fn close(a: f64, b: f64, tolerance: f64) -> bool {
         (a - b).abs() <= tolerance
-    }
-
-    #[test]
-    fn ln_gamma_known_values() {
-        let pi = std::f64::consts::PI;
-        assert!(close(ln_gamma(0.5), pi.sqrt().ln(), 1e-14));
-        assert!(close(ln_gamma(1.0), 0.0, 1e-14));
-        assert!(close(ln_gamma(5.0), 24f64.ln(), 1e-13));
-        // Γ(10.5) = 654729075 √π / 1024
-        assert!(close(ln_gamma(10.5), (654_729_075.0 * pi.sqrt() / 1024.0).ln(), 1e-12));
-        assert!(close(ln_gamma(171.0), 706.573_062_245_787_4, 1e-9));
-        // Γ(0.25) = 3.625609908221908...
-        assert!(close(ln_gamma(0.25), 3.625_609_908_221_908f64.ln(), 1e-13));
-    }
-
-    #[test]
-    fn incomplete_beta_closed_forms() {
-        for &x in &[0.001, 0.1, 0.37, 0.5, 0.9, 0.999] {
-            for &a in &[0.5, 1.0, 2.5, 10.0, 50.0] {
-                // I_x(a, 1) = x^a; I_x(1, b) = 1 - (1-x)^b
-                assert!(close(regularized_incomplete_beta(a, 1.0, x), x.powf(a), 1e-13), "a={a} x={x}");
-                assert!(close(regularized_incomplete_beta(1.0, a, x), 1.0 - (1.0 - x).powf(a), 1e-13), "b={a} x={x}");
-            }
-        }
-        for &a in &[0.5, 3.0, 40.0] {
-            assert!(close(regularized_incomplete_beta(a, a, 0.5), 0.5, 1e-13));
-        }
-        assert_eq!(regularized_incomplete_beta(2.0, 3.0, 0.0), 0.0);
-        assert_eq!(regularized_incomplete_beta(2.0, 3.0, 1.0), 1.0);
-    }
-
-    #[test]
-    fn student_t_closed_forms() {
-        let pi = std::f64::consts::PI;
-        for &t in &[0.0, 0.1, 1.0, 2.5, 10.0, 100.0] {
-            // df = 1 is Cauchy: p = 1 - (2/π) atan|t|; df = 2: p = 1 - |t| / sqrt(2 + t²)
-            assert!(close(student_t_two_tailed(t, 1.0), 1.0 - 2.0 / pi * f64::atan(t), 1e-13), "t={t}");
-            assert!(close(student_t_two_tailed(-t, 2.0), 1.0 - t / (2.0 + t * t).sqrt(), 1e-13), "t={t}");
-        }
-        assert_eq!(student_t_two_tailed(f64::INFINITY, 3.0), 0.0);
-    }
-
-    #[test]
-    fn student_t_table_values() {
-        // Critical values from the Student t table: P(|T| > t) = 0.05 or 0.01.
-        for (t, df, p) in [
-            (12.706_204_736, 1.0, 0.05),
-            (2.228_138_852, 10.0, 0.05),
-            (2.042_272_456, 30.0, 0.05),
-            (4.032_142_984, 5.0, 0.01),
-        ] {
-            assert!(close(student_t_two_tailed(t, df), p, 1e-9), "t={t} df={df}");
-        }
-        // Non-integer degrees of freedom, as Welch's test gives; reference values by numerical
-        // integration of the t density (Simpson, 2e6 steps, in Python).
-        assert!(close(student_t_two_tailed(1.5, 3.7), 0.213_598_169_202, 1e-9));
-        assert!(close(student_t_two_tailed(0.3, 7.25), 0.772_596_833_764, 1e-9));
-    }
-
-    #[test]
-    fn welch_textbook_examples() {
-        // The two examples of Wikipedia's "Welch's t-test" article (t, ν, p = -2.46, 24.99,
-        // 0.021 and -1.57, 9.90, 0.149); the digits beyond those are from an independent
-        // computation (Python: the statistic by hand, p by numerical integration).
-        let a1 = [27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4];
-        let a2 = [27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4];
-        let w = welch(&a2, &a1).unwrap();
-        assert!(close(w.t, -2.455_356_398_286, 1e-9), "{w:?}");
-        assert!(close(w.df, 24.988_529_290_231, 1e-9), "{w:?}");
-        assert!(close(w.p, 0.021_378_001_463, 1e-9), "{w:?}");
-
-        let b1 = [17.2, 20.9, 22.6, 18.1, 21.7, 21.4, 23.5, 24.2, 14.7, 21.8];
-        let b2 = [
-            21.5, 22.8, 21.0, 23.0, 21.6, 23.6, 22.5, 20.7, 23.4, 21.8, 20.7, 21.7, 21.5, 22.5, 23.6, 21.5, 22.5, 23.5,
-            21.5, 21.8,
-        ];
-        let w = welch(&b2, &b1).unwrap();
-        assert!(close(w.t, -1.565_433_523_599, 1e-9), "{w:?}");
-        assert!(close(w.df, 9.904_741_248_651, 1e-9), "{w:?}");
-        assert!(close(w.p, 0.148_841_696_605, 1e-9), "{w:?}");
-    }
-
-    #[test]
-    fn welch_edge_cases() {
-        assert_eq!(welch(&[1.0], &[1.0, 2.0]), None);
-        assert_eq!(welch(&[1.0, 2.0], &[]), None);
-        assert_eq!(welch(&[5.0, 5.0], &[5.0, 5.0, 5.0]).unwrap().p, 1.0);
-        assert_eq!(welch(&[5.0, 5.0], &[6.0, 6.0]).unwrap().p, 0.0);
     }
 
     /// Deterministic samples around `mean` with relative spread `noise` (xorshift).
@@ -651,6 +414,7 @@ mod tests {
             artifacts: Artifacts::default(),
             cpu: None,
             error: None,
+            time_runs_ns: Vec::new(),
             time_samples_ns: time,
             cpu_folded: String::new(),
             sites: Vec::new(),
@@ -695,9 +459,45 @@ mod tests {
         );
         let time = c.get("a").unwrap().metric(Metric::Time).unwrap();
         assert_eq!(time.p_value, Some(1.0));
-        assert_eq!(time.limit, "p<0.05 & >2%");
+        assert_eq!(time.limit, "p<0.05 & >2% (one run's samples)");
         let time = c.get("b").unwrap().metric(Metric::Time).unwrap();
         assert_eq!((time.limit.as_str(), time.status, time.change), ("not measured", Status::Pass, None));
+    }
+
+    /// With several runs a side, time is judged on the runs: one run's samples may be as tight as
+    /// they like, a drift between runs is not a change, and a shift that every run shows is.
+    #[test]
+    fn runs_decide_time_when_both_sides_have_them() {
+        let with_runs = |samples: Vec<f64>, runs: &[f64]| {
+            let mut b = bench("a", figures(1.0, 8.0), samples);
+            b.time_runs_ns = runs.to_vec();
+            b
+        };
+        // Tight samples 10 % apart, which Welch's test calls a change, but runs that overlap.
+        let base = with_runs(samples(1, 100, 1000.0, 0.001), &[1000.0, 1130.0, 905.0, 1080.0, 990.0]);
+        let drift = with_runs(samples(2, 100, 1100.0, 0.001), &[1100.0, 950.0, 1040.0, 1010.0, 1120.0]);
+        let c = compare(&baseline(vec![base.clone()]), &run(vec![drift]), &Policy::default());
+        let time = c.get("a").unwrap().metric(Metric::Time).unwrap();
+        assert_eq!(time.status, Status::Pass, "{time:?}");
+        assert_eq!(time.limit, "p<0.05 & >2% (5 vs 5 runs)");
+        assert!(time.p_value.unwrap() > 0.05, "{time:?}");
+
+        // Runs within 2 % of each other, then every one 10 % slower: the smallest p that five
+        // runs a side can give, 2/252.
+        let steady = [1000.0, 1010.0, 995.0, 1005.0, 990.0];
+        let steady_base = with_runs(samples(1, 100, 1000.0, 0.001), &steady);
+        let slower = with_runs(samples(3, 100, 1100.0, 0.001), &steady.map(|t| t * 1.1));
+        let c = compare(&baseline(vec![steady_base]), &run(vec![slower]), &Policy::default());
+        let time = c.get("a").unwrap().metric(Metric::Time).unwrap();
+        assert_eq!(time.status, Status::Regressed, "{time:?}");
+        assert!(close(time.p_value.unwrap(), 2.0 / 252.0, 1e-12), "{time:?}");
+        assert!(close(time.change.unwrap(), 0.1, 1e-9), "{time:?}");
+
+        // Runs on one side only: one run's samples decide, as without `--runs`.
+        let one_run = bench("a", figures(1.0, 8.0), samples(2, 100, 1100.0, 0.001));
+        let c = compare(&baseline(vec![base]), &run(vec![one_run]), &Policy::default());
+        let time = c.get("a").unwrap().metric(Metric::Time).unwrap();
+        assert_eq!((time.status, time.limit.as_str()), (Status::Regressed, "p<0.05 & >2% (one run's samples)"));
     }
 
     #[test]

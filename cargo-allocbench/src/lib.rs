@@ -28,5 +28,6 @@ pub mod records;
 pub mod report;
 pub mod revision;
 pub mod run;
+pub mod stats;
 pub mod table;
 pub mod units;

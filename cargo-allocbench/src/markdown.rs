@@ -385,6 +385,7 @@ pub(crate) mod tests {
             artifacts: Artifacts::default(),
             cpu: None,
             error: None,
+            time_runs_ns: Vec::new(),
             time_samples_ns: time_ns.map(|t| samples(50, t, 0.01)).unwrap_or_default(),
             cpu_folded: String::new(),
             sites: Vec::new(),

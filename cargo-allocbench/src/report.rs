@@ -58,6 +58,10 @@ pub struct Benchmark {
     /// Why this benchmark has no figures (a crash, a timeout); absent when it was measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// With `--runs N` above one: each run's typical time per iteration (ns), the first run's
+    /// first; time is then compared across runs. Absent with one run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time_runs_ns: Vec<f64>,
     /// Criterion's samples as time per iteration (ns), for a later statistical comparison. Kept
     /// in baselines, not in `report.json`.
     #[serde(skip)]

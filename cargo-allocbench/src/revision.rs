@@ -139,6 +139,9 @@ fn forwarded(cli: &Cli) -> Vec<String> {
     flag(&mut args, cli.frozen, "--frozen");
     flag(&mut args, cli.verbose, "--verbose");
     args.extend(["--timeout".to_owned(), cli.timeout.to_string()]);
+    if cli.runs > 1 {
+        args.extend(["--runs".to_owned(), cli.runs.to_string()]);
+    }
     args.extend(["--profile-time".to_owned(), cli.profile_time.to_string()]);
     args.extend(["--frequency".to_owned(), cli.frequency.to_string()]);
     // The baseline side needs every benchmark's sites, so that the sites of any benchmark that

@@ -107,7 +107,13 @@ const CRITERION_NESTING: [&str; 3] = ["home", "of", "criterion"];
 impl RunFiles {
     /// The files of `target`'s run for `pass`, under the output folder.
     pub fn new(out_dir: &Path, pass: PassKind, target: &BenchTarget) -> RunFiles {
-        let base = out_dir.join("runs").join(pass.mode()).join(&target.package).join(&target.target);
+        RunFiles::nth(out_dir, pass, target, 1)
+    }
+
+    /// The files of `target`'s `run`-th run for `pass` (`--runs`), counted from 1.
+    pub fn nth(out_dir: &Path, pass: PassKind, target: &BenchTarget, run: u32) -> RunFiles {
+        let folder = if run == 1 { pass.mode().to_owned() } else { format!("{}-run{run}", pass.mode()) };
+        let base = out_dir.join("runs").join(folder).join(&target.package).join(&target.target);
         RunFiles {
             records: base.join("records.jsonl"),
             criterion_home: base.join("criterion"),
