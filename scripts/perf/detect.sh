@@ -16,6 +16,9 @@
 #   Each trial: one run of the slow-churn copy without slowdown, saved as a baseline of its own,
 #   then one run compared with it, with SLOWDOWN_EVERY=10 (slow) or without (aa). Both runs:
 #   `--no-cpu-profile --heap-profile none -- --warm-up-time 0.5 --measurement-time 2`.
+#
+#   scripts/perf/detect.sh time-runs [TRIALS=10]   the same trials with `--runs ${RUNS:-5}` on both
+#                   runs of a trial: time compared across runs (permutation test).
 . "$(dirname "$0")/common.sh"
 SLOW=${SLOW:-/tmp/slow-churn}
 OUT=$DATA/detect
@@ -43,9 +46,10 @@ alloc)
         done
         echo "$set: $(tr '\n' ' ' <"$d/exits")"
     done ;;
-time)
-    d=$OUT/time; rm -rf "$d"; mkdir -p "$d"
+time|time-runs)
+    d=$OUT/$what; rm -rf "$d"; mkdir -p "$d"
     args=(--manifest-path "$SLOW/Cargo.toml" --target-dir "$TD" --baseline-dir "$d/baselines" --no-cpu-profile --heap-profile none)
+    [ "$what" = time-runs ] && args+=(--runs "${RUNS:-5}")
     crit=(-- --warm-up-time 0.5 --measurement-time 2)
     for i in $(seq 1 "$N"); do
         for kind in aa slow; do

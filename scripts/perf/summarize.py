@@ -192,8 +192,11 @@ def detect(d):
                             flagged[(b["id"], m["metric"], m["status"], "gated" if m.get("gated") else "not gated")] += 1
             for k, n in sorted(flagged.items()):
                 print(f"    {n:2d} runs: {k[0]} {k[1]} {k[2]} ({k[3]})")
-    tdir = os.path.join(d, "time")
-    if os.path.isdir(tdir):
+    for sub in ["time", "time-runs"]:
+        tdir = os.path.join(d, sub)
+        if not os.path.isdir(tdir):
+            continue
+        print(f"\n{sub}:")
         stats = defaultdict(lambda: defaultdict(int))
         ratio = defaultdict(list)
         pvals = defaultdict(list)
@@ -231,7 +234,8 @@ def detect(d):
             print(f"| {fl:.0%} | {aar} of {n_aa} | {aac} of {n_aa} | {slr} of {n_slow} |")
         aap = [p for k, c, p in rows if k == "aa"]
         print(f"\nA/A comparisons with p < 0.05: {sum(1 for p in aap if p < 0.05)} of {len(aap)} (a valid test: about 5 %)")
-        across_runs(tdir)
+        if sub == "time":
+            across_runs(tdir)
 
 
 def across_runs(tdir):
