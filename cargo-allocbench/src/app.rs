@@ -491,13 +491,15 @@ fn append(path: &Path, text: &str) -> Result<()> {
     f.write_all(text.as_bytes()).with_context(|| format!("cannot write `{}`", path.display()))
 }
 
-/// The benchmarks of one target's run: those it recorded, and the one it failed on, if any.
 /// Adds a later run's typical times (`--runs`) to the first run's benchmarks. Allocation figures
 /// are the first run's; a later run that disagrees on an exact figure is worth a warning, since
 /// the code then does not allocate deterministically.
 fn add_run(ui: &Ui, first: &mut [Benchmark], later: &[Benchmark], run: u32) {
     for b in first.iter_mut() {
         let Some(l) = later.iter().find(|l| l.id == b.id) else { continue };
+        if let (None, Some(error)) = (&b.error, &l.error) {
+            ui.warn(&format!("`{}`: run {run} failed ({error}); its time is left out", printable(&b.id)));
+        }
         let (Some(t1), Some(t)) = (b.time, l.time) else { continue };
         if b.time_runs_ns.is_empty() {
             b.time_runs_ns.push(t1.typical_ns);
@@ -520,6 +522,7 @@ fn add_run(ui: &Ui, first: &mut [Benchmark], later: &[Benchmark], run: u32) {
     }
 }
 
+/// The benchmarks of one target's run: those it recorded, and the one it failed on, if any.
 fn collect(target: &BenchTarget, files: &RunFiles, failures: &[Failure], pass: PassKind) -> Result<Vec<Benchmark>> {
     let recorded = records::read_records(&files.records)?;
     let criterion = records::read_criterion(&files.criterion_home)?;
