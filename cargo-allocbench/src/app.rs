@@ -89,14 +89,20 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         })?;
     }
     let mut base = cli.baseline.as_deref().map(|name| baseline::load(&baseline_dir, name)).transpose()?;
-    if let Some(rev) = &cli.baseline_rev {
-        let dir = out_dir.join("baseline-rev").join("baselines");
-        let manifest = locate_manifest(cli)?;
-        revision::measure(cli, rev, &manifest, &project.target_dir, &out_dir, &dir, "baseline-rev")?;
-        let mut measured = baseline::load(&dir, "baseline-rev")?;
-        measured.name = rev.clone();
-        base = Some(measured);
-    }
+    // `--baseline-rev`: the other revision's first run now; with `--runs`, its later runs
+    // alternate with ours below, so that a machine whose speed drifts slows both sides alike.
+    let other_rev = match &cli.baseline_rev {
+        Some(rev) => {
+            let dir = out_dir.join("baseline-rev").join("baselines");
+            let manifest = locate_manifest(cli)?;
+            revision::measure(cli, rev, &manifest, &project.target_dir, &out_dir, &dir, "baseline-rev", 1)?;
+            let mut measured = baseline::load(&dir, "baseline-rev")?;
+            measured.name = rev.clone();
+            base = Some(measured);
+            Some((rev, manifest, dir))
+        }
+        None => None,
+    };
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
 
     let executables = build::build(&opts, &project.targets, &project.target_dir, false)?;
@@ -118,10 +124,15 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         timeout: Duration::from_secs(cli.timeout.max(1)),
         verbose: cli.verbose,
     };
-    let mut benchmarks = Vec::new();
-    for (k, (target, exe)) in project.targets.iter().zip(&executables).enumerate() {
-        let mut first: Vec<Benchmark> = Vec::new();
-        for run in 1..=cli.runs {
+    let mut benchmarks: Vec<Benchmark> = Vec::new();
+    for run in 1..=cli.runs {
+        if let (Some((rev, manifest, dir)), Some(base), true) = (&other_rev, base.as_mut(), run > 1) {
+            let name = "baseline-rev-run";
+            revision::measure(cli, rev, manifest, &project.target_dir, &out_dir, dir, name, run)?;
+            add_run(&ui, &mut base.benchmarks, &baseline::load(dir, name)?.benchmarks, run);
+        }
+        let mut measured = Vec::new();
+        for (k, (target, exe)) in project.targets.iter().zip(&executables).enumerate() {
             let mut label = format!("{}/{} ({}/{})", target.package, target.target, k + 1, project.targets.len());
             if cli.runs > 1 {
                 label.push_str(&format!(", run {run} of {}", cli.runs));
@@ -131,14 +142,13 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
             let failures =
                 run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks measured")))?;
             bar.finish_and_clear();
-            let measured = collect(target, &files, &failures, pass)?;
-            if run == 1 {
-                first = measured;
-            } else {
-                add_run(&ui, &mut first, &measured, run);
-            }
+            measured.extend(collect(target, &files, &failures, pass)?);
         }
-        benchmarks.extend(first);
+        if run == 1 {
+            benchmarks = measured;
+        } else {
+            add_run(&ui, &mut benchmarks, &measured, run);
+        }
     }
 
     if !cli.allocs_only && !cli.no_cpu_profile {
@@ -496,7 +506,9 @@ fn append(path: &Path, text: &str) -> Result<()> {
 /// the code then does not allocate deterministically.
 fn add_run(ui: &Ui, first: &mut [Benchmark], later: &[Benchmark], run: u32) {
     for b in first.iter_mut() {
-        let Some(l) = later.iter().find(|l| l.id == b.id) else { continue };
+        let Some(l) = later.iter().find(|l| l.id == b.id && l.package == b.package && l.target == b.target) else {
+            continue;
+        };
         if let (None, Some(error)) = (&b.error, &l.error) {
             ui.warn(&format!("`{}`: run {run} failed ({error}); its time is left out", printable(&b.id)));
         }

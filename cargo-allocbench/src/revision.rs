@@ -46,8 +46,11 @@ impl Drop for Worktree {
     }
 }
 
-/// Measures `rev` and saves it as baseline `name` in `baseline_dir`. `manifest` is the working
-/// tree's manifest (absolute), `target_dir` the shared target directory.
+/// Measures `rev` once and saves it as baseline `name` in `baseline_dir`. `manifest` is the
+/// working tree's manifest (absolute), `target_dir` the shared target directory. Run 1 measures
+/// everything the options ask for; a later run (`--runs`, interleaved with the working tree's
+/// runs by the caller) only the time.
+#[allow(clippy::too_many_arguments)]
 pub fn measure(
     cli: &Cli,
     rev: &str,
@@ -56,6 +59,7 @@ pub fn measure(
     out_dir: &Path,
     baseline_dir: &Path,
     name: &str,
+    run: u32,
 ) -> Result<(), RevisionError> {
     let manifest_dir = manifest.parent().unwrap_or(Path::new("."));
     let top = git(manifest_dir, &["rev-parse", "--show-toplevel"])?;
@@ -100,16 +104,21 @@ pub fn measure(
         .arg("--target-dir")
         .arg(target_dir)
         .arg("--out-dir")
-        .arg(out_dir.join("baseline-rev"))
+        .arg(out_dir.join(if run == 1 { "baseline-rev".to_owned() } else { format!("baseline-rev-run{run}") }))
         .arg("--baseline-dir")
         .arg(baseline_dir)
         .args(["--save-baseline", name])
-        .args(forwarded(cli))
+        .args(forwarded(cli, run > 1))
         // Its table would mix with ours: people read the comparison, and its notes on stderr.
         .stdout(Stdio::null())
         .stdin(Stdio::null())
         .env_remove("GITHUB_STEP_SUMMARY");
-    eprintln!("measuring `{rev}` ({}) as the baseline", &commit[..commit.len().min(12)]);
+    let short = &commit[..commit.len().min(12)];
+    if cli.runs > 1 {
+        eprintln!("measuring `{rev}` ({short}) as the baseline, run {run} of {}", cli.runs);
+    } else {
+        eprintln!("measuring `{rev}` ({short}) as the baseline");
+    }
     // Registered, so that Ctrl-C stops the nested run too.
     let spawn_error = |source| RevisionError::Spawn { program: exe.display().to_string(), source };
     let (child, _) = crate::process::spawn(&mut cmd).map_err(spawn_error)?;
@@ -120,8 +129,9 @@ pub fn measure(
     Ok(())
 }
 
-/// The options that decide what is measured and how, for the run of the other revision.
-fn forwarded(cli: &Cli) -> Vec<String> {
+/// The options that decide what is measured and how, for one run of the other revision; with
+/// `timing_only`, no profiles.
+fn forwarded(cli: &Cli, timing_only: bool) -> Vec<String> {
     let mut args = Vec::new();
     let flag = |args: &mut Vec<String>, on: bool, name: &str| {
         if on {
@@ -129,7 +139,7 @@ fn forwarded(cli: &Cli) -> Vec<String> {
         }
     };
     flag(&mut args, cli.allocs_only, "--allocs-only");
-    flag(&mut args, cli.no_cpu_profile, "--no-cpu-profile");
+    flag(&mut args, cli.no_cpu_profile || timing_only, "--no-cpu-profile");
     flag(&mut args, cli.cpu_complete, "--cpu-complete");
     flag(&mut args, cli.workspace, "--workspace");
     flag(&mut args, cli.all_features, "--all-features");
@@ -139,14 +149,11 @@ fn forwarded(cli: &Cli) -> Vec<String> {
     flag(&mut args, cli.frozen, "--frozen");
     flag(&mut args, cli.verbose, "--verbose");
     args.extend(["--timeout".to_owned(), cli.timeout.to_string()]);
-    if cli.runs > 1 {
-        args.extend(["--runs".to_owned(), cli.runs.to_string()]);
-    }
     args.extend(["--profile-time".to_owned(), cli.profile_time.to_string()]);
     args.extend(["--frequency".to_owned(), cli.frequency.to_string()]);
     // The baseline side needs every benchmark's sites, so that the sites of any benchmark that
     // regresses can be compared.
-    if cli.heap_profile() != HeapProfile::None {
+    if cli.heap_profile() != HeapProfile::None && !timing_only {
         args.extend(["--heap-profile".to_owned(), "all".to_owned()]);
     } else {
         args.extend(["--heap-profile".to_owned(), "none".to_owned()]);

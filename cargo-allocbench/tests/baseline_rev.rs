@@ -97,6 +97,50 @@ fn baseline_rev_compares_with_the_previous_commit() {
     same.current_dir(&project);
     assert_eq!(run(same).status.code(), Some(0), "HEAD against the unchanged working tree passes");
 
+    // `--runs 3`: the other revision's runs alternate with the working tree's (base 1, head 1,
+    // base 2, head 2, ...), and time is compared across the runs.
+    let runs_out = work.join("runs-out");
+    let mut runs = allocbench(&[
+        "--baseline-rev",
+        "HEAD",
+        "--runs",
+        "3",
+        "--no-cpu-profile",
+        "--heap-profile",
+        "none",
+        "--out-dir",
+        runs_out.to_str().unwrap(),
+        "^vec/iter$",
+        "--",
+        "--warm-up-time",
+        "0.05",
+        "--measurement-time",
+        "0.1",
+    ]);
+    runs.current_dir(&project);
+    let o = run(runs);
+    assert_eq!(o.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    for k in 1..=3 {
+        assert!(stderr.contains(&format!("as the baseline, run {k} of 3")), "{stderr}");
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(runs_out.join("report.json")).unwrap()).unwrap();
+    let time = report["comparison"]["benchmarks"][0]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "time")
+        .unwrap()
+        .clone();
+    assert!(time["limit"].as_str().unwrap().ends_with("(3 vs 3 runs)"), "{time:#}");
+    let modified = |p: std::path::PathBuf| {
+        std::fs::metadata(&p).and_then(|m| m.modified()).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    };
+    let head = |k: u32| modified(runs_out.join(format!("runs/full-run{k}/rev-fixture/exact/records.jsonl")));
+    let base = |k: u32| modified(runs_out.join(format!("baseline-rev-run{k}/report.json")));
+    assert!(base(2) < head(2) && head(2) < base(3) && base(3) < head(3), "the runs alternate");
+
     let mut unknown =
         allocbench(&["--baseline-rev", "no-such-rev", "--allocs-only", "--out-dir", out.to_str().unwrap()]);
     unknown.current_dir(&project);
