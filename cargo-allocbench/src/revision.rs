@@ -1,5 +1,5 @@
 //! `--baseline-rev REV`: measure another revision of the repository as the baseline, in a
-//! temporary git worktree that shares the target directory, so that one command does locally
+//! temporary git worktree with a target directory of its own, so that one command does locally
 //! what the CI gate does with a pull request's base and head.
 
 use std::path::{Path, PathBuf};
@@ -20,6 +20,15 @@ pub enum RevisionError {
     Spawn { program: String, source: std::io::Error },
     #[error("measuring `{rev}` failed ({status}); its output is above")]
     Failed { rev: String, status: String },
+}
+
+/// Where the other revision builds: not in the working tree's target directory. Cargo gives a
+/// workspace package's binaries the same paths wherever its folder is, and judges them fresh by
+/// file times; sharing the folder, the working tree's build found the worktree's newer binary
+/// fresh and measured the other revision's code as its own (a regression in the source, with
+/// the features unchanged, went unseen). Dependencies build once more, then stay cached there.
+pub fn own_target_dir(target_dir: &Path) -> PathBuf {
+    target_dir.join("allocbench-baseline-rev")
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<std::process::Output, RevisionError> {
@@ -47,7 +56,8 @@ impl Drop for Worktree {
 }
 
 /// Measures `rev` once and saves it as baseline `name` in `baseline_dir`. `manifest` is the
-/// working tree's manifest (absolute), `target_dir` the shared target directory. Run 1 measures
+/// working tree's manifest (absolute), `target_dir` the working tree's target directory; the
+/// other revision builds in a folder of its own below it ([`own_target_dir`]). Run 1 measures
 /// everything the options ask for; a later run (`--runs`, interleaved with the working tree's
 /// runs by the caller) only the time.
 #[allow(clippy::too_many_arguments)]
@@ -102,7 +112,7 @@ pub fn measure(
         .arg("--manifest-path")
         .arg(worktree.path.join(relative))
         .arg("--target-dir")
-        .arg(target_dir)
+        .arg(own_target_dir(target_dir))
         .arg("--out-dir")
         .arg(out_dir.join(if run == 1 { "baseline-rev".to_owned() } else { format!("baseline-rev-run{run}") }))
         .arg("--baseline-dir")

@@ -98,7 +98,27 @@ fn baseline_rev_compares_with_the_previous_commit() {
     assert_eq!(run(same).status.code(), Some(0), "HEAD against the unchanged working tree passes");
 
     // `--runs 3`: the other revision's runs alternate with the working tree's (base 1, head 1,
-    // base 2, head 2, ...), and time is compared across the runs.
+    // base 2, head 2, ...), and time is compared across the runs. The working tree allocates
+    // once more than HEAD in its source, features unchanged, so that the two builds' binaries
+    // get the same paths in the shared target directory: each side must still run its own.
+    let lib = std::fs::read_to_string(project.join("src/lib.rs")).unwrap();
+    let once = "    black_box(Box::new(0u64));\n";
+    assert!(lib.contains(once), "the fixture's extra allocation moved:\n{lib}");
+    std::fs::write(project.join("src/lib.rs"), lib.replace(once, &once.repeat(2))).unwrap();
+    // Before the other revision had a target directory of its own, cargo took the worktree's
+    // newer binary for the working tree's and this passed.
+    let mut source_only = allocbench(&[
+        "--baseline-rev",
+        "HEAD",
+        "--allocs-only",
+        "--heap-profile",
+        "none",
+        "--out-dir",
+        out.to_str().unwrap(),
+        "^vec/iter$",
+    ]);
+    source_only.current_dir(&project);
+    assert_eq!(run(source_only).status.code(), Some(1), "a regression in the source alone is caught");
     let runs_out = work.join("runs-out");
     let mut runs = allocbench(&[
         "--baseline-rev",
@@ -119,11 +139,12 @@ fn baseline_rev_compares_with_the_previous_commit() {
     ]);
     runs.current_dir(&project);
     let o = run(runs);
-    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.status.code(), Some(1), "three allocations against HEAD's two");
     let stderr = String::from_utf8_lossy(&o.stderr);
     for k in 1..=3 {
         assert!(stderr.contains(&format!("as the baseline, run {k} of 3")), "{stderr}");
     }
+    assert!(!stderr.contains("the figures are run 1's"), "every run of each side ran its own code:\n{stderr}");
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(runs_out.join("report.json")).unwrap()).unwrap();
     let time = report["comparison"]["benchmarks"][0]["metrics"]
@@ -134,6 +155,11 @@ fn baseline_rev_compares_with_the_previous_commit() {
         .unwrap()
         .clone();
     assert!(time["limit"].as_str().unwrap().ends_with("(3 vs 3 runs)"), "{time:#}");
+    let b = &report["benchmarks"][0];
+    assert_eq!(
+        (b["alloc"]["alloc_objects"].as_f64(), b["time_runs_ns"].as_array().map(Vec::len)),
+        (Some(3.0), Some(3))
+    );
     let modified = |p: std::path::PathBuf| {
         std::fs::metadata(&p).and_then(|m| m.modified()).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     };

@@ -192,7 +192,7 @@ def detect(d):
                             flagged[(b["id"], m["metric"], m["status"], "gated" if m.get("gated") else "not gated")] += 1
             for k, n in sorted(flagged.items()):
                 print(f"    {n:2d} runs: {k[0]} {k[1]} {k[2]} ({k[3]})")
-    for sub in ["time", "time-runs"]:
+    for sub in ["time", "time-runs", "time-rev"]:
         tdir = os.path.join(d, sub)
         if not os.path.isdir(tdir):
             continue
