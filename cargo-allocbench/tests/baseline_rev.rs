@@ -60,19 +60,22 @@ fn baseline_rev_compares_with_the_previous_commit() {
     );
 
     let out = work.join("out");
-    let args = [
-        "--baseline-rev",
-        "HEAD~1",
-        "--allocs-only",
-        "--heap-profile",
-        "none",
-        "--out-dir",
-        out.to_str().unwrap(),
-        "vec/iter",
-    ];
-    let mut cmd = allocbench(&args);
-    cmd.current_dir(&project);
-    let o = run(cmd);
+    // `vec/iter` of the project against `rev`, allocations only.
+    let against = |rev: &str| {
+        let mut cmd = allocbench(&[
+            "--baseline-rev",
+            rev,
+            "--allocs-only",
+            "--heap-profile",
+            "none",
+            "--out-dir",
+            out.to_str().unwrap(),
+            "^vec/iter$",
+        ]);
+        cmd.current_dir(&project);
+        run(cmd)
+    };
+    let o = against("HEAD~1");
     assert_eq!(o.status.code(), Some(1), "the working tree allocates more than HEAD~1");
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["comparison"]["baseline"], "HEAD~1");
@@ -84,18 +87,7 @@ fn baseline_rev_compares_with_the_previous_commit() {
     let worktrees = Command::new("git").arg("-C").arg(&project).args(["worktree", "list"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&worktrees.stdout).lines().count(), 1, "the temporary worktree is gone");
 
-    let mut same = allocbench(&[
-        "--baseline-rev",
-        "HEAD",
-        "--allocs-only",
-        "--heap-profile",
-        "none",
-        "--out-dir",
-        out.to_str().unwrap(),
-        "vec/iter",
-    ]);
-    same.current_dir(&project);
-    assert_eq!(run(same).status.code(), Some(0), "HEAD against the unchanged working tree passes");
+    assert_eq!(against("HEAD").status.code(), Some(0), "HEAD against the unchanged working tree passes");
 
     // `--runs 3`: the other revision's runs alternate with the working tree's (base 1, head 1,
     // base 2, head 2, ...), and time is compared across the runs. The working tree allocates
@@ -107,18 +99,7 @@ fn baseline_rev_compares_with_the_previous_commit() {
     std::fs::write(project.join("src/lib.rs"), lib.replace(once, &once.repeat(2))).unwrap();
     // Before the other revision had a target directory of its own, cargo took the worktree's
     // newer binary for the working tree's and this passed.
-    let mut source_only = allocbench(&[
-        "--baseline-rev",
-        "HEAD",
-        "--allocs-only",
-        "--heap-profile",
-        "none",
-        "--out-dir",
-        out.to_str().unwrap(),
-        "^vec/iter$",
-    ]);
-    source_only.current_dir(&project);
-    assert_eq!(run(source_only).status.code(), Some(1), "a regression in the source alone is caught");
+    assert_eq!(against("HEAD").status.code(), Some(1), "a regression in the source alone is caught");
     let runs_out = work.join("runs-out");
     let mut runs = allocbench(&[
         "--baseline-rev",
