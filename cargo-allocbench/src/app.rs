@@ -13,6 +13,7 @@ use crate::cli::{Cli, Format, HeapProfile};
 use crate::compare::Comparison;
 use crate::discover::{self, BenchTarget};
 use crate::policy::{Policy, PolicyError};
+use crate::linear::{self, Measured};
 use crate::records::{self, Recorded};
 use crate::report::{Artifacts, Benchmark, Report, Verdict, SCHEMA_VERSION};
 use crate::run::{self, Failure, PassKind, RunFiles, RunSpec};
@@ -121,6 +122,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         filter: cli.filter.clone(),
         criterion_args: cli.criterion_args.clone(),
         env: Vec::new(),
+        counting_times: None,
         timeout: Duration::from_secs(cli.timeout.max(1)),
         verbose: cli.verbose,
     };
@@ -141,8 +143,17 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
             let files = RunFiles::nth(&out_dir, pass, target, run);
             let failures =
                 run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks measured")))?;
+            let recorded = Measured::read(&files)?;
+            let mut found = collect(target, &recorded, &failures, pass)?;
+            if run == 1 {
+                // Later runs (`--runs`) add their times only: their figures need no second look.
+                let again = linear::resample(exe, target, PassKind::AllocsOnly, &spec, &files, &recorded.flat(), |id| {
+                    bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
+                })?;
+                take_linear_figures(&ui, &mut found, &again);
+            }
             bar.finish_and_clear();
-            measured.extend(collect(target, &files, &failures, pass)?);
+            measured.extend(found);
         }
         if run == 1 {
             benchmarks = measured;
@@ -309,6 +320,7 @@ fn cpu_pass(
             ("ALLOCBENCH_CPU_FREQUENCY".to_owned(), cli.frequency.to_string()),
             ("ALLOCBENCH_CPU_COMPLETE".to_owned(), if cli.cpu_complete { "1" } else { "0" }.to_owned()),
         ],
+        counting_times: None,
         // A profile takes criterion's warm-up and then `profile_time` before it is written.
         timeout: Duration::from_secs(cli.timeout.max(1) + 2 * profile_time),
         verbose: cli.verbose,
@@ -392,6 +404,7 @@ fn heap_pass(
             filter: Some(filter),
             criterion_args: Vec::new(),
             env: Vec::new(),
+            counting_times: None,
             timeout: Duration::from_secs(cli.timeout.max(1)),
             verbose: cli.verbose,
         };
@@ -401,10 +414,25 @@ fn heap_pass(
         let failures = run::run(exe, target, &spec, &files, |done| {
             bar.set_message(format!("{done} of {} benchmarks", ids.len()))
         })?;
+        // Sites follow the benchmark's figures: from samples of two iteration counts or more.
+        let mut recorded = Measured::read(&files)?;
+        let flat = recorded.flat();
+        let again = linear::resample(exe, target, PassKind::Heap, &spec, &files, &flat, |id| {
+            bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
+        })?;
         bar.finish_and_clear();
-        let criterion = records::read_criterion(&files.criterion_home)?;
-        for rec in records::read_records(&files.records)? {
-            let Some(joined) = criterion.get(&rec.id).and_then(|c| records::join(&rec, c)) else { continue };
+        for (id, failure) in &again.failures {
+            ui.warn(&format!(
+                "allocation sites of `{}`: sampled flat, and measuring it again failed ({}); no sites",
+                printable(id),
+                printable(&failure.reason)
+            ));
+        }
+        let lost: Vec<&String> = again.failures.iter().map(|(id, _)| id).collect();
+        recorded.records.retain(|r| !lost.contains(&&r.id));
+        recorded.replace_with(again.measured);
+        for rec in recorded.records {
+            let Some(joined) = recorded.criterion.get(&rec.id).and_then(|c| records::join(&rec, c)) else { continue };
             let Some(b) = report
                 .benchmarks
                 .iter_mut()
@@ -534,13 +562,31 @@ fn add_run(ui: &Ui, first: &mut [Benchmark], later: &[Benchmark], run: u32) {
     }
 }
 
+/// The allocation figures of the benchmarks measured again with linear sampling, in place of
+/// those of their flat samples; a benchmark that could not be measured again keeps its figures,
+/// marked `≈` (flat sampling), and a warning says why.
+fn take_linear_figures(ui: &Ui, benchmarks: &mut [Benchmark], again: &linear::Resampled) {
+    for b in benchmarks.iter_mut() {
+        if let Some((rec, crit)) = again.measured.get(&b.id) {
+            if let Some(alloc) = records::join(rec, crit).and_then(|j| figures::per_iteration_figures(&j.samples)) {
+                b.alloc = Some(alloc);
+            }
+        }
+    }
+    for (id, failure) in &again.failures {
+        ui.warn(&format!(
+            "`{}` was sampled flat and could not be measured again with linear sampling ({}): its allocation figures are a sample's counts divided by its iterations, marked ≈",
+            printable(id),
+            printable(&failure.reason)
+        ));
+    }
+}
+
 /// The benchmarks of one target's run: those it recorded, and the one it failed on, if any.
-fn collect(target: &BenchTarget, files: &RunFiles, failures: &[Failure], pass: PassKind) -> Result<Vec<Benchmark>> {
-    let recorded = records::read_records(&files.records)?;
-    let criterion = records::read_criterion(&files.criterion_home)?;
+fn collect(target: &BenchTarget, recorded: &Measured, failures: &[Failure], pass: PassKind) -> Result<Vec<Benchmark>> {
     let mut out = Vec::new();
-    for rec in &recorded {
-        let mut b = benchmark(target, rec, criterion.get(&rec.id));
+    for rec in &recorded.records {
+        let mut b = benchmark(target, rec, recorded.criterion.get(&rec.id));
         if pass == PassKind::AllocsOnly {
             // Criterion's estimates from a 10 ms run are not a measurement of time.
             b.time = None;

@@ -397,6 +397,7 @@ mod tests {
             reallocs: 0.0,
             peak_space: space,
             exact: true,
+            inexact: None,
             approximate: false,
         }
     }

@@ -4,9 +4,12 @@
 //! deterministic code are `a * iters + b`, where `b` is one-off work of the sample (a lazy static
 //! initialised in the first sample, criterion's own bookkeeping). The per-iteration figure is the
 //! slope `a`: the value that consecutive samples agree on. When criterion sampled with equal
-//! iteration counts (its flat mode) there is no slope, and the figure is the ratio.
+//! iteration counts (its flat mode) there is no slope: the figure is the ratio, which counts `b`
+//! as if every iteration did it, and is never called exact. A buffer that a routine grows on its
+//! first call of each sample reads as growing on every call; the subcommand measures such
+//! benchmarks again with linear sampling ([`crate::linear`]).
 
-use crate::report::AllocFigures;
+use crate::report::{AllocFigures, Inexact};
 
 /// One sample: counts over `iters` iterations.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,11 +35,15 @@ fn same(a: f64, b: f64) -> bool {
     (a - b).abs() <= SAME * a.abs().max(b.abs()).max(1.0)
 }
 
+/// Whether the samples ran at least two different iteration counts: a slope needs them.
+pub fn has_slope(samples: &[Sample]) -> bool {
+    samples.iter().any(|s| s.iters != samples[0].iters)
+}
+
 /// The per-iteration value of one count, and whether every sample agreed with it.
 fn per_iteration(samples: &[Sample], count: impl Fn(&Sample) -> u64) -> (f64, bool) {
     let mut estimates: Vec<f64> = Vec::with_capacity(samples.len());
-    let distinct_iters = samples.windows(2).any(|w| w[0].iters != w[1].iters);
-    if distinct_iters {
+    if has_slope(samples) {
         // Slopes between consecutive samples: per-sample one-off work cancels.
         let mut previous: Option<&Sample> = None;
         for s in samples {
@@ -94,6 +101,13 @@ pub fn per_iteration_figures(samples: &[Sample]) -> Option<AllocFigures> {
     let (free_space, e4) = per_iteration(&sorted, |s| s.free_space);
     let (reallocs, e5) = per_iteration(&sorted, |s| s.reallocs);
     let inuse_space = alloc_space - free_space;
+    let inexact = if !has_slope(&sorted) {
+        Some(Inexact::FlatSampling)
+    } else if !(e1 && e2 && e3 && e4 && e5) {
+        Some(Inexact::SamplesDisagree)
+    } else {
+        None
+    };
 
     let smallest = &sorted[0];
     let window_iters = smallest.iters.div_ceil(smallest.windows.max(1)).max(1);
@@ -109,7 +123,8 @@ pub fn per_iteration_figures(samples: &[Sample]) -> Option<AllocFigures> {
         inuse_space,
         reallocs,
         peak_space,
-        exact: e1 && e2 && e3 && e4 && e5,
+        exact: inexact.is_none(),
+        inexact,
         approximate: samples.iter().any(|s| s.custom),
     })
 }
@@ -155,6 +170,7 @@ mod tests {
         let f = per_iteration_figures(&s).unwrap();
         assert_eq!(f.alloc_objects, 3.0);
         assert!(!f.exact);
+        assert_eq!(f.inexact, Some(Inexact::SamplesDisagree));
     }
 
     #[test]
@@ -169,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn flat_sampling_uses_ratios() {
+    fn flat_sampling_uses_ratios_and_is_never_exact() {
         let s: Vec<Sample> = (0..5)
             .map(|_| Sample {
                 iters: 4,
@@ -185,7 +201,9 @@ mod tests {
             .collect();
         let f = per_iteration_figures(&s).unwrap();
         assert_eq!((f.alloc_objects, f.alloc_space, f.inuse_objects, f.inuse_space), (1.5, 10.0, 1.0, 8.0));
-        assert!(f.exact);
+        // Every sample agreed, yet 6 allocations per sample could be 1.5 per iteration or 6 once.
+        assert!(!f.exact);
+        assert_eq!(f.inexact, Some(Inexact::FlatSampling));
         // 4 iterations keep 8 bytes each: the window's peak of 40 includes 3 × 8 kept before.
         assert_eq!(f.peak_space, 16.0);
     }

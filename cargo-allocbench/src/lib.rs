@@ -20,6 +20,7 @@ pub mod figures;
 pub mod github;
 pub mod heap;
 pub mod html;
+pub mod linear;
 pub mod log;
 pub mod markdown;
 pub mod policy;

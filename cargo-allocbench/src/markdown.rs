@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use crate::compare::{BenchmarkComparison, Comparison, MetricComparison, Status};
-use crate::report::{Benchmark, Metric, Report, Verdict};
+use crate::report::{mark_footnotes, Benchmark, Metric, Report, Verdict};
 use crate::units::{format_bytes, format_change, format_count, format_ns};
 
 /// Renders `report` as GitHub-flavoured Markdown, ending with a newline.
@@ -172,6 +172,9 @@ fn figures_table(out: &mut String, report: &Report, comparison: Option<&Comparis
                 _ => b.alloc.and_then(|a| a.get(metric)),
             };
             let mut text = cell(metric, value);
+            if let (Some(a), Some(_), false) = (b.alloc, value, metric == Metric::Time) {
+                text.insert_str(0, &escape(a.mark()));
+            }
             if let Some(change) = compared.and_then(|c| c.metric(metric)).and_then(short_change) {
                 let _ = write!(text, " ({change})");
             }
@@ -197,6 +200,13 @@ fn figures_table(out: &mut String, report: &Report, comparison: Option<&Comparis
         }
     }
     out.push('\n');
+    let notes = mark_footnotes(&report.benchmarks);
+    if !notes.is_empty() {
+        for note in notes {
+            let _ = writeln!(out, "{}  ", escape(&note));
+        }
+        out.push('\n');
+    }
 }
 
 fn render_environment(out: &mut String, report: &Report) {
@@ -373,6 +383,7 @@ pub(crate) mod tests {
                 reallocs: 0.0,
                 peak_space: space,
                 exact: true,
+                inexact: None,
                 approximate: false,
             }),
             time: time_ns.map(|t| TimeFigures {

@@ -39,6 +39,21 @@ pub struct Environment {
     pub cargo_lock_hash: Option<String>,
 }
 
+/// The footnotes for the marks of [`AllocFigures::mark`] that `benchmarks` show, in a fixed order.
+pub fn mark_footnotes(benchmarks: &[Benchmark]) -> Vec<String> {
+    let figures = || benchmarks.iter().filter_map(|b| b.alloc);
+    let mut notes = Vec::new();
+    for reason in [Inexact::SamplesDisagree, Inexact::FlatSampling] {
+        if figures().any(|a| !a.approximate && !a.exact && a.inexact.unwrap_or(Inexact::SamplesDisagree) == reason) {
+            notes.push(format!("≈ {}", reason.explanation()));
+        }
+    }
+    if figures().any(|a| a.approximate) {
+        notes.push("~ iter_custom: figures cover the whole routine, not criterion's timed window".to_owned());
+    }
+    notes
+}
+
 /// One benchmark's figures.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Benchmark {
@@ -96,12 +111,52 @@ pub struct AllocFigures {
     pub peak_space: f64,
     /// Every sample gave the same per-iteration figures.
     pub exact: bool,
+    /// Why `exact` is false: absent when it is true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inexact: Option<Inexact>,
     /// The benchmark used `iter_custom`: the figures cover its whole routine, not a timed window.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub approximate: bool,
 }
 
+/// Why a benchmark's allocation figures are not exact per-iteration figures.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Inexact {
+    /// The samples gave different per-iteration figures: the code does not allocate the same on
+    /// every iteration.
+    SamplesDisagree,
+    /// Every sample ran the same number of iterations (criterion's flat sampling), so what a
+    /// sample does once cannot be told from what each iteration does; the figures are a
+    /// sample's counts divided by its iterations.
+    FlatSampling,
+}
+
+impl Inexact {
+    /// One line for people: the `≈` footnote of the table and the Markdown summary.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Inexact::SamplesDisagree => "samples disagreed: the code allocates differently from one iteration to the next",
+            Inexact::FlatSampling => {
+                "flat sampling: every sample ran the same number of iterations, so one-off work is counted as per-iteration work"
+            }
+        }
+    }
+}
+
 impl AllocFigures {
+    /// The mark shown before the figures in the table and the Markdown summary: `~` for
+    /// `iter_custom`, `≈` for figures that are not exact, nothing for exact ones.
+    pub fn mark(&self) -> &'static str {
+        if self.approximate {
+            "~"
+        } else if self.exact {
+            ""
+        } else {
+            "≈"
+        }
+    }
+
     /// The figures by metric name, in the report's order.
     pub fn metrics(&self) -> [(Metric, f64); 8] {
         [

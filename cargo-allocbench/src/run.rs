@@ -49,25 +49,41 @@ impl PassKind {
         !matches!(self, PassKind::Cpu)
     }
 
-    /// Criterion arguments for this pass, before the user's own.
-    fn criterion_args(self) -> &'static [&'static str] {
-        match self {
-            // Ten samples of linear sampling give nine slopes to agree on; the shortest
-            // measurement time makes criterion run one, two, ... ten iterations.
-            PassKind::AllocsOnly | PassKind::Heap => &[
-                "--warm-up-time",
-                "0.001",
-                "--measurement-time",
-                "0.01",
-                "--sample-size",
-                "10",
-                "--nresamples",
-                "1",
-                "--noplot",
-            ],
-            PassKind::Full | PassKind::Cpu => &["--noplot"],
-        }
+    /// Whether this pass counts allocations with criterion's settings cut to the minimum (and
+    /// the harness forcing linear sampling), rather than with the bench code's own.
+    pub fn counts_only(self) -> bool {
+        matches!(self, PassKind::AllocsOnly | PassKind::Heap)
     }
+
+    /// Criterion arguments for this pass, before the user's own. `times` replaces the counting
+    /// passes' [`CountingTimes::SHORTEST`].
+    fn criterion_args(self, times: Option<CountingTimes>) -> Vec<String> {
+        if !self.counts_only() {
+            return vec!["--noplot".to_owned()];
+        }
+        // Ten samples of linear sampling give nine slopes to agree on; the shortest
+        // measurement time makes criterion run one, two, ... ten iterations.
+        let times = times.unwrap_or(CountingTimes::SHORTEST);
+        let warm_up = times.warm_up.as_secs_f64().to_string();
+        let measurement = times.measurement.as_secs_f64().to_string();
+        ["--warm-up-time", &warm_up, "--measurement-time", &measurement, "--sample-size", "10", "--nresamples", "1", "--noplot"]
+            .map(String::from)
+            .to_vec()
+    }
+}
+
+/// Criterion's warm-up and measurement times in a counting pass.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CountingTimes {
+    pub warm_up: Duration,
+    pub measurement: Duration,
+}
+
+impl CountingTimes {
+    /// The counting passes' own: one warm-up call, and ten linear samples of a routine of up to
+    /// 180 µs (criterion's auto mode needs 55 iterations within twice the measurement time).
+    pub const SHORTEST: CountingTimes =
+        CountingTimes { warm_up: Duration::from_millis(1), measurement: Duration::from_millis(10) };
 }
 
 /// What to pass to a bench executable.
@@ -80,6 +96,9 @@ pub struct RunSpec {
     pub criterion_args: Vec<String>,
     /// Environment for the bench process, beside what every pass sets.
     pub env: Vec<(String, String)>,
+    /// Criterion's times in a counting pass, when the shortest do not give linear samples (see
+    /// [`crate::linear`]); ignored by the other passes.
+    pub counting_times: Option<CountingTimes>,
     /// Longest time without a finished benchmark.
     pub timeout: Duration,
     /// Show criterion's output instead of keeping it in the log.
@@ -119,6 +138,18 @@ impl RunFiles {
             criterion_home: base.join("criterion"),
             log: base.join("output.log"),
             lock: out_dir.join("runs").join(".lock"),
+        }
+    }
+
+    /// The files of the `n`-th benchmark measured again after this run (see [`crate::linear`]),
+    /// in a folder below this run's.
+    pub fn again(&self, n: usize) -> RunFiles {
+        let base = self.log.parent().unwrap_or(&self.criterion_home).join("again").join(n.to_string());
+        RunFiles {
+            records: base.join("records.jsonl"),
+            criterion_home: base.join("criterion"),
+            log: base.join("output.log"),
+            lock: self.lock.clone(),
         }
     }
 
@@ -393,7 +424,7 @@ fn run_once(
     progress: &mut impl FnMut(usize),
 ) -> Result<Exit, RunError> {
     let mut cmd = Command::new(exe);
-    cmd.arg("--bench").args(spec.pass.criterion_args()).args(&spec.criterion_args);
+    cmd.arg("--bench").args(spec.pass.criterion_args(spec.counting_times)).args(&spec.criterion_args);
     if let Some(f) = filter {
         cmd.arg(f);
     }

@@ -2,7 +2,7 @@
 
 use crate::compare::{BenchmarkComparison, Comparison, Status};
 use crate::markdown::format_metric;
-use crate::report::{Benchmark, Report};
+use crate::report::{mark_footnotes, Benchmark, Report};
 use crate::units::{format_bytes, format_change, format_count, format_ns, printable};
 
 const HEADERS: [&str; 6] = ["benchmark", "time/iter", "allocs/iter", "bytes/iter", "retained/iter", "peak"];
@@ -63,13 +63,7 @@ fn cells(b: &Benchmark) -> Vec<String> {
     match (&b.alloc, &b.error) {
         (_, Some(e)) => vec![id, format!("error: {}", printable(e))],
         (Some(a), None) => {
-            let mark = if a.approximate {
-                "~"
-            } else if a.exact {
-                ""
-            } else {
-                "≈"
-            };
+            let mark = a.mark();
             vec![
                 id,
                 time,
@@ -122,15 +116,8 @@ pub fn render(report: &Report, style: Style) -> String {
         out.push_str(&if b.error.is_some() { style.red(&text) } else { text });
         out.push('\n');
     }
-    let inexact = report.benchmarks.iter().filter(|b| b.alloc.is_some_and(|a| !a.exact && !a.approximate)).count();
-    let approximate = report.benchmarks.iter().filter(|b| b.alloc.is_some_and(|a| a.approximate)).count();
-    if inexact > 0 {
-        out.push_str(
-            &style.dim("≈ samples disagreed: the code allocates differently from one iteration to the next\n"),
-        );
-    }
-    if approximate > 0 {
-        out.push_str(&style.dim("~ iter_custom: figures cover the whole routine, not criterion's timed window\n"));
+    for note in mark_footnotes(&report.benchmarks) {
+        out.push_str(&style.dim(&format!("{note}\n")));
     }
     out
 }

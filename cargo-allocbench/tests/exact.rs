@@ -11,106 +11,14 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::SeqCst};
 
+use common::counter::{Counter, Expected};
 use common::{allocbench, bench, fixture, out_dir, report, run};
 use exact_fixture as fx;
 
-/// Counts every allocation while `ON` is set, from any thread.
-struct Counter;
-
-static ON: AtomicBool = AtomicBool::new(false);
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-static ALLOC_BYTES: AtomicU64 = AtomicU64::new(0);
-static FREES: AtomicU64 = AtomicU64::new(0);
-static FREE_BYTES: AtomicU64 = AtomicU64::new(0);
-static REALLOCS: AtomicU64 = AtomicU64::new(0);
-static LIVE: AtomicI64 = AtomicI64::new(0);
-static PEAK: AtomicI64 = AtomicI64::new(0);
-
-impl Counter {
-    fn grew(by: i64) {
-        let live = LIVE.fetch_add(by, SeqCst) + by;
-        PEAK.fetch_max(live, SeqCst);
-    }
-}
-
-// SAFETY: forwards to `System` unchanged; the counting uses only atomics.
-unsafe impl GlobalAlloc for Counter {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `alloc`'s contract.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() && ON.load(SeqCst) {
-            ALLOCS.fetch_add(1, SeqCst);
-            ALLOC_BYTES.fetch_add(layout.size() as u64, SeqCst);
-            Counter::grew(layout.size() as i64);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if ON.load(SeqCst) {
-            FREES.fetch_add(1, SeqCst);
-            FREE_BYTES.fetch_add(layout.size() as u64, SeqCst);
-            Counter::grew(-(layout.size() as i64));
-        }
-        // SAFETY: `ptr` came from `System` with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: the caller upholds `realloc`'s contract.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() && ON.load(SeqCst) {
-            // As DHAT counts it: the old block freed, a new one allocated.
-            REALLOCS.fetch_add(1, SeqCst);
-            ALLOCS.fetch_add(1, SeqCst);
-            FREES.fetch_add(1, SeqCst);
-            ALLOC_BYTES.fetch_add(new_size as u64, SeqCst);
-            FREE_BYTES.fetch_add(layout.size() as u64, SeqCst);
-            Counter::grew(new_size as i64 - layout.size() as i64);
-        }
-        p
-    }
-}
-
 #[global_allocator]
 static GLOBAL: Counter = Counter;
-
-/// What one call allocated, in the report's terms.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Expected {
-    alloc_objects: f64,
-    alloc_space: f64,
-    free_objects: f64,
-    free_space: f64,
-    reallocs: f64,
-    peak_space: f64,
-}
-
-impl Expected {
-    /// Allocations of `f`, which runs what criterion's window holds for one iteration.
-    fn of(f: impl FnOnce()) -> Expected {
-        for c in [&ALLOCS, &ALLOC_BYTES, &FREES, &FREE_BYTES, &REALLOCS] {
-            c.store(0, SeqCst);
-        }
-        LIVE.store(0, SeqCst);
-        PEAK.store(0, SeqCst);
-        ON.store(true, SeqCst);
-        f();
-        ON.store(false, SeqCst);
-        Expected {
-            alloc_objects: ALLOCS.load(SeqCst) as f64,
-            alloc_space: ALLOC_BYTES.load(SeqCst) as f64,
-            free_objects: FREES.load(SeqCst) as f64,
-            free_space: FREE_BYTES.load(SeqCst) as f64,
-            reallocs: REALLOCS.load(SeqCst) as f64,
-            peak_space: PEAK.load(SeqCst) as f64,
-        }
-    }
-}
 
 /// What criterion's `iter` does with a routine's output inside the window.
 fn sink<T>(output: T) {

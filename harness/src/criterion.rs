@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use criterion::measurement::{Measurement, WallTime};
 use criterion::profiler::Profiler;
-use criterion::{BenchmarkFilter, PlottingBackend};
+use criterion::{BenchmarkFilter, PlottingBackend, SamplingMode};
 
 use crate::group::{BenchmarkGroup, BenchmarkId};
 use crate::measurement::Counting;
@@ -42,10 +42,19 @@ impl Default for Criterion {
     }
 }
 
-/// Under `--allocs-only`, timing settings from the bench code are ignored: the subcommand asks
-/// criterion for the smallest run that still gives exact allocation figures.
+/// Under `--allocs-only` and in the allocation-site pass, timing settings from the bench code are
+/// ignored: the subcommand asks criterion for the smallest run that still gives exact allocation
+/// figures, and that needs linear sampling (see [`counting_sampling`]).
 pub(crate) fn timing_settings_apply() -> bool {
-    record::mode() != Mode::AllocsOnly
+    !matches!(record::mode(), Mode::AllocsOnly | Mode::Heap)
+}
+
+/// The sampling mode the counting passes force on every group, whatever the bench code or
+/// criterion's auto mode would choose: per-iteration figures are the slope across samples, and a
+/// slope needs samples of at least two iteration counts. Flat sampling gives every sample the
+/// same count, so a buffer grown once per sample would read as growing on every iteration.
+pub(crate) fn counting_sampling() -> Option<SamplingMode> {
+    (!timing_settings_apply()).then_some(SamplingMode::Linear)
 }
 
 macro_rules! forward_setters {
@@ -156,6 +165,10 @@ impl<M: Measurement + 'static> Criterion<M> {
     }
 
     /// Benchmarks one function, as [`criterion::Criterion::bench_function`].
+    ///
+    /// Criterion gives no way to set this benchmark's sampling mode from outside, so a slow one may
+    /// be sampled flat even under `cargo allocbench --allocs-only`; the subcommand then measures
+    /// it again with a measurement time that makes criterion's auto mode choose linear sampling.
     pub fn bench_function<F>(&mut self, id: &str, mut f: F) -> &mut Self
     where
         F: FnMut(&mut Bencher<'_, M>),
@@ -171,8 +184,18 @@ impl<M: Measurement + 'static> Criterion<M> {
     where
         F: FnMut(&mut Bencher<'_, M>, &I),
     {
-        let (full_id, id) = id.into_criterion_with_group();
-        self.inner.bench_with_input(id, input, |b, i| record::around_routine(|| f(b, i)));
+        let (group, parameter) = id.into_group_and_parameter();
+        // What criterion's own `bench_with_input` does, through a group whose sampling mode the
+        // counting passes can set.
+        let full_id = format!("{group}/{parameter}");
+        let mut g = self.inner.benchmark_group(group);
+        if let Some(mode) = counting_sampling() {
+            g.sampling_mode(mode);
+        }
+        g.bench_with_input(criterion::BenchmarkId::from_parameter(parameter), input, |b, i| {
+            record::around_routine(|| f(b, i))
+        });
+        g.finish();
         record::finish(&full_id);
         self
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use criterion::measurement::Measurement;
 use criterion::{PlotConfiguration, SamplingMode, Throughput};
 
-use crate::criterion::timing_settings_apply;
+use crate::criterion::{counting_sampling, timing_settings_apply};
 use crate::measurement::Counting;
 use crate::{record, Bencher};
 
@@ -29,14 +29,12 @@ impl BenchmarkId {
     }
 
     /// `Criterion::bench_with_input` makes the function name the group and the parameter the id.
-    pub(crate) fn into_criterion_with_group(self) -> (String, criterion::BenchmarkId) {
+    pub(crate) fn into_group_and_parameter(self) -> (String, String) {
         let group = self.function_name.expect(
             "Cannot use BenchmarkId::from_parameter with Criterion::bench_with_input. \
              Consider using a BenchmarkGroup or BenchmarkId::new instead.",
         );
-        let parameter = self.parameter.unwrap_or_default();
-        let id = criterion::BenchmarkId::new(group.clone(), &parameter);
-        (format!("{group}/{parameter}"), id)
+        (group, self.parameter.unwrap_or_default())
     }
 
     /// The full id criterion gives this benchmark in `group`: `group/function/parameter`, with
@@ -97,7 +95,10 @@ macro_rules! forward_group_setters {
 }
 
 impl<'a, M: Measurement> BenchmarkGroup<'a, M> {
-    pub(crate) fn new(inner: criterion::BenchmarkGroup<'a, Counting<M>>, name: String) -> Self {
+    pub(crate) fn new(mut inner: criterion::BenchmarkGroup<'a, Counting<M>>, name: String) -> Self {
+        if let Some(mode) = counting_sampling() {
+            inner.sampling_mode(mode);
+        }
         Self { inner, name }
     }
 

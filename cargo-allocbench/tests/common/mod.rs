@@ -2,6 +2,8 @@
 //! with one target directory for every nested build so that the suite builds each crate once.
 #![allow(dead_code)] // each test binary uses its own part
 
+pub mod counter;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,0 +1,202 @@
+//! A second measurement, with linear sampling, for the benchmarks criterion sampled flat.
+//!
+//! Per-iteration figures are a slope across samples of different iteration counts
+//! ([`crate::figures`]): with every sample at one count, a buffer grown on the first call of each
+//! sample reads as growing on every call. The counting passes make the harness force linear
+//! sampling on every benchmark group, but criterion 0.8 gives no way to set the sampling mode of
+//! a benchmark defined with `Criterion::bench_function`, and a full run keeps the bench code's
+//! settings (`SamplingMode::Flat`, or the auto mode choosing flat for a slow routine).
+//!
+//! Criterion's auto mode samples linearly when its ten linear samples (1 + 2 + … + 10 = 55
+//! iterations) take at most twice the measurement time, by the time per iteration it estimates
+//! in the warm-up (criterion 0.8.2, `SamplingMode::choose_sampling_mode`). So each such benchmark
+//! is run again, alone, in a counting pass whose measurement time is [`ITERATIONS_OF_TIME`]
+//! iterations of its routine: the warm-up's estimate may come out 80 % slower than the first
+//! run's and criterion still samples linearly, and the 55 iterations cost about what the
+//! benchmark's own flat samples cost.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::discover::BenchTarget;
+use crate::figures;
+use crate::records::{self, CriterionBenchmark, Recorded, RecordsError};
+use crate::run::{self, CountingTimes, Failure, PassKind, RunError, RunFiles, RunSpec};
+
+/// The measurement time of a benchmark measured again, in iterations of its routine.
+pub const ITERATIONS_OF_TIME: f64 = 50.0;
+
+/// The warm-up of a benchmark measured again, in iterations of its routine: criterion doubles
+/// the calls until the warm-up time is over (1 + 2 + 4 calls here), so that one slow first call
+/// (a buffer grown, unwind tables read by the allocation-site pass) does not decide its estimate.
+pub const ITERATIONS_OF_WARM_UP: f64 = 5.0;
+
+/// Tries per benchmark: each doubles the measurement time of the one before, for a routine
+/// whose warm-up still came out much slower than its samples.
+pub const TRIES: u32 = 3;
+
+/// What one run of a bench process left: the harness's records and criterion's files, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Measured {
+    pub records: Vec<Recorded>,
+    pub criterion: BTreeMap<String, CriterionBenchmark>,
+}
+
+impl Measured {
+    /// Reads what the run of `files` left.
+    pub fn read(files: &RunFiles) -> Result<Measured, RecordsError> {
+        Ok(Measured {
+            records: records::read_records(&files.records)?,
+            criterion: records::read_criterion(&files.criterion_home)?,
+        })
+    }
+
+    /// The record of `id` and criterion's files of it.
+    pub fn get(&self, id: &str) -> Option<(&Recorded, &CriterionBenchmark)> {
+        let rec = self.records.iter().find(|r| r.id == id)?;
+        Some((rec, self.criterion.get(id)?))
+    }
+
+    /// Puts `other`'s benchmarks in place of these of the same id.
+    pub fn replace_with(&mut self, other: Measured) {
+        for rec in other.records {
+            let Some(crit) = other.criterion.get(&rec.id) else { continue };
+            self.criterion.insert(rec.id.clone(), crit.clone());
+            match self.records.iter_mut().find(|r| r.id == rec.id) {
+                Some(old) => *old = rec,
+                None => self.records.push(rec),
+            }
+        }
+    }
+
+    /// The benchmarks criterion sampled flat, each with its time per iteration (ns).
+    pub fn flat(&self) -> Vec<(String, f64)> {
+        let mut out = Vec::new();
+        for rec in &self.records {
+            let Some(crit) = self.criterion.get(&rec.id) else { continue };
+            let Some(joined) = records::join(rec, crit) else { continue };
+            if joined.samples.is_empty() || figures::has_slope(&joined.samples) {
+                continue;
+            }
+            // Criterion titles a second benchmark of the same id `ID #2`, and a filter selects
+            // both: such a pair cannot be measured again one at a time.
+            if run::without_counter(&rec.id) != rec.id || self.records.iter().filter(|r| r.id == rec.id).count() > 1 {
+                continue;
+            }
+            let iters: f64 = crit.iters.iter().sum();
+            let time: f64 = crit.times.iter().sum();
+            out.push((rec.id.clone(), if iters > 0.0 { time / iters } else { 0.0 }));
+        }
+        out
+    }
+}
+
+/// Criterion's times that make its auto mode sample a routine of `ns_per_iter` linearly, on the
+/// `try_number`-th try (from 1); never below the counting passes' own.
+pub fn counting_times(ns_per_iter: f64, try_number: u32) -> CountingTimes {
+    let at_least = |d: Duration, iterations: f64| {
+        let secs = ns_per_iter * iterations / 1e9;
+        if secs.is_finite() && secs > d.as_secs_f64() {
+            Duration::from_secs_f64(secs)
+        } else {
+            d
+        }
+    };
+    let scale = f64::from(1u32 << try_number.clamp(1, 16).saturating_sub(1));
+    CountingTimes {
+        warm_up: at_least(CountingTimes::SHORTEST.warm_up, ITERATIONS_OF_WARM_UP),
+        measurement: at_least(CountingTimes::SHORTEST.measurement, ITERATIONS_OF_TIME * scale),
+    }
+}
+
+/// The benchmarks measured again, and those that failed when measured again.
+#[derive(Debug, Default)]
+pub struct Resampled {
+    pub measured: Measured,
+    pub failures: Vec<(String, Failure)>,
+}
+
+/// Measures each benchmark in `flat` (from [`Measured::flat`]) again, alone, in the counting
+/// pass `pass` (`AllocsOnly` or `Heap`), with a measurement time long enough for linear sampling.
+/// `spec` gives the timeout and the environment; `files` the run
+/// whose folder the new runs go below.
+#[allow(clippy::too_many_arguments)]
+pub fn resample(
+    exe: &Path,
+    target: &BenchTarget,
+    pass: PassKind,
+    spec: &RunSpec,
+    files: &RunFiles,
+    flat: &[(String, f64)],
+    mut progress: impl FnMut(&str),
+) -> Result<Resampled, RunError> {
+    debug_assert!(pass.counts_only());
+    let mut out = Resampled::default();
+    let mut n = 0;
+    for (id, ns_per_iter) in flat {
+        progress(id);
+        let mut outcome = Err("the bench process recorded nothing for it".to_owned());
+        for try_number in 1..=TRIES {
+            n += 1;
+            let again = files.again(n);
+            let times = counting_times(*ns_per_iter, try_number);
+            let spec = RunSpec {
+                pass,
+                filter: Some(format!("^(?:{})$", regex::escape(id))),
+                counting_times: Some(times),
+                // The pass's own settings decide the sampling; the user's criterion arguments
+                // were for the run whose samples came out flat, and criterion rejects a setting
+                // given twice.
+                criterion_args: Vec::new(),
+                // The timeout is on progress, and this one benchmark must finish within it.
+                timeout: spec.timeout + (times.warm_up + times.measurement) * 2,
+                ..spec.clone()
+            };
+            let failures = run::run(exe, target, &spec, &again, |_| {})?;
+            let measured = Measured::read(&again).map_err(|e| e.to_string());
+            outcome = match measured.as_ref().map(|m| (m.get(id), m.flat().is_empty())) {
+                Ok((Some((rec, crit)), true)) => Ok((rec.clone(), crit.clone())),
+                Ok((Some(_), false)) => Err(format!("criterion sampled it flat again, in {TRIES} tries")),
+                Ok((None, _)) => Err(failures.into_iter().next().map(|f| f.reason).unwrap_or_else(|| {
+                    "the bench process recorded nothing for it".to_owned()
+                })),
+                Err(e) => Err(e.clone()),
+            };
+            // Only flat samples are worth another try: a crash would crash again.
+            if !matches!(&outcome, Err(_) if measured.as_ref().is_ok_and(|m| m.get(id).is_some())) {
+                break;
+            }
+        }
+        match outcome {
+            Ok((rec, crit)) => out.measured.replace_with(Measured {
+                records: vec![rec],
+                criterion: BTreeMap::from([(id.clone(), crit)]),
+            }),
+            Err(reason) => out.failures.push((id.clone(), Failure { title: Some(id.clone()), reason })),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_fit_ten_linear_samples() {
+        // Criterion's auto mode: linear when 55 iterations at the pace it estimates in the
+        // warm-up take at most twice the measurement time.
+        for ns in [2e5, 1e6, 3.3e6, 1e9] {
+            let times = counting_times(ns, 1);
+            let time = times.measurement.as_secs_f64() * 1e9;
+            assert!(55.0 * ns <= 2.0 * time, "{ns} ns per iteration: {time} ns");
+            // ... and still when the warm-up's estimate is 80 % slower.
+            assert!(55.0 * ns * 1.8 <= 2.0 * time, "{ns} ns per iteration: {time} ns");
+            assert_eq!(counting_times(ns, 2).measurement, times.measurement * 2);
+            assert!(times.warm_up.as_secs_f64() * 1e9 >= 5.0 * ns * 0.999);
+        }
+        assert_eq!(counting_times(10.0, 1), CountingTimes::SHORTEST);
+        assert_eq!(counting_times(f64::NAN, 1), CountingTimes::SHORTEST);
+    }
+}

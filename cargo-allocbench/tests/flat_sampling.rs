@@ -1,0 +1,159 @@
+//! Benchmarks of milliseconds per call, which criterion samples flat (every sample the same
+//! iteration count) when the bench says so or its auto mode chooses it: their per-iteration
+//! figures must still be exact, and equal what the routine allocates in steady state, counted
+//! here by a plain counting allocator (`harness = false`: see `common::counter`).
+//!
+//! The fixture `fixtures/slow` has three routines (reuse a buffer captured in the bench closure,
+//! make a fresh buffer, grow a captured history by one element per call), each in a group set
+//! to `SamplingMode::Flat`, a group left to criterion's auto mode, and a top-level
+//! `bench_function`. A buffer captured in the closure grows on the first call of every sample:
+//! with one iteration per sample that reads as 20 allocations and 8 MiB per iteration, where the
+//! routine allocates nothing once the buffer exists.
+
+mod common;
+
+use std::hint::black_box;
+use std::path::Path;
+
+use common::counter::{Counter, Expected};
+use common::{allocbench, bench, fixture, out_dir, report, run};
+use slow_fixture as fx;
+
+#[global_allocator]
+static GLOBAL: Counter = Counter;
+
+/// What one call allocates once the bench closure's captured state exists, per benchmark name.
+fn steady_state() -> Vec<(&'static str, Expected)> {
+    let mut buf = String::new();
+    let first = Expected::of(|| fx::encode_into(&mut buf));
+    let reuse = Expected::of(|| fx::encode_into(&mut buf));
+    // The case flat sampling gets wrong: the first call of a sample allocates, later ones not.
+    assert!(first.alloc_objects > 10.0 && first.alloc_space > 1e6, "{first:?}");
+    assert_eq!(reuse.alloc_objects, 0.0);
+
+    let fresh = Expected::of(|| drop(black_box(fx::encode())));
+    assert_eq!(fresh.alloc_objects, first.alloc_objects);
+
+    let mut history = fx::history();
+    let mut scratch = String::new();
+    fx::record(&mut history, &mut scratch);
+    let grow = Expected::of(|| fx::record(&mut history, &mut scratch));
+    assert_eq!((grow.alloc_objects, grow.alloc_space, grow.free_space), (1.0, fx::ENTRY_BYTES as f64, 0.0));
+    vec![("reuse_buf", reuse), ("fresh_buf", fresh), ("grow_vec", grow)]
+}
+
+/// The fixture's ids: each routine under each way of writing the bench.
+fn ids() -> Vec<(String, &'static str)> {
+    ["flat", "auto", "top"]
+        .iter()
+        .flat_map(|prefix| ["reuse_buf", "fresh_buf", "grow_vec"].map(|name| (format!("{prefix}/{name}"), name)))
+        .collect()
+}
+
+fn check(r: &serde_json::Value, expected: &[(&str, Expected)], what: &str) {
+    for (id, name) in ids() {
+        let e = expected.iter().find(|(n, _)| *n == name).map(|(_, e)| *e).unwrap();
+        let b = bench(r, &id);
+        let a = &b["alloc"];
+        let got = |k: &str| a[k].as_f64().unwrap_or_else(|| panic!("{what} {id}: no {k} in {b}"));
+        let msg = format!("{what} {id}: report {a} vs independent count {e:?}");
+        assert_eq!(got("alloc_objects"), e.alloc_objects, "{msg}");
+        assert_eq!(got("alloc_space"), e.alloc_space, "{msg}");
+        assert_eq!(got("free_objects"), e.free_objects, "{msg}");
+        assert_eq!(got("free_space"), e.free_space, "{msg}");
+        assert_eq!(got("inuse_space"), e.alloc_space - e.free_space, "{msg}");
+        assert_eq!(a["exact"], true, "{msg}");
+        assert!(a.get("inexact").is_none(), "{msg}");
+    }
+}
+
+/// Criterion's sampling mode of benchmark `id` in one pass's run folder (below `run_dir`).
+fn sampling_mode(run_dir: &Path, id: &str) -> String {
+    let mut stack = vec![run_dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let new = dir.join("new");
+        if let Ok(text) = std::fs::read(new.join("benchmark.json")) {
+            let bench: serde_json::Value = serde_json::from_slice(&text).unwrap();
+            // `again/` below a run holds the second measurements: the first run's folder is
+            // the shallower one, found first only if searched so; skip the others.
+            if bench["full_id"] == id && !dir.to_string_lossy().contains("/again/") {
+                let sample: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(new.join("sample.json")).unwrap()).unwrap();
+                return sample["sampling_mode"].as_str().unwrap().to_owned();
+            }
+        }
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            }
+        }
+    }
+    panic!("no sample.json of `{id}` below {}", run_dir.display())
+}
+
+fn main() {
+    let expected = steady_state();
+    allocs_only_samples_linearly(&expected);
+    full_run_takes_figures_from_linear_samples(&expected);
+    println!("flat_sampling: 2 passed, 0 failed");
+}
+
+/// `--allocs-only`: groups are sampled linearly whatever the bench code says; top-level
+/// benchmarks, whose sampling mode criterion cannot be told, come out flat and are measured again.
+fn allocs_only_samples_linearly(expected: &[(&str, Expected)]) {
+    let out = out_dir("flat-allocs-only");
+    let o = run(allocbench(&[
+        "--manifest-path",
+        fixture("slow").to_str().unwrap(),
+        "--out-dir",
+        out.to_str().unwrap(),
+        "--allocs-only",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(o.status.code(), Some(0));
+    let r = report(&o);
+    check(&r, expected, "--allocs-only");
+    let runs = out.join("runs").join("allocs-only");
+    for (id, _) in ids() {
+        let mode = sampling_mode(&runs, &id);
+        let want = if id.starts_with("top/") { "Flat" } else { "Linear" };
+        assert_eq!(mode, want, "{id}: criterion's sampling in the first run");
+    }
+    assert!(runs.join("slow-fixture/slow/again").is_dir(), "the top-level benchmarks were measured again");
+}
+
+/// A full run keeps the bench's own sampling for time (flat here, set and chosen), and takes the
+/// allocation figures and the sites from samples of two iteration counts.
+fn full_run_takes_figures_from_linear_samples(expected: &[(&str, Expected)]) {
+    let out = out_dir("flat-full");
+    let o = run(allocbench(&[
+        "--manifest-path",
+        fixture("slow").to_str().unwrap(),
+        "--out-dir",
+        out.to_str().unwrap(),
+        "--no-cpu-profile",
+        "--format",
+        "json",
+        "--",
+        "--warm-up-time",
+        "0.01",
+        "--measurement-time",
+        "0.05",
+        "--sample-size",
+        "10",
+    ]));
+    assert_eq!(o.status.code(), Some(0));
+    let r = report(&o);
+    check(&r, expected, "full run");
+    for (id, _) in ids() {
+        assert_eq!(sampling_mode(&out.join("runs").join("full"), &id), "Flat", "{id}: the timing run's sampling");
+        let b = bench(&r, &id);
+        assert!(b["time"]["typical_ns"].as_f64().unwrap() > 1e5, "{id}: a full run reports time: {b}");
+        // The sites add up to the benchmark's figures.
+        let sites = b["sites"].as_array().cloned().unwrap_or_default();
+        let sum = |k: &str| sites.iter().map(|s| s[k].as_f64().unwrap()).sum::<f64>();
+        assert_eq!(sum("alloc_objects"), b["alloc"]["alloc_objects"].as_f64().unwrap(), "{id}: sites {sites:?}");
+        assert_eq!(sum("alloc_space"), b["alloc"]["alloc_space"].as_f64().unwrap(), "{id}: sites {sites:?}");
+    }
+}
