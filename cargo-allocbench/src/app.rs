@@ -12,11 +12,11 @@ use crate::baseline::Baseline;
 use crate::cli::{Cli, Format, HeapProfile};
 use crate::compare::Comparison;
 use crate::discover::{self, BenchTarget};
-use crate::policy::{Policy, PolicyError};
 use crate::linear::{self, Measured};
+use crate::policy::{Policy, PolicyError};
 use crate::records::{self, Recorded};
 use crate::report::{Artifacts, Benchmark, Report, Verdict, SCHEMA_VERSION};
-use crate::run::{self, Failure, PassKind, RunFiles, RunSpec};
+use crate::run::{self, Failure, Mode, RunFiles, RunSpec};
 use crate::table::{self, Style};
 use crate::units::printable;
 use crate::{artifacts, baseline, compare, cpu, export, figures, github, heap, html, markdown, revision};
@@ -116,7 +116,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         println!("::stop-commands::{token}");
         token
     });
-    let pass = if cli.allocs_only { PassKind::AllocsOnly } else { PassKind::Full };
+    let pass = if cli.allocs_only { Mode::AllocsOnly } else { Mode::Full };
     let spec = RunSpec {
         pass,
         filter: cli.filter.clone(),
@@ -147,7 +147,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
             let mut found = collect(target, &recorded, &failures, pass)?;
             if run == 1 {
                 // Later runs (`--runs`) add their times only: their figures need no second look.
-                let again = linear::resample(exe, target, PassKind::AllocsOnly, &spec, &files, &recorded.flat(), |id| {
+                let again = linear::resample(exe, target, Mode::AllocsOnly, &spec, &files, &recorded.flat(), |id| {
                     bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
                 })?;
                 take_linear_figures(&ui, &mut found, &again);
@@ -309,7 +309,7 @@ fn cpu_pass(
 ) -> Result<()> {
     let profile_time = cli.profile_time.max(1);
     let spec = RunSpec {
-        pass: PassKind::Cpu,
+        pass: Mode::Cpu,
         filter: cli.filter.clone(),
         // Criterion 0.8.2's profile mode warms up for 1 s whatever this says (Routine::profile);
         // kept so that a criterion that honours it warms up briefly.
@@ -317,8 +317,8 @@ fn cpu_pass(
             .map(String::from)
             .to_vec(),
         env: vec![
-            ("ALLOCBENCH_CPU_FREQUENCY".to_owned(), cli.frequency.to_string()),
-            ("ALLOCBENCH_CPU_COMPLETE".to_owned(), if cli.cpu_complete { "1" } else { "0" }.to_owned()),
+            (allocbench_formats::env::CPU_FREQUENCY.to_owned(), cli.frequency.to_string()),
+            (allocbench_formats::env::CPU_COMPLETE.to_owned(), if cli.cpu_complete { "1" } else { "0" }.to_owned()),
         ],
         counting_times: None,
         // A profile takes criterion's warm-up and then `profile_time` before it is written.
@@ -328,7 +328,7 @@ fn cpu_pass(
     for (k, (target, exe)) in targets.iter().zip(executables).enumerate() {
         let label = format!("CPU profile {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
         let bar = ui.bar(0, &label);
-        let files = RunFiles::new(out_dir, PassKind::Cpu, target);
+        let files = RunFiles::new(out_dir, Mode::Cpu, target);
         let failures =
             run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks profiled")))?;
         bar.finish_and_clear();
@@ -400,7 +400,7 @@ fn heap_pass(
         let filter =
             format!("^(?:{})$", ids.iter().map(|id| regex::escape(&full_id(id))).collect::<Vec<_>>().join("|"));
         let spec = RunSpec {
-            pass: PassKind::Heap,
+            pass: Mode::Heap,
             filter: Some(filter),
             criterion_args: Vec::new(),
             env: Vec::new(),
@@ -410,14 +410,14 @@ fn heap_pass(
         };
         let label = format!("allocation sites {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
         let bar = ui.bar(0, &label);
-        let files = RunFiles::new(out_dir, PassKind::Heap, target);
+        let files = RunFiles::new(out_dir, Mode::Heap, target);
         let failures = run::run(exe, target, &spec, &files, |done| {
             bar.set_message(format!("{done} of {} benchmarks", ids.len()))
         })?;
         // Sites follow the benchmark's figures: from samples of two iteration counts or more.
         let mut recorded = Measured::read(&files)?;
         let flat = recorded.flat();
-        let again = linear::resample(exe, target, PassKind::Heap, &spec, &files, &flat, |id| {
+        let again = linear::resample(exe, target, Mode::Heap, &spec, &files, &flat, |id| {
             bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
         })?;
         bar.finish_and_clear();
@@ -583,11 +583,11 @@ fn take_linear_figures(ui: &Ui, benchmarks: &mut [Benchmark], again: &linear::Re
 }
 
 /// The benchmarks of one target's run: those it recorded, and the one it failed on, if any.
-fn collect(target: &BenchTarget, recorded: &Measured, failures: &[Failure], pass: PassKind) -> Result<Vec<Benchmark>> {
+fn collect(target: &BenchTarget, recorded: &Measured, failures: &[Failure], pass: Mode) -> Result<Vec<Benchmark>> {
     let mut out = Vec::new();
     for rec in &recorded.records {
         let mut b = benchmark(target, rec, recorded.criterion.get(&rec.id));
-        if pass == PassKind::AllocsOnly {
+        if pass == Mode::AllocsOnly {
             // Criterion's estimates from a 10 ms run are not a measurement of time.
             b.time = None;
             b.time_samples_ns.clear();

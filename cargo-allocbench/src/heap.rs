@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use allocbench_formats::frames::is_harness_frame;
 use serde::{Deserialize, Serialize};
 
 use crate::artifacts;
@@ -72,11 +73,6 @@ pub struct SiteChange {
 pub enum HeapError {
     #[error("cannot write `{path}`: {source}")]
     Write { path: std::path::PathBuf, source: std::io::Error },
-}
-
-/// Frames of the benchmarking machinery on the root side of a stack.
-fn is_harness_frame(name: &str) -> bool {
-    ["criterion::", "<criterion::", "allocbench::", "<allocbench::"].iter().any(|p| name.starts_with(p))
 }
 
 /// Frames of Rust's standard library: never the answer to "which code allocates". Known by

@@ -22,7 +22,7 @@ use std::time::Duration;
 use crate::discover::BenchTarget;
 use crate::figures;
 use crate::records::{self, CriterionBenchmark, Recorded, RecordsError};
-use crate::run::{self, CountingTimes, Failure, PassKind, RunError, RunFiles, RunSpec};
+use crate::run::{self, CountingTimes, Failure, Mode, RunError, RunFiles, RunSpec};
 
 /// The measurement time of a benchmark measured again, in iterations of its routine.
 pub const ITERATIONS_OF_TIME: f64 = 50.0;
@@ -125,7 +125,7 @@ pub struct Resampled {
 pub fn resample(
     exe: &Path,
     target: &BenchTarget,
-    pass: PassKind,
+    pass: Mode,
     spec: &RunSpec,
     files: &RunFiles,
     flat: &[(String, f64)],
@@ -158,21 +158,22 @@ pub fn resample(
             outcome = match measured.as_ref().map(|m| (m.get(id), m.flat().is_empty())) {
                 Ok((Some((rec, crit)), true)) => Ok((rec.clone(), crit.clone())),
                 Ok((Some(_), false)) => Err(format!("criterion sampled it flat again, in {TRIES} tries")),
-                Ok((None, _)) => Err(failures.into_iter().next().map(|f| f.reason).unwrap_or_else(|| {
-                    "the bench process recorded nothing for it".to_owned()
-                })),
+                Ok((None, _)) => Err(failures
+                    .into_iter()
+                    .next()
+                    .map(|f| f.reason)
+                    .unwrap_or_else(|| "the bench process recorded nothing for it".to_owned())),
                 Err(e) => Err(e.clone()),
             };
             // Only flat samples are worth another try: a crash would crash again.
-            if !matches!(&outcome, Err(_) if measured.as_ref().is_ok_and(|m| m.get(id).is_some())) {
+            if !(outcome.is_err() && measured.as_ref().is_ok_and(|m| m.get(id).is_some())) {
                 break;
             }
         }
         match outcome {
-            Ok((rec, crit)) => out.measured.replace_with(Measured {
-                records: vec![rec],
-                criterion: BTreeMap::from([(id.clone(), crit)]),
-            }),
+            Ok((rec, crit)) => out
+                .measured
+                .replace_with(Measured { records: vec![rec], criterion: BTreeMap::from([(id.clone(), crit)]) }),
             Err(reason) => out.failures.push((id.clone(), Failure { title: Some(id.clone()), reason })),
         }
     }

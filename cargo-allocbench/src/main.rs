@@ -2,14 +2,10 @@
 
 use std::process::ExitCode;
 
+use allocbench_formats::exit::{FAILED, PASS, REGRESSED};
 use cargo_allocbench::app;
 use cargo_allocbench::cli::Cli;
 use cargo_allocbench::report::Verdict;
-
-/// Exit codes, one meaning each: 0 nothing regressed, 1 a regression, 2 the run failed.
-const PASS: u8 = 0;
-const REGRESSED: u8 = 1;
-const FAILED: u8 = 2;
 
 fn main() -> ExitCode {
     stop_children_on_signals();

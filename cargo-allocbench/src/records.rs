@@ -18,8 +18,8 @@ use serde::Deserialize;
 use crate::figures::Sample;
 use crate::report::TimeFigures;
 
-/// Record line versions this build reads.
-pub const RECORD_VERSION: u32 = 1;
+pub use allocbench_formats::record::{CpuProfileRecord, FrameRecord, SiteRecord, RECORD_VERSION};
+use allocbench_formats::record::{RecordLine, RecordSample};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -30,59 +30,6 @@ pub enum RecordsError {
     Malformed { path: PathBuf, line: usize, detail: String },
     #[error("`{path}` is not criterion's JSON: {detail}")]
     Criterion { path: PathBuf, detail: String },
-}
-
-/// One benchmark's line, as the harness writes it.
-#[derive(Debug, Deserialize)]
-struct RecordLine {
-    version: u32,
-    id: String,
-    counting: bool,
-    samples: Vec<RecordSample>,
-    #[serde(default)]
-    cpu_profile: Option<CpuProfileRecord>,
-    #[serde(default)]
-    sites: Vec<SiteRecord>,
-}
-
-/// The heap pass: one allocating stack and its counts per record sample.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct SiteRecord {
-    /// Leaf first, the allocator's own frames already cut away by the harness.
-    pub frames: Vec<FrameRecord>,
-    /// Per record sample: `[alloc_objects, alloc_space, free_objects, free_space]`.
-    pub samples: Vec<[u64; 4]>,
-}
-
-/// One frame of a symbolised stack.
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FrameRecord {
-    pub function: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
-}
-
-/// The CPU pass's note that a benchmark's profile is written.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct CpuProfileRecord {
-    /// Criterion's `profile/` folder of the benchmark, holding `cpu.folded` and `cpu.pb.gz`.
-    pub dir: PathBuf,
-    pub frequency: u32,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-struct RecordSample {
-    time: f64,
-    windows: u64,
-    custom: bool,
-    alloc_objects: u64,
-    alloc_space: u64,
-    free_objects: u64,
-    free_space: u64,
-    reallocs: u64,
-    peak_space: u64,
 }
 
 /// What the harness recorded for one benchmark.

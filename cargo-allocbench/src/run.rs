@@ -19,57 +19,32 @@ use crate::log::scan_log;
 pub use crate::log::{last_started, log_tail};
 use crate::process::{lock_out_dir, spawn, Tracked};
 
-/// The passes a bench binary is run for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PassKind {
-    /// Allocation figures only: criterion's warm-up and sampling cut to the minimum.
-    AllocsOnly,
-    /// Allocations and time, with criterion's settings.
-    Full,
-    /// CPU profiles: criterion's `--profile-time` mode with allocbench's profiler.
-    Cpu,
-    /// Allocation sites: a stack per allocation, with the sampling of `AllocsOnly`.
-    Heap,
-}
+pub use allocbench_formats::Mode;
 
-impl PassKind {
-    /// The value of `ALLOCBENCH_MODE` the harness reads.
-    pub fn mode(self) -> &'static str {
-        match self {
-            PassKind::AllocsOnly => "allocs-only",
-            PassKind::Full => "full",
-            PassKind::Cpu => "cpu",
-            PassKind::Heap => "heap",
-        }
+/// Criterion arguments for `pass`, before the user's own. `times` replaces the counting
+/// passes' [`CountingTimes::SHORTEST`].
+fn criterion_args(pass: Mode, times: Option<CountingTimes>) -> Vec<String> {
+    if !pass.counts_only() {
+        return vec!["--noplot".to_owned()];
     }
-
-    /// Whether the harness writes a record for every benchmark that finishes in this pass (the
-    /// CPU pass writes one only when a profile was written).
-    fn records_every_benchmark(self) -> bool {
-        !matches!(self, PassKind::Cpu)
-    }
-
-    /// Whether this pass counts allocations with criterion's settings cut to the minimum (and
-    /// the harness forcing linear sampling), rather than with the bench code's own.
-    pub fn counts_only(self) -> bool {
-        matches!(self, PassKind::AllocsOnly | PassKind::Heap)
-    }
-
-    /// Criterion arguments for this pass, before the user's own. `times` replaces the counting
-    /// passes' [`CountingTimes::SHORTEST`].
-    fn criterion_args(self, times: Option<CountingTimes>) -> Vec<String> {
-        if !self.counts_only() {
-            return vec!["--noplot".to_owned()];
-        }
-        // Ten samples of linear sampling give nine slopes to agree on; the shortest
-        // measurement time makes criterion run one, two, ... ten iterations.
-        let times = times.unwrap_or(CountingTimes::SHORTEST);
-        let warm_up = times.warm_up.as_secs_f64().to_string();
-        let measurement = times.measurement.as_secs_f64().to_string();
-        ["--warm-up-time", &warm_up, "--measurement-time", &measurement, "--sample-size", "10", "--nresamples", "1", "--noplot"]
-            .map(String::from)
-            .to_vec()
-    }
+    // Ten samples of linear sampling give nine slopes to agree on; the shortest measurement time
+    // makes criterion run one, two, ... ten iterations.
+    let times = times.unwrap_or(CountingTimes::SHORTEST);
+    let warm_up = times.warm_up.as_secs_f64().to_string();
+    let measurement = times.measurement.as_secs_f64().to_string();
+    [
+        "--warm-up-time",
+        &warm_up,
+        "--measurement-time",
+        &measurement,
+        "--sample-size",
+        "10",
+        "--nresamples",
+        "1",
+        "--noplot",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 /// Criterion's warm-up and measurement times in a counting pass.
@@ -89,7 +64,7 @@ impl CountingTimes {
 /// What to pass to a bench executable.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
-    pub pass: PassKind,
+    pub pass: Mode,
     /// Criterion's positional filter.
     pub filter: Option<String>,
     /// Arguments for criterion after the pass's own: the user's, after `--`, or the CPU pass's.
@@ -125,13 +100,13 @@ const CRITERION_NESTING: [&str; 3] = ["home", "of", "criterion"];
 
 impl RunFiles {
     /// The files of `target`'s run for `pass`, under the output folder.
-    pub fn new(out_dir: &Path, pass: PassKind, target: &BenchTarget) -> RunFiles {
+    pub fn new(out_dir: &Path, pass: Mode, target: &BenchTarget) -> RunFiles {
         RunFiles::nth(out_dir, pass, target, 1)
     }
 
     /// The files of `target`'s `run`-th run for `pass` (`--runs`), counted from 1.
-    pub fn nth(out_dir: &Path, pass: PassKind, target: &BenchTarget, run: u32) -> RunFiles {
-        let folder = if run == 1 { pass.mode().to_owned() } else { format!("{}-run{run}", pass.mode()) };
+    pub fn nth(out_dir: &Path, pass: Mode, target: &BenchTarget, run: u32) -> RunFiles {
+        let folder = if run == 1 { pass.as_str().to_owned() } else { format!("{}-run{run}", pass.as_str()) };
         let base = out_dir.join("runs").join(folder).join(&target.package).join(&target.target);
         RunFiles {
             records: base.join("records.jsonl"),
@@ -424,13 +399,13 @@ fn run_once(
     progress: &mut impl FnMut(usize),
 ) -> Result<Exit, RunError> {
     let mut cmd = Command::new(exe);
-    cmd.arg("--bench").args(spec.pass.criterion_args(spec.counting_times)).args(&spec.criterion_args);
+    cmd.arg("--bench").args(criterion_args(spec.pass, spec.counting_times)).args(&spec.criterion_args);
     if let Some(f) = filter {
         cmd.arg(f);
     }
     cmd.current_dir(&target.package_dir)
-        .env("ALLOCBENCH_RECORDS", &files.records)
-        .env("ALLOCBENCH_MODE", spec.pass.mode())
+        .env(allocbench_formats::env::RECORDS, &files.records)
+        .env(allocbench_formats::env::MODE, spec.pass.as_str())
         .env("CRITERION_HOME", files.criterion_env())
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null());

@@ -46,7 +46,7 @@ impl Default for Criterion {
 /// ignored: the subcommand asks criterion for the smallest run that still gives exact allocation
 /// figures, and that needs linear sampling (see [`counting_sampling`]).
 pub(crate) fn timing_settings_apply() -> bool {
-    !matches!(record::mode(), Mode::AllocsOnly | Mode::Heap)
+    !record::mode().is_some_and(Mode::counts_only)
 }
 
 /// The sampling mode the counting passes force on every group, whatever the bench code or

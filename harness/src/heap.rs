@@ -16,8 +16,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Mutex;
 
-use serde::Serialize;
-
 /// Deepest stack kept, leaf first. Deeper stacks lose their root-most frames.
 const DEPTH: usize = 64;
 
@@ -152,24 +150,11 @@ pub(crate) fn discard_open_sample() {
     });
 }
 
-/// One frame of a symbolised stack.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, Hash)]
-pub(crate) struct Frame {
-    pub function: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
-}
+/// One frame of a symbolised stack, as the record line carries it.
+pub(crate) type Frame = allocbench_formats::record::FrameRecord;
 
 /// One stack and its counts per sample, in the order of the record's samples.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Site {
-    /// Leaf first, the allocator's own frames cut away.
-    pub frames: Vec<Frame>,
-    /// Per sample: `[alloc_objects, alloc_space, free_objects, free_space]`.
-    pub samples: Vec<[u64; 4]>,
-}
+pub(crate) type Site = allocbench_formats::record::SiteRecord;
 
 /// The benchmark finished: its stacks, symbolised, with their counts per sample; the state is
 /// reset for the next benchmark.

@@ -13,22 +13,19 @@ use std::path::Path;
 
 use criterion::profiler::Profiler;
 
+pub use allocbench_formats::frames::{clean_name, is_harness_frame, CPU_UNWIND_BLOCKLIST as BLOCKLIST};
+
 /// Sampling frequency, from `ALLOCBENCH_CPU_FREQUENCY` (Hz).
-pub const FREQUENCY_ENV: &str = "ALLOCBENCH_CPU_FREQUENCY";
+pub const FREQUENCY_ENV: &str = allocbench_formats::env::CPU_FREQUENCY;
 
 /// `1` to keep samples whose leaf is in libc, libgcc, pthread or the vDSO (see [`BLOCKLIST`]).
-pub const COMPLETE_ENV: &str = "ALLOCBENCH_CPU_COMPLETE";
-
-/// Libraries pprof-rs is told not to unwind from: unwinding from inside them in a signal handler
-/// can deadlock or crash. The price: samples that land in `malloc`, `free` or `memcpy` are
-/// dropped, so time spent there vanishes from the flame graph.
-pub const BLOCKLIST: [&str; 4] = ["libc", "libgcc", "pthread", "vdso"];
+pub const COMPLETE_ENV: &str = allocbench_formats::env::CPU_COMPLETE;
 
 /// Installs the CPU profiler when `cargo allocbench` runs its CPU pass.
 pub(crate) fn install<M: criterion::measurement::Measurement + 'static>(
     c: criterion::Criterion<M>,
 ) -> criterion::Criterion<M> {
-    if crate::record::mode() == crate::record::Mode::Cpu {
+    if crate::record::mode() == Some(crate::record::Mode::Cpu) {
         c.with_profiler(CpuProfiler::from_env())
     } else {
         c
@@ -37,7 +34,7 @@ pub(crate) fn install<M: criterion::measurement::Measurement + 'static>(
 
 /// Whether allocbench's profiler replaces any the bench code sets.
 pub(crate) fn active() -> bool {
-    crate::record::mode() == crate::record::Mode::Cpu
+    crate::record::mode() == Some(crate::record::Mode::Cpu)
 }
 
 /// pprof-rs behind criterion's profiler hook.
@@ -82,7 +79,7 @@ impl Profiler for CpuProfiler {
         let result =
             report.map_err(|e| e.to_string()).and_then(|r| write(&r, benchmark_dir).map_err(|e| e.to_string()));
         match result {
-            Ok(()) => crate::record::finish_profile(benchmark_id, benchmark_dir, self.frequency),
+            Ok(()) => crate::record::finish_profile(benchmark_id, benchmark_dir, self.frequency.unsigned_abs()),
             Err(e) => eprintln!("allocbench: cannot write the CPU profile of `{benchmark_id}`: {e}"),
         }
     }
@@ -141,45 +138,5 @@ fn fold(frames: &pprof::Frames) -> String {
             stack.extend(names);
             stack.join(";")
         }
-    }
-}
-
-/// Frames of the benchmarking machinery: criterion's timing loops, allocbench's wrappers around
-/// the user's closure, and the closures criterion builds inside them.
-pub fn is_harness_frame(name: &str) -> bool {
-    name.starts_with("criterion::")
-        || name.starts_with("<criterion::")
-        || name.starts_with("allocbench::")
-        || name.starts_with("<allocbench::")
-}
-
-/// A demangled name without the `::h0123456789abcdef` hash, and with `;` (the folded format's
-/// separator) replaced.
-pub fn clean_name(name: &str) -> String {
-    let name = match name.rfind("::h") {
-        Some(i) if name.len() - i == 19 && name[i + 3..].bytes().all(|b| b.is_ascii_hexdigit()) => &name[..i],
-        _ => name,
-    };
-    name.replace(';', ":")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_lose_their_hash_only() {
-        assert_eq!(clean_name("exact::hot::h0123456789abcdef"), "exact::hot");
-        assert_eq!(clean_name("exact::hot"), "exact::hot");
-        assert_eq!(clean_name("a::hash_map"), "a::hash_map");
-        assert_eq!(clean_name("f;g"), "f:g");
-    }
-
-    #[test]
-    fn harness_frames() {
-        assert!(is_harness_frame("criterion::bencher::Bencher<M>::iter"));
-        assert!(is_harness_frame("<criterion::routine::Function<M,F,T> as criterion::routine::Routine<M,T>>::profile"));
-        assert!(is_harness_frame("allocbench::record::around_routine"));
-        assert!(!is_harness_frame("exact::loops::{{closure}}"));
     }
 }

@@ -15,43 +15,22 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use serde::Serialize;
+pub use allocbench_formats::record::RECORD_VERSION;
+use allocbench_formats::record::{CpuProfileRecord, RecordLine, RecordSample};
+pub use allocbench_formats::Mode;
 
 use crate::alloc::{self, Stats};
 
 /// The file the harness appends its records to. Set by `cargo allocbench`.
-pub const RECORDS_ENV: &str = "ALLOCBENCH_RECORDS";
+pub const RECORDS_ENV: &str = allocbench_formats::env::RECORDS;
 
-/// The pass `cargo allocbench` runs this process for: `allocs-only`, `full`, `cpu` or `heap`.
-pub const MODE_ENV: &str = "ALLOCBENCH_MODE";
+/// The pass `cargo allocbench` runs this process for (see [`Mode`]).
+pub const MODE_ENV: &str = allocbench_formats::env::MODE;
 
-/// Version of the record line format; the subcommand refuses versions it does not know.
-pub const RECORD_VERSION: u32 = 1;
-
-/// What `cargo allocbench` asked of this process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Not run by `cargo allocbench`: behave as criterion.
-    Plain,
-    /// Allocation figures only: timing settings from the bench code are ignored.
-    AllocsOnly,
-    /// Allocations and criterion's timing, as configured.
-    Full,
-    /// The CPU profiling pass.
-    Cpu,
-    /// The allocation-site pass.
-    Heap,
-}
-
-/// The mode this process runs in, from [`MODE_ENV`].
-pub fn mode() -> Mode {
-    match std::env::var(MODE_ENV).as_deref() {
-        Ok("allocs-only") => Mode::AllocsOnly,
-        Ok("full") => Mode::Full,
-        Ok("cpu") => Mode::Cpu,
-        Ok("heap") => Mode::Heap,
-        _ => Mode::Plain,
-    }
+/// The pass this process runs for, from [`MODE_ENV`]; `None` when not run by `cargo allocbench`
+/// (or by one whose modes this harness does not know): the harness then behaves as criterion.
+pub fn mode() -> Option<Mode> {
+    std::env::var(MODE_ENV).ok().and_then(|v| Mode::from_env_value(&v))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -63,53 +42,13 @@ struct Open {
 
 const CLOSED: Open = Open { windows: 0, counts: Stats::ZERO, peak: 0 };
 
-/// One saved sample.
-#[derive(Debug, Clone, Serialize)]
-struct Sample {
-    /// What `to_f64` returned, as criterion stores it in `sample.json`.
-    time: f64,
-    /// How many measured windows the sample had (more than one under `iter_batched`).
-    windows: u64,
-    /// True when criterion measured no window (`iter_custom`): the counts cover the whole routine.
-    custom: bool,
-    alloc_objects: u64,
-    alloc_space: u64,
-    free_objects: u64,
-    free_space: u64,
-    reallocs: u64,
-    /// The highest rise of live bytes in any one window of the sample.
-    peak_space: u64,
-}
-
-#[derive(Serialize)]
-struct Record<'a> {
-    version: u32,
-    id: &'a str,
-    /// False when the process never counted an allocation: its global allocator is not ours.
-    counting: bool,
-    samples: &'a [Sample],
-    /// The heap pass: each allocating stack with its counts per sample.
-    #[cfg(feature = "heap-profile")]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    sites: Vec<crate::heap::Site>,
-    /// The CPU pass: the folder holding the benchmark's `cpu.folded` and `cpu.pb.gz`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cpu_profile: Option<CpuProfile<'a>>,
-}
-
-#[derive(Serialize)]
-struct CpuProfile<'a> {
-    dir: &'a std::path::Path,
-    frequency: i32,
-}
-
 /// Windows ever closed in this process, to tell whether a routine had any.
 static WINDOWS: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
     // `const`, `Copy`, no destructor: the window hooks touch it without allocating.
     static OPEN: Cell<Open> = const { Cell::new(CLOSED) };
-    static SAMPLES: RefCell<Vec<Sample>> = const { RefCell::new(Vec::new()) };
+    static SAMPLES: RefCell<Vec<RecordSample>> = const { RefCell::new(Vec::new()) };
     static CUSTOM: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -142,7 +81,7 @@ pub(crate) fn set_capture(_on: bool) {
 /// Turns on the passes this process was started for.
 pub(crate) fn start_mode() {
     #[cfg(feature = "heap-profile")]
-    if mode() == Mode::Heap {
+    if mode() == Some(Mode::Heap) {
         crate::heap::enable();
     }
 }
@@ -155,7 +94,7 @@ pub(crate) fn close_sample(time: f64) {
     let custom = CUSTOM.with(|c| c.replace(false));
     let c = o.counts;
     SAMPLES.with(|s| {
-        s.borrow_mut().push(Sample {
+        s.borrow_mut().push(RecordSample {
             time,
             windows: o.windows,
             custom,
@@ -191,33 +130,33 @@ pub(crate) fn finish(id: &str) {
     if samples.is_empty() {
         return; // filtered out, listed, test mode or profiling: nothing was measured
     }
-    append(&Record {
+    append(&RecordLine {
         version: RECORD_VERSION,
-        id,
+        id: id.to_owned(),
         counting: alloc::is_counting(),
-        samples: &samples,
+        samples,
         #[cfg(feature = "heap-profile")]
         sites: crate::heap::take_sites(),
+        #[cfg(not(feature = "heap-profile"))]
+        sites: Vec::new(),
         cpu_profile: None,
     });
 }
 
 /// The CPU profile of `id` is written in `dir`.
 #[cfg_attr(not(all(unix, feature = "cpu-profile")), allow(dead_code))]
-pub(crate) fn finish_profile(id: &str, dir: &std::path::Path, frequency: i32) {
-    let cpu_profile = Some(CpuProfile { dir, frequency });
-    append(&Record {
+pub(crate) fn finish_profile(id: &str, dir: &std::path::Path, frequency: u32) {
+    append(&RecordLine {
         version: RECORD_VERSION,
-        id,
+        id: id.to_owned(),
         counting: alloc::is_counting(),
-        samples: &[],
-        #[cfg(feature = "heap-profile")]
+        samples: Vec::new(),
         sites: Vec::new(),
-        cpu_profile,
+        cpu_profile: Some(CpuProfileRecord { dir: dir.to_owned(), frequency }),
     });
 }
 
-fn append(record: &Record<'_>) {
+fn append(record: &RecordLine) {
     let Some(path) = std::env::var_os(RECORDS_ENV).map(PathBuf::from) else {
         return;
     };

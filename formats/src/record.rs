@@ -1,0 +1,114 @@
+//! Record lines: what the harness measured in one bench process, one line of JSON per benchmark,
+//! appended to the file named by [`crate::env::RECORDS`].
+//!
+//! A *window* is one `start()`..`end()` pair of criterion's measurement; a *sample* is the windows
+//! between two `to_f64()` calls, which is one entry of criterion's `sample.json`. A record keeps
+//! each sample's time value exactly as criterion saved it, so that the subcommand joins records to
+//! `sample.json` by that value and learns each sample's iteration count from criterion itself.
+//!
+//! ```
+//! use allocbench_formats::record::{RecordLine, RECORD_VERSION};
+//!
+//! let line = r#"{"version":1,"id":"vec/iter","counting":true,"samples":[]}"#;
+//! let record: RecordLine = serde_json::from_str(line).unwrap();
+//! assert_eq!((record.version, record.id.as_str()), (RECORD_VERSION, "vec/iter"));
+//! ```
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the record line format; the subcommand refuses versions it does not know.
+pub const RECORD_VERSION: u32 = 1;
+
+/// One benchmark's line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordLine {
+    /// [`RECORD_VERSION`] of the harness that wrote it.
+    pub version: u32,
+    /// Criterion's full id: `group/function/parameter`.
+    pub id: String,
+    /// False when the process never counted an allocation: its global allocator is not
+    /// allocbench's.
+    pub counting: bool,
+    /// Every saved sample, in the order criterion saved them.
+    pub samples: Vec<RecordSample>,
+    /// The allocation-site pass: each allocating stack with its counts per sample.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<SiteRecord>,
+    /// The CPU pass: where the benchmark's profile is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_profile: Option<CpuProfileRecord>,
+}
+
+/// One saved sample: what the allocator counted over its windows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RecordSample {
+    /// What `to_f64` returned, as criterion stores it in `sample.json`.
+    pub time: f64,
+    /// How many measured windows the sample had (more than one under `iter_batched`).
+    pub windows: u64,
+    /// True when criterion measured no window (`iter_custom`): the counts cover the whole
+    /// routine.
+    pub custom: bool,
+    /// Blocks allocated; a realloc counts as one block freed and one allocated.
+    pub alloc_objects: u64,
+    /// Bytes allocated.
+    pub alloc_space: u64,
+    /// Blocks freed.
+    pub free_objects: u64,
+    /// Bytes freed.
+    pub free_space: u64,
+    /// Reallocations, also counted in the four figures above.
+    pub reallocs: u64,
+    /// The highest rise of live bytes in any one window of the sample.
+    pub peak_space: u64,
+}
+
+/// The allocation-site pass: one allocating stack and its counts per record sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteRecord {
+    /// Leaf first, the allocator's own frames already cut away.
+    pub frames: Vec<FrameRecord>,
+    /// Per record sample: `[alloc_objects, alloc_space, free_objects, free_space]`.
+    pub samples: Vec<[u64; 4]>,
+}
+
+/// One frame of a symbolised stack.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FrameRecord {
+    /// The demangled function name, without its hash.
+    pub function: String,
+    /// The source file, when debug info says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The source line, when debug info says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+/// The CPU pass's note that a benchmark's profile is written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CpuProfileRecord {
+    /// Criterion's `profile/` folder of the benchmark, holding `cpu.folded` and `cpu.pb.gz`.
+    pub dir: PathBuf,
+    /// The sampling frequency asked of pprof-rs, in Hz.
+    pub frequency: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A line as the harness of record version 1 wrote it before this crate existed: the format
+    /// is the same byte for byte.
+    const V1: &str = r#"{"version":1,"id":"g/f","counting":true,"samples":[{"time":12.5,"windows":1,"custom":false,"alloc_objects":2,"alloc_space":32,"free_objects":2,"free_space":32,"reallocs":0,"peak_space":16}],"sites":[{"frames":[{"function":"a::b","file":"src/lib.rs","line":3},{"function":"c"}],"samples":[[1,16,1,16]]}]}"#;
+
+    #[test]
+    fn a_version_1_line_reads_and_writes_back_the_same() {
+        let record: RecordLine = serde_json::from_str(V1).unwrap();
+        assert_eq!(record.samples[0].alloc_space, 32);
+        assert_eq!(record.sites[0].frames[1].file, None);
+        assert_eq!(serde_json::to_string(&record).unwrap(), V1);
+    }
+}
