@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::artifacts;
+use crate::pprof_names;
 use crate::records::CpuProfileRecord;
 
 /// How many functions the report lists per benchmark.
@@ -38,6 +39,8 @@ pub struct TopFunction {
 pub enum CpuError {
     #[error("cannot read the CPU profile in `{path}`: {source}")]
     Read { path: std::path::PathBuf, source: std::io::Error },
+    #[error("cannot read the CPU profile `{path}` as pprof's gzipped profile.proto: {source}")]
+    Decode { path: std::path::PathBuf, source: std::io::Error },
     #[error("cannot write `{path}`: {source}")]
     Write { path: std::path::PathBuf, source: std::io::Error },
 }
@@ -114,6 +117,7 @@ pub fn place(id: &str, profile: &CpuProfileRecord, out_dir: &Path) -> Result<Cpu
     };
     let folded_text = String::from_utf8_lossy(&read("cpu.folded")?).into_owned();
     let pb = read("cpu.pb.gz")?;
+    let pb = keep_names(&pb).map_err(|source| CpuError::Decode { path: profile.dir.join("cpu.pb.gz"), source })?;
     let folder = out_dir.join(artifacts::folder_for(id));
     fs::create_dir_all(&folder).map_err(|source| CpuError::Write { path: folder.clone(), source })?;
     let write = |name: &str, bytes: &[u8]| {
@@ -136,6 +140,21 @@ pub fn place(id: &str, profile: &CpuProfileRecord, out_dir: &Path) -> Result<Cpu
         folded: artifacts::relative(&folded_path, out_dir),
         summary: CpuSummary { samples, frequency_hz: profile.frequency, top },
     })
+}
+
+/// `cpu.pb.gz` as pprof-rs wrote it, with the function table rewritten by the rule heap profiles
+/// follow ([`pprof_names`]), so that `go tool pprof` shows trait impls with their types.
+fn keep_names(gzipped: &[u8]) -> std::io::Result<Vec<u8>> {
+    use pprof::protos::{Message, Profile};
+    use std::io::{Read, Write};
+
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(gzipped).read_to_end(&mut raw)?;
+    let mut profile = Profile::decode(raw.as_slice()).map_err(std::io::Error::other)?;
+    pprof_names::keep_names(&mut profile);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&profile.encode_to_vec())?;
+    gz.finish()
 }
 
 /// A warning when even the best-sampled profile got under half the samples `--frequency` asks
@@ -247,6 +266,33 @@ mod tests {
         assert!((top[0].self_fraction - 40.0 / 45.0).abs() < 1e-12);
         assert_eq!(top[1].function, "b");
         assert_eq!(top.len(), 2);
+    }
+
+    #[test]
+    fn placed_profiles_keep_their_names() {
+        use pprof::protos::{self, Message};
+        use std::io::{Read, Write};
+
+        let name = "<cpu_fixture::Spinner as core::iter::traits::iterator::Iterator>::next";
+        let mangled = "_ZN3cpu4spin17h0123456789abcdefE";
+        let profile = protos::Profile {
+            string_table: ["", name, mangled, "cpu::spin"].map(String::from).to_vec(),
+            function: vec![
+                protos::Function { id: 1, name: 1, system_name: 1, ..Default::default() },
+                protos::Function { id: 2, name: 3, system_name: 2, ..Default::default() },
+            ],
+            ..Default::default()
+        };
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&profile.encode_to_vec()).unwrap();
+        let rewritten = keep_names(&gz.finish().unwrap()).unwrap();
+        let mut raw = Vec::new();
+        flate2::read::GzDecoder::new(rewritten.as_slice()).read_to_end(&mut raw).unwrap();
+        let back = protos::Profile::decode(raw.as_slice()).unwrap();
+        let system: Vec<&str> =
+            back.function.iter().map(|f| back.string_table[f.system_name as usize].as_str()).collect();
+        assert_eq!(system, ["", mangled]);
+        assert!(keep_names(b"not gzip").is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifacts;
 use crate::figures::{self, Sample};
+use crate::pprof_names;
 use crate::records::{FrameRecord, Joined, SiteRecord};
 
 /// How many sites the report keeps per benchmark.
@@ -272,10 +273,12 @@ pub fn pprof_bytes(stacks: &[HeapStack], id: &str) -> Vec<u8> {
                         None => {
                             let f = functions.len() as u64 + 1;
                             let name = s(&frame.function);
+                            // The heap pass records demangled names only: no symbol to give.
+                            let system_name = s(pprof_names::system_name(&frame.function, None));
                             functions.push(protos::Function {
                                 id: f,
                                 name,
-                                system_name: name,
+                                system_name,
                                 filename: s(&file),
                                 start_line: 0,
                             });
@@ -494,6 +497,21 @@ mod tests {
         assert_eq!(names, ["alloc::vec::Vec<u8>::with_capacity", "exact_fixture::consume"], "plumbing cut");
         assert_eq!((found[0].alloc_objects, found[0].alloc_space), (1.0, 256.0));
         assert_eq!((found[0].inuse_objects, found[0].inuse_space), (0.0, 0.0));
+    }
+
+    #[test]
+    fn profile_functions_keep_their_full_names() {
+        use pprof::protos::{Message, Profile};
+        use std::io::Read;
+
+        let name = "<&mut serde_json::ser::Serializer<W,F> as serde_core::ser::Serializer>::serialize_str";
+        let mut raw = Vec::new();
+        let gz = pprof_bytes(&[stack(&[name, "json_fanout::Hub::notify_clients"], 1.0, 8.0)], "b");
+        flate2::read::GzDecoder::new(gz.as_slice()).read_to_end(&mut raw).unwrap();
+        let p = Profile::decode(raw.as_slice()).unwrap();
+        let f = &p.function[0];
+        assert_eq!(p.string_table[f.name as usize], name);
+        assert_eq!(p.string_table[f.system_name as usize], "", "see pprof_names");
     }
 
     #[test]

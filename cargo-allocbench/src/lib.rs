@@ -24,6 +24,7 @@ pub mod linear;
 pub mod log;
 pub mod markdown;
 pub mod policy;
+pub mod pprof_names;
 pub mod process;
 pub mod records;
 pub mod report;

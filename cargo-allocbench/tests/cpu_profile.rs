@@ -54,6 +54,14 @@ fn hot_function_leads_the_flame_graph_and_pprof_top() {
     assert!(first.ends_with("cpu_fixture::spin_hot"), "go tool pprof -top:\n{top}");
     let flat_pct: f64 = first.split_whitespace().nth(1).unwrap().trim_end_matches('%').parse().unwrap();
     assert!(flat_pct > 50.0, "go tool pprof -top:\n{top}");
+    // At pprof's default options a trait impl keeps its type: pprof cuts `<…>` out of any name
+    // it demangles itself, which would leave `::next`.
+    let names: Vec<String> =
+        top.lines().skip(header + 1).map(|l| l.split_whitespace().skip(5).collect::<Vec<_>>().join(" ")).collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("<cpu_fixture::Spinner as core::") && n.ends_with("Iterator>::next")),
+        "go tool pprof -top:\n{top}"
+    );
 }
 
 fn faulty_run(fault: &str) -> serde_json::Value {

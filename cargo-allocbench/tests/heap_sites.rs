@@ -20,6 +20,12 @@ fn go_pprof(args: &[&str], profile: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The function names of `go tool pprof -top`'s rows (after flat, flat%, sum%, cum, cum%).
+fn top_names(top: &str) -> Vec<String> {
+    let rows = top.lines().skip_while(|l| !l.trim_start().starts_with("flat")).skip(1);
+    rows.map(|l| l.split_whitespace().skip(5).collect::<Vec<_>>().join(" ")).collect()
+}
+
 /// Sums of each sample type over `go tool pprof -raw`'s samples.
 fn raw_totals(profile: &Path) -> [i64; 4] {
     let raw = go_pprof(&["-raw"], profile);
@@ -74,6 +80,10 @@ fn sites_add_up_and_pprof_reads_every_profile() {
         for t in ["alloc_objects", "alloc_space", "inuse_objects", "inuse_space"] {
             let top = go_pprof(&["-top", &format!("-sample_index={t}")], &pb);
             assert!(top.contains(&format!("Type: {t}")), "{id}: {top}");
+            // pprof's default demangling cuts `<…>` out of names it takes for C++: a trait impl
+            // `<Vec<T,A> as SpecExtend<..>>::spec_extend` would be left as `::spec_extend`.
+            let cut: Vec<String> = top_names(&top).into_iter().filter(|n| n.starts_with("::")).collect();
+            assert!(cut.is_empty(), "{id}: names lost their type: {cut:?}\n{top}");
         }
         // Every benchmark's baseline has stacks, so every one has a base profile to diff.
         let base = pb.with_file_name("heap-base.pb.gz");
@@ -123,4 +133,16 @@ fn the_site_that_grew_is_named() {
     assert!(grew["function"].as_str().unwrap().starts_with("serde_json::"), "{c:#}");
     assert_eq!(grew["caller"], "json_fanout::Hub::notify_clients", "{c:#}");
     assert!(grew["new_alloc_objects"].as_f64().unwrap() > grew["base_alloc_objects"].as_f64().unwrap());
+
+    // At pprof's default options, serde_json's trait impls keep the type that names the library.
+    let b = r["benchmarks"].as_array().unwrap().iter().find(|b| b["id"] == "fanout/push/16").unwrap();
+    let pb = out.join(b["artifacts"]["heap_profile"].as_str().expect("a heap profile"));
+    let top = go_pprof(&["-top", "-sample_index=alloc_space"], &pb);
+    let names = top_names(&top);
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("<&mut serde_json::ser::Serializer<W,F> as ") && n.ends_with(">::serialize_str")),
+        "go tool pprof -top:\n{top}"
+    );
 }
