@@ -8,19 +8,23 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::baseline::Baseline;
+use crate::cargo::build;
+use crate::cargo::discover::{self, BenchTarget};
 use crate::cli::{Cli, Format, HeapProfile};
-use crate::compare::Comparison;
-use crate::discover::{self, BenchTarget};
-use crate::linear::{self, Measured};
-use crate::policy::{Policy, PolicyError};
-use crate::records::{self, Recorded};
+use crate::exec::revision;
+use crate::exec::run::{self, Failure, Mode, RunFiles, RunSpec};
+use crate::gate::baseline::Baseline;
+use crate::gate::compare::Comparison;
+use crate::gate::policy::{Policy, PolicyError};
+use crate::gate::{baseline, compare};
+use crate::passes::linear::{self, Measured};
+use crate::passes::records::{self, Recorded};
+use crate::passes::{cpu, figures, heap};
+use crate::render::table::{self, Style};
+use crate::render::units::printable;
+use crate::render::{export, github, html, markdown};
 use crate::report::{Artifacts, Benchmark, Report, Verdict, SCHEMA_VERSION};
-use crate::run::{self, Failure, Mode, RunFiles, RunSpec};
-use crate::table::{self, Style};
-use crate::units::printable;
-use crate::{artifacts, baseline, compare, cpu, export, figures, github, heap, html, markdown, revision};
-use crate::{build, environment};
+use crate::{artifacts, environment};
 
 /// Notes for people go to stderr, so that stdout carries only the chosen format.
 pub struct Ui {

@@ -1,10 +1,14 @@
 //! The command line: cargo's flags and conventions, criterion's words.
+//!
+//! The doc comments of [`Cli`]'s fields are clap's `--help` text, written for a terminal:
+//! `<out-dir>` there is a placeholder, not HTML.
+#![allow(rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
-use crate::discover::CargoOptions;
+use crate::cargo::discover::CargoOptions;
 
 const AFTER_HELP: &str = "\
 Examples:

@@ -11,13 +11,13 @@ fn main() -> ExitCode {
     stop_children_on_signals();
     let cli = Cli::parse_args();
     let result = app::run(&cli);
-    if cargo_allocbench::process::interrupted() {
+    if cargo_allocbench::exec::process::interrupted() {
         // Whatever failed, failed because the signal handler stopped the run; its thread says so
         // and exits with the signal's status.
         std::thread::sleep(std::time::Duration::from_secs(10));
         return ExitCode::from(130);
     }
-    cargo_allocbench::process::release_locks();
+    cargo_allocbench::exec::process::release_locks();
     match result {
         Ok(Verdict::Pass) => ExitCode::from(PASS),
         Ok(Verdict::Regressed) => ExitCode::from(REGRESSED),
@@ -45,7 +45,7 @@ fn stop_children_on_signals() {
     std::thread::spawn(move || {
         use std::io::Write;
         if let Some(signal) = signals.forever().next() {
-            let stopped = cargo_allocbench::process::interrupt();
+            let stopped = cargo_allocbench::exec::process::interrupt();
             let name = match signal {
                 SIGINT => "SIGINT",
                 SIGTERM => "SIGTERM",

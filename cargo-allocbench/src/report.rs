@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::Comparison;
-use crate::cpu::CpuSummary;
-use crate::heap::{AllocSite, HeapStack};
+use crate::gate::compare::Comparison;
+use crate::passes::cpu::CpuSummary;
+use crate::passes::heap::{AllocSite, HeapStack};
 
 /// Version of `report.json` this build writes.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use cargo_allocbench::baseline;
+use cargo_allocbench::gate::baseline;
 use common::{allocbench, bench, fixture, out_dir, report, run};
 use serde_json::Value;
 

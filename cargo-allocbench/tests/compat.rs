@@ -17,8 +17,8 @@ use std::process::Command;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use cargo_allocbench::build;
-use cargo_allocbench::discover::{self, CargoOptions};
+use cargo_allocbench::cargo::build;
+use cargo_allocbench::cargo::discover::{self, CargoOptions};
 use common::counter::{Counter, Expected};
 use common::{allocbench, bench, fixture, out_dir, report, run, shared_target};
 use compat_fixture as fx;

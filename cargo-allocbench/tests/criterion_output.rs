@@ -10,8 +10,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use cargo_allocbench::build;
-use cargo_allocbench::discover::{self, CargoOptions};
+use cargo_allocbench::cargo::build;
+use cargo_allocbench::cargo::discover::{self, CargoOptions};
 use common::{fixture, shared_target};
 
 fn executable(manifest: &Path) -> std::path::PathBuf {

@@ -30,7 +30,7 @@
 //! # The allocation-site pass
 //!
 //! In the heap pass's process every thread counts through the overflow shard, whose cold path
-//! also hands each block to [`crate::heap`]: the owner's path never looks at the pass.
+//! also hands each block to the heap pass (module `heap`): the owner's path never looks at the pass.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

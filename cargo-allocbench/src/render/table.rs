@@ -1,9 +1,9 @@
 //! The terminal table: one row per benchmark, figures per iteration.
 
-use crate::compare::{BenchmarkComparison, Comparison, Status};
-use crate::markdown::format_metric;
+use crate::gate::compare::{BenchmarkComparison, Comparison, Status};
+use crate::render::markdown::format_metric;
+use crate::render::units::{format_bytes, format_change, format_count, format_ns, printable};
 use crate::report::{mark_footnotes, Benchmark, Report};
-use crate::units::{format_bytes, format_change, format_count, format_ns, printable};
 
 const HEADERS: [&str; 6] = ["benchmark", "time/iter", "allocs/iter", "bytes/iter", "retained/iter", "peak"];
 
@@ -222,8 +222,8 @@ pub fn render_sites(report: &Report, n: usize, style: Style) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::heap::AllocSite;
-    use crate::markdown::tests::{compared_report, plain_report};
+    use crate::passes::heap::AllocSite;
+    use crate::render::markdown::tests::{compared_report, plain_report};
 
     const PLAIN: Style = Style { color: false };
 

@@ -17,13 +17,13 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cpu::ShareChange;
-use crate::heap::SiteChange;
+use crate::passes::cpu::ShareChange;
+use crate::passes::heap::SiteChange;
 
-use crate::baseline::Baseline;
-use crate::policy::{Limit, Policy, EPSILON, TIME_ALPHA};
+use crate::gate::baseline::Baseline;
+use crate::gate::policy::{Limit, Policy, EPSILON, TIME_ALPHA};
+use crate::gate::stats;
 use crate::report::{Benchmark, Metric, Report, Verdict, ALL_METRICS};
-use crate::stats;
 
 /// The comparison of a run with a baseline, as `report.json`'s `comparison`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

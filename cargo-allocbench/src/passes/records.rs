@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::figures::Sample;
+use crate::passes::figures::Sample;
 use crate::report::TimeFigures;
 
 pub use allocbench_formats::record::{CpuProfileRecord, FrameRecord, SiteRecord, RECORD_VERSION};
@@ -148,7 +148,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RecordsEr
 
 /// Every benchmark criterion saved under `home`, by full id (see the module's note on ids
 /// used twice). `home` itself is searched too: criterion keeps an id `.` or `..` as a folder
-/// name, so its files may lie in any folder below `home` (see [`crate::run::RunFiles`]).
+/// name, so its files may lie in any folder below `home` (see [`crate::exec::run::RunFiles`]).
 pub fn read_criterion(home: &Path) -> Result<BTreeMap<String, CriterionBenchmark>, RecordsError> {
     let mut found = BTreeMap::new();
     let mut stack = vec![home.to_owned()];

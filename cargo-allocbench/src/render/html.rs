@@ -14,10 +14,10 @@
 
 use std::fmt::Write as _;
 
-use crate::compare::{BenchmarkComparison, Comparison, MetricComparison, Status};
-use crate::markdown::format_metric;
+use crate::gate::compare::{BenchmarkComparison, Comparison, MetricComparison, Status};
+use crate::render::markdown::format_metric;
+use crate::render::units::{format_change, format_ns};
 use crate::report::{Benchmark, Metric, Report, Verdict};
-use crate::units::{format_change, format_ns};
 
 /// The columns of the table: the metric and its heading.
 const COLUMNS: [(Metric, &str, &str); 5] = [
@@ -430,7 +430,7 @@ fn is_bidi_control(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::markdown::tests::{compared_report, plain_report};
+    use crate::render::markdown::tests::{compared_report, plain_report};
     use crate::report::Artifacts;
 
     /// The Markdown tests' report with a comparison, with artifacts as the CPU pass leaves them.

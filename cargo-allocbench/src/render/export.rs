@@ -190,7 +190,7 @@ pub fn write(report: &Report, format: ExportFormat, path: &Path) -> Result<(), E
         error: io::Error::other(e),
     })?;
     json.push(b'\n');
-    crate::baseline::write_atomic(path, &json).map_err(|e| ExportError::Io {
+    crate::gate::baseline::write_atomic(path, &json).map_err(|e| ExportError::Io {
         action: e.action,
         path: e.path,
         error: e.error,
@@ -200,7 +200,7 @@ pub fn write(report: &Report, format: ExportFormat, path: &Path) -> Result<(), E
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::markdown::tests::{compared_report, plain_report};
+    use crate::render::markdown::tests::{compared_report, plain_report};
 
     #[test]
     fn bmf_snapshot() {

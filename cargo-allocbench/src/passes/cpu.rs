@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::artifacts;
-use crate::pprof_names;
-use crate::records::CpuProfileRecord;
+use crate::passes::pprof_names;
+use crate::passes::records::CpuProfileRecord;
 
 /// How many functions the report lists per benchmark.
 pub const TOP: usize = 10;

@@ -11,9 +11,9 @@
 
 use std::fmt::Write as _;
 
-use crate::compare::{BenchmarkComparison, Comparison, MetricComparison, Status};
+use crate::gate::compare::{BenchmarkComparison, Comparison, MetricComparison, Status};
+use crate::render::units::{format_bytes, format_change, format_count, format_ns};
 use crate::report::{mark_footnotes, Benchmark, Metric, Report, Verdict};
-use crate::units::{format_bytes, format_change, format_count, format_ns};
 
 /// Renders `report` as GitHub-flavoured Markdown, ending with a newline.
 pub fn render(report: &Report) -> String {
@@ -358,9 +358,9 @@ pub fn escape_keeping_code(text: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::baseline::Baseline;
-    use crate::compare::compare;
-    use crate::policy::Policy;
+    use crate::gate::baseline::Baseline;
+    use crate::gate::compare::compare;
+    use crate::gate::policy::Policy;
     use crate::report::{AllocFigures, Artifacts, Environment, TimeFigures, SCHEMA_VERSION};
 
     /// Samples around `mean`, spread evenly over ±`noise` (relative), in a fixed shuffled order.

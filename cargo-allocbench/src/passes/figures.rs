@@ -7,7 +7,7 @@
 //! iteration counts (its flat mode) there is no slope: the figure is the ratio, which counts `b`
 //! as if every iteration did it, and is never called exact. A buffer that a routine grows on its
 //! first call of each sample reads as growing on every call; the subcommand measures such
-//! benchmarks again with linear sampling ([`crate::linear`]).
+//! benchmarks again with linear sampling ([`crate::passes::linear`]).
 
 use crate::report::{AllocFigures, Inexact};
 

@@ -131,10 +131,10 @@ pub fn measure(
     }
     // Registered, so that Ctrl-C stops the nested run too.
     let spawn_error = |source| RevisionError::Spawn { program: exe.display().to_string(), source };
-    let (child, _) = crate::process::spawn(&mut cmd).map_err(spawn_error)?;
+    let (child, _) = crate::exec::process::spawn(&mut cmd).map_err(spawn_error)?;
     let status = child.wait().map_err(spawn_error)?;
     if !status.success() {
-        return Err(RevisionError::Failed { rev: rev.to_owned(), status: crate::run::describe(status) });
+        return Err(RevisionError::Failed { rev: rev.to_owned(), status: crate::exec::run::describe(status) });
     }
     Ok(())
 }

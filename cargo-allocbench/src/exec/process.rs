@@ -11,7 +11,7 @@ use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::run::RunError;
+use crate::exec::run::RunError;
 
 /// The lock files this process holds, to remove when it ends.
 static LOCKS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use cargo_metadata::{Message, TargetKind};
 
-use crate::discover::{BenchTarget, CargoOptions};
+use crate::cargo::discover::{BenchTarget, CargoOptions};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -59,8 +59,8 @@ pub fn build(
     cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
     let command = format!("{cmd:?}").replace('"', "");
     // Registered, so that an interrupted run stops the build too.
-    let (child, stdout) =
-        crate::process::spawn(&mut cmd).map_err(|source| BuildError::Spawn { command: command.clone(), source })?;
+    let (child, stdout) = crate::exec::process::spawn(&mut cmd)
+        .map_err(|source| BuildError::Spawn { command: command.clone(), source })?;
 
     let mut executables: BTreeMap<(String, String), PathBuf> = BTreeMap::new();
     if let Some(stdout) = stdout {

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::heap::HeapStack;
+use crate::passes::heap::HeapStack;
 use crate::report::{Benchmark, Environment, Report};
 
 /// Version of the baseline format this build writes and the newest it reads.
@@ -736,7 +736,7 @@ mod tests {
         let mut seen = [false; 2];
         for round in 0..20u64 {
             let mut child = std::process::Command::new(&exe)
-                .args(["--exact", "baseline::tests::save_forever", "--ignored", "--test-threads=1"])
+                .args(["--exact", "gate::baseline::tests::save_forever", "--ignored", "--test-threads=1"])
                 .env(SAVE_FOREVER_DIR, dir.path())
                 .env(SAVE_FOREVER_OTHER, &b_path)
                 .stdout(std::process::Stdio::null())

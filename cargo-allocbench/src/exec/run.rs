@@ -4,9 +4,9 @@
 //! benchmarks (each one appends a line to the record file), but not `timeout` without one. A
 //! binary of fifty slow benchmarks is not killed for being long; a hung benchmark is.
 //!
-//! Every process started here goes through [`process::spawn`], so that an interrupted run
+//! Every process started here goes through [`process::spawn`](crate::exec::process::spawn), so that an interrupted run
 //! (Ctrl-C, SIGTERM) kills the bench processes it started; the output folder is locked
-//! ([`process::lock_out_dir`]); the log is read by [`log`](crate::log).
+//! ([`process::lock_out_dir`](crate::exec::process::lock_out_dir)); the log is read by [`log`](crate::exec::log).
 
 use std::fs;
 use std::io;
@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::discover::BenchTarget;
-use crate::log::scan_log;
-pub use crate::log::{last_started, log_tail};
-use crate::process::{lock_out_dir, spawn, Tracked};
+use crate::cargo::discover::BenchTarget;
+use crate::exec::log::scan_log;
+pub use crate::exec::log::{last_started, log_tail};
+use crate::exec::process::{lock_out_dir, spawn, Tracked};
 
 pub use allocbench_formats::Mode;
 
@@ -72,7 +72,7 @@ pub struct RunSpec {
     /// Environment for the bench process, beside what every pass sets.
     pub env: Vec<(String, String)>,
     /// Criterion's times in a counting pass, when the shortest do not give linear samples (see
-    /// [`crate::linear`]); ignored by the other passes.
+    /// [`crate::passes::linear`]); ignored by the other passes.
     pub counting_times: Option<CountingTimes>,
     /// Longest time without a finished benchmark.
     pub timeout: Duration,
@@ -84,11 +84,11 @@ pub struct RunSpec {
 #[derive(Debug, Clone)]
 pub struct RunFiles {
     pub records: PathBuf,
-    /// Everything criterion writes is below this folder; [`crate::records::read_criterion`]
+    /// Everything criterion writes is below this folder; [`crate::passes::records::read_criterion`]
     /// reads it from here.
     pub criterion_home: PathBuf,
     pub log: PathBuf,
-    /// The output folder's lock: see [`process::lock_out_dir`].
+    /// The output folder's lock: see [`process::lock_out_dir`](crate::exec::process::lock_out_dir).
     lock: PathBuf,
 }
 
@@ -116,7 +116,7 @@ impl RunFiles {
         }
     }
 
-    /// The files of the `n`-th benchmark measured again after this run (see [`crate::linear`]),
+    /// The files of the `n`-th benchmark measured again after this run (see [`crate::passes::linear`]),
     /// in a folder below this run's.
     pub fn again(&self, n: usize) -> RunFiles {
         let base = self.log.parent().unwrap_or(&self.criterion_home).join("again").join(n.to_string());

@@ -15,9 +15,9 @@ use allocbench_formats::frames::is_harness_frame;
 use serde::{Deserialize, Serialize};
 
 use crate::artifacts;
-use crate::figures::{self, Sample};
-use crate::pprof_names;
-use crate::records::{FrameRecord, Joined, SiteRecord};
+use crate::passes::figures::{self, Sample};
+use crate::passes::pprof_names;
+use crate::passes::records::{FrameRecord, Joined, SiteRecord};
 
 /// How many sites the report keeps per benchmark.
 pub const TOP_SITES: usize = 20;
@@ -386,7 +386,7 @@ pub fn write(
     let svg = folder.join("alloc-flamegraph.svg");
     let subtitle =
         format!("bytes allocated, {}; allocator and criterion frames cut away", per.trim_start_matches("values "));
-    crate::cpu::draw(&folded, &format!("{id}: bytes allocated"), &subtitle, "bytes", &svg)
+    crate::passes::cpu::draw(&folded, &format!("{id}: bytes allocated"), &subtitle, "bytes", &svg)
         .map_err(|e| HeapError::Write { path: svg.clone(), source: std::io::Error::other(e.to_string()) })?;
     Ok(HeapArtifacts {
         heap_profile: artifacts::relative(&pb, out_dir),

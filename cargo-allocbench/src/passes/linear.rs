@@ -1,7 +1,7 @@
 //! A second measurement, with linear sampling, for the benchmarks criterion sampled flat.
 //!
 //! Per-iteration figures are a slope across samples of different iteration counts
-//! ([`crate::figures`]): with every sample at one count, a buffer grown on the first call of each
+//! ([`crate::passes::figures`]): with every sample at one count, a buffer grown on the first call of each
 //! sample reads as growing on every call. The counting passes make the harness force linear
 //! sampling on every benchmark group, but criterion 0.8 gives no way to set the sampling mode of
 //! a benchmark defined with `Criterion::bench_function`, and a full run keeps the bench code's
@@ -19,10 +19,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::discover::BenchTarget;
-use crate::figures;
-use crate::records::{self, CriterionBenchmark, Recorded, RecordsError};
-use crate::run::{self, CountingTimes, Failure, Mode, RunError, RunFiles, RunSpec};
+use crate::cargo::discover::BenchTarget;
+use crate::exec::run::{self, CountingTimes, Failure, Mode, RunError, RunFiles, RunSpec};
+use crate::passes::figures;
+use crate::passes::records::{self, CriterionBenchmark, Recorded, RecordsError};
 
 /// The measurement time of a benchmark measured again, in iterations of its routine.
 pub const ITERATIONS_OF_TIME: f64 = 50.0;

@@ -12,10 +12,10 @@
 //! `,` too ([`escape_workflow_property`]). A benchmark named `a\n::error::pwned` then stays one
 //! line and one annotation.
 
-use crate::compare::{MetricComparison, Status};
-use crate::markdown::format_metric;
+use crate::gate::compare::{MetricComparison, Status};
+use crate::render::markdown::format_metric;
+use crate::render::units::{format_change, format_ns};
 use crate::report::{Metric, Report};
-use crate::units::{format_change, format_ns};
 
 /// Annotations of each kind written at most, as GitHub displays at most ten per step.
 pub const MAX_ANNOTATIONS: usize = 10;
@@ -127,7 +127,7 @@ pub fn escape_workflow_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::markdown::tests::{compared_report, plain_report};
+    use crate::render::markdown::tests::{compared_report, plain_report};
 
     #[test]
     fn escaping_follows_githubs_rules() {

@@ -1,0 +1,5 @@
+//! Cargo's side: which packages and bench targets to measure (`cargo metadata`, with cargo's
+//! selection flags), and one `cargo bench --no-run` whose artifact messages name the executables.
+
+pub mod build;
+pub mod discover;

@@ -1,0 +1,9 @@
+//! Running things: bench processes for a pass, with a timeout on progress and a log
+//! ([`run`], [`log`]), every process this run started tracked so that a signal stops them all
+//! ([`process`]), and another revision of the repository checked out and measured as the
+//! baseline ([`revision`]).
+
+pub mod log;
+pub mod process;
+pub mod revision;
+pub mod run;

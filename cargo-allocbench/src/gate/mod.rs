@@ -1,0 +1,7 @@
+//! The gate: stored baselines ([`baseline`]), the regression policy ([`policy`]), the comparison
+//! of a run with a baseline ([`compare`]) and the statistical tests behind time ([`stats`]).
+
+pub mod baseline;
+pub mod compare;
+pub mod policy;
+pub mod stats;
