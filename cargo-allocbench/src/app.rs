@@ -131,6 +131,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         verbose: cli.verbose,
     };
     let mut benchmarks: Vec<Benchmark> = Vec::new();
+    let mut allocators = std::collections::BTreeSet::new();
     for run in 1..=cli.runs {
         if let (Some((rev, manifest, dir)), Some(base), true) = (&other_rev, base.as_mut(), run > 1) {
             let name = "baseline-rev-run";
@@ -148,6 +149,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
             let failures =
                 run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks measured")))?;
             let recorded = Measured::read(&files)?;
+            allocators.extend(recorded.records.iter().filter_map(|r| r.allocator.clone()));
             let mut found = collect(target, &recorded, &failures, pass)?;
             if run == 1 {
                 // Later runs (`--runs`) add their times only: their figures need no second look.
@@ -172,7 +174,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
 
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
-        environment: environment::capture(&project.workspace_root),
+        environment: environment::capture(&project.workspace_root, &allocators),
         benchmarks,
         comparison: None,
         verdict: Verdict::Pass,

@@ -103,8 +103,8 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", help_heading = "Baselines")]
     pub baseline: Option<String>,
 
-    /// Measure git revision REV (in a temporary worktree, sharing the target directory) as the
-    /// baseline, then the working tree, and compare: what the GitHub gate does, locally
+    /// Measure git revision REV (in a temporary worktree, built in <target-dir>/allocbench-baseline-rev)
+    /// as the baseline, then the working tree, and compare: what the GitHub gate does, locally
     #[arg(long, value_name = "REV", conflicts_with = "baseline", help_heading = "Baselines")]
     pub baseline_rev: Option<String>,
 

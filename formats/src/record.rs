@@ -39,6 +39,10 @@ pub struct RecordLine {
     /// The CPU pass: where the benchmark's profile is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_profile: Option<CpuProfileRecord>,
+    /// The type of the allocator that allocbench's `Alloc` wraps in this process
+    /// (`std::alloc::System`, `tikv_jemallocator::Jemalloc`, ...); absent when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocator: Option<String>,
 }
 
 /// One saved sample: what the allocator counted over its windows.

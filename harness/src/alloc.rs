@@ -15,7 +15,8 @@
 //! backwards. When more threads are alive than there are shards, the rest share one overflow
 //! shard and pay for atomic read-modify-writes.
 //!
-//! The hook never allocates, never locks and never panics.
+//! The hook never allocates, never locks and never panics, except in the allocation-site pass (a
+//! process of its own, see below), where the overflow shard's path calls into the pass.
 //!
 //! # Peak
 //!
@@ -33,7 +34,9 @@
 //! also hands each block to the heap pass (module `heap`): the owner's path never looks at the pass.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::any::type_name;
 use std::cell::Cell;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed, Ordering::*};
 
 /// How many threads can own a shard at once. More threads than this share the overflow shard.
@@ -76,13 +79,19 @@ impl Alloc<System> {
 // SAFETY: every method forwards to `inner` with the caller's arguments unchanged and returns its
 // result unchanged, so `inner`'s guarantees are ours. The counting beside it never allocates,
 // never unwinds, and touches only this module's statics and a `const`-initialised thread local.
+// The one exception is the allocation-site pass, enabled only in the heap pass's process: there
+// the overflow shard's path calls `heap::on_alloc` / `on_free`, which lock the pass's state and
+// allocate for it. That is sound because the pass marks its thread busy first (`heap::busy`, a
+// `const` thread-local flag): an allocation made by the pass's own bookkeeping re-enters this
+// allocator and the pass again, which sees the flag and returns at once, so the lock is never
+// taken twice on one thread and the recursion ends at depth one.
 unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `layout`.
         let ptr = unsafe { self.inner.alloc(layout) };
         if !ptr.is_null() {
-            on_alloc(ptr, layout.size() as u64);
+            on_alloc(ptr, layout.size() as u64, type_name::<A>);
         }
         ptr
     }
@@ -92,14 +101,14 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
         // SAFETY: as for `alloc`.
         let ptr = unsafe { self.inner.alloc_zeroed(layout) };
         if !ptr.is_null() {
-            on_alloc(ptr, layout.size() as u64);
+            on_alloc(ptr, layout.size() as u64, type_name::<A>);
         }
         ptr
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        on_free(ptr, layout.size() as u64);
+        on_free(ptr, layout.size() as u64, type_name::<A>);
         // SAFETY: the caller guarantees `ptr` came from this allocator with `layout`.
         unsafe { self.inner.dealloc(ptr, layout) }
     }
@@ -110,31 +119,35 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
         let new = unsafe { self.inner.realloc(ptr, layout, new_size) };
         // A failed realloc leaves the old block in place: nothing changed, nothing is counted.
         if !new.is_null() {
-            on_realloc(ptr, new, layout.size() as u64, new_size as u64);
+            on_realloc(ptr, new, layout.size() as u64, new_size as u64, type_name::<A>);
         }
         new
     }
 }
 
+/// The inner allocator's type name, for the report's environment: passed down as a function so
+/// that only a thread's first allocation, on the cold path, calls it.
+type Name = fn() -> &'static str;
+
 #[inline(always)]
-fn on_alloc(ptr: *mut u8, size: u64) {
-    match writer() {
+fn on_alloc(ptr: *mut u8, size: u64, name: Name) {
+    match writer(name) {
         Writer::Owned(s) => s.owned_alloc(size),
         Writer::Shared => shared_alloc(ptr, size),
     }
 }
 
 #[inline(always)]
-fn on_free(ptr: *mut u8, size: u64) {
-    match writer() {
+fn on_free(ptr: *mut u8, size: u64, name: Name) {
+    match writer(name) {
         Writer::Owned(s) => s.owned_free(size),
         Writer::Shared => shared_free(ptr, size),
     }
 }
 
 #[inline(always)]
-fn on_realloc(old_ptr: *mut u8, new_ptr: *mut u8, old: u64, new: u64) {
-    match writer() {
+fn on_realloc(old_ptr: *mut u8, new_ptr: *mut u8, old: u64, new: u64, name: Name) {
+    match writer(name) {
         Writer::Owned(s) => s.owned_realloc(old, new),
         Writer::Shared => shared_realloc(old_ptr, new_ptr, old, new),
     }
@@ -361,17 +374,28 @@ fn give_back(held: Option<&'static Shard>) {
 }
 
 #[inline(always)]
-fn writer() -> Writer {
+fn writer(name: Name) -> Writer {
     match SLOT.try_with(Cell::get) {
         Ok(Some(s)) if !std::ptr::eq(s, &OVERFLOW) => Writer::Owned(s),
-        Ok(None) => claim(),
+        Ok(None) => claim(name),
         _ => Writer::Shared,
     }
 }
 
+/// The type of the allocator that counts, once a thread has allocated through it.
+static INNER: OnceLock<&'static str> = OnceLock::new();
+
+/// The type name of the allocator `Alloc` wraps (`std::alloc::System`, `tikv_jemallocator::Jemalloc`,
+/// ...), once anything was allocated through it; `None` when `Alloc` is not the global allocator.
+pub fn inner_allocator() -> Option<&'static str> {
+    INNER.get().copied()
+}
+
 #[cold]
 #[inline(never)]
-fn claim() -> Writer {
+fn claim(name: Name) -> Writer {
+    // `OnceLock::set` never allocates: it takes a futex-based `Once`, never the allocator.
+    let _ = INNER.set(name());
     let overflow = Writer::Shared;
     // Mark the thread first, so that an allocation made while registering the destructor below
     // (std does so on targets without native TLS destructors) does not come back here.

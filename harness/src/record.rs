@@ -140,6 +140,7 @@ pub(crate) fn finish(id: &str) {
         #[cfg(not(feature = "heap-profile"))]
         sites: Vec::new(),
         cpu_profile: None,
+        allocator: alloc::inner_allocator().map(str::to_owned),
     });
 }
 
@@ -153,6 +154,7 @@ pub(crate) fn finish_profile(id: &str, dir: &std::path::Path, frequency: u32) {
         samples: Vec::new(),
         sites: Vec::new(),
         cpu_profile: Some(CpuProfileRecord { dir: dir.to_owned(), frequency }),
+        allocator: alloc::inner_allocator().map(str::to_owned),
     });
 }
 

@@ -43,6 +43,8 @@ pub struct Recorded {
     pub cpu_profile: Option<CpuProfileRecord>,
     /// Set by the heap pass.
     pub sites: Vec<SiteRecord>,
+    /// The type `allocbench::Alloc` wraps in the bench process, when the harness said.
+    pub allocator: Option<String>,
 }
 
 /// Reads a record file. A missing file means the process recorded nothing.
@@ -72,6 +74,7 @@ pub fn read_records(path: &Path) -> Result<Vec<Recorded>, RecordsError> {
             samples: rec.samples.into_iter().map(|s| (s.time, s)).collect(),
             cpu_profile: rec.cpu_profile,
             sites: rec.sites,
+            allocator: rec.allocator,
         });
     }
     Ok(out)

@@ -1,12 +1,13 @@
 //! GitHub Actions workflow commands: an `::error` annotation per regressed benchmark and a
-//! `::warning` per failed one, printed on stdout when the run is inside Actions
-//! (`GITHUB_ACTIONS=true`).
+//! `::warning` per failed one, printed on stderr when the run is inside Actions
+//! (`GITHUB_ACTIONS=true`): the runner reads workflow commands on both streams, and stdout keeps
+//! the format `--format` chose.
 //!
 //! GitHub shows at most ten annotations of each kind per step, so at most [`MAX_ANNOTATIONS`]
 //! of each are written, then one line saying how many more there are; the job summary and
 //! `report.json` list them all.
 //!
-//! A workflow command is a line of stdout, so every piece of text that comes from the user or a
+//! A workflow command is a line of output, so every piece of text that comes from the user or a
 //! bench process (benchmark ids, error messages) is escaped by GitHub's rules: in the message
 //! `%`, `\r` and `\n` are percent-encoded ([`escape_workflow_data`]), in property values `:` and
 //! `,` too ([`escape_workflow_property`]). A benchmark named `a\n::error::pwned` then stays one
