@@ -18,10 +18,14 @@
 
 #![deny(missing_docs)]
 
+pub mod baseline;
+pub mod comparison;
 pub mod env;
 pub mod exit;
 pub mod frames;
+pub mod metric;
 pub mod mode;
 pub mod record;
+pub mod report;
 
 pub use crate::mode::Mode;

@@ -6,7 +6,8 @@
 //! (`time_samples_ns`), which the statistical comparison of time needs and `report.json` leaves
 //! out. The format is versioned ([`BASELINE_SCHEMA_VERSION`]); readers ignore fields they do not
 //! know, so later versions can add (per-site figures, folded stacks) without breaking older
-//! readers, and a document of a newer version is refused with a clear message.
+//! readers, and a document of a newer version is refused with a clear message. The document's
+//! shape is [`allocbench_formats::baseline`]; this module names, reads and writes it.
 //!
 //! A baseline is written atomically: a temporary file in the same folder, flushed to disk, then
 //! renamed over the old one. A crash or a kill at any point leaves either the old baseline or
@@ -17,13 +18,10 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+pub use allocbench_formats::baseline::BASELINE_SCHEMA_VERSION;
+use allocbench_formats::baseline::{BaselineDocument, StoredBenchmark};
 
-use crate::passes::heap::HeapStack;
 use crate::report::{Benchmark, Environment, Report};
-
-/// Version of the baseline format this build writes and the newest it reads.
-pub const BASELINE_SCHEMA_VERSION: u32 = 1;
 
 /// A stored run, as loaded from `NAME.json`.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,35 +33,6 @@ pub struct Baseline {
     pub environment: Environment,
     /// Every benchmark's figures, `time_samples_ns` included.
     pub benchmarks: Vec<Benchmark>,
-}
-
-/// The document on disk. Unknown fields are ignored (no `deny_unknown_fields`), so that newer
-/// writers may add fields within a schema version.
-#[derive(Serialize, Deserialize)]
-struct Document {
-    schema_version: u32,
-    name: String,
-    /// The writer, e.g. `cargo-allocbench 0.1.0`; for people reading the file.
-    #[serde(default)]
-    writer: String,
-    environment: Environment,
-    benchmarks: Vec<StoredBenchmark>,
-}
-
-/// A benchmark as stored: the report's fields plus what the report leaves out.
-#[derive(Serialize, Deserialize)]
-struct StoredBenchmark {
-    #[serde(flatten)]
-    benchmark: Benchmark,
-    /// Criterion's per-iteration sample times, for Welch's t-test against a later run.
-    #[serde(default)]
-    time_samples_ns: Vec<f64>,
-    /// The CPU pass's folded stacks, for a differential flame graph against a later run.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    cpu_folded: String,
-    /// The heap pass's stacks, to write the baseline's heap profile for `-diff_base`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    heap_stacks: Vec<HeapStack>,
 }
 
 /// A baseline that cannot be named, read or written. Each message is one line that names the
@@ -178,23 +147,12 @@ pub fn save(dir: &Path, name: &str, report: &Report) -> Result<PathBuf, Baseline
     if report.benchmarks.is_empty() {
         return Err(BaselineError::NoBenchmarks { name: name.to_string() });
     }
-    let document = Document {
+    let document = BaselineDocument {
         schema_version: BASELINE_SCHEMA_VERSION,
         name: name.to_string(),
         writer: concat!("cargo-allocbench ", env!("CARGO_PKG_VERSION")).to_string(),
         environment: report.environment.clone(),
-        benchmarks: report
-            .benchmarks
-            .iter()
-            .map(|b| StoredBenchmark {
-                benchmark: b.clone(),
-                // JSON has no NaN or infinity; serde_json would write `null` and the file would
-                // not load again.
-                time_samples_ns: b.time_samples_ns.iter().copied().filter(|v| v.is_finite()).collect(),
-                cpu_folded: b.cpu_folded.clone(),
-                heap_stacks: b.heap_stacks.clone(),
-            })
-            .collect(),
+        benchmarks: report.benchmarks.iter().map(StoredBenchmark::new).collect(),
     };
     let mut json = serde_json::to_vec_pretty(&document).map_err(|e| BaselineError::Io {
         action: "cannot serialize baseline",
@@ -311,21 +269,12 @@ pub fn parse(name: &str, path: &Path, bytes: &[u8]) -> Result<Baseline, Baseline
         return Err(invalid("`schema_version` is 0, expected 1".into()));
     }
     // Again from the bytes, so that errors carry serde_json's line and column.
-    let document: Document = serde_json::from_slice(bytes).map_err(|e| invalid(describe_json_error(&e)))?;
+    let document: BaselineDocument = serde_json::from_slice(bytes).map_err(|e| invalid(describe_json_error(&e)))?;
     Ok(Baseline {
         schema_version: document.schema_version,
         name: name.to_string(),
         environment: document.environment,
-        benchmarks: document
-            .benchmarks
-            .into_iter()
-            .map(|stored| Benchmark {
-                time_samples_ns: stored.time_samples_ns,
-                cpu_folded: stored.cpu_folded,
-                heap_stacks: stored.heap_stacks,
-                ..stored.benchmark
-            })
-            .collect(),
+        benchmarks: document.benchmarks.into_iter().map(StoredBenchmark::into_benchmark).collect(),
     })
 }
 
@@ -543,7 +492,7 @@ mod tests {
 
     #[test]
     fn wrong_types() {
-        let mut value = serde_json::to_value(Document {
+        let mut value = serde_json::to_value(BaselineDocument {
             schema_version: 1,
             name: "main".into(),
             writer: String::new(),

@@ -10,169 +10,19 @@
 //! `fail-on-time`. New and
 //! missing benchmarks are listed with their own status and never fail the gate by themselves.
 //!
-//! The tests themselves are in [`stats`].
+//! The tests themselves are in [`stats`]. The comparison's types, as `report.json` holds them,
+//! are in [`allocbench_formats::comparison`], re-exported here.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
-use crate::passes::cpu::ShareChange;
-use crate::passes::heap::SiteChange;
+pub use allocbench_formats::comparison::{
+    BenchmarkComparison, Comparison, Counts, MetricComparison, ShareChange, SiteChange, Status,
+};
 
 use crate::gate::baseline::Baseline;
 use crate::gate::policy::{Limit, Policy, EPSILON, TIME_ALPHA};
 use crate::gate::stats;
-use crate::report::{Benchmark, Metric, Report, Verdict, ALL_METRICS};
-
-/// The comparison of a run with a baseline, as `report.json`'s `comparison`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Comparison {
-    /// The baseline's name.
-    pub baseline: String,
-    /// What the reader should know before trusting the figures, e.g. a baseline measured with
-    /// another toolchain. One line each.
-    pub warnings: Vec<String>,
-    /// The run's benchmarks in the run's order, then those only the baseline has.
-    pub benchmarks: Vec<BenchmarkComparison>,
-}
-
-/// One benchmark against its baseline.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct BenchmarkComparison {
-    pub id: String,
-    /// `regressed` when a gated metric regressed; `improved` when a metric improved and none
-    /// regressed; `new` / `missing` when only one side has it; else `pass`.
-    pub status: Status,
-    /// Every metric of the report, in the report's order, time last.
-    pub metrics: Vec<MetricComparison>,
-    /// Functions whose share of CPU samples grew, when both runs had a CPU pass.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cpu_grew: Vec<ShareChange>,
-    /// Allocation sites whose allocations per iteration grew, when both runs had a heap pass.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sites_grew: Vec<SiteChange>,
-}
-
-/// One metric of one benchmark against its baseline.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct MetricComparison {
-    pub metric: Metric,
-    /// Per iteration; for time, the mean of the samples in ns (criterion's typical time when
-    /// time was not compared).
-    pub base: Option<f64>,
-    pub new: Option<f64>,
-    /// Relative change, `0.25` = +25 %; null when a side is missing, when time was not
-    /// compared, or when the base is 0 and the new value is not.
-    pub change: Option<f64>,
-    /// The limit in its human form: `0`, `5%`, `+64`, `none`, `p<0.05 & >2%`, `not measured`.
-    pub limit: String,
-    /// Whether this metric can fail the gate (its limit is not `none`; for time,
-    /// `fail-on-time`).
-    pub gated: bool,
-    pub status: Status,
-    /// Welch's two-tailed p-value, for time only.
-    pub p_value: Option<f64>,
-}
-
-/// The outcome for one benchmark or metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Pass,
-    Regressed,
-    Improved,
-    /// In the run, not in the baseline.
-    New,
-    /// In the baseline, not in the run (or the run has no figures for it).
-    Missing,
-}
-
-impl Status {
-    pub const fn name(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Regressed => "regressed",
-            Status::Improved => "improved",
-            Status::New => "new",
-            Status::Missing => "missing",
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// How many benchmarks have each status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub regressed: usize,
-    pub improved: usize,
-    pub pass: usize,
-    pub new: usize,
-    pub missing: usize,
-    /// Benchmarks whose time regressed without failing the gate (time not gated).
-    pub slower_not_gated: usize,
-}
-
-impl Comparison {
-    /// [`Verdict::Regressed`] if any benchmark regressed (a gated metric beyond its limit),
-    /// else [`Verdict::Pass`]. A failed run is the caller's to report as [`Verdict::Error`].
-    pub fn verdict(&self) -> Verdict {
-        if self.benchmarks.iter().any(|b| b.status == Status::Regressed) {
-            Verdict::Regressed
-        } else {
-            Verdict::Pass
-        }
-    }
-
-    /// Benchmarks by status.
-    pub fn counts(&self) -> Counts {
-        let mut counts = Counts::default();
-        for b in &self.benchmarks {
-            match b.status {
-                Status::Regressed => counts.regressed += 1,
-                Status::Improved => counts.improved += 1,
-                Status::Pass => counts.pass += 1,
-                Status::New => counts.new += 1,
-                Status::Missing => counts.missing += 1,
-            }
-            if b.metrics.iter().any(|m| m.metric == Metric::Time && m.status == Status::Regressed && !m.gated) {
-                counts.slower_not_gated += 1;
-            }
-        }
-        counts
-    }
-
-    /// One line, e.g. "2 regressed, 1 improved, 10 passed, 1 new, 0 missing against baseline
-    /// `main`", with "; 1 slower in time (not gated)" when time regressed without gating.
-    pub fn summary_line(&self) -> String {
-        let c = self.counts();
-        let mut line = format!(
-            "{} regressed, {} improved, {} passed, {} new, {} missing against baseline `{}`",
-            c.regressed, c.improved, c.pass, c.new, c.missing, self.baseline
-        );
-        if c.slower_not_gated > 0 {
-            line.push_str(&format!("; {} slower in time (not gated)", c.slower_not_gated));
-        }
-        line
-    }
-
-    /// The comparison of benchmark `id`.
-    pub fn get(&self, id: &str) -> Option<&BenchmarkComparison> {
-        self.benchmarks.iter().find(|b| b.id == id)
-    }
-}
-
-impl BenchmarkComparison {
-    /// The comparison of one metric.
-    pub fn metric(&self, metric: Metric) -> Option<&MetricComparison> {
-        self.metrics.iter().find(|m| m.metric == metric)
-    }
-}
+use crate::report::{Benchmark, Metric, Report};
 
 /// Compares run `new` with baseline `base` under `policy`.
 pub fn compare(base: &Baseline, new: &Report, policy: &Policy) -> Comparison {
@@ -242,9 +92,7 @@ fn compare_benchmark(
 ) -> BenchmarkComparison {
     let base_alloc = base.and_then(|b| b.alloc);
     let new_alloc = new.and_then(|b| b.alloc);
-    let mut metrics: Vec<MetricComparison> = ALL_METRICS
-        .into_iter()
-        .filter(|m| *m != Metric::Time)
+    let mut metrics: Vec<MetricComparison> = Metric::allocation()
         .map(|metric| {
             compare_alloc(
                 metric,
@@ -366,7 +214,7 @@ fn compare_time(id: &str, base: Option<&Benchmark>, new: Option<&Benchmark>, pol
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{AllocFigures, Artifacts, Environment, TimeFigures};
+    use crate::report::{AllocFigures, Artifacts, Environment, TimeFigures, Verdict};
 
     fn close(a: f64, b: f64, tolerance: f64) -> bool {
         (a - b).abs() <= tolerance

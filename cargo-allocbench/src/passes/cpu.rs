@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+pub use allocbench_formats::comparison::ShareChange;
+pub use allocbench_formats::report::{CpuSummary, TopFunction};
 
 use crate::artifacts;
 use crate::passes::pprof_names;
@@ -13,26 +14,6 @@ use crate::passes::records::CpuProfileRecord;
 
 /// How many functions the report lists per benchmark.
 pub const TOP: usize = 10;
-
-/// What the CPU profile of one benchmark says.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct CpuSummary {
-    /// Samples taken while the benchmark ran.
-    pub samples: u64,
-    /// The sampling frequency asked for (Hz).
-    pub frequency_hz: u32,
-    /// Functions by self time, most first, as `(pprof) top` lists them.
-    pub top: Vec<TopFunction>,
-}
-
-/// One function's self time.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct TopFunction {
-    pub function: String,
-    pub self_samples: u64,
-    /// Share of all samples, 0 to 1.
-    pub self_fraction: f64,
-}
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -170,16 +151,6 @@ pub fn sampling_shortfall(samples: impl Iterator<Item = u64>, profile_secs: u64,
              limits the sampling rate; for finer flame graphs, profile longer (--profile-time)"
         )
     })
-}
-
-/// A function whose share of the CPU samples grew against the baseline.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct ShareChange {
-    pub function: String,
-    /// Share of self samples in the baseline's profile, 0 to 1.
-    pub base_share: f64,
-    /// Share of self samples now, 0 to 1.
-    pub new_share: f64,
 }
 
 /// Growth in share, in points (0.02 = two percentage points), below which a function is noise.

@@ -12,62 +12,17 @@ use std::io::Write;
 use std::path::Path;
 
 use allocbench_formats::frames::is_harness_frame;
-use serde::{Deserialize, Serialize};
+
+pub use allocbench_formats::comparison::SiteChange;
+pub use allocbench_formats::report::{AllocSite, Frame, HeapStack};
 
 use crate::artifacts;
 use crate::passes::figures::{self, Sample};
 use crate::passes::pprof_names;
-use crate::passes::records::{FrameRecord, Joined, SiteRecord};
+use crate::passes::records::{Joined, SiteRecord};
 
 /// How many sites the report keeps per benchmark.
 pub const TOP_SITES: usize = 20;
-
-/// One allocating stack with its figures per iteration.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct HeapStack {
-    /// Leaf first, allocator and criterion frames cut away.
-    pub frames: Vec<FrameRecord>,
-    pub alloc_objects: f64,
-    pub alloc_space: f64,
-    pub inuse_objects: f64,
-    pub inuse_space: f64,
-}
-
-/// A place in the code that allocates: a function, and the function of the benchmarked package
-/// that led there.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct AllocSite {
-    /// The innermost function outside the standard library (`alloc`, `core`, `std`).
-    pub function: String,
-    pub file: Option<String>,
-    pub line: Option<u32>,
-    /// The innermost function of the benchmarked package on the way, when it is not `function`.
-    pub caller: Option<String>,
-    pub alloc_objects: f64,
-    pub alloc_space: f64,
-    pub inuse_objects: f64,
-    pub inuse_space: f64,
-}
-
-impl AllocSite {
-    /// What identifies a site across builds: line numbers move when code is edited.
-    pub fn key(&self) -> (&str, Option<&str>) {
-        (&self.function, self.caller.as_deref())
-    }
-}
-
-/// A site whose allocations grew against the baseline.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct SiteChange {
-    pub function: String,
-    pub file: Option<String>,
-    pub line: Option<u32>,
-    pub caller: Option<String>,
-    pub base_alloc_objects: f64,
-    pub new_alloc_objects: f64,
-    pub base_alloc_space: f64,
-    pub new_alloc_space: f64,
-}
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -79,7 +34,7 @@ pub enum HeapError {
 /// Frames of Rust's standard library: never the answer to "which code allocates". Known by
 /// their source file (`/rustc/<commit>/library/...`, or the `rust-src` component), or, without
 /// debug info, by their path.
-fn is_std(frame: &FrameRecord) -> bool {
+fn is_std(frame: &Frame) -> bool {
     if let Some(file) = &frame.file {
         return file.starts_with("/rustc/") || file.contains("/rustlib/src/rust/library/");
     }
@@ -97,9 +52,9 @@ fn is_std(frame: &FrameRecord) -> bool {
 /// before the slope is taken; apart, each would allocate in only some samples, look like one-off
 /// work, and the benchmark would lose its sites (seen under load: 3 runs in 80).
 pub fn stacks(sites: &[SiteRecord], joined: &Joined) -> Vec<HeapStack> {
-    let mut merged: BTreeMap<Vec<FrameRecord>, Vec<[u64; 4]>> = BTreeMap::new();
+    let mut merged: BTreeMap<Vec<Frame>, Vec<[u64; 4]>> = BTreeMap::new();
     for site in sites {
-        let mut frames = site.frames.clone();
+        let mut frames: Vec<Frame> = site.frames.iter().map(Frame::from).collect();
         if let Some(i) = frames.iter().position(|f| is_harness_frame(&f.function)) {
             frames.truncate(i);
             // Frames are leaf first: the standard library's frames at the end are the plumbing
@@ -258,7 +213,7 @@ pub fn pprof_bytes(stacks: &[HeapStack], id: &str) -> Vec<u8> {
     let mut functions: Vec<protos::Function> = Vec::new();
     let mut function_ids: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut locations: Vec<protos::Location> = Vec::new();
-    let mut location_ids: BTreeMap<FrameRecord, u64> = BTreeMap::new();
+    let mut location_ids: BTreeMap<Frame, u64> = BTreeMap::new();
     let mut samples = Vec::new();
     for stack in stacks {
         let mut location_id = Vec::with_capacity(stack.frames.len());
@@ -397,6 +352,7 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::passes::records::FrameRecord;
 
     fn frame(f: &str) -> FrameRecord {
         let std = ["alloc::", "core::", "std::"].iter().any(|p| f.starts_with(p));
@@ -406,7 +362,7 @@ mod tests {
 
     fn stack(frames: &[&str], objects: f64, space: f64) -> HeapStack {
         HeapStack {
-            frames: frames.iter().map(|f| frame(f)).collect(),
+            frames: frames.iter().map(|f| Frame::from(&frame(f))).collect(),
             alloc_objects: objects,
             alloc_space: space,
             inuse_objects: 0.0,

@@ -1,0 +1,216 @@
+//! The comparison of a run with a baseline, as `report.json`'s `comparison`: per benchmark and
+//! metric, the base and new figures, the change, the limit that applied and a status, plus the
+//! CPU functions and allocation sites that grew. `cargo allocbench` computes it; the types and
+//! the small questions asked of them (the verdict, the one-line summary) are here.
+//!
+//! ```
+//! use allocbench_formats::comparison::{Comparison, Status};
+//! use allocbench_formats::report::Verdict;
+//!
+//! let empty = Comparison { baseline: "main".into(), warnings: vec![], benchmarks: vec![] };
+//! assert_eq!(empty.verdict(), Verdict::Pass);
+//! assert_eq!(empty.summary_line(), "0 regressed, 0 improved, 0 passed, 0 new, 0 missing against baseline `main`");
+//! assert_eq!(Status::Regressed.to_string(), "regressed");
+//! ```
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::metric::Metric;
+use crate::report::Verdict;
+
+/// The comparison of a run with a baseline, as `report.json`'s `comparison`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Comparison {
+    /// The baseline's name.
+    pub baseline: String,
+    /// What the reader should know before trusting the figures, e.g. a baseline measured with
+    /// another toolchain. One line each.
+    pub warnings: Vec<String>,
+    /// The run's benchmarks in the run's order, then those only the baseline has.
+    pub benchmarks: Vec<BenchmarkComparison>,
+}
+
+/// One benchmark against its baseline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BenchmarkComparison {
+    /// Criterion's full id: `group/function/parameter`.
+    pub id: String,
+    /// `regressed` when a gated metric regressed; `improved` when a metric improved and none
+    /// regressed; `new` / `missing` when only one side has it; else `pass`.
+    pub status: Status,
+    /// Every metric of the report, in the report's order, time last.
+    pub metrics: Vec<MetricComparison>,
+    /// Functions whose share of CPU samples grew, when both runs had a CPU pass.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpu_grew: Vec<ShareChange>,
+    /// Allocation sites whose allocations per iteration grew, when both runs had a heap pass.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites_grew: Vec<SiteChange>,
+}
+
+/// One metric of one benchmark against its baseline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MetricComparison {
+    /// The metric compared.
+    pub metric: Metric,
+    /// The baseline's figure per iteration; for time, the mean of the samples in ns
+    /// (criterion's typical time when time was not compared).
+    pub base: Option<f64>,
+    /// This run's figure, as `base`.
+    pub new: Option<f64>,
+    /// Relative change, `0.25` = +25 %; null when a side is missing, when time was not
+    /// compared, or when the base is 0 and the new value is not.
+    pub change: Option<f64>,
+    /// The limit in its human form: `0`, `5%`, `+64`, `none`, `p<0.05 & >2%`, `not measured`.
+    pub limit: String,
+    /// Whether this metric can fail the gate (its limit is not `none`; for time,
+    /// `fail-on-time`).
+    pub gated: bool,
+    /// The outcome for this metric.
+    pub status: Status,
+    /// The time test's p-value (Welch's two-tailed t-test on one run's samples, or the
+    /// permutation test across `--runs`), for time only.
+    pub p_value: Option<f64>,
+}
+
+/// The outcome for one benchmark or metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Within its limit, or unchanged.
+    Pass,
+    /// Beyond its limit (or, for a figure that is not gated, higher).
+    Regressed,
+    /// Lower than the baseline's.
+    Improved,
+    /// In the run, not in the baseline.
+    New,
+    /// In the baseline, not in the run (or the run has no figures for it).
+    Missing,
+}
+
+impl Status {
+    /// The name in `report.json` and in the table: `pass`, `regressed`, ...
+    pub const fn name(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Regressed => "regressed",
+            Status::Improved => "improved",
+            Status::New => "new",
+            Status::Missing => "missing",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A function whose share of the CPU samples grew against the baseline.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ShareChange {
+    /// The demangled function name.
+    pub function: String,
+    /// Share of self samples in the baseline's profile, 0 to 1.
+    pub base_share: f64,
+    /// Share of self samples now, 0 to 1.
+    pub new_share: f64,
+}
+
+/// An allocation site whose allocations per iteration grew against the baseline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SiteChange {
+    /// The site's function, as [`crate::report::AllocSite::function`].
+    pub function: String,
+    /// Its source file, when debug info says.
+    pub file: Option<String>,
+    /// Its source line, when debug info says.
+    pub line: Option<u32>,
+    /// The benchmarked package's function on the way, as [`crate::report::AllocSite::caller`].
+    pub caller: Option<String>,
+    /// `alloc_objects` per iteration in the baseline (0 for a new site).
+    pub base_alloc_objects: f64,
+    /// `alloc_objects` per iteration now.
+    pub new_alloc_objects: f64,
+    /// `alloc_space` per iteration in the baseline (0 for a new site).
+    pub base_alloc_space: f64,
+    /// `alloc_space` per iteration now.
+    pub new_alloc_space: f64,
+}
+
+/// How many benchmarks have each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Benchmarks with status `regressed`.
+    pub regressed: usize,
+    /// Benchmarks with status `improved`.
+    pub improved: usize,
+    /// Benchmarks with status `pass`.
+    pub pass: usize,
+    /// Benchmarks with status `new`.
+    pub new: usize,
+    /// Benchmarks with status `missing`.
+    pub missing: usize,
+    /// Benchmarks whose time regressed without failing the gate (time not gated).
+    pub slower_not_gated: usize,
+}
+
+impl Comparison {
+    /// [`Verdict::Regressed`] if any benchmark regressed (a gated metric beyond its limit),
+    /// else [`Verdict::Pass`]. A failed run is the caller's to report as [`Verdict::Error`].
+    pub fn verdict(&self) -> Verdict {
+        if self.benchmarks.iter().any(|b| b.status == Status::Regressed) {
+            Verdict::Regressed
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// Benchmarks by status.
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for b in &self.benchmarks {
+            match b.status {
+                Status::Regressed => counts.regressed += 1,
+                Status::Improved => counts.improved += 1,
+                Status::Pass => counts.pass += 1,
+                Status::New => counts.new += 1,
+                Status::Missing => counts.missing += 1,
+            }
+            if b.metrics.iter().any(|m| m.metric == Metric::Time && m.status == Status::Regressed && !m.gated) {
+                counts.slower_not_gated += 1;
+            }
+        }
+        counts
+    }
+
+    /// One line, e.g. "2 regressed, 1 improved, 10 passed, 1 new, 0 missing against baseline
+    /// `main`", with "; 1 slower in time (not gated)" when time regressed without gating.
+    pub fn summary_line(&self) -> String {
+        let c = self.counts();
+        let mut line = format!(
+            "{} regressed, {} improved, {} passed, {} new, {} missing against baseline `{}`",
+            c.regressed, c.improved, c.pass, c.new, c.missing, self.baseline
+        );
+        if c.slower_not_gated > 0 {
+            line.push_str(&format!("; {} slower in time (not gated)", c.slower_not_gated));
+        }
+        line
+    }
+
+    /// The comparison of benchmark `id`.
+    pub fn get(&self, id: &str) -> Option<&BenchmarkComparison> {
+        self.benchmarks.iter().find(|b| b.id == id)
+    }
+}
+
+impl BenchmarkComparison {
+    /// The comparison of one metric.
+    pub fn metric(&self, metric: Metric) -> Option<&MetricComparison> {
+        self.metrics.iter().find(|m| m.metric == metric)
+    }
+}

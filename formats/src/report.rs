@@ -1,0 +1,348 @@
+//! The report: what one run of `cargo allocbench` measured, in the schema of `report.json`
+//! (version [`SCHEMA_VERSION`]), also printed by `--format json`. Field names are part of the
+//! public contract (see `design.md`, "Report schema"); the comparison with a baseline is in
+//! [`crate::comparison`].
+//!
+//! ```
+//! use allocbench_formats::report::{AllocFigures, Verdict};
+//! use allocbench_formats::metric::Metric;
+//!
+//! let figures = AllocFigures { alloc_objects: 2.0, alloc_space: 64.0, exact: true, ..AllocFigures::default() };
+//! assert_eq!(figures.get(Metric::AllocSpace), Some(64.0));
+//! assert_eq!(figures.get(Metric::Time), None);
+//! assert_eq!(serde_json::to_value(Verdict::Regressed).unwrap(), "regressed");
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::comparison::Comparison;
+use crate::metric::{Metric, METRICS};
+use crate::record::FrameRecord;
+
+/// Version of `report.json` this build writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything one run measured and decided: the document `report.json` holds.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema_version: u32,
+    /// Where and with what the figures were measured.
+    pub environment: Environment,
+    /// Every benchmark of the run, in the order they ran.
+    pub benchmarks: Vec<Benchmark>,
+    /// The comparison with the baseline; null without a baseline.
+    pub comparison: Option<Comparison>,
+    /// The outcome of the run.
+    pub verdict: Verdict,
+}
+
+/// Where and with what the figures were measured.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Environment {
+    /// The toolchain, `rustc RELEASE` as `rustc -vV` names it; empty when it could not be asked.
+    pub rustc: String,
+    /// The host target triple the benchmarks were built for and ran on.
+    pub target: String,
+    /// The cargo profile they were built with (`bench`).
+    pub profile: String,
+    /// The counting allocator and the allocator it wrapped, e.g.
+    /// `allocbench::Alloc<std::alloc::System>`; one per inner allocator the bench targets used.
+    pub allocator: String,
+    /// The commit of the measured work tree, when it is a git repository.
+    pub git_commit: Option<String>,
+    /// The CPU's model name; time compares only on the same CPU.
+    pub cpu: String,
+    /// When the run started: RFC 3339, UTC.
+    pub created: String,
+    /// FNV-1a 64 of `Cargo.lock`, hex; absent when there is no lock file.
+    #[serde(default)]
+    pub cargo_lock_hash: Option<String>,
+}
+
+/// One benchmark's figures.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Benchmark {
+    /// Criterion's full id: `group/function/parameter`.
+    pub id: String,
+    /// The package whose bench target holds it.
+    pub package: String,
+    /// The bench target (`[[bench]] name`).
+    pub target: String,
+    /// Null when the benchmark failed before it was measured.
+    pub alloc: Option<AllocFigures>,
+    /// Null under `--allocs-only`.
+    pub time: Option<TimeFigures>,
+    /// The files written for it.
+    pub artifacts: Artifacts,
+    /// What the CPU pass found; null when it did not run.
+    #[serde(default)]
+    pub cpu: Option<CpuSummary>,
+    /// Why this benchmark has no figures (a crash, a timeout); absent when it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// With `--runs N` above one: each run's typical time per iteration (ns), the first run's
+    /// first; time is then compared across runs. Absent with one run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time_runs_ns: Vec<f64>,
+    /// Criterion's samples as time per iteration (ns), for a later statistical comparison. Kept
+    /// in baselines, not in `report.json`.
+    #[serde(skip)]
+    pub time_samples_ns: Vec<f64>,
+    /// The CPU pass's folded stacks (`cpu.folded`), for a differential flame graph against a
+    /// later run. Kept in baselines, not in `report.json`.
+    #[serde(skip)]
+    pub cpu_folded: String,
+    /// Where the allocations come from (the heap pass), most bytes first; empty when the pass
+    /// did not run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<AllocSite>,
+    /// The heap pass's stacks, for `go tool pprof -diff_base` against a later run. Kept in
+    /// baselines, not in `report.json`.
+    #[serde(skip)]
+    pub heap_stacks: Vec<HeapStack>,
+}
+
+impl Benchmark {
+    /// The figure of `metric` per iteration: criterion's typical time for [`Metric::Time`], else
+    /// the allocation figure; `None` when the benchmark has no such figure.
+    pub fn figure(&self, metric: Metric) -> Option<f64> {
+        match metric.info().alloc {
+            Some(_) => self.alloc.and_then(|a| a.get(metric)),
+            None => self.time.map(|t| t.typical_ns),
+        }
+    }
+}
+
+/// Allocation figures per iteration, named as Go's pprof names them.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct AllocFigures {
+    /// Blocks allocated per iteration; a realloc counts as one block freed and one allocated.
+    pub alloc_objects: f64,
+    /// Bytes allocated per iteration.
+    pub alloc_space: f64,
+    /// Blocks freed per iteration.
+    pub free_objects: f64,
+    /// Bytes freed per iteration.
+    pub free_space: f64,
+    /// `alloc_objects - free_objects`: blocks one iteration keeps.
+    pub inuse_objects: f64,
+    /// `alloc_space - free_space`: bytes one iteration keeps.
+    pub inuse_space: f64,
+    /// Reallocations per iteration.
+    pub reallocs: f64,
+    /// The most bytes live at once during one iteration, above the level at its start.
+    pub peak_space: f64,
+    /// Every sample gave the same per-iteration figures.
+    pub exact: bool,
+    /// Why `exact` is false: absent when it is true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inexact: Option<Inexact>,
+    /// The benchmark used `iter_custom`: the figures cover its whole routine, not a timed window.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub approximate: bool,
+}
+
+impl AllocFigures {
+    /// The mark shown before the figures in the table and the Markdown summary: `~` for
+    /// `iter_custom`, `≈` for figures that are not exact, nothing for exact ones.
+    pub fn mark(&self) -> &'static str {
+        if self.approximate {
+            "~"
+        } else if self.exact {
+            ""
+        } else {
+            "≈"
+        }
+    }
+
+    /// The figures by metric, in the report's order (the allocation metrics of
+    /// [`METRICS`]).
+    pub fn metrics(&self) -> impl Iterator<Item = (Metric, f64)> + '_ {
+        METRICS.iter().filter_map(move |m| m.alloc.map(|read| (m.metric, read(self))))
+    }
+
+    /// The figure of one metric; `None` for [`Metric::Time`], which is not an allocation figure.
+    pub fn get(&self, metric: Metric) -> Option<f64> {
+        metric.info().alloc.map(|read| read(self))
+    }
+}
+
+/// Why a benchmark's allocation figures are not exact per-iteration figures.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Inexact {
+    /// The samples gave different per-iteration figures: the code does not allocate the same on
+    /// every iteration.
+    SamplesDisagree,
+    /// Every sample ran the same number of iterations (criterion's flat sampling), so what a
+    /// sample does once cannot be told from what each iteration does; the figures are a
+    /// sample's counts divided by its iterations.
+    FlatSampling,
+}
+
+impl Inexact {
+    /// One line for people: the `≈` footnote of the table and the Markdown summary.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Inexact::SamplesDisagree => "samples disagreed: the code allocates differently from one iteration to the next",
+            Inexact::FlatSampling => {
+                "flat sampling: every sample ran the same number of iterations, so one-off work is counted as per-iteration work"
+            }
+        }
+    }
+}
+
+/// Criterion's time estimates per iteration, in nanoseconds.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct TimeFigures {
+    /// What criterion prints: the slope when it sampled linearly, else the mean.
+    pub typical_ns: f64,
+    /// The mean of the per-iteration sample times.
+    pub mean_ns: f64,
+    /// The median of the per-iteration sample times.
+    pub median_ns: f64,
+    /// The lower bound of criterion's confidence interval of the typical time.
+    pub ci_low_ns: f64,
+    /// The upper bound of criterion's confidence interval of the typical time.
+    pub ci_high_ns: f64,
+}
+
+/// Files written for a benchmark, relative to the output folder; null when a pass did not run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Artifacts {
+    /// The CPU flame graph (`flamegraph.svg`, inferno).
+    pub flamegraph: Option<String>,
+    /// The CPU profile in pprof's format (`cpu.pb.gz`).
+    pub cpu_profile: Option<String>,
+    /// The heap profile in pprof's format (`heap.pb.gz`), Go's four sample types.
+    pub heap_profile: Option<String>,
+    /// The flame graph of bytes allocated (`alloc-flamegraph.svg`).
+    pub alloc_flamegraph: Option<String>,
+    /// Differential CPU flame graph against the baseline's stacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_diff_flamegraph: Option<String>,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Nothing regressed (or there was nothing to compare with).
+    Pass,
+    /// A figure exceeded its limit.
+    Regressed,
+    /// The run itself failed: a benchmark crashed, hung or could not be measured.
+    Error,
+}
+
+/// What the CPU profile of one benchmark says.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CpuSummary {
+    /// Samples taken while the benchmark ran.
+    pub samples: u64,
+    /// The sampling frequency asked for (Hz).
+    pub frequency_hz: u32,
+    /// Functions by self time, most first, as `(pprof) top` lists them.
+    pub top: Vec<TopFunction>,
+}
+
+/// One function's self time.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TopFunction {
+    /// The demangled function name.
+    pub function: String,
+    /// CPU samples whose leaf is this function.
+    pub self_samples: u64,
+    /// Share of all samples, 0 to 1.
+    pub self_fraction: f64,
+}
+
+/// A place in the code that allocates: a function, and the function of the benchmarked package
+/// that led there.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AllocSite {
+    /// The innermost function outside the standard library (`alloc`, `core`, `std`).
+    pub function: String,
+    /// Its source file, when debug info says.
+    pub file: Option<String>,
+    /// Its source line, when debug info says.
+    pub line: Option<u32>,
+    /// The innermost function of the benchmarked package on the way, when it is not `function`.
+    pub caller: Option<String>,
+    /// Blocks allocated per iteration from this site (pprof's `alloc_objects`).
+    pub alloc_objects: f64,
+    /// Bytes allocated per iteration from this site (pprof's `alloc_space`).
+    pub alloc_space: f64,
+    /// Blocks allocated here and kept per iteration (pprof's `inuse_objects`).
+    pub inuse_objects: f64,
+    /// Bytes allocated here and kept per iteration (pprof's `inuse_space`).
+    pub inuse_space: f64,
+}
+
+impl AllocSite {
+    /// What identifies a site across builds: line numbers move when code is edited.
+    pub fn key(&self) -> (&str, Option<&str>) {
+        (&self.function, self.caller.as_deref())
+    }
+}
+
+/// One allocating stack with its figures per iteration, as the heap pass found it and a
+/// baseline keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HeapStack {
+    /// Leaf first, allocator and criterion frames cut away.
+    pub frames: Vec<Frame>,
+    /// Blocks allocated per iteration by this stack (pprof's `alloc_objects`).
+    pub alloc_objects: f64,
+    /// Bytes allocated per iteration by this stack (pprof's `alloc_space`).
+    pub alloc_space: f64,
+    /// Blocks allocated by this stack and kept per iteration (pprof's `inuse_objects`).
+    pub inuse_objects: f64,
+    /// Bytes allocated by this stack and kept per iteration (pprof's `inuse_space`).
+    pub inuse_space: f64,
+}
+
+/// One frame of a [`HeapStack`]: the stored shape, written as the harness's
+/// [`FrameRecord`] is but owned by the baseline format, so that the record protocol can change
+/// without changing baselines.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Frame {
+    /// The demangled function name, without its hash.
+    pub function: String,
+    /// The source file, when debug info says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The source line, when debug info says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+impl From<&FrameRecord> for Frame {
+    fn from(frame: &FrameRecord) -> Frame {
+        Frame { function: frame.function.clone(), file: frame.file.clone(), line: frame.line }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_is_stored_as_the_record_writes_it() {
+        let record = FrameRecord { function: "a::b".into(), file: None, line: Some(3) };
+        let frame = Frame::from(&record);
+        assert_eq!(serde_json::to_string(&frame).unwrap(), serde_json::to_string(&record).unwrap());
+        assert_eq!(serde_json::to_string(&frame).unwrap(), r#"{"function":"a::b","line":3}"#);
+    }
+
+    #[test]
+    fn figures_by_metric() {
+        let a = AllocFigures { alloc_objects: 1.0, peak_space: 8.0, ..AllocFigures::default() };
+        let metrics: Vec<(Metric, f64)> = a.metrics().collect();
+        assert_eq!(metrics.len(), 8);
+        assert_eq!(metrics[0], (Metric::AllocObjects, 1.0));
+        assert_eq!(metrics[7], (Metric::PeakSpace, 8.0));
+        assert_eq!(a.get(Metric::Time), None);
+    }
+}
