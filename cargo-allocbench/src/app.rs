@@ -19,11 +19,11 @@ use crate::gate::policy::{Policy, PolicyError};
 use crate::gate::{baseline, compare};
 use crate::passes::linear::{self, Measured};
 use crate::passes::records::{self, Recorded};
-use crate::passes::{cpu, figures, heap};
+use crate::passes::{cpu, figures, heap, instructions};
 use crate::render::table::{self, Style};
 use crate::render::units::printable;
 use crate::render::{export, github, html, markdown};
-use crate::report::{Artifacts, Benchmark, Report, Verdict, SCHEMA_VERSION};
+use crate::report::{Artifacts, Benchmark, Metric, Report, Verdict, SCHEMA_VERSION};
 use crate::{artifacts, environment};
 
 /// Notes for people go to stderr, so that stdout carries only the chosen format.
@@ -74,6 +74,9 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
 
     // Everything the user can get wrong is checked before the build, which may take minutes.
     let policy = policy_for(cli, &project)?;
+    if cli.instructions {
+        instructions::check_valgrind()?;
+    }
     let exports = cli.exports.iter().map(|e| export::parse_export_spec(e)).collect::<Result<Vec<_>, _>>()?;
     let out_dir = match &cli.out_dir {
         Some(d) => std::path::absolute(d).unwrap_or_else(|_| d.clone()),
@@ -129,6 +132,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         counting_times: None,
         timeout: Duration::from_secs(cli.timeout.max(1)),
         verbose: cli.verbose,
+        wrapper: Vec::new(),
     };
     let mut benchmarks: Vec<Benchmark> = Vec::new();
     let mut allocators = std::collections::BTreeSet::new();
@@ -168,6 +172,9 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         }
     }
 
+    if cli.instructions {
+        instructions_pass(cli, &ui, &project.targets, &executables, &out_dir, &mut benchmarks)?;
+    }
     if !cli.allocs_only && !cli.no_cpu_profile {
         cpu_pass(cli, &ui, &project.targets, &executables, &out_dir, &mut benchmarks)?;
     }
@@ -182,6 +189,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     let failed = report.benchmarks.iter().any(|b| b.error.is_some());
     if let Some(base) = &base {
         let mut comparison = compare::compare(base, &report, &policy);
+        instructions_against_baseline(base, &report, &mut comparison, &policy);
         cpu_against_baseline(&ui, base, &mut report, &mut comparison, &out_dir);
         report.verdict = comparison.verdict();
         report.comparison = Some(comparison);
@@ -330,6 +338,7 @@ fn cpu_pass(
         // A profile takes criterion's warm-up and then `profile_time` before it is written.
         timeout: Duration::from_secs(cli.timeout.max(1) + 2 * profile_time),
         verbose: cli.verbose,
+        wrapper: Vec::new(),
     };
     for (k, (target, exe)) in targets.iter().zip(executables).enumerate() {
         let label = format!("CPU profile {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
@@ -413,6 +422,7 @@ fn heap_pass(
             counting_times: None,
             timeout: Duration::from_secs(cli.timeout.max(1)),
             verbose: cli.verbose,
+            wrapper: Vec::new(),
         };
         let label = format!("allocation sites {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
         let bar = ui.bar(0, &label);
@@ -478,6 +488,78 @@ fn heap_pass(
     Ok(())
 }
 
+/// The instruction pass: each target again, under valgrind's callgrind, counting inside
+/// criterion's windows; per benchmark the instructions per iteration and the functions that
+/// executed them. Like the profiling passes, a failure here costs its figures, never the others.
+fn instructions_pass(
+    cli: &Cli,
+    ui: &Ui,
+    targets: &[BenchTarget],
+    executables: &[PathBuf],
+    out_dir: &Path,
+    benchmarks: &mut [Benchmark],
+) -> Result<()> {
+    for (k, (target, exe)) in targets.iter().zip(executables).enumerate() {
+        let files = RunFiles::new(out_dir, Mode::Instructions, target);
+        let dumps = files.records.with_file_name("callgrind");
+        if dumps.exists() {
+            std::fs::remove_dir_all(&dumps).with_context(|| format!("cannot empty `{}`", dumps.display()))?;
+        }
+        std::fs::create_dir_all(&dumps).with_context(|| format!("cannot create `{}`", dumps.display()))?;
+        let spec = RunSpec {
+            pass: Mode::Instructions,
+            filter: cli.filter.clone(),
+            criterion_args: cli.criterion_args.clone(),
+            env: Vec::new(),
+            counting_times: None,
+            // Under valgrind a benchmark takes some fifty times as long.
+            timeout: Duration::from_secs(cli.timeout.max(1)) * instructions::SLOWDOWN,
+            verbose: cli.verbose,
+            wrapper: instructions::wrapper(&dumps),
+        };
+        let label = format!("instructions {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
+        let bar = ui.bar(0, &label);
+        let failures =
+            run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks counted")))?;
+        let mut recorded = Measured::read(&files)?;
+        let again = linear::resample(exe, target, Mode::Instructions, &spec, &files, &recorded.flat(), |id| {
+            bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
+        })?;
+        bar.finish_and_clear();
+        for (id, failure) in &again.failures {
+            ui.warn(&format!(
+                "instructions of `{}`: sampled flat, and counting it again failed ({}); no instruction figures",
+                printable(id),
+                printable(&failure.reason)
+            ));
+        }
+        let lost: Vec<&String> = again.failures.iter().map(|(id, _)| id).collect();
+        recorded.records.retain(|r| !lost.contains(&&r.id));
+        recorded.replace_with(again.measured);
+        for rec in &recorded.records {
+            let Some(joined) = recorded.criterion.get(&rec.id).and_then(|c| records::join(rec, c)) else { continue };
+            // `iter_custom` times itself: criterion opens no window, so nothing was counted.
+            if joined.samples.iter().any(|s| s.custom) {
+                continue;
+            }
+            let Some(b) = benchmarks
+                .iter_mut()
+                .find(|b| b.id == rec.id && b.package == target.package && b.target == target.target)
+            else {
+                continue;
+            };
+            // Runs of a benchmark measured again dump into the same folder, under their own pid.
+            match instructions::measure(rec, &joined, &dumps) {
+                Ok(Some(figures)) => b.instructions = Some(figures),
+                Ok(None) => {}
+                Err(e) => ui.warn(&format!("instructions of `{}`: {e}", printable(&rec.id))),
+            }
+        }
+        warn_side_pass_failures(ui, "instruction pass", "no instruction figures", target, &failures, &files);
+    }
+    Ok(())
+}
+
 /// A profiling pass's failures cost what it adds, never the figures: say so, per benchmark.
 fn warn_side_pass_failures(
     ui: &Ui,
@@ -516,6 +598,25 @@ fn cpu_against_baseline(ui: &Ui, base: &Baseline, report: &mut Report, compariso
             Ok(()) => b.artifacts.cpu_diff_flamegraph = Some(artifacts::relative(&path, out_dir)),
             Err(e) => ui.warn(&e.to_string()),
         }
+    }
+}
+
+/// Where `instructions` regressed: the functions whose own instructions grew beyond the limit.
+fn instructions_against_baseline(base: &Baseline, report: &Report, comparison: &mut Comparison, policy: &Policy) {
+    for c in &mut comparison.benchmarks {
+        let regressed = c.metric(Metric::Instructions).is_some_and(|m| m.status == compare::Status::Regressed);
+        let (Some(old), Some(new), true) = (
+            base.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
+            report.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
+            regressed,
+        ) else {
+            continue;
+        };
+        let noise = match policy.limit(&c.id, Metric::Instructions) {
+            crate::gate::policy::Limit::Relative(f) => f,
+            _ => 0.0,
+        };
+        c.instructions_grew = instructions::grown(old, new, noise);
     }
 }
 
@@ -615,6 +716,7 @@ fn collect(target: &BenchTarget, recorded: &Measured, failures: &[Failure], pass
             cpu_folded: String::new(),
             sites: Vec::new(),
             heap_stacks: Vec::new(),
+            instructions: None,
         });
     }
     Ok(out)
@@ -635,6 +737,7 @@ fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::Criter
         cpu_folded: String::new(),
         sites: Vec::new(),
         heap_stacks: Vec::new(),
+        instructions: None,
     };
     if !rec.counting {
         b.error = Some(format!(

@@ -51,6 +51,17 @@ pub struct Cli {
     #[arg(long, help_heading = "Measurement")]
     pub allocs_only: bool,
 
+    /// Count instructions per iteration under valgrind's callgrind, and gate on them
+    ///
+    /// Instructions do not drift with the machine's load as time does: a hot-path regression that
+    /// allocates nothing can fail the build on a shared runner. Each bench target runs once more,
+    /// under `valgrind --tool=callgrind`, counting only inside criterion's timed windows (about 50
+    /// times slower than natively, with the sampling of --allocs-only). Needs valgrind
+    /// (`apt-get install valgrind`). Works with --allocs-only: the fast gate then gates
+    /// allocations and instructions in one run.
+    #[arg(long, help_heading = "Measurement")]
+    pub instructions: bool,
+
     /// Run the timing pass N times and compare time across runs
     ///
     /// Each run starts fresh processes. Time is then compared with an exact permutation test on

@@ -48,6 +48,21 @@ pub struct BenchmarkComparison {
     /// Allocation sites whose allocations per iteration grew, when both runs had a heap pass.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sites_grew: Vec<SiteChange>,
+    /// Functions whose own instructions per iteration grew beyond the noise, when both runs had
+    /// the instruction pass and `instructions` regressed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instructions_grew: Vec<InstructionChange>,
+}
+
+/// A function that executes more instructions of its own per iteration than in the baseline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InstructionChange {
+    /// The function, as callgrind names it.
+    pub function: String,
+    /// Its own instructions per iteration in the baseline (0 when it was not among the top).
+    pub base: f64,
+    /// Its own instructions per iteration in this run.
+    pub new: f64,
 }
 
 /// One metric of one benchmark against its baseline.

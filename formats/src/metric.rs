@@ -43,6 +43,8 @@ pub enum Metric {
     Reallocs,
     /// The most bytes live at once during one iteration, above the level at its start.
     PeakSpace,
+    /// Instructions executed per iteration, as valgrind's callgrind counts them (`Ir`).
+    Instructions,
     /// Criterion's typical time per iteration.
     Time,
 }
@@ -50,7 +52,7 @@ pub enum Metric {
 /// What a metric's values count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Unit {
-    /// Blocks or events: `alloc_objects`, `reallocs`.
+    /// Blocks or events: `alloc_objects`, `reallocs`, `instructions`.
     Count,
     /// Bytes: `alloc_space`, `peak_space`.
     Bytes,
@@ -95,7 +97,7 @@ impl MetricInfo {
 /// The metric table, in the report's order (the order of `alloc`'s keys and of each
 /// benchmark's `comparison` metrics), time last. Row `i` describes the metric whose
 /// discriminant is `i`.
-pub const METRICS: [MetricInfo; 9] = [
+pub const METRICS: [MetricInfo; 10] = [
     MetricInfo {
         metric: Metric::AllocObjects,
         key: "alloc_objects",
@@ -169,6 +171,15 @@ pub const METRICS: [MetricInfo; 9] = [
         alloc: Some(|a| a.peak_space),
     },
     MetricInfo {
+        metric: Metric::Instructions,
+        key: "instructions",
+        column: Some("instr/iter"),
+        unit: Unit::Count,
+        gated_by_default: true,
+        description: "instructions executed per iteration (callgrind's Ir)",
+        alloc: None,
+    },
+    MetricInfo {
         metric: Metric::Time,
         key: "time",
         column: Some("time/iter"),
@@ -206,9 +217,15 @@ impl Metric {
         METRICS.iter().find(|m| m.key == name).map(|m| m.metric)
     }
 
-    /// The allocation metrics, in the report's order: those a limit can name.
+    /// The allocation metrics, in the report's order.
     pub fn allocation() -> impl Iterator<Item = Metric> {
         METRICS.iter().filter(|m| m.is_allocation()).map(|m| m.metric)
+    }
+
+    /// The metrics compared as numbers against a limit, those a limit can name: the
+    /// allocation metrics and `instructions`, which do not drift with the machine as time does.
+    pub fn counted() -> impl Iterator<Item = Metric> {
+        METRICS.iter().filter(|m| m.metric != Metric::Time).map(|m| m.metric)
     }
 }
 
@@ -235,11 +252,12 @@ mod tests {
     #[test]
     fn the_readme_columns_and_the_default_gate() {
         let columns: Vec<&str> = METRICS.iter().filter_map(|m| m.column).collect();
-        assert_eq!(columns, ["allocs/iter", "bytes/iter", "retained/iter", "peak", "time/iter"]);
+        assert_eq!(columns, ["allocs/iter", "bytes/iter", "retained/iter", "peak", "instr/iter", "time/iter"]);
         let gated: Vec<&str> = METRICS.iter().filter(|m| m.gated_by_default).map(|m| m.key).collect();
-        assert_eq!(gated, ["alloc_objects", "alloc_space", "inuse_space"]);
+        assert_eq!(gated, ["alloc_objects", "alloc_space", "inuse_space", "instructions"]);
         assert_eq!(Metric::allocation().count(), 8);
         assert!(!Metric::Time.info().is_allocation());
+        assert_eq!(Metric::counted().count(), 9);
     }
 
     #[test]

@@ -13,11 +13,14 @@ pub enum Mode {
     Cpu,
     /// Allocation sites: a stack per allocation, with the sampling of [`Mode::AllocsOnly`].
     Heap,
+    /// Instructions per iteration: the process runs under valgrind's callgrind, which collects
+    /// inside the measured windows only, with the sampling of [`Mode::AllocsOnly`].
+    Instructions,
 }
 
 impl Mode {
     /// Every mode, in the order the subcommand runs their passes.
-    pub const ALL: [Mode; 4] = [Mode::AllocsOnly, Mode::Full, Mode::Cpu, Mode::Heap];
+    pub const ALL: [Mode; 5] = [Mode::AllocsOnly, Mode::Full, Mode::Cpu, Mode::Heap, Mode::Instructions];
 
     /// The value of [`crate::env::MODE`] for this mode.
     pub fn as_str(self) -> &'static str {
@@ -26,6 +29,7 @@ impl Mode {
             Mode::Full => "full",
             Mode::Cpu => "cpu",
             Mode::Heap => "heap",
+            Mode::Instructions => "instructions",
         }
     }
 
@@ -37,7 +41,7 @@ impl Mode {
     /// Whether this pass only counts: criterion's settings cut to the minimum and linear
     /// sampling forced, so that every benchmark's samples have several iteration counts.
     pub fn counts_only(self) -> bool {
-        matches!(self, Mode::AllocsOnly | Mode::Heap)
+        matches!(self, Mode::AllocsOnly | Mode::Heap | Mode::Instructions)
     }
 
     /// Whether the harness writes a record for every benchmark that finishes in this pass (the

@@ -39,6 +39,9 @@ pub struct RecordLine {
     /// The CPU pass: where the benchmark's profile is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_profile: Option<CpuProfileRecord>,
+    /// The bench process's id: callgrind's dump files are named by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
     /// The type of the allocator that allocbench's `Alloc` wraps in this process
     /// (`std::alloc::System`, `tikv_jemallocator::Jemalloc`, ...); absent when unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,6 +70,10 @@ pub struct RecordSample {
     pub reallocs: u64,
     /// The highest rise of live bytes in any one window of the sample.
     pub peak_space: u64,
+    /// The instruction pass: the part number of the callgrind dump that holds this sample's
+    /// instructions (`callgrind.out.<pid>.<part>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callgrind_part: Option<u32>,
 }
 
 /// The allocation-site pass: one allocating stack and its counts per record sample.

@@ -101,17 +101,45 @@ pub struct Benchmark {
     /// baselines, not in `report.json`.
     #[serde(skip)]
     pub heap_stacks: Vec<HeapStack>,
+    /// Instructions per iteration (the instruction pass, `--instructions`); absent when it did
+    /// not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<InstructionFigures>,
 }
 
 impl Benchmark {
     /// The figure of `metric` per iteration: criterion's typical time for [`Metric::Time`], else
     /// the allocation figure; `None` when the benchmark has no such figure.
     pub fn figure(&self, metric: Metric) -> Option<f64> {
-        match metric.info().alloc {
-            Some(_) => self.alloc.and_then(|a| a.get(metric)),
-            None => self.time.map(|t| t.typical_ns),
+        match (metric.info().alloc, metric) {
+            (Some(_), _) => self.alloc.and_then(|a| a.get(metric)),
+            (None, Metric::Instructions) => self.instructions.as_ref().map(|i| i.instructions),
+            (None, _) => self.time.map(|t| t.typical_ns),
         }
     }
+}
+
+/// Instructions executed per iteration, as valgrind's callgrind counts them (its `Ir`), inside
+/// criterion's timed windows only.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct InstructionFigures {
+    /// Instructions per iteration: the slope across samples of different iteration counts.
+    pub instructions: f64,
+    /// Every pair of consecutive samples gave the same slope.
+    pub exact: bool,
+    /// The functions that executed the most instructions of their own per iteration (not
+    /// counting what they call), most first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<InstructionFunction>,
+}
+
+/// One function's own instructions per iteration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct InstructionFunction {
+    /// The function, as callgrind names it (demangled).
+    pub function: String,
+    /// Instructions of its own code per iteration.
+    pub self_instructions: f64,
 }
 
 /// Allocation figures per iteration, named as Go's pprof names them.

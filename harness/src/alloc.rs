@@ -36,8 +36,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::any::type_name;
 use std::cell::Cell;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed, Ordering::*};
+use std::sync::OnceLock;
 
 /// How many threads can own a shard at once. More threads than this share the overflow shard.
 pub const SHARDS: usize = 64;

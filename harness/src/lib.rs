@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod alloc;
+mod callgrind;
 mod criterion;
 mod group;
 #[cfg(feature = "heap-profile")]

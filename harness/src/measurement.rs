@@ -46,11 +46,14 @@ impl<M: Measurement> Measurement for Counting<M> {
         let stats = alloc::stats();
         let mark = alloc::mark();
         record::set_capture(true);
-        Start { stats, mark, inner: self.inner.start() }
+        let inner = self.inner.start();
+        crate::callgrind::toggle_collect();
+        Start { stats, mark, inner }
     }
 
     #[inline]
     fn end(&self, i: Self::Intermediate) -> Self::Value {
+        crate::callgrind::toggle_collect();
         let value = self.inner.end(i.inner);
         record::set_capture(false);
         let counts = alloc::stats().since(&i.stats);

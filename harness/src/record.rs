@@ -67,6 +67,7 @@ pub(crate) fn add_window(counts: Stats, peak: u64) {
 /// Criterion started a new sample (or a warm-up): forget what the previous one left.
 pub(crate) fn discard_open_sample() {
     let _ = OPEN.try_with(|open| open.set(CLOSED));
+    crate::callgrind::zero();
     #[cfg(feature = "heap-profile")]
     crate::heap::discard_open_sample();
 }
@@ -84,12 +85,16 @@ pub(crate) fn start_mode() {
     if mode() == Some(Mode::Heap) {
         crate::heap::enable();
     }
+    if mode() == Some(Mode::Instructions) && !crate::callgrind::enable() {
+        eprintln!("allocbench: the instruction pass runs under valgrind's callgrind; this process does not, and counts no instructions");
+    }
 }
 
 /// Criterion saved a sample with this time value.
 pub(crate) fn close_sample(time: f64) {
     #[cfg(feature = "heap-profile")]
     crate::heap::close_sample();
+    let callgrind_part = crate::callgrind::dump();
     let o = OPEN.with(|open| open.replace(CLOSED));
     let custom = CUSTOM.with(|c| c.replace(false));
     let c = o.counts;
@@ -104,6 +109,7 @@ pub(crate) fn close_sample(time: f64) {
             free_space: c.free_space,
             reallocs: c.reallocs,
             peak_space: o.peak,
+            callgrind_part,
         })
     });
 }
@@ -140,6 +146,7 @@ pub(crate) fn finish(id: &str) {
         #[cfg(not(feature = "heap-profile"))]
         sites: Vec::new(),
         cpu_profile: None,
+        pid: crate::callgrind::active().then(std::process::id),
         allocator: alloc::inner_allocator().map(str::to_owned),
     });
 }
@@ -154,6 +161,7 @@ pub(crate) fn finish_profile(id: &str, dir: &std::path::Path, frequency: u32) {
         samples: Vec::new(),
         sites: Vec::new(),
         cpu_profile: Some(CpuProfileRecord { dir: dir.to_owned(), frequency }),
+        pid: None,
         allocator: alloc::inner_allocator().map(str::to_owned),
     });
 }

@@ -78,6 +78,9 @@ pub struct RunSpec {
     pub timeout: Duration,
     /// Show criterion's output instead of keeping it in the log.
     pub verbose: bool,
+    /// A program and its arguments that the bench executable runs under (valgrind, for the
+    /// instruction pass); empty to run it directly.
+    pub wrapper: Vec<std::ffi::OsString>,
 }
 
 /// Where one run's files go.
@@ -398,7 +401,14 @@ fn run_once(
     files: &RunFiles,
     progress: &mut impl FnMut(usize),
 ) -> Result<Exit, RunError> {
-    let mut cmd = Command::new(exe);
+    let mut cmd = match spec.wrapper.split_first() {
+        Some((program, args)) => {
+            let mut cmd = Command::new(program);
+            cmd.args(args).arg(exe);
+            cmd
+        }
+        None => Command::new(exe),
+    };
     cmd.arg("--bench").args(criterion_args(spec.pass, spec.counting_times)).args(&spec.criterion_args);
     if let Some(f) = filter {
         cmd.arg(f);

@@ -341,6 +341,7 @@ mod tests {
             cpu_folded: String::new(),
             sites: Vec::new(),
             heap_stacks: Vec::new(),
+            instructions: None,
         };
         Report {
             schema_version: SCHEMA_VERSION,

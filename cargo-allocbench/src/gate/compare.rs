@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 
 pub use allocbench_formats::comparison::{
-    BenchmarkComparison, Comparison, Counts, MetricComparison, ShareChange, SiteChange, Status,
+    BenchmarkComparison, Comparison, Counts, InstructionChange, MetricComparison, ShareChange, SiteChange, Status,
 };
 
 use crate::gate::baseline::Baseline;
@@ -92,12 +92,16 @@ fn compare_benchmark(
 ) -> BenchmarkComparison {
     let base_alloc = base.and_then(|b| b.alloc);
     let new_alloc = new.and_then(|b| b.alloc);
-    let mut metrics: Vec<MetricComparison> = Metric::allocation()
+    // Instructions are compared where either side counted them (`--instructions`): a run
+    // without the pass compares as it always did.
+    let counted_instructions = [base, new].iter().flatten().any(|b| b.instructions.is_some());
+    let mut metrics: Vec<MetricComparison> = Metric::counted()
+        .filter(|&metric| metric != Metric::Instructions || counted_instructions)
         .map(|metric| {
             compare_alloc(
                 metric,
-                base_alloc.and_then(|a| a.get(metric)),
-                new_alloc.and_then(|a| a.get(metric)),
+                base.and_then(|b| b.figure(metric)),
+                new.and_then(|b| b.figure(metric)),
                 policy.limit(id, metric),
             )
         })
@@ -118,7 +122,14 @@ fn compare_benchmark(
     } else {
         Status::Pass
     };
-    BenchmarkComparison { id: id.to_string(), status, metrics, cpu_grew: Vec::new(), sites_grew: Vec::new() }
+    BenchmarkComparison {
+        id: id.to_string(),
+        status,
+        metrics,
+        cpu_grew: Vec::new(),
+        sites_grew: Vec::new(),
+        instructions_grew: Vec::new(),
+    }
 }
 
 /// Whether two figures are equal up to float noise.
@@ -142,9 +153,15 @@ fn compare_alloc(metric: Metric, base: Option<f64>, new: Option<f64>, limit: Lim
             // An ungated figure that rose is `regressed` with `gated: false`, as time is: the
             // metric says it moved; only gated metrics decide the benchmark.
             let rose = n > b && !same(b, n);
+            // Instructions vary a little from run to run: a fall within their limit is noise,
+            // as a rise within it is.
+            let fell = match (metric, limit) {
+                (Metric::Instructions, Limit::Relative(fraction)) => n < b * (1.0 - fraction),
+                _ => n < b && !same(b, n),
+            };
             let status = if limit.exceeded(b, n) || (!limit.is_gated() && rose) {
                 Status::Regressed
-            } else if n < b && !same(b, n) {
+            } else if fell {
                 Status::Improved
             } else {
                 Status::Pass
@@ -268,6 +285,7 @@ mod tests {
             cpu_folded: String::new(),
             sites: Vec::new(),
             heap_stacks: Vec::new(),
+            instructions: None,
         }
     }
 

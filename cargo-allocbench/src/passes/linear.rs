@@ -10,10 +10,11 @@
 //! Criterion's auto mode samples linearly when its ten linear samples (1 + 2 + … + 10 = 55
 //! iterations) take at most twice the measurement time, by the time per iteration it estimates
 //! in the warm-up (criterion 0.8.2, `SamplingMode::choose_sampling_mode`). So each such benchmark
-//! is run again, alone, in a counting pass whose measurement time is [`ITERATIONS_OF_TIME`]
-//! iterations of its routine: the warm-up's estimate may come out 80 % slower than the first
-//! run's and criterion still samples linearly, and the 55 iterations cost about what the
-//! benchmark's own flat samples cost.
+//! is run again, alone, in a counting pass whose warm-up and measurement times are each
+//! [`ITERATIONS_OF_TIME`] iterations of its routine: the warm-up's estimate may come out 80 %
+//! slower than the first run's and criterion still samples linearly, and the 55 iterations cost
+//! about what the benchmark's own flat samples cost. A routine whose estimate still misleads
+//! criterion gets up to [`TRIES`] tries, each measuring four times longer.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,14 +28,18 @@ use crate::passes::records::{self, CriterionBenchmark, Recorded, RecordsError};
 /// The measurement time of a benchmark measured again, in iterations of its routine.
 pub const ITERATIONS_OF_TIME: f64 = 50.0;
 
-/// The warm-up of a benchmark measured again, in iterations of its routine: criterion doubles
-/// the calls until the warm-up time is over (1 + 2 + 4 calls here), so that one slow first call
-/// (a buffer grown, unwind tables read by the allocation-site pass) does not decide its estimate.
-pub const ITERATIONS_OF_WARM_UP: f64 = 5.0;
+/// The warm-up of a benchmark measured again, in iterations of its routine: as long as the
+/// measurement, so that criterion's estimate of the routine's pace comes from tens of calls, not
+/// from a first one that is slow (a thread's first spawn in the process, a buffer grown, unwind
+/// tables read by the allocation-site pass): the auto mode chooses by that estimate.
+pub const ITERATIONS_OF_WARM_UP: f64 = ITERATIONS_OF_TIME;
 
-/// Tries per benchmark: each doubles the measurement time of the one before, for a routine
-/// whose warm-up still came out much slower than its samples.
+/// Tries per benchmark: each gives four times the measurement time of the one before, for a
+/// routine whose warm-up still came out much slower than its samples.
 pub const TRIES: u32 = 3;
+
+/// How much longer each try measures than the one before.
+const TRY_SCALE: f64 = 4.0;
 
 /// What one run of a bench process left: the harness's records and criterion's files, by id.
 #[derive(Debug, Clone, Default)]
@@ -103,7 +108,7 @@ pub fn counting_times(ns_per_iter: f64, try_number: u32) -> CountingTimes {
             d
         }
     };
-    let scale = f64::from(1u32 << try_number.clamp(1, 16).saturating_sub(1));
+    let scale = TRY_SCALE.powi(try_number.clamp(1, 16) as i32 - 1);
     CountingTimes {
         warm_up: at_least(CountingTimes::SHORTEST.warm_up, ITERATIONS_OF_WARM_UP),
         measurement: at_least(CountingTimes::SHORTEST.measurement, ITERATIONS_OF_TIME * scale),
@@ -194,8 +199,8 @@ mod tests {
             assert!(55.0 * ns <= 2.0 * time, "{ns} ns per iteration: {time} ns");
             // ... and still when the warm-up's estimate is 80 % slower.
             assert!(55.0 * ns * 1.8 <= 2.0 * time, "{ns} ns per iteration: {time} ns");
-            assert_eq!(counting_times(ns, 2).measurement, times.measurement * 2);
-            assert!(times.warm_up.as_secs_f64() * 1e9 >= 5.0 * ns * 0.999);
+            assert_eq!(counting_times(ns, 2).measurement, times.measurement * 4);
+            assert_eq!(times.warm_up, times.measurement);
         }
         assert_eq!(counting_times(10.0, 1), CountingTimes::SHORTEST);
         assert_eq!(counting_times(f64::NAN, 1), CountingTimes::SHORTEST);

@@ -45,6 +45,8 @@ pub struct Recorded {
     pub sites: Vec<SiteRecord>,
     /// The type `allocbench::Alloc` wraps in the bench process, when the harness said.
     pub allocator: Option<String>,
+    /// The instruction pass: the bench process's id, which names callgrind's dumps.
+    pub pid: Option<u32>,
 }
 
 /// Reads a record file. A missing file means the process recorded nothing.
@@ -75,6 +77,7 @@ pub fn read_records(path: &Path) -> Result<Vec<Recorded>, RecordsError> {
             cpu_profile: rec.cpu_profile,
             sites: rec.sites,
             allocator: rec.allocator,
+            pid: rec.pid,
         });
     }
     Ok(out)
@@ -198,6 +201,8 @@ pub struct Joined {
     pub record_index: Vec<usize>,
     /// Criterion's per-iteration time of each sample (ns), for baselines.
     pub time_samples_ns: Vec<f64>,
+    /// The instruction pass: for each of `samples`, the callgrind dump holding its instructions.
+    pub callgrind_parts: Vec<Option<u32>>,
 }
 
 /// Joins a record with criterion's samples by time value. Samples criterion did not save (the
@@ -206,11 +211,18 @@ pub struct Joined {
 pub fn join(record: &Recorded, crit: &CriterionBenchmark) -> Option<Joined> {
     let mut samples = Vec::with_capacity(crit.times.len());
     let mut record_index = Vec::with_capacity(crit.times.len());
-    for (&iters, &time) in crit.iters.iter().zip(&crit.times) {
+    let mut callgrind_parts = Vec::with_capacity(crit.times.len());
+    // Criterion saves samples in the order it closed them, so record k is sample k, unless it
+    // kept some only (`--quick` keeps two); then a sample's record is found by its time. Two
+    // samples can share a time value (a coarse clock, or valgrind's), so order comes first.
+    let in_order = record.samples.len() == crit.times.len()
+        && record.samples.iter().zip(&crit.times).all(|((t, _), time)| t.to_bits() == time.to_bits());
+    for (n, (&iters, &time)) in crit.iters.iter().zip(&crit.times).enumerate() {
         // Equal bits: serde_json writes the shortest representation that reads back the same f64.
-        let k = record.samples.iter().position(|(t, _)| t.to_bits() == time.to_bits())?;
+        let k = if in_order { n } else { record.samples.iter().position(|(t, _)| t.to_bits() == time.to_bits())? };
         record_index.push(k);
         let r = &record.samples[k].1;
+        callgrind_parts.push(r.callgrind_part);
         samples.push(Sample {
             iters: iters as u64,
             windows: r.windows,
@@ -224,7 +236,7 @@ pub fn join(record: &Recorded, crit: &CriterionBenchmark) -> Option<Joined> {
         });
     }
     let time_samples_ns = crit.iters.iter().zip(&crit.times).map(|(n, t)| t / n.max(1.0)).collect();
-    Some(Joined { samples, record_index, time_samples_ns })
+    Some(Joined { samples, record_index, time_samples_ns, callgrind_parts })
 }
 
 #[cfg(test)]

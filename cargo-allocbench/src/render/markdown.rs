@@ -146,19 +146,23 @@ fn render_failed(out: &mut String, report: &Report) {
 /// The table of figures, one row per benchmark; with a comparison, changes and statuses too,
 /// and the missing benchmarks at the end.
 fn figures_table(out: &mut String, report: &Report, comparison: Option<&Comparison>) {
-    const COLUMNS: [(Metric, &str); 5] = [
+    let mut columns: Vec<(Metric, &str)> = vec![
         (Metric::Time, "time/iter"),
         (Metric::AllocObjects, "allocs/iter"),
         (Metric::AllocSpace, "bytes/iter"),
         (Metric::InuseSpace, "retained/iter"),
         (Metric::PeakSpace, "peak"),
     ];
+    if report.benchmarks.iter().any(|b| b.instructions.is_some()) {
+        columns.push((Metric::Instructions, "instr/iter"));
+    }
+    let columns = columns;
     out.push_str("| benchmark |");
-    for (_, title) in COLUMNS {
+    for &(_, title) in &columns {
         let _ = write!(out, " {title} |");
     }
     out.push_str(if comparison.is_some() { " status |\n| --- |" } else { "\n| --- |" });
-    for _ in COLUMNS {
+    for _ in &columns {
         out.push_str(" ---: |");
     }
     out.push_str(if comparison.is_some() { " --- |\n" } else { "\n" });
@@ -166,14 +170,21 @@ fn figures_table(out: &mut String, report: &Report, comparison: Option<&Comparis
     for b in &report.benchmarks {
         let compared = comparison.and_then(|c| c.get(&b.id));
         let _ = write!(out, "| {} |", escape(&b.id));
-        for (metric, _) in COLUMNS {
-            let value = match metric {
-                Metric::Time => b.time.map(|t| t.typical_ns),
-                _ => b.alloc.and_then(|a| a.get(metric)),
-            };
+        for &(metric, _) in &columns {
+            let value = b.figure(metric);
             let mut text = cell(metric, value);
-            if let (Some(a), Some(_), false) = (b.alloc, value, metric == Metric::Time) {
-                text.insert_str(0, &escape(a.mark()));
+            match (metric, value) {
+                (Metric::Time, _) | (_, None) => {}
+                (Metric::Instructions, Some(_)) => {
+                    if b.instructions.as_ref().is_some_and(|i| !i.exact) {
+                        text.insert(0, '≈');
+                    }
+                }
+                _ => {
+                    if let Some(a) = b.alloc {
+                        text.insert_str(0, &escape(a.mark()));
+                    }
+                }
             }
             if let Some(change) = compared.and_then(|c| c.metric(metric)).and_then(short_change) {
                 let _ = write!(text, " ({change})");
@@ -193,7 +204,7 @@ fn figures_table(out: &mut String, report: &Report, comparison: Option<&Comparis
     if let Some(comparison) = comparison {
         for missing in comparison.benchmarks.iter().filter(|c| !report.benchmarks.iter().any(|b| b.id == c.id)) {
             let _ = write!(out, "| {} |", escape(&missing.id));
-            for _ in COLUMNS {
+            for _ in &columns {
                 out.push_str(" — |");
             }
             let _ = writeln!(out, " {} |", status_cell(missing.status, true));
@@ -308,7 +319,9 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 pub fn format_metric(metric: Metric, value: f64) -> String {
     match metric {
         Metric::AllocSpace | Metric::FreeSpace | Metric::InuseSpace | Metric::PeakSpace => format_bytes(value),
-        Metric::AllocObjects | Metric::FreeObjects | Metric::InuseObjects | Metric::Reallocs => format_count(value),
+        Metric::AllocObjects | Metric::FreeObjects | Metric::InuseObjects | Metric::Reallocs | Metric::Instructions => {
+            format_count(value)
+        }
         Metric::Time => format_ns(value),
     }
 }
@@ -401,6 +414,7 @@ pub(crate) mod tests {
             cpu_folded: String::new(),
             sites: Vec::new(),
             heap_stacks: Vec::new(),
+            instructions: None,
         }
     }
 

@@ -57,7 +57,32 @@ fn shown_id(id: &str) -> String {
     cut
 }
 
-fn cells(b: &Benchmark) -> Vec<String> {
+/// The columns: [`HEADERS`], and instructions when the instruction pass ran.
+fn headers(with_instructions: bool) -> Vec<&'static str> {
+    let mut headers = HEADERS.to_vec();
+    if with_instructions {
+        headers.push("instr/iter");
+    }
+    headers
+}
+
+/// Instructions per iteration, `≈` when the samples disagreed, `-` when not counted.
+fn instructions_cell(b: &Benchmark) -> String {
+    match &b.instructions {
+        Some(i) => format!("{}{}", if i.exact { "" } else { "≈" }, format_count(i.instructions)),
+        None => "-".to_owned(),
+    }
+}
+
+fn cells(b: &Benchmark, with_instructions: bool) -> Vec<String> {
+    let mut row = alloc_cells(b);
+    if with_instructions && b.error.is_none() {
+        row.push(instructions_cell(b));
+    }
+    row
+}
+
+fn alloc_cells(b: &Benchmark) -> Vec<String> {
     let id = shown_id(&b.id);
     let time = b.time.map(|t| format_ns(t.typical_ns)).unwrap_or_else(|| "-".to_owned());
     match (&b.alloc, &b.error) {
@@ -79,10 +104,12 @@ fn cells(b: &Benchmark) -> Vec<String> {
 
 /// Renders the table of `report`'s benchmarks.
 pub fn render(report: &Report, style: Style) -> String {
-    let rows: Vec<Vec<String>> = report.benchmarks.iter().map(cells).collect();
-    let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.chars().count()).collect();
+    let with_instructions = report.benchmarks.iter().any(|b| b.instructions.is_some());
+    let headers = headers(with_instructions);
+    let rows: Vec<Vec<String>> = report.benchmarks.iter().map(|b| cells(b, with_instructions)).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
-        if row.len() == HEADERS.len() {
+        if row.len() == headers.len() {
             for (w, c) in widths.iter_mut().zip(row) {
                 *w = (*w).max(c.chars().count());
             }
@@ -97,7 +124,7 @@ pub fn render(report: &Report, style: Style) -> String {
             if i == 0 {
                 out.push_str(c);
                 out.push_str(&" ".repeat(pad));
-            } else if i < HEADERS.len() && row.len() == HEADERS.len() {
+            } else if i < headers.len() && row.len() == headers.len() {
                 out.push_str("  ");
                 out.push_str(&" ".repeat(pad));
                 out.push_str(c);
@@ -108,8 +135,8 @@ pub fn render(report: &Report, style: Style) -> String {
         }
         out.trim_end().to_owned()
     };
-    let headers: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
-    let mut out = style.bold(&line(&headers));
+    let titles: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    let mut out = style.bold(&line(&titles));
     out.push('\n');
     for (row, b) in rows.iter().zip(&report.benchmarks) {
         let text = line(row);
@@ -170,6 +197,14 @@ pub fn render_comparison(c: &Comparison, style: Style) -> String {
                 format_count(g.new_alloc_objects),
                 format_bytes(g.base_alloc_space),
                 format_bytes(g.new_alloc_space),
+            )));
+        }
+        for g in &b.instructions_grew {
+            out.push_str(&style.red(&format!(
+                "           executes more: {}: {} → {} instructions of its own\n",
+                printable(&g.function),
+                format_count(g.base),
+                format_count(g.new),
             )));
         }
         for g in &b.cpu_grew {

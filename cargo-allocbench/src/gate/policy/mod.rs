@@ -67,6 +67,12 @@ pub use self::limit::{Limit, EPSILON};
 use self::rules::Rule;
 
 /// The default effect-size floor for time: 2 %.
+/// The default limit of `instructions`: relative, because callgrind's counts of one binary on
+/// one input still vary a little with the allocator's state (glibc's `malloc` takes other paths
+/// as its free lists change), with hash seeds and with ASLR. Measured in docs/performance.md
+/// (§8): the A/A spread is far below it, a 5 % change far above.
+pub const DEFAULT_INSTRUCTIONS_LIMIT: f64 = 0.01;
+
 pub const DEFAULT_TIME_NOISE: f64 = 0.02;
 
 /// The significance level of the time test: a change counts only when p < this.

@@ -6,7 +6,7 @@
 
 use crate::report::Metric;
 
-use super::{Limit, Policy, PolicyError, DEFAULT_TIME_NOISE};
+use super::{Limit, Policy, PolicyError, DEFAULT_INSTRUCTIONS_LIMIT, DEFAULT_TIME_NOISE};
 
 /// Which benchmarks a rule applies to.
 #[derive(Debug, Clone)]
@@ -33,14 +33,19 @@ pub(super) enum Rule {
 }
 
 impl Default for Policy {
-    /// Any increase of `alloc_objects`, `alloc_space` or `inuse_space` fails; the other metrics
-    /// are reported, not gated; time is reported, not gated, with a 2 % floor.
+    /// Any increase of `alloc_objects`, `alloc_space` or `inuse_space` fails, and one of
+    /// `instructions` beyond 1 %; the other metrics are reported, not gated; time is reported,
+    /// not gated, with a 2 % floor.
     fn default() -> Policy {
-        let mut rules: Vec<Rule> = Metric::allocation()
+        let mut rules: Vec<Rule> = Metric::counted()
             .map(|metric| Rule::Limit {
                 scope: Scope::All,
                 metric,
-                limit: if metric.info().gated_by_default { Limit::Exact } else { Limit::None },
+                limit: match (metric, metric.info().gated_by_default) {
+                    (Metric::Instructions, _) => Limit::Relative(DEFAULT_INSTRUCTIONS_LIMIT),
+                    (_, true) => Limit::Exact,
+                    (_, false) => Limit::None,
+                },
             })
             .collect();
         rules.push(Rule::FailOnTime { scope: Scope::All, yes: false });
@@ -125,9 +130,9 @@ pub(super) fn parse_metric(name: &str) -> Result<Metric, String> {
         return Err("time is not limited by a threshold; set `time-noise` (the smallest change that counts, e.g. \"2%\") and `fail-on-time = true` (or `--fail-on-time`) to gate it".into());
     }
     match Metric::from_name(name) {
-        Some(metric) if metric.info().is_allocation() => Ok(metric),
+        Some(metric) if metric != Metric::Time => Ok(metric),
         _ => {
-            let names: Vec<&str> = Metric::allocation().map(Metric::name).collect();
+            let names: Vec<&str> = Metric::counted().map(Metric::name).collect();
             let hint = if name.contains('-') && Metric::from_name(&name.replace('-', "_")).is_some() {
                 format!(" (did you mean `{}`?)", name.replace('-', "_"))
             } else {
@@ -147,11 +152,15 @@ mod tests {
     }
 
     #[test]
-    fn defaults_gate_three_metrics_exactly() {
+    fn defaults_gate_three_metrics_exactly_and_instructions_within_one_percent() {
         let p = Policy::default();
         let gated = [Metric::AllocObjects, Metric::AllocSpace, Metric::InuseSpace];
-        for metric in Metric::allocation() {
-            let expected = if gated.contains(&metric) { Limit::Exact } else { Limit::None };
+        for metric in Metric::counted() {
+            let expected = match metric {
+                Metric::Instructions => Limit::Relative(0.01),
+                m if gated.contains(&m) => Limit::Exact,
+                _ => Limit::None,
+            };
             assert_eq!(p.limit("a/b", metric), expected, "{metric:?}");
         }
         assert_eq!(p.limit("a/b", Metric::Time), Limit::None);
@@ -175,7 +184,7 @@ mod tests {
         );
         assert_eq!(
             cli_err("alloc_spce=5%"),
-            "`--limit alloc_spce=5%`: unknown metric; expected one of alloc_objects, alloc_space, free_objects, free_space, inuse_objects, inuse_space, reallocs, peak_space"
+            "`--limit alloc_spce=5%`: unknown metric; expected one of alloc_objects, alloc_space, free_objects, free_space, inuse_objects, inuse_space, reallocs, peak_space, instructions"
         );
         assert_eq!(
             cli_err("alloc_space=5"),

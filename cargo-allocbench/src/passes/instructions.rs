@@ -1,0 +1,277 @@
+//! The instruction pass: instructions executed per iteration, counted by valgrind's callgrind,
+//! which does not drift with the machine's load as time does.
+//!
+//! The bench process runs under `valgrind --tool=callgrind --collect-atstart=no`; the harness
+//! turns collection on and off at exactly the points where it reads the allocator, zeroes what
+//! criterion's warm-up collected, and dumps each sample's count to a file of its own
+//! (`callgrind.out.<pid>.<part>`), naming the part in the sample's record (see the harness's
+//! `callgrind` module). Here each sample's count is read back from its dump and the
+//! per-iteration figure is the slope across samples of different iteration counts, as for the
+//! allocation figures, so one-off work and the window's own few instructions drop out.
+//!
+//! Where the instructions went comes from the same dumps: each function's *self* instructions
+//! (those of its own code, not of what it calls), added over the samples and divided by their
+//! iterations.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use allocbench_formats::comparison::InstructionChange;
+use allocbench_formats::report::{InstructionFigures, InstructionFunction};
+
+use crate::passes::records::{Joined, Recorded};
+
+/// Valgrind's program name.
+pub const VALGRIND: &str = "valgrind";
+
+/// Functions listed per benchmark, by self instructions.
+pub const TOP_FUNCTIONS: usize = 10;
+
+/// How many times longer a benchmark takes under callgrind than natively, about: the pass's
+/// timeout is the run's `--timeout` times this.
+pub const SLOWDOWN: u32 = 50;
+
+/// What went wrong reading callgrind's output.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InstructionsError {
+    #[error("`--instructions` runs the benchmarks under valgrind's callgrind, and `{VALGRIND}` cannot be started ({source}): install valgrind (Debian and Ubuntu: `apt-get install valgrind`; Fedora: `dnf install valgrind`), or leave `--instructions` out")]
+    NoValgrind { source: std::io::Error },
+    #[error("cannot read callgrind's dump `{path}`: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("callgrind's dump `{path}` has no `summary:` or `totals:` line: is it callgrind's output?")]
+    NoTotal { path: PathBuf },
+}
+
+/// Checks that valgrind can be started, before anything is built.
+pub fn check_valgrind() -> Result<(), InstructionsError> {
+    std::process::Command::new(VALGRIND)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|_| ())
+        .map_err(|source| InstructionsError::NoValgrind { source })
+}
+
+/// The program and arguments a bench executable runs under in this pass, writing its dumps in
+/// `dir`.
+pub fn wrapper(dir: &Path) -> Vec<OsString> {
+    let mut out_file = OsString::from("--callgrind-out-file=");
+    out_file.push(dir.join("callgrind.out.%p"));
+    vec![
+        VALGRIND.into(),
+        "--tool=callgrind".into(),
+        // Nothing is counted until the harness opens a window.
+        "--collect-atstart=no".into(),
+        // Only totals per function are read: no per-line costs, smaller dumps.
+        "--dump-line=no".into(),
+        // Compressed names are defined once per process, in whichever dump first has them: each
+        // dump must name its functions itself.
+        "--compress-strings=no".into(),
+        "--quiet".into(),
+        out_file,
+    ]
+}
+
+/// The dump of part `part` of process `pid` in `dir`.
+pub fn dump_path(dir: &Path, pid: u32, part: u32) -> PathBuf {
+    dir.join(format!("callgrind.out.{pid}.{part}"))
+}
+
+/// One dump: its instructions in all, and per function its self instructions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dump {
+    pub total: u64,
+    pub functions: BTreeMap<String, u64>,
+}
+
+/// Reads one dump (callgrind's format, with or without name compression).
+pub fn read_dump(path: &Path) -> Result<Dump, InstructionsError> {
+    let text = fs::read_to_string(path).map_err(|source| InstructionsError::Read { path: path.to_owned(), source })?;
+    parse_dump(&text).ok_or_else(|| InstructionsError::NoTotal { path: path.to_owned() })
+}
+
+/// Parses callgrind's format: `fn=` starts a function's cost lines; `calls=` announces that the
+/// next cost line is a call's inclusive cost, which is the callee's, not the caller's own.
+fn parse_dump(text: &str) -> Option<Dump> {
+    let mut total = None;
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut functions: BTreeMap<String, u64> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    let mut next_is_call = false;
+    for line in text.lines() {
+        if let Some(v) = line.strip_prefix("summary:").or_else(|| line.strip_prefix("totals:")) {
+            total = v.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).or(total);
+            continue;
+        }
+        if let Some(name) = line.strip_prefix("fn=") {
+            current = Some(resolve(&mut names, name));
+            continue;
+        }
+        if line.starts_with("calls=") {
+            next_is_call = true;
+            continue;
+        }
+        let first = line.bytes().next();
+        let is_cost = matches!(first, Some(b'0'..=b'9' | b'+' | b'-' | b'*'));
+        if !is_cost {
+            continue;
+        }
+        if std::mem::take(&mut next_is_call) {
+            continue;
+        }
+        // `position cost`: with `--dump-line=no` the position is absent and the line is the cost.
+        let mut fields = line.split_whitespace();
+        let (a, b) = (fields.next(), fields.next());
+        let cost = b.or(a).and_then(|c| c.parse::<u64>().ok()).unwrap_or(0);
+        if let Some(f) = &current {
+            *functions.entry(f.clone()).or_insert(0) += cost;
+        }
+    }
+    Some(Dump { total: total?, functions })
+}
+
+/// A compressed name `(id) name` defines `id`; a later `(id)` refers to it.
+fn resolve(names: &mut BTreeMap<String, String>, field: &str) -> String {
+    let field = field.trim();
+    if let Some(rest) = field.strip_prefix('(') {
+        if let Some((id, name)) = rest.split_once(')') {
+            let name = name.trim();
+            if name.is_empty() {
+                return names.get(id).cloned().unwrap_or_else(|| format!("({id})"));
+            }
+            names.insert(id.to_owned(), name.to_owned());
+            return name.to_owned();
+        }
+    }
+    field.to_owned()
+}
+
+/// The figures of `rec`, joined with criterion's samples, from the dumps in `dir`; `None` when
+/// the record names no dumps (not the instruction pass, or not under valgrind) or its samples ran
+/// one iteration count only.
+pub fn measure(rec: &Recorded, joined: &Joined, dir: &Path) -> Result<Option<InstructionFigures>, InstructionsError> {
+    let (Some(pid), false) = (rec.pid, joined.callgrind_parts.iter().any(Option::is_none)) else {
+        return Ok(None);
+    };
+    let mut points = Vec::with_capacity(joined.samples.len());
+    let mut dumps = Vec::with_capacity(joined.samples.len());
+    for (sample, part) in joined.samples.iter().zip(&joined.callgrind_parts) {
+        let Some(part) = part else { continue };
+        let dump = read_dump(&dump_path(dir, pid, *part))?;
+        points.push((sample.iters, dump.total));
+        dumps.push((sample.iters, dump.functions));
+    }
+    let Some((instructions, exact)) = slope(&points) else { return Ok(None) };
+    // Each function's own instructions per iteration by the same slope, so that what it does
+    // once per sample (a first call's lazy work) is not spread over the iterations.
+    let names: std::collections::BTreeSet<&String> = dumps.iter().flat_map(|(_, f)| f.keys()).collect();
+    let mut functions: Vec<InstructionFunction> = names
+        .into_iter()
+        .filter_map(|name| {
+            let points: Vec<(u64, u64)> =
+                dumps.iter().map(|(iters, f)| (*iters, f.get(name).copied().unwrap_or(0))).collect();
+            let (per_iteration, _) = slope(&points)?;
+            (per_iteration >= 0.5)
+                .then(|| InstructionFunction { function: name.clone(), self_instructions: per_iteration })
+        })
+        .collect();
+    functions
+        .sort_by(|a, b| b.self_instructions.total_cmp(&a.self_instructions).then_with(|| a.function.cmp(&b.function)));
+    functions.truncate(TOP_FUNCTIONS);
+    Ok(Some(InstructionFigures { instructions, exact, functions }))
+}
+
+/// The functions of `new` whose own instructions per iteration grew against `base` by more than
+/// `noise` (relative) and by at least one instruction, most grown first.
+pub fn grown(base: &InstructionFigures, new: &InstructionFigures, noise: f64) -> Vec<InstructionChange> {
+    let mut out: Vec<InstructionChange> = new
+        .functions
+        .iter()
+        .filter_map(|f| {
+            let old = base.functions.iter().find(|o| o.function == f.function).map_or(0.0, |o| o.self_instructions);
+            let grew = f.self_instructions - old;
+            (grew >= 1.0 && f.self_instructions > old * (1.0 + noise)).then(|| InstructionChange {
+                function: f.function.clone(),
+                base: old,
+                new: f.self_instructions,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (b.new - b.base).total_cmp(&(a.new - a.base)).then_with(|| a.function.cmp(&b.function)));
+    out
+}
+
+/// The per-iteration slope of `(iterations, count)` points: between consecutive points of
+/// different iteration counts (in order of iterations); the value they all give, or their median
+/// when they disagree. `None` without two iteration counts.
+pub fn slope(points: &[(u64, u64)]) -> Option<(f64, bool)> {
+    let mut sorted = points.to_vec();
+    sorted.sort_by_key(|p| p.0);
+    let mut slopes: Vec<f64> = sorted
+        .windows(2)
+        .filter(|w| w[1].0 != w[0].0)
+        .map(|w| (w[1].1 as f64 - w[0].1 as f64) / (w[1].0 - w[0].0) as f64)
+        .collect();
+    if slopes.is_empty() {
+        return None;
+    }
+    let exact = slopes.windows(2).all(|w| w[0] == w[1])
+        && sorted.windows(2).filter(|w| w[1].0 == w[0].0).all(|w| w[1].1 == w[0].1);
+    slopes.sort_by(f64::total_cmp);
+    let n = slopes.len();
+    let median = if n % 2 == 1 { slopes[n / 2] } else { (slopes[n / 2 - 1] + slopes[n / 2]) / 2.0 };
+    Some((median, exact))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dump as callgrind 3.19 writes it with `--dump-line=no` and name compression.
+    const DUMP: &str = "# callgrind format\nversion: 1\npart: 3\n\nevents: Ir\nsummary: 582\n\n\
+ob=(3) /usr/lib/x86_64-linux-gnu/libc.so.6\nfl=(183) ./malloc/malloc.c\nfn=(1030) _int_free\n9\n\n\
+ob=(7) /bench\nfl=(253) src/lib.rs\nfn=(1206) exact::main\ncfn=(3498) criterion::Bencher<M>::iter\ncalls=1 0\n500\n40\n\n\
+fn=(1030)\n33\ntotals: 582\n";
+
+    #[test]
+    fn self_costs_leave_calls_out() {
+        let d = parse_dump(DUMP).unwrap();
+        assert_eq!(d.total, 582);
+        assert_eq!(d.functions["_int_free"], 9 + 33);
+        // 500 is the call's inclusive cost, the callee's: only the 40 are main's own.
+        assert_eq!(d.functions["exact::main"], 40);
+        assert!(parse_dump("events: Ir\n").is_none());
+    }
+
+    #[test]
+    fn grown_functions_beyond_the_noise() {
+        let f = |name: &str, n: f64| InstructionFunction { function: name.into(), self_instructions: n };
+        let base =
+            InstructionFigures { instructions: 0.0, exact: true, functions: vec![f("hot", 1000.0), f("warm", 100.0)] };
+        let new = InstructionFigures {
+            instructions: 0.0,
+            exact: true,
+            functions: vec![f("hot", 1050.0), f("warm", 100.5), f("cold", 40.0)],
+        };
+        let grew: Vec<(&str, f64, f64)> =
+            grown(&base, &new, 0.01).iter().map(|c| (c.function.as_str(), c.base, c.new)).collect();
+        assert_eq!(grew, [("hot", 1000.0, 1050.0), ("cold", 0.0, 40.0)]);
+    }
+
+    #[test]
+    fn slope_of_exact_and_noisy_points() {
+        // 13 instructions of the window itself, 214 per iteration, as measured on a plain loop.
+        let exact: Vec<(u64, u64)> = (1..=10).map(|n| (n, 13 + 214 * n)).collect();
+        assert_eq!(slope(&exact), Some((214.0, true)));
+        let mut noisy = exact.clone();
+        noisy[4].1 += 3;
+        let (v, e) = slope(&noisy).unwrap();
+        assert_eq!(v, 214.0);
+        assert!(!e);
+        assert_eq!(slope(&[(1, 10), (1, 10)]), None);
+    }
+}
