@@ -149,6 +149,8 @@ fn forwarded(cli: &Cli, timing_only: bool) -> Vec<String> {
         }
     };
     flag(&mut args, cli.allocs_only, "--allocs-only");
+    // Instructions do not drift between runs: the later runs of `--runs` need not count them.
+    flag(&mut args, cli.instructions && !timing_only, "--instructions");
     flag(&mut args, cli.no_cpu_profile || timing_only, "--no-cpu-profile");
     flag(&mut args, cli.cpu_complete, "--cpu-complete");
     flag(&mut args, cli.workspace, "--workspace");
