@@ -37,8 +37,8 @@ pub const SLOWDOWN: u32 = 50;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum InstructionsError {
-    #[error("`--instructions` runs the benchmarks under valgrind's callgrind, and `{VALGRIND}` cannot be started ({source}): install valgrind (Debian and Ubuntu: `apt-get install valgrind`; Fedora: `dnf install valgrind`), or leave `--instructions` out")]
-    NoValgrind { source: std::io::Error },
+    #[error("`--instructions` runs the benchmarks under valgrind's callgrind, and `{VALGRIND}` cannot be started ({error}): install valgrind (Debian and Ubuntu: `apt-get install valgrind`; Fedora: `dnf install valgrind`), or leave `--instructions` out")]
+    NoValgrind { error: std::io::Error },
     #[error("cannot read callgrind's dump `{path}`: {source}")]
     Read { path: PathBuf, source: std::io::Error },
     #[error("callgrind's dump `{path}` has no `summary:` or `totals:` line: is it callgrind's output?")]
@@ -53,7 +53,7 @@ pub fn check_valgrind() -> Result<(), InstructionsError> {
         .stderr(std::process::Stdio::null())
         .status()
         .map(|_| ())
-        .map_err(|source| InstructionsError::NoValgrind { source })
+        .map_err(|error| InstructionsError::NoValgrind { error })
 }
 
 /// The program and arguments a bench executable runs under in this pass, writing its dumps in
@@ -257,8 +257,8 @@ fn=(1030)\n33\ntotals: 582\n";
             exact: true,
             functions: vec![f("hot", 1050.0), f("warm", 100.5), f("cold", 40.0)],
         };
-        let grew: Vec<(&str, f64, f64)> =
-            grown(&base, &new, 0.01).iter().map(|c| (c.function.as_str(), c.base, c.new)).collect();
+        let changes = grown(&base, &new, 0.01);
+        let grew: Vec<(&str, f64, f64)> = changes.iter().map(|c| (c.function.as_str(), c.base, c.new)).collect();
         assert_eq!(grew, [("hot", 1000.0, 1050.0), ("cold", 0.0, 40.0)]);
     }
 

@@ -1,7 +1,8 @@
 //! Benchmarks of milliseconds per call, which criterion samples flat (every sample the same
 //! iteration count) when the bench says so or its auto mode chooses it: their per-iteration
 //! figures must still be exact, and equal what the routine allocates in steady state, counted
-//! here by a plain counting allocator (`harness = false`: see `common::counter`).
+//! by [`oracle`] with the binary's plain counting allocator before the harness starts a thread
+//! (see `common::counter`).
 //!
 //! The fixture `fixtures/slow` has three routines (reuse a buffer captured in the bench closure,
 //! make a fresh buffer, grow a captured history by one element per call), each in a group set
@@ -10,36 +11,72 @@
 //! with one iteration per sample that reads as 20 allocations and 8 MiB per iteration, where the
 //! routine allocates nothing once the buffer exists.
 
-mod common;
-
 use std::hint::black_box;
 use std::path::Path;
+use std::sync::Arc;
 
-use common::counter::{Counter, Expected};
-use common::{allocbench, bench, fixture, out_dir, report, run};
+use libtest_mimic::Trial;
 use slow_fixture as fx;
 
-#[global_allocator]
-static GLOBAL: Counter = Counter;
+use crate::common::counter::Expected;
+use crate::common::report::{alloc, bench, report, Report};
+use crate::common::{allocbench, fixture, out_dir, run};
 
-/// What one call allocates once the bench closure's captured state exists, per benchmark name.
-fn steady_state() -> Vec<(&'static str, Expected)> {
+/// What one call allocates: the first call into an empty captured buffer, and each routine once
+/// the bench closure's captured state exists.
+pub struct Oracle {
+    first: Expected,
+    reuse: Expected,
+    fresh: Expected,
+    grow: Expected,
+}
+
+/// Counts the fixture's routines. Only while no other thread runs: `main` calls it first.
+pub fn oracle() -> Oracle {
     let mut buf = String::new();
     let first = Expected::of(|| fx::encode_into(&mut buf));
     let reuse = Expected::of(|| fx::encode_into(&mut buf));
-    // The case flat sampling gets wrong: the first call of a sample allocates, later ones not.
-    assert!(first.alloc_objects > 10.0 && first.alloc_space > 1e6, "{first:?}");
-    assert_eq!(reuse.alloc_objects, 0.0);
-
     let fresh = Expected::of(|| drop(black_box(fx::encode())));
-    assert_eq!(fresh.alloc_objects, first.alloc_objects);
-
     let mut history = fx::history();
     let mut scratch = String::new();
     fx::record(&mut history, &mut scratch);
     let grow = Expected::of(|| fx::record(&mut history, &mut scratch));
+    Oracle { first, reuse, fresh, grow }
+}
+
+impl Oracle {
+    /// What one call allocates in steady state, per benchmark name.
+    fn steady_state(&self) -> Vec<(&'static str, Expected)> {
+        vec![("reuse_buf", self.reuse), ("fresh_buf", self.fresh), ("grow_vec", self.grow)]
+    }
+}
+
+pub fn trials(oracle: Oracle) -> Vec<Trial> {
+    let oracle = Arc::new(oracle);
+    let o = || Arc::clone(&oracle);
+    vec![
+        trial!(the_steady_state_differs_from_the_first_call, {
+            let o = o();
+            move || the_steady_state_differs_from_the_first_call(&o)
+        }),
+        trial!(allocs_only_samples_linearly, {
+            let o = o();
+            move || allocs_only_samples_linearly(&o.steady_state())
+        }),
+        trial!(full_run_takes_figures_from_linear_samples, {
+            let o = o();
+            move || full_run_takes_figures_from_linear_samples(&o.steady_state())
+        }),
+    ]
+}
+
+fn the_steady_state_differs_from_the_first_call(o: &Oracle) {
+    let (first, reuse, fresh, grow) = (o.first, o.reuse, o.fresh, o.grow);
+    // The case flat sampling gets wrong: the first call of a sample allocates, later ones not.
+    assert!(first.alloc_objects > 10.0 && first.alloc_space > 1e6, "{first:?}");
+    assert_eq!(reuse.alloc_objects, 0.0);
+    assert_eq!(fresh.alloc_objects, first.alloc_objects);
     assert_eq!((grow.alloc_objects, grow.alloc_space, grow.free_space), (1.0, fx::ENTRY_BYTES as f64, 0.0));
-    vec![("reuse_buf", reuse), ("fresh_buf", fresh), ("grow_vec", grow)]
 }
 
 /// The fixture's ids: each routine under each way of writing the bench.
@@ -50,20 +87,18 @@ fn ids() -> Vec<(String, &'static str)> {
         .collect()
 }
 
-fn check(r: &serde_json::Value, expected: &[(&str, Expected)], what: &str) {
+fn check(r: &Report, expected: &[(&str, Expected)], what: &str) {
     for (id, name) in ids() {
         let e = expected.iter().find(|(n, _)| *n == name).map(|(_, e)| *e).unwrap();
-        let b = bench(r, &id);
-        let a = &b["alloc"];
-        let got = |k: &str| a[k].as_f64().unwrap_or_else(|| panic!("{what} {id}: no {k} in {b}"));
-        let msg = format!("{what} {id}: report {a} vs independent count {e:?}");
-        assert_eq!(got("alloc_objects"), e.alloc_objects, "{msg}");
-        assert_eq!(got("alloc_space"), e.alloc_space, "{msg}");
-        assert_eq!(got("free_objects"), e.free_objects, "{msg}");
-        assert_eq!(got("free_space"), e.free_space, "{msg}");
-        assert_eq!(got("inuse_space"), e.alloc_space - e.free_space, "{msg}");
-        assert_eq!(a["exact"], true, "{msg}");
-        assert!(a.get("inexact").is_none(), "{msg}");
+        let a = alloc(r, &id);
+        let msg = format!("{what} {id}: report {a:?} vs independent count {e:?}");
+        assert_eq!(a.alloc_objects, e.alloc_objects, "{msg}");
+        assert_eq!(a.alloc_space, e.alloc_space, "{msg}");
+        assert_eq!(a.free_objects, e.free_objects, "{msg}");
+        assert_eq!(a.free_space, e.free_space, "{msg}");
+        assert_eq!(a.inuse_space, e.alloc_space - e.free_space, "{msg}");
+        assert!(a.exact, "{msg}");
+        assert!(a.inexact.is_none(), "{msg}");
     }
 }
 
@@ -89,13 +124,6 @@ fn sampling_mode(run_dir: &Path, id: &str) -> String {
         }
     }
     panic!("no sample.json of `{id}` below {}", run_dir.display())
-}
-
-fn main() {
-    let expected = steady_state();
-    allocs_only_samples_linearly(&expected);
-    full_run_takes_figures_from_linear_samples(&expected);
-    println!("flat_sampling: 2 passed, 0 failed");
 }
 
 /// `--allocs-only`: groups are sampled linearly whatever the bench code says; top-level
@@ -149,11 +177,11 @@ fn full_run_takes_figures_from_linear_samples(expected: &[(&str, Expected)]) {
     for (id, _) in ids() {
         assert_eq!(sampling_mode(&out.join("runs").join("full"), &id), "Flat", "{id}: the timing run's sampling");
         let b = bench(&r, &id);
-        assert!(b["time"]["typical_ns"].as_f64().unwrap() > 1e5, "{id}: a full run reports time: {b}");
+        assert!(b.time.is_some_and(|t| t.typical_ns > 1e5), "{id}: a full run reports time: {b:?}");
         // The sites add up to the benchmark's figures.
-        let sites = b["sites"].as_array().cloned().unwrap_or_default();
-        let sum = |k: &str| sites.iter().map(|s| s[k].as_f64().unwrap()).sum::<f64>();
-        assert_eq!(sum("alloc_objects"), b["alloc"]["alloc_objects"].as_f64().unwrap(), "{id}: sites {sites:?}");
-        assert_eq!(sum("alloc_space"), b["alloc"]["alloc_space"].as_f64().unwrap(), "{id}: sites {sites:?}");
+        let a = alloc(&r, &id);
+        let sites = &b.sites;
+        assert_eq!(sites.iter().map(|s| s.alloc_objects).sum::<f64>(), a.alloc_objects, "{id}: sites {sites:?}");
+        assert_eq!(sites.iter().map(|s| s.alloc_space).sum::<f64>(), a.alloc_space, "{id}: sites {sites:?}");
     }
 }

@@ -1,27 +1,24 @@
 //! The CPU pass: a flame graph and a pprof profile per benchmark, read back by `go tool pprof`,
 //! and figures that survive a CPU pass that crashes or hangs.
 
-mod common;
+use libtest_mimic::Trial;
 
-use std::path::Path;
-use std::process::Command;
+use crate::common::pprof::{go_pprof, top_names};
+use crate::common::report::{alloc, bench, compared, report, Report};
+use crate::common::{allocbench, fixture, out_dir, run};
 
-use common::{allocbench, bench, fixture, out_dir, report, run};
+pub fn trials() -> Vec<Trial> {
+    vec![
+        trial!(hot_function_leads_the_flame_graph_and_pprof_top),
+        trial!(a_crash_in_the_cpu_pass_keeps_the_figures),
+        trial!(a_hang_in_the_cpu_pass_keeps_the_figures),
+        trial!(cpu_share_that_grew_against_a_baseline),
+    ]
+}
 
 /// Criterion settings that keep the timing pass short; the CPU pass profiles for 2 s.
 const SHORT: [&str; 5] = ["--profile-time", "2", "--", "--warm-up-time", "0.2"];
 
-fn go_pprof_top(profile: &Path) -> String {
-    let out = Command::new("go")
-        .args(["tool", "pprof", "-top"])
-        .arg(profile)
-        .output()
-        .expect("`go` runs: install Debian's golang-go (`.ci/run` does)");
-    assert!(out.status.success(), "go tool pprof failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-#[test]
 fn hot_function_leads_the_flame_graph_and_pprof_top() {
     let out = out_dir("cpu-hot");
     let manifest = fixture("cpu");
@@ -34,11 +31,11 @@ fn hot_function_leads_the_flame_graph_and_pprof_top() {
     let r = report(&o);
     let b = bench(&r, "cpu/hot");
 
-    let top = &b["cpu"]["top"][0];
-    assert_eq!(top["function"], "cpu_fixture::spin_hot", "{b:#}");
-    assert!(top["self_fraction"].as_f64().unwrap() > 0.5, "{b:#}");
+    let top = &b.cpu.as_ref().unwrap_or_else(|| panic!("a CPU summary: {b:#?}")).top[0];
+    assert_eq!(top.function, "cpu_fixture::spin_hot", "{b:#?}");
+    assert!(top.self_fraction > 0.5, "{b:#?}");
 
-    let svg_path = out.join(b["artifacts"]["flamegraph"].as_str().expect("a flame graph path"));
+    let svg_path = out.join(b.artifacts.flamegraph.as_deref().expect("a flame graph path"));
     let svg = std::fs::read_to_string(&svg_path).expect("flamegraph.svg exists where the report says");
     assert!(svg.starts_with("<?xml") && svg.contains("<svg"), "an SVG");
     assert!(svg.contains("cpu/hot: CPU time"), "titled with the benchmark id");
@@ -46,8 +43,8 @@ fn hot_function_leads_the_flame_graph_and_pprof_top() {
     assert!(!svg.contains("criterion::bencher"), "criterion's frames are cut away");
     assert!(svg.contains("search"), "inferno's interactive SVG (search, zoom)");
 
-    let pb = out.join(b["artifacts"]["cpu_profile"].as_str().expect("a cpu profile path"));
-    let top = go_pprof_top(&pb);
+    let pb = out.join(b.artifacts.cpu_profile.as_deref().expect("a cpu profile path"));
+    let top = go_pprof(&["-top"], &pb);
     // The first row after the header is the function with the most flat (self) samples.
     let header = top.lines().position(|l| l.trim_start().starts_with("flat")).expect("pprof's table header");
     let first = top.lines().nth(header + 1).expect("a first row");
@@ -56,15 +53,14 @@ fn hot_function_leads_the_flame_graph_and_pprof_top() {
     assert!(flat_pct > 50.0, "go tool pprof -top:\n{top}");
     // At pprof's default options a trait impl keeps its type: pprof cuts `<…>` out of any name
     // it demangles itself, which would leave `::next`.
-    let names: Vec<String> =
-        top.lines().skip(header + 1).map(|l| l.split_whitespace().skip(5).collect::<Vec<_>>().join(" ")).collect();
+    let names = top_names(&top);
     assert!(
         names.iter().any(|n| n.starts_with("<cpu_fixture::Spinner as core::") && n.ends_with("Iterator>::next")),
         "go tool pprof -top:\n{top}"
     );
 }
 
-fn faulty_run(fault: &str) -> serde_json::Value {
+fn faulty_run(fault: &str) -> Report {
     let out = out_dir(&format!("cpu-faulty-{fault}"));
     let manifest = fixture("cpu");
     // The timeout covers the timing pass too: long enough for it on a loaded machine (criterion's
@@ -82,26 +78,24 @@ fn faulty_run(fault: &str) -> serde_json::Value {
     report(&o)
 }
 
-#[test]
 fn a_crash_in_the_cpu_pass_keeps_the_figures() {
     let r = faulty_run("abort");
     let b = bench(&r, "faulty/boxed");
-    assert_eq!(b["alloc"]["alloc_objects"], 1.0);
-    assert_eq!(b["alloc"]["alloc_space"], 8.0);
-    assert!(b["time"]["typical_ns"].as_f64().unwrap() > 0.0);
-    assert!(b["artifacts"]["flamegraph"].is_null());
+    let a = alloc(&r, "faulty/boxed");
+    assert_eq!(a.alloc_objects, 1.0);
+    assert_eq!(a.alloc_space, 8.0);
+    assert!(b.time.unwrap().typical_ns > 0.0);
+    assert!(b.artifacts.flamegraph.is_none());
 }
 
-#[test]
 fn a_hang_in_the_cpu_pass_keeps_the_figures() {
     let r = faulty_run("hang");
     let b = bench(&r, "faulty/boxed");
-    assert_eq!(b["alloc"]["alloc_objects"], 1.0);
-    assert!(b["time"]["typical_ns"].as_f64().unwrap() > 0.0);
-    assert!(b["artifacts"]["flamegraph"].is_null());
+    assert_eq!(alloc(&r, "faulty/boxed").alloc_objects, 1.0);
+    assert!(b.time.unwrap().typical_ns > 0.0);
+    assert!(b.artifacts.flamegraph.is_none());
 }
 
-#[test]
 fn cpu_share_that_grew_against_a_baseline() {
     let out = out_dir("cpu-diff");
     let baselines = out.join("baselines");
@@ -127,12 +121,12 @@ fn cpu_share_that_grew_against_a_baseline() {
     // Time is reported, not gated: the slower code still passes.
     assert_eq!(o.status.code(), Some(0));
     let r = report(&o);
-    let c = r["comparison"]["benchmarks"].as_array().unwrap().iter().find(|b| b["id"] == "cpu/hot").unwrap();
-    let grew = &c["cpu_grew"][0];
-    assert_eq!(grew["function"], "cpu_fixture::spin_cold", "{c:#}");
-    assert_eq!(grew["base_share"], 0.0);
-    assert!(grew["new_share"].as_f64().unwrap() > 0.2, "{c:#}");
-    let diff = bench(&r, "cpu/hot")["artifacts"]["cpu_diff_flamegraph"].as_str().expect("a differential flame graph");
+    let c = compared(&r, "cpu/hot");
+    let grew = c.cpu_grew.first().unwrap_or_else(|| panic!("a function whose share grew: {c:#?}"));
+    assert_eq!(grew.function, "cpu_fixture::spin_cold", "{c:#?}");
+    assert_eq!(grew.base_share, 0.0);
+    assert!(grew.new_share > 0.2, "{c:#?}");
+    let diff = bench(&r, "cpu/hot").artifacts.cpu_diff_flamegraph.as_deref().expect("a differential flame graph");
     let svg = std::fs::read_to_string(out.join(diff)).unwrap();
     assert!(svg.contains("spin_cold") && svg.contains("against baseline `main`"));
 }

@@ -1,9 +1,14 @@
 //! `--runs N`: the timing pass N times in fresh processes, each run's typical time in the report
 //! and the baseline, and time compared across runs; allocation figures as exact as with one run.
 
-mod common;
+use libtest_mimic::Trial;
 
-use common::{allocbench, bench, fixture, out_dir, report, run};
+use crate::common::report::{alloc, bench, compared, metric, report, Metric, Status};
+use crate::common::{allocbench, fixture, out_dir, run};
+
+pub fn trials() -> Vec<Trial> {
+    vec![trial!(time_is_compared_across_runs), trial!(runs_needs_timing_and_a_sane_count)]
+}
 
 /// The exact fixture's `vec/iter` (one 256-byte block per iteration), timed briefly.
 fn args<'a>(manifest: &'a str, out: &'a str, baselines: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
@@ -14,7 +19,6 @@ fn args<'a>(manifest: &'a str, out: &'a str, baselines: &'a str, extra: &[&'a st
     a
 }
 
-#[test]
 fn time_is_compared_across_runs() {
     let out = out_dir("runs");
     let baselines = out.join("baselines");
@@ -25,11 +29,12 @@ fn time_is_compared_across_runs() {
     assert_eq!(saved.status.code(), Some(0));
     let r = report(&saved);
     let v = bench(&r, "vec/iter");
-    let runs = v["time_runs_ns"].as_array().expect("time_runs_ns with --runs 3");
-    assert_eq!(runs.len(), 3, "{v:#}");
-    assert!(runs.iter().all(|t| t.as_f64().unwrap() > 0.0), "{v:#}");
-    assert_eq!(runs[0], v["time"]["typical_ns"], "the first run's typical time comes first");
-    assert_eq!((v["alloc"]["alloc_objects"].as_f64(), v["alloc"]["alloc_space"].as_f64()), (Some(1.0), Some(256.0)));
+    let runs = &v.time_runs_ns;
+    assert_eq!(runs.len(), 3, "time_runs_ns with --runs 3: {v:#?}");
+    assert!(runs.iter().all(|t| *t > 0.0), "{v:#?}");
+    assert_eq!(Some(runs[0]), v.time.map(|t| t.typical_ns), "the first run's typical time comes first");
+    let a = alloc(&r, "vec/iter");
+    assert_eq!((a.alloc_objects, a.alloc_space), (1.0, 256.0));
     for folder in ["full", "full-run2", "full-run3"] {
         assert!(out.join("runs").join(folder).is_dir(), "a fresh folder per run: {folder}");
     }
@@ -38,18 +43,17 @@ fn time_is_compared_across_runs() {
 
     // Three runs a side can never reach p < 0.05 (the smallest p is 2/20): time passes whatever
     // the machine does, and says on what it was judged.
-    let compared = run(allocbench(&args(m, o, b, &["--runs", "3", "--baseline", "main"])));
-    assert_eq!(compared.status.code(), Some(0));
-    let r = report(&compared);
-    let c = r["comparison"]["benchmarks"].as_array().unwrap().iter().find(|c| c["id"] == "vec/iter").unwrap();
-    let time = c["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "time").unwrap();
-    assert!(time["limit"].as_str().unwrap().ends_with("(3 vs 3 runs)"), "{time:#}");
-    assert!(time["p_value"].as_f64().unwrap() >= 0.1 - 1e-12, "{time:#}");
-    assert_eq!(time["status"], "pass", "{time:#}");
-    assert_eq!(c["status"], "pass", "{c:#}");
+    let compared_run = run(allocbench(&args(m, o, b, &["--runs", "3", "--baseline", "main"])));
+    assert_eq!(compared_run.status.code(), Some(0));
+    let r = report(&compared_run);
+    let c = compared(&r, "vec/iter");
+    let time = metric(c, Metric::Time);
+    assert!(time.limit.ends_with("(3 vs 3 runs)"), "{time:#?}");
+    assert!(time.p_value.unwrap() >= 0.1 - 1e-12, "{time:#?}");
+    assert_eq!(time.status, Status::Pass, "{time:#?}");
+    assert_eq!(c.status, Status::Pass, "{c:#?}");
 }
 
-#[test]
 fn runs_needs_timing_and_a_sane_count() {
     let out = out_dir("runs-bad");
     let manifest = fixture("exact");

@@ -6,17 +6,40 @@
 //! `--allocs-only`, so that a run takes about a second once the fixture is built (the first run
 //! of the suite builds it into the shared `target/nested`, with and without `regress`).
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use cargo_allocbench::gate::baseline;
-use common::{allocbench, bench, fixture, out_dir, report, run};
+use libtest_mimic::Trial;
 use serde_json::Value;
+
+use crate::common::report::{
+    alloc, compared, comparisons, ids, metric, report, report_in, report_json, report_json_in, Metric, Report, Status,
+    Verdict,
+};
+use crate::common::{
+    allocbench, assert_exit, assert_mentions, copy_dir, files_in, fixture, only_error_line, out_dir, run, stderr,
+    stdout, Lcg,
+};
+
+pub fn trials() -> Vec<Trial> {
+    let mut trials = vec![
+        trial!(twenty_a_a_comparisons_in_a_row),
+        trial!(a_a_comparison_passes),
+        trial!(an_ungated_metric_alone_does_not_change_a_benchmarks_status),
+        trial!(one_more_allocation_fails_and_keeps_the_baseline),
+        trial!(one_allocation_fewer_is_an_improvement),
+        trial!(bad_baselines_fail_early_with_one_clear_line),
+        trial!(exports_markdown_and_step_summary),
+        trial!(bad_limits_fail_early_with_one_clear_line),
+    ];
+    #[cfg(unix)]
+    trials.insert(0, trial!(sigkill_during_save_baseline_never_leaves_a_partial_baseline));
+    trials
+}
 
 /// `cargo allocbench` on `manifest`, allocations only, with its report in `out` and its
 /// baselines in `baselines`, then `args`.
@@ -39,130 +62,57 @@ fn gate(out: &Path, baselines: &Path, args: &[&str]) -> Command {
     gate_on(&fixture("exact"), out, baselines, args)
 }
 
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Asserts the exit code, showing what the run printed when it differs.
-fn assert_exit(out: &Output, code: i32, what: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{what}: exit status\n--- stdout\n{}\n--- stderr\n{}",
-        stdout(out),
-        stderr(out)
-    );
-}
-
-/// `report.json` of a run whose `--out-dir` was `out`.
-fn report_in(out: &Path) -> Value {
-    let path = out.join("report.json");
-    let bytes = fs::read(&path).unwrap_or_else(|e| panic!("cannot read `{}`: {e}", path.display()));
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("`{}` is not JSON: {e}", path.display()))
-}
-
-/// The comparison of benchmark `id` in a report.
-fn compared<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["comparison"]["benchmarks"]
-        .as_array()
-        .and_then(|b| b.iter().find(|b| b["id"] == id))
-        .unwrap_or_else(|| panic!("no benchmark `{id}` in the comparison:\n{:#}", report["comparison"]))
-}
-
-/// The comparison of one metric of one benchmark.
-fn metric<'a>(benchmark: &'a Value, name: &str) -> &'a Value {
-    benchmark["metrics"]
-        .as_array()
-        .and_then(|m| m.iter().find(|m| m["metric"] == name))
-        .unwrap_or_else(|| panic!("no metric `{name}` in {benchmark:#}"))
-}
-
-/// The ids of the report's benchmarks, in order.
-fn ids(report: &Value) -> Vec<String> {
-    report["benchmarks"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().to_owned()).collect()
-}
-
 /// The benchmarks of the comparison whose status is not `pass`, with the metrics that moved.
-fn not_passing(report: &Value) -> Vec<String> {
-    report["comparison"]["benchmarks"]
-        .as_array()
-        .expect("a comparison")
+fn not_passing(report: &Report) -> Vec<String> {
+    comparisons(report)
         .iter()
-        .filter(|b| b["status"] != "pass")
+        .filter(|b| b.status != Status::Pass)
         .map(|b| {
-            let moved: Vec<String> = b["metrics"]
-                .as_array()
-                .unwrap()
+            let moved: Vec<String> = b
+                .metrics
                 .iter()
-                .filter(|m| m["status"] != "pass")
+                .filter(|m| m.status != Status::Pass)
                 .map(|m| {
-                    format!("{} {} → {} ({}, gated {})", m["metric"], m["base"], m["new"], m["status"], m["gated"])
+                    let (base, new) = (m.base, m.new);
+                    format!("{} {base:?} → {new:?} ({}, gated {})", m.metric.name(), m.status, m.gated)
                 })
                 .collect();
-            format!("{} is {}: {}", b["id"], b["status"], moved.join("; "))
+            format!("{} is {}: {}", b.id, b.status, moved.join("; "))
         })
         .collect()
 }
 
-/// The files in a folder, sorted.
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = match fs::read_dir(dir) {
-        Ok(entries) => entries.map(|e| e.unwrap().file_name().into_string().unwrap()).collect(),
-        Err(_) => Vec::new(),
-    };
-    names.sort();
-    names
-}
-
-/// The one line a failed run prints: stderr holds exactly one line, starting with `error: `.
-fn one_error_line(out: &Output, what: &str) -> String {
-    let text = stderr(out);
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "{what}: stderr should be one line, is:\n{text}");
-    assert!(lines[0].starts_with("error: "), "{what}: the line should start with `error: `: {}", lines[0]);
-    lines[0].to_owned()
-}
-
-fn assert_mentions(line: &str, words: &[&str], what: &str) {
-    for word in words {
-        assert!(line.contains(word), "{what}: the message should mention {word:?}:\n{line}");
-    }
-}
-
 /// A/A: save, then compare with no change. Exit 0, verdict pass, every benchmark passes, and
 /// the baseline is only read.
-#[test]
 fn a_a_comparison_passes() {
     let dir = out_dir("baseline-a-a");
     let baselines = dir.join("baselines");
     let save = run(gate(&dir.join("save"), &baselines, &["--save-baseline", "main", "--format", "json"]));
     assert_exit(&save, 0, "--save-baseline main");
     assert!(stderr(&save).contains("saved baseline `main`"), "the save is announced:\n{}", stderr(&save));
-    assert_eq!(report(&save)["comparison"], Value::Null, "no baseline given, no comparison");
+    assert_eq!(report(&save).comparison, None, "no baseline given, no comparison");
     let path = baselines.join("main.json");
     let saved = fs::read(&path).expect("the baseline file exists");
 
     let compare = run(gate(&dir.join("compare"), &baselines, &["--baseline", "main", "--format", "json"]));
     assert_exit(&compare, 0, "--baseline main with no change");
     let r = report(&compare);
-    assert_eq!(r["verdict"], "pass");
-    assert_eq!(r, report_in(&dir.join("compare")), "report.json holds what --format json printed");
-    let comparison = &r["comparison"];
-    assert!(comparison.is_object(), "--baseline fills `comparison`: {comparison}");
-    assert_eq!(comparison["baseline"], "main");
-    let compared_ids: Vec<String> =
-        comparison["benchmarks"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(r.verdict, Verdict::Pass);
+    assert_eq!(
+        report_json(&compare),
+        report_json_in(&dir.join("compare")),
+        "report.json holds what --format json printed"
+    );
+    let comparison = r.comparison.as_ref().unwrap_or_else(|| panic!("--baseline fills `comparison`: {r:#?}"));
+    assert_eq!(comparison.baseline, "main");
+    let compared_ids: Vec<String> = comparison.benchmarks.iter().map(|b| b.id.clone()).collect();
     assert_eq!(compared_ids, ids(&r), "every benchmark is compared, none new or missing");
     assert_eq!(compared_ids.len(), 13, "the fixture's 13 benchmarks");
     // Gated metrics are equal, exactly.
-    for b in comparison["benchmarks"].as_array().unwrap() {
-        for m in b["metrics"].as_array().unwrap().iter().filter(|m| m["gated"] == true) {
-            assert_eq!(m["base"], m["new"], "{}: {m}", b["id"]);
-            assert_eq!(m["status"], "pass", "{}: {m}", b["id"]);
+    for b in &comparison.benchmarks {
+        for m in b.metrics.iter().filter(|m| m.gated) {
+            assert_eq!(m.base, m.new, "{}: {m:?}", b.id);
+            assert_eq!(m.status, Status::Pass, "{}: {m:?}", b.id);
         }
     }
     // And no benchmark is reported as anything but `pass`. (The multi-threaded `threads` has a
@@ -181,7 +131,6 @@ fn a_a_comparison_passes() {
 /// increase leaves it `pass`, so an ungated decrease must too (otherwise run-to-run noise in an
 /// ungated figure, such as the peak of a multi-threaded benchmark, shows up as improvements in
 /// A/A runs).
-#[test]
 fn an_ungated_metric_alone_does_not_change_a_benchmarks_status() {
     let dir = out_dir("baseline-ungated");
     let baselines = dir.join("baselines");
@@ -200,12 +149,13 @@ fn an_ungated_metric_alone_does_not_change_a_benchmarks_status() {
         assert_exit(&compare, 0, &format!("a baseline with a {how} ungated peak_space"));
         let r = report(&compare);
         let b = compared(&r, "vec/iter");
-        let m = metric(b, "peak_space");
-        assert_eq!(m["gated"], false, "peak_space is not gated by default: {m}");
-        assert_ne!(m["status"], "pass", "the metric itself moved and says so: {m}");
+        let m = metric(b, Metric::PeakSpace);
+        assert!(!m.gated, "peak_space is not gated by default: {m:?}");
+        assert_ne!(m.status, Status::Pass, "the metric itself moved and says so: {m:?}");
         assert_eq!(
-            b["status"], "pass",
-            "baseline peak_space {how} than the run's: an ungated metric alone must not decide the benchmark's status: {b:#}"
+            b.status,
+            Status::Pass,
+            "baseline peak_space {how} than the run's: an ungated metric alone must not decide the benchmark's status: {b:#?}"
         );
     }
 }
@@ -213,15 +163,14 @@ fn an_ungated_metric_alone_does_not_change_a_benchmarks_status() {
 /// One more allocation per iteration: exit 1, the benchmark named with base and new figures in
 /// the output and the JSON, and the baseline byte for byte unchanged, also when the run was
 /// asked to save it.
-#[test]
 fn one_more_allocation_fails_and_keeps_the_baseline() {
     let dir = out_dir("baseline-regression");
     let baselines = dir.join("baselines");
     let save = run(gate(&dir.join("save"), &baselines, &["--save-baseline", "main", "--format", "json"]));
     assert_exit(&save, 0, "--save-baseline main");
     let first = report(&save);
-    let objects = bench(&first, "vec/iter")["alloc"]["alloc_objects"].as_f64().unwrap();
-    let space = bench(&first, "vec/iter")["alloc"]["alloc_space"].as_f64().unwrap();
+    let objects = alloc(&first, "vec/iter").alloc_objects;
+    let space = alloc(&first, "vec/iter").alloc_space;
     assert_eq!(objects, 1.0, "vec/iter allocates one vector");
     let path = baselines.join("main.json");
     let before = fs::read(&path).unwrap();
@@ -250,22 +199,17 @@ fn one_more_allocation_fails_and_keeps_the_baseline() {
 
     // The JSON comparison.
     let r = report_in(&dir.join("regress"));
-    assert_eq!(r["verdict"], "regressed");
+    assert_eq!(r.verdict, Verdict::Regressed);
     let b = compared(&r, "vec/iter");
-    assert_eq!(b["status"], "regressed", "{b:#}");
-    let m = metric(b, "alloc_objects");
-    assert_eq!((m["base"].as_f64(), m["new"].as_f64()), (Some(objects), Some(objects + 1.0)), "{m}");
-    assert_eq!((m["status"].as_str(), m["gated"].as_bool()), (Some("regressed"), Some(true)), "{m}");
-    let m = metric(b, "alloc_space");
-    assert_eq!((m["base"].as_f64(), m["new"].as_f64()), (Some(space), Some(space + 8.0)), "{m}");
-    assert_eq!(m["status"], "regressed", "{m}");
-    let regressed: BTreeSet<&str> = r["comparison"]["benchmarks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|b| b["status"] == "regressed")
-        .map(|b| b["id"].as_str().unwrap())
-        .collect();
+    assert_eq!(b.status, Status::Regressed, "{b:#?}");
+    let m = metric(b, Metric::AllocObjects);
+    assert_eq!((m.base, m.new), (Some(objects), Some(objects + 1.0)), "{m:?}");
+    assert_eq!((m.status, m.gated), (Status::Regressed, true), "{m:?}");
+    let m = metric(b, Metric::AllocSpace);
+    assert_eq!((m.base, m.new), (Some(space), Some(space + 8.0)), "{m:?}");
+    assert_eq!(m.status, Status::Regressed, "{m:?}");
+    let regressed: BTreeSet<&str> =
+        comparisons(&r).iter().filter(|b| b.status == Status::Regressed).map(|b| b.id.as_str()).collect();
     assert_eq!(regressed, BTreeSet::from(["custom", "vec/iter"]), "the two benchmarks that call vec_sum");
 
     // Asked to save as well: compares, refuses to save, says so, exits 1.
@@ -287,7 +231,6 @@ fn one_more_allocation_fails_and_keeps_the_baseline() {
 
 /// One allocation fewer: exit 0, `improved`. With `--save-baseline` too, the new figures are
 /// saved after the comparison passed.
-#[test]
 fn one_allocation_fewer_is_an_improvement() {
     let dir = out_dir("baseline-improvement");
     let baselines = dir.join("baselines");
@@ -299,12 +242,12 @@ fn one_allocation_fewer_is_an_improvement() {
     let compare = run(gate(&dir.join("compare"), &baselines, &["--baseline", "main", "--format", "json"]));
     assert_exit(&compare, 0, "--baseline main, one allocation fewer");
     let r = report(&compare);
-    assert_eq!(r["verdict"], "pass");
+    assert_eq!(r.verdict, Verdict::Pass);
     let b = compared(&r, "vec/iter");
-    assert_eq!(b["status"], "improved", "{b:#}");
-    let m = metric(b, "alloc_objects");
-    assert_eq!((m["base"].as_f64(), m["new"].as_f64(), m["status"].as_str()), (Some(2.0), Some(1.0), Some("improved")));
-    assert_eq!(compared(&r, "custom")["status"], "improved");
+    assert_eq!(b.status, Status::Improved, "{b:#?}");
+    let m = metric(b, Metric::AllocObjects);
+    assert_eq!((m.base, m.new, m.status), (Some(2.0), Some(1.0), Status::Improved));
+    assert_eq!(compared(&r, "custom").status, Status::Improved);
     assert!(stderr(&compare).contains("0 regressed, "), "{}", stderr(&compare));
     assert_eq!(fs::read(&path).unwrap(), before, "comparing never writes the baseline");
 
@@ -322,7 +265,6 @@ fn one_allocation_fewer_is_an_improvement() {
 }
 
 /// 20 A/A comparisons in a row: no false alarm.
-#[test]
 fn twenty_a_a_comparisons_in_a_row() {
     const RUNS: usize = 20;
     const FILTER: &str = "vec/iter|param";
@@ -345,12 +287,12 @@ fn twenty_a_a_comparisons_in_a_row() {
         }
         let r = report(&o);
         assert_eq!(ids(&r), ["vec/iter", "param/buffer/16", "param/buffer/256", "param/buffer/4096"]);
-        if r["verdict"] != "pass" || !not_passing(&r).is_empty() {
-            alarms.push(format!("run {k}: verdict {}; {:?}", r["verdict"], not_passing(&r)));
+        if r.verdict != Verdict::Pass || !not_passing(&r).is_empty() {
+            alarms.push(format!("run {k}: verdict {:?}; {:?}", r.verdict, not_passing(&r)));
         }
     }
     let elapsed = started.elapsed();
-    eprintln!(
+    note!(
         "{RUNS} A/A comparisons in {:.1} s ({:.2} s each)",
         elapsed.as_secs_f64(),
         elapsed.as_secs_f64() / RUNS as f64
@@ -361,7 +303,6 @@ fn twenty_a_a_comparisons_in_a_row() {
 
 /// A bad baseline, or a bad name: exit 2 before the build, one line that names the file (or the
 /// baseline) and the fix, the baseline folder untouched.
-#[test]
 fn bad_baselines_fail_early_with_one_clear_line() {
     let dir = out_dir("baseline-bad");
     // A valid baseline to cut in half.
@@ -412,14 +353,14 @@ fn bad_baselines_fail_early_with_one_clear_line() {
             let o = run(gate(&out, &baselines, args));
             let took = started.elapsed();
             assert_exit(&o, 2, &what);
-            let line = one_error_line(&o, &what);
+            let line = only_error_line(&o, &what);
             assert_mentions(&line, &case.words, &what);
             assert!(line.contains(path.to_str().unwrap()), "{what}: the message names the file:\n{line}");
             assert!(stdout(&o).is_empty(), "{what}: nothing on stdout:\n{}", stdout(&o));
             assert_eq!(fs::read(&path).unwrap(), content, "{what}: the file is untouched");
             assert_eq!(files_in(&baselines), ["main.json"], "{what}: nothing written beside it");
             assert!(!out.exists(), "{what}: the run stopped before creating its output folder (before the build)");
-            eprintln!("{what}: {:.2} s: {line}", took.as_secs_f64());
+            note!("{what}: {:.2} s: {line}", took.as_secs_f64());
         }
     }
 
@@ -428,7 +369,7 @@ fn bad_baselines_fail_early_with_one_clear_line() {
     let out = dir.join("missing-out");
     let o = run(gate(&out, &good_dir, &["--baseline", "release"]));
     assert_exit(&o, 2, what);
-    let line = one_error_line(&o, what);
+    let line = only_error_line(&o, what);
     assert_mentions(
         &line,
         &["`release`", "not found", good_dir.to_str().unwrap(), "available: main", "--save-baseline release"],
@@ -442,36 +383,23 @@ fn bad_baselines_fail_early_with_one_clear_line() {
     let nowhere = dir.join("nowhere");
     let o = run(gate(&out, &nowhere, &["--baseline", "main"]));
     assert_exit(&o, 2, "missing baseline folder");
-    let line = one_error_line(&o, "missing baseline folder");
+    let line = only_error_line(&o, "missing baseline folder");
     assert_mentions(&line, &["`main`", "not found", "no baselines saved there yet", "--save-baseline main"], "nowhere");
     assert!(!nowhere.exists() && !out.exists(), "a failed --baseline creates no folder");
 
     // A name that is a path.
     let o = run(gate(&out, &good_dir, &["--save-baseline", "../main"]));
     assert_exit(&o, 2, "--save-baseline ../main");
-    let line = one_error_line(&o, "--save-baseline ../main");
+    let line = only_error_line(&o, "--save-baseline ../main");
     assert_mentions(&line, &["invalid baseline name", "../main", "plain name"], "--save-baseline ../main");
     assert!(!out.exists());
     assert_eq!(files_in(&good_dir), ["main.json"], "nothing saved under a bad name");
-}
-
-/// A small linear congruential generator (Knuth's MMIX constants): the same kill points on every
-/// run, so that a failure reproduces.
-struct Lcg(u64);
-
-impl Lcg {
-    /// Uniform in [0, 1).
-    fn next_f64(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 /// `--save-baseline` killed with SIGKILL at pseudo-random points of its run: the baseline is
 /// always the old file byte for byte or a complete new one, and temporary files are never
 /// taken for it.
 #[cfg(unix)]
-#[test]
 fn sigkill_during_save_baseline_never_leaves_a_partial_baseline() {
     use std::os::unix::process::CommandExt;
     use std::process::Stdio;
@@ -505,7 +433,7 @@ fn sigkill_during_save_baseline_never_leaves_a_partial_baseline() {
         duration = started.elapsed();
         assert_exit(&o, 0, "--save-baseline main (measuring)");
     }
-    eprintln!("one --save-baseline run takes {:.2} s", duration.as_secs_f64());
+    note!("one --save-baseline run takes {:.2} s", duration.as_secs_f64());
 
     // After a kill: the old bytes (false) or a complete new baseline (true); never anything else,
     // and temporary files are never taken for a baseline.
@@ -570,12 +498,12 @@ fn sigkill_during_save_baseline_never_leaves_a_partial_baseline() {
                 after_save += 1;
             }
             after = after.min(delay);
-            eprintln!("{what}: new baseline");
+            note!("{what}: new baseline");
             fs::write(&path, &old_bytes).unwrap();
         } else {
             kept += 1;
             before = before.max(delay);
-            eprintln!("{what}: old baseline");
+            note!("{what}: old baseline");
         }
         if before >= after {
             // The run's length varies: widen the bracket again.
@@ -583,7 +511,7 @@ fn sigkill_during_save_baseline_never_leaves_a_partial_baseline() {
         }
     }
     let stray = files_in(&baselines).len() - 1;
-    eprintln!(
+    note!(
         "{ROUNDS} kills in {:.1} s: old baseline kept {kept} times; new one found {replaced} times ({after_save} killed \
          after the save, {finished} finished before the kill); {in_write} kills left a temporary baseline file \
          ({stray} left in all)",
@@ -600,7 +528,6 @@ fn sigkill_during_save_baseline_never_leaves_a_partial_baseline() {
 
 /// `--export` writes valid JSON with every benchmark; `--format markdown` prints the summary with
 /// the verdict; `GITHUB_STEP_SUMMARY` gets it appended.
-#[test]
 fn exports_markdown_and_step_summary() {
     let dir = out_dir("baseline-exports");
     let baselines = dir.join("baselines");
@@ -671,7 +598,6 @@ fn exports_markdown_and_step_summary() {
 
 /// A typo in a limit, on the command line or in `Cargo.toml`, stops the run before the build
 /// with one line: a typo must not silently turn a gate off.
-#[test]
 fn bad_limits_fail_early_with_one_clear_line() {
     let dir = out_dir("baseline-bad-limit");
     let baselines = dir.join("baselines");
@@ -684,7 +610,7 @@ fn bad_limits_fail_early_with_one_clear_line() {
         let what = format!("--limit {spec}");
         let o = run(gate(&out, &baselines, &["--limit", spec]));
         assert_exit(&o, 2, &what);
-        let line = one_error_line(&o, &what);
+        let line = only_error_line(&o, &what);
         assert_mentions(&line, words, &what);
         assert!(!out.exists(), "{what}: stopped before the build");
     }
@@ -694,7 +620,7 @@ fn bad_limits_fail_early_with_one_clear_line() {
     let source = fixture("exact").parent().unwrap().to_owned();
     copy_dir(&source, &copy);
     let manifest = copy.join("Cargo.toml");
-    let harness = common::repo().join("harness");
+    let harness = crate::common::repo().join("harness");
     let text = fs::read_to_string(&manifest).unwrap();
     assert!(text.contains("path = \"../../harness\""), "{text}");
     let text = text.replace("path = \"../../harness\"", &format!("path = {:?}", harness.to_str().unwrap()))
@@ -702,7 +628,7 @@ fn bad_limits_fail_early_with_one_clear_line() {
     fs::write(&manifest, text).unwrap();
     let o = run(gate_on(&manifest, &out, &baselines, &[]));
     assert_exit(&o, 2, "a typo in [package.metadata.allocbench.limits]");
-    let line = one_error_line(&o, "package metadata");
+    let line = only_error_line(&o, "package metadata");
     let file = manifest.to_str().unwrap();
     assert_mentions(
         &line,
@@ -710,17 +636,4 @@ fn bad_limits_fail_early_with_one_clear_line() {
         "metadata",
     );
     assert!(!out.exists(), "stopped before the build");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target: PathBuf = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }

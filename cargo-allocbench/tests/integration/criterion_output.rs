@@ -5,14 +5,18 @@
 //! binaries run as `cargo bench` runs them; their outputs must match line for line once the
 //! measured numbers are masked.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
 use cargo_allocbench::cargo::build;
 use cargo_allocbench::cargo::discover::{self, CargoOptions};
-use common::{fixture, shared_target};
+use libtest_mimic::Trial;
+
+use crate::common::{fixture, shared_target};
+
+pub fn trials() -> Vec<Trial> {
+    vec![trial!(bench_output_is_criterions)]
+}
 
 fn executable(manifest: &Path) -> std::path::PathBuf {
     let opts = CargoOptions { manifest_path: Some(manifest.to_owned()), ..CargoOptions::default() };
@@ -55,7 +59,6 @@ fn masked(output: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
 fn bench_output_is_criterions() {
     let ours = executable(&fixture("exact"));
     let plain = build_plain(&fixture("plain-criterion"));

@@ -1,11 +1,19 @@
 //! The bundled examples: every allocation problem fails the gate with `--features regress` and
 //! passes without; the CPU example's hot function shows in its flame graph.
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::{allocbench, out_dir, repo, run};
+use libtest_mimic::Trial;
+
+use crate::common::report::{comparisons, report, report_in, Metric, Status};
+use crate::common::{allocbench, out_dir, repo, run};
+
+pub fn trials() -> Vec<Trial> {
+    vec![
+        trial!(every_allocation_example_fails_the_gate_with_regress_only),
+        trial!(the_cpu_examples_hot_function_is_in_its_flame_graph),
+    ]
+}
 
 fn examples() -> PathBuf {
     repo().join("examples/Cargo.toml")
@@ -26,34 +34,29 @@ fn gate(package: &str, out: &std::path::Path, extra: &[&str]) -> std::process::O
     run(allocbench(&args))
 }
 
-#[test]
 fn every_allocation_example_fails_the_gate_with_regress_only() {
-    for (package, metric) in
-        [("json-fanout", "alloc_objects"), ("buffer-churn", "alloc_objects"), ("unbounded-history", "inuse_space")]
-    {
+    for (package, metric) in [
+        ("json-fanout", Metric::AllocObjects),
+        ("buffer-churn", Metric::AllocObjects),
+        ("unbounded-history", Metric::InuseSpace),
+    ] {
         let out = out_dir(&format!("gate-{package}"));
         assert_eq!(gate(package, &out, &["--save-baseline", "main"]).status.code(), Some(0), "{package}: save");
         assert_eq!(gate(package, &out, &["--baseline", "main"]).status.code(), Some(0), "{package}: A/A passes");
 
         let o = gate(package, &out, &["--baseline", "main", "--features", "regress"]);
         assert_eq!(o.status.code(), Some(1), "{package}: regress fails the gate");
-        let report: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
-        let regressed: Vec<&serde_json::Value> = report["comparison"]["benchmarks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|b| b["status"] == "regressed")
-            .collect();
-        assert!(!regressed.is_empty(), "{package}: {report:#}");
+        let report = report_in(&out);
+        let regressed: Vec<_> = comparisons(&report).iter().filter(|b| b.status == Status::Regressed).collect();
+        assert!(!regressed.is_empty(), "{package}: {report:#?}");
         for b in regressed {
-            let m = b["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == metric).unwrap();
-            assert_eq!(m["status"], "regressed", "{package} {}: {metric} is what moves: {b:#}", b["id"]);
+            let m = b.metrics.iter().find(|m| m.metric == metric).unwrap();
+            let name = metric.name();
+            assert_eq!(m.status, Status::Regressed, "{package} {}: {name} is what moves: {b:#?}", b.id);
         }
     }
 }
 
-#[test]
 fn the_cpu_examples_hot_function_is_in_its_flame_graph() {
     let manifest = examples();
     for (features, expect) in
@@ -77,9 +80,10 @@ fn the_cpu_examples_hot_function_is_in_its_flame_graph() {
         args.extend(["--", "--warm-up-time", "0.2", "--measurement-time", "0.5"]);
         let o = run(allocbench(&args));
         assert_eq!(o.status.code(), Some(0));
-        let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        let b = &report["benchmarks"][0];
-        let svg = std::fs::read_to_string(out.join(b["artifacts"]["flamegraph"].as_str().unwrap())).unwrap();
-        assert!(svg.contains(expect), "{features:?}: `{expect}` in the flame graph; top: {:#}", b["cpu"]["top"]);
+        let report = report(&o);
+        let b = &report.benchmarks[0];
+        let svg = std::fs::read_to_string(out.join(b.artifacts.flamegraph.as_deref().unwrap())).unwrap();
+        let top = b.cpu.as_ref().map(|c| &c.top);
+        assert!(svg.contains(expect), "{features:?}: `{expect}` in the flame graph; top: {top:#?}");
     }
 }

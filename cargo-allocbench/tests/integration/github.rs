@@ -1,11 +1,14 @@
 //! Under GitHub Actions: the Markdown summary goes to `$GITHUB_STEP_SUMMARY`, regressions become
 //! `::error` annotations, and `report.html` is written beside `report.json`.
 
-mod common;
+use libtest_mimic::Trial;
 
-use common::{allocbench, fixture, out_dir, run};
+use crate::common::{allocbench, fixture, out_dir, run};
 
-#[test]
+pub fn trials() -> Vec<Trial> {
+    vec![trial!(step_summary_annotations_and_html_report)]
+}
+
 fn step_summary_annotations_and_html_report() {
     let out = out_dir("github");
     let manifest = fixture("exact");

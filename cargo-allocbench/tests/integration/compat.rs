@@ -2,29 +2,32 @@
 //! workspace of its own that declares criterion once in `[workspace.dependencies]`), measured by
 //! one `cargo allocbench --allocs-only --workspace`, and compared with an independent count.
 //!
-//! As in `exact.rs`, this binary has its own counting allocator and no test harness: it calls
-//! each routine of `compat-fixture` the way criterion's window holds it, counts, and compares
-//! with the report. The figures the patterns cannot make deterministic are named where they are
-//! checked.
-
-mod common;
+//! As in `exact.rs`, [`oracle`] calls each routine of `compat-fixture` the way criterion's window
+//! holds it and counts with the binary's counting allocator, before the harness starts a thread;
+//! the trials compare the counts with the report. The figures the patterns cannot make
+//! deterministic are named where they are checked.
 
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::hint::black_box;
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use cargo_allocbench::cargo::build;
 use cargo_allocbench::cargo::discover::{self, CargoOptions};
-use common::counter::{Counter, Expected};
-use common::{allocbench, bench, fixture, out_dir, report, run, shared_target};
 use compat_fixture as fx;
+use libtest_mimic::Trial;
 
-#[global_allocator]
-static GLOBAL: Counter = Counter;
+use crate::common::counter::{kept, sink, Expected};
+use crate::common::report::{alloc, bench, report, Report};
+use crate::common::{allocbench, files_below, fixture, out_dir, run, shared_target};
+
+/// Every benchmark of the compat workspace: (package, bench target, id, what one iteration's
+/// window allocates, what is checked).
+pub struct Oracle(Vec<(&'static str, &'static str, String, Expected, Check)>);
 
 /// What the comparison can hold the report to.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,11 +55,6 @@ enum Check {
     Spawned,
 }
 
-/// What criterion's `iter` does with a routine's output inside the window.
-fn sink<T>(output: T) {
-    drop(black_box(output));
-}
-
 /// Polls a future to its end on this thread. The fixture's futures never wait.
 fn ready<F: Future>(f: F) -> F::Output {
     let mut f = std::pin::pin!(f);
@@ -68,17 +66,8 @@ fn ready<F: Future>(f: F) -> F::Output {
     }
 }
 
-/// `iter_batched`: criterion drops the output after the window has closed.
-fn kept<T>(f: impl FnOnce() -> T) -> Expected {
-    let mut out = None;
-    let e = Expected::of(|| out = Some(f()));
-    drop(out);
-    e
-}
-
-/// Every benchmark of the compat workspace: (package, bench target, id, what one iteration's
-/// window allocates, what is checked).
-fn oracle() -> Vec<(&'static str, &'static str, String, Expected, Check)> {
+/// Counts every benchmark's routine. Only while no other thread runs: `main` calls it first.
+pub fn oracle() -> Oracle {
     use Check::*;
     let mut out = Vec::new();
     let mut add = |package, target, id: &str, e: Expected, check| out.push((package, target, id.to_owned(), e, check));
@@ -145,7 +134,7 @@ fn oracle() -> Vec<(&'static str, &'static str, String, Expected, Check)> {
     let load16 = Expected::of(|| sink(ready(fx::load(16))));
     add("compat-async", "tokio", "async/spawn", load16, Spawned);
     add("compat-async", "tokio", "current_thread/load", load16, Exact);
-    out
+    Oracle(out)
 }
 
 /// `compat_benches::WORD_COUNTS`: that crate links allocbench, so it is not a dependency here.
@@ -153,39 +142,63 @@ fn compat_benches_word_counts() -> [usize; 2] {
     [1, 8]
 }
 
-fn check(report: &serde_json::Value, expected: &[(&str, &str, String, Expected, Check)]) {
+pub fn trials(oracle: Oracle) -> Vec<Trial> {
+    let oracle = Arc::new(oracle);
+    vec![
+        trial!(the_independent_counts_are_not_trivial, {
+            let o = Arc::clone(&oracle);
+            move || the_independent_counts_are_not_trivial(&o.0)
+        }),
+        trial!(every_pattern_is_measured, {
+            let o = Arc::clone(&oracle);
+            move || every_pattern_is_measured(&o.0)
+        }),
+        trial!(user_profiler_gives_way_to_allocbenchs),
+    ]
+}
+
+/// The counts the test relies on are not trivial: keeping, freeing inside and outside the
+/// window, reallocs, and criterion's vector of inputs.
+fn the_independent_counts_are_not_trivial(expected: &[(&str, &str, String, Expected, Check)]) {
+    let by_id = |id: &str| expected.iter().find(|(_, _, i, ..)| i == id).map(|x| x.3).expect("an oracle entry");
+    assert!(by_id("parse/split/8").reallocs > 0.0);
+    assert!(by_id("iter_with_large_drop").free_objects == 0.0 && by_id("iter_with_large_drop").alloc_space > 0.0);
+    assert!(by_id("iter_batched/small_input").free_space > by_id("iter_batched/per_iteration").free_space);
+    assert!(by_id("iter_batched_ref/small_input").alloc_space > by_id("iter_batched_ref/small_input").free_space);
+}
+
+fn check(report: &Report, expected: &[(&str, &str, String, Expected, Check)]) {
     for (package, target, id, e, how) in expected {
         let b = bench(report, id);
-        assert_eq!((b["package"].as_str(), b["target"].as_str()), (Some(*package), Some(*target)), "{id}: {b}");
-        let a = &b["alloc"];
-        let got = |k: &str| a[k].as_f64().unwrap_or_else(|| panic!("{id}: no {k} in {a}"));
-        let what = format!("{id}: report {a} vs independent count {e:?}");
-        assert_eq!(got("alloc_objects"), e.alloc_objects + f64::from(*how == Check::Spawned), "{what}");
-        assert_eq!(a["approximate"].as_bool().unwrap_or(false), *how == Check::Custom, "{what}");
+        assert_eq!((b.package.as_str(), b.target.as_str()), (*package, *target), "{id}: {b:?}");
+        let a = alloc(report, id);
+        let what = format!("{id}: report {a:?} vs independent count {e:?}");
+        assert_eq!(a.alloc_objects, e.alloc_objects + f64::from(*how == Check::Spawned), "{what}");
+        assert_eq!(a.approximate, *how == Check::Custom, "{what}");
         match how {
             Check::Spawned => {
-                assert!(got("alloc_space") > e.alloc_space, "{what}");
+                assert!(a.alloc_space > e.alloc_space, "{what}");
                 continue;
             }
-            _ => assert_eq!(got("alloc_space"), e.alloc_space, "{what}"),
+            _ => assert_eq!(a.alloc_space, e.alloc_space, "{what}"),
         }
-        assert_eq!(got("reallocs"), e.reallocs, "{what}");
+        assert_eq!(a.reallocs, e.reallocs, "{what}");
         if *how == Check::AllocOnly {
             continue;
         }
-        assert_eq!(got("free_space"), e.free_space, "{what}");
-        assert_eq!(got("inuse_space"), e.alloc_space - e.free_space, "{what}");
-        assert_eq!(got("peak_space"), e.peak_space, "{what}");
+        assert_eq!(a.free_space, e.free_space, "{what}");
+        assert_eq!(a.inuse_space, e.alloc_space - e.free_space, "{what}");
+        assert_eq!(a.peak_space, e.peak_space, "{what}");
         if let Check::FreeObjectsWithin(extra) = how {
-            let f = got("free_objects");
+            let f = a.free_objects;
             // Up to `1/n` per iteration, and a rounding of `1/step` between two samples.
             assert!(f >= e.free_objects && f < e.free_objects + 2.0 * extra, "{what}");
             continue;
         }
-        assert_eq!(got("free_objects"), e.free_objects, "{what}");
-        assert_eq!(got("inuse_objects"), e.alloc_objects - e.free_objects, "{what}");
+        assert_eq!(a.free_objects, e.free_objects, "{what}");
+        assert_eq!(a.inuse_objects, e.alloc_objects - e.free_objects, "{what}");
         if *how != Check::Background {
-            assert_eq!(a["exact"], true, "{what}");
+            assert!(a.exact, "{what}");
         }
     }
 }
@@ -205,23 +218,8 @@ fn listed(exe: &Path, home: &Path) -> Vec<String> {
     String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.strip_suffix(": benchmark")).map(Into::into).collect()
 }
 
-fn main() {
-    let started = Instant::now();
-    let expected = oracle();
-    // The counts the test relies on are not trivial: keeping, freeing inside and outside the
-    // window, reallocs, and criterion's vector of inputs.
-    let by_id = |id: &str| expected.iter().find(|(_, _, i, ..)| i == id).map(|x| x.3).expect("an oracle entry");
-    assert!(by_id("parse/split/8").reallocs > 0.0);
-    assert!(by_id("iter_with_large_drop").free_objects == 0.0 && by_id("iter_with_large_drop").alloc_space > 0.0);
-    assert!(by_id("iter_batched/small_input").free_space > by_id("iter_batched/per_iteration").free_space);
-    assert!(by_id("iter_batched_ref/small_input").alloc_space > by_id("iter_batched_ref/small_input").free_space);
-
-    every_pattern_is_measured(&expected);
-    user_profiler_gives_way_to_allocbenchs();
-    println!("compat: 2 passed, 0 failed in {:.0?}", started.elapsed());
-}
-
 fn every_pattern_is_measured(expected: &[(&str, &str, String, Expected, Check)]) {
+    let started = Instant::now();
     let out = out_dir("compat-allocs-only");
     let o = run(allocbench(&[
         "--manifest-path",
@@ -237,19 +235,8 @@ fn every_pattern_is_measured(expected: &[(&str, &str, String, Expected, Check)])
     let r = report(&o);
     check(&r, expected);
 
-    let reported: BTreeSet<String> = r["benchmarks"]
-        .as_array()
-        .expect("a list of benchmarks")
-        .iter()
-        .map(|b| {
-            format!(
-                "{}/{} {}",
-                b["package"].as_str().unwrap_or("?"),
-                b["target"].as_str().unwrap_or("?"),
-                b["id"].as_str().unwrap_or("?")
-            )
-        })
-        .collect();
+    let reported: BTreeSet<String> =
+        r.benchmarks.iter().map(|b| format!("{}/{} {}", b.package, b.target, b.id)).collect();
     let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compat-list");
     let mut criterions = BTreeSet::new();
     for (package, target, exe) in executables() {
@@ -260,6 +247,7 @@ fn every_pattern_is_measured(expected: &[(&str, &str, String, Expected, Check)])
     assert_eq!(reported, criterions, "the report has exactly the benchmarks criterion's `--list` gives");
     let checked: BTreeSet<String> = expected.iter().map(|(p, t, id, ..)| format!("{p}/{t} {id}")).collect();
     assert_eq!(reported, checked, "every benchmark of the compat workspace is checked");
+    note!("compat: every pattern measured in {:.0?}", started.elapsed());
 }
 
 /// `with_profiler(P)`: criterion calls `P` in its `--profile-time` mode, as under `cargo bench`;
@@ -306,18 +294,10 @@ fn user_profiler_gives_way_to_allocbenchs() {
     assert_eq!(o.status.code(), Some(0));
     let r = report(&o);
     let b = bench(&r, "profiled/sorted_copy");
-    let flamegraph = b["artifacts"]["flamegraph"].as_str().unwrap_or_else(|| panic!("a flame graph: {b}"));
+    let flamegraph = b.artifacts.flamegraph.as_deref().unwrap_or_else(|| panic!("a flame graph: {b:?}"));
     assert!(out.join(flamegraph).is_file(), "{flamegraph}");
-    assert!(!contains_file(&out, "user-profiler.log"), "the user's profiler ran beside allocbench's");
-}
-
-fn contains_file(dir: &Path, name: &str) -> bool {
-    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
-        let p = e.path();
-        if p.is_dir() {
-            contains_file(&p, name)
-        } else {
-            p.file_name().is_some_and(|n| n == name)
-        }
-    })
+    assert!(
+        !files_below(&out).iter().any(|p| p.file_name().is_some_and(|n| n == "user-profiler.log")),
+        "the user's profiler ran beside allocbench's"
+    );
 }

@@ -2,28 +2,16 @@
 //! pprof` reads (all four sample types, and `-diff_base`), and the site that grew named when a
 //! change marshals JSON once per client.
 
-mod common;
-
 use std::path::Path;
-use std::process::Command;
 
-use common::{allocbench, bench, fixture, out_dir, repo, report, run};
+use libtest_mimic::Trial;
 
-fn go_pprof(args: &[&str], profile: &Path) -> String {
-    let out = Command::new("go")
-        .args(["tool", "pprof"])
-        .args(args)
-        .arg(profile)
-        .output()
-        .expect("`go` runs: install Debian's golang-go (`.ci/run` does)");
-    assert!(out.status.success(), "go tool pprof {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use crate::common::pprof::{go_pprof, top_names};
+use crate::common::report::{bench, compared, report, report_in, Status};
+use crate::common::{allocbench, fixture, out_dir, repo, run};
 
-/// The function names of `go tool pprof -top`'s rows (after flat, flat%, sum%, cum, cum%).
-fn top_names(top: &str) -> Vec<String> {
-    let rows = top.lines().skip_while(|l| !l.trim_start().starts_with("flat")).skip(1);
-    rows.map(|l| l.split_whitespace().skip(5).collect::<Vec<_>>().join(" ")).collect()
+pub fn trials() -> Vec<Trial> {
+    vec![trial!(sites_add_up_and_pprof_reads_every_profile), trial!(the_site_that_grew_is_named)]
 }
 
 /// Sums of each sample type over `go tool pprof -raw`'s samples.
@@ -40,7 +28,6 @@ fn raw_totals(profile: &Path) -> [i64; 4] {
     totals
 }
 
-#[test]
 fn sites_add_up_and_pprof_reads_every_profile() {
     let out = out_dir("heap-exact");
     let baselines = out.join("baselines");
@@ -62,21 +49,21 @@ fn sites_add_up_and_pprof_reads_every_profile() {
     let r = report(&o);
 
     let mut checked = 0;
-    for b in r["benchmarks"].as_array().unwrap() {
-        let id = b["id"].as_str().unwrap();
-        let a = &b["alloc"];
-        if a["approximate"] == true || a["alloc_objects"] == 0.0 {
+    for b in &r.benchmarks {
+        let id = &b.id;
+        let a = b.alloc.unwrap_or_else(|| panic!("{id}: no figures"));
+        if a.approximate || a.alloc_objects == 0.0 {
             continue;
         }
-        let sites = b["sites"].as_array().unwrap_or_else(|| panic!("{id}: no sites"));
-        let sum = |k: &str| sites.iter().map(|s| s[k].as_f64().unwrap()).sum::<f64>();
-        assert_eq!(sum("alloc_objects"), a["alloc_objects"].as_f64().unwrap(), "{id}: sites {sites:#?}");
-        assert_eq!(sum("alloc_space"), a["alloc_space"].as_f64().unwrap(), "{id}: sites {sites:#?}");
+        let sites = &b.sites;
+        assert!(!sites.is_empty(), "{id}: no sites");
+        assert_eq!(sites.iter().map(|s| s.alloc_objects).sum::<f64>(), a.alloc_objects, "{id}: sites {sites:#?}");
+        assert_eq!(sites.iter().map(|s| s.alloc_space).sum::<f64>(), a.alloc_space, "{id}: sites {sites:#?}");
 
-        let pb = out.join(b["artifacts"]["heap_profile"].as_str().unwrap());
+        let pb = out.join(b.artifacts.heap_profile.as_deref().unwrap());
         let totals = raw_totals(&pb);
-        assert_eq!(totals[0] as f64, a["alloc_objects"].as_f64().unwrap(), "{id}: pprof's alloc_objects");
-        assert_eq!(totals[1] as f64, a["alloc_space"].as_f64().unwrap(), "{id}: pprof's alloc_space");
+        assert_eq!(totals[0] as f64, a.alloc_objects, "{id}: pprof's alloc_objects");
+        assert_eq!(totals[1] as f64, a.alloc_space, "{id}: pprof's alloc_space");
         for t in ["alloc_objects", "alloc_space", "inuse_objects", "inuse_space"] {
             let top = go_pprof(&["-top", &format!("-sample_index={t}")], &pb);
             assert!(top.contains(&format!("Type: {t}")), "{id}: {top}");
@@ -94,12 +81,11 @@ fn sites_add_up_and_pprof_reads_every_profile() {
     }
     assert!(checked >= 10, "every allocating benchmark checked ({checked})");
 
-    let site = &bench(&r, "vec/iter")["sites"][0];
-    assert_eq!(site["function"], "exact_fixture::vec_sum");
-    assert!(site["file"].as_str().unwrap().ends_with("fixtures/exact/src/lib.rs"));
+    let site = &bench(&r, "vec/iter").sites[0];
+    assert_eq!(site.function, "exact_fixture::vec_sum");
+    assert!(site.file.as_deref().unwrap().ends_with("fixtures/exact/src/lib.rs"));
 }
 
-#[test]
 fn the_site_that_grew_is_named() {
     let out = out_dir("heap-fanout");
     let baselines = out.join("baselines");
@@ -125,18 +111,17 @@ fn the_site_that_grew_is_named() {
     assert!(table.contains("allocates more: serde_json::"), "{table}");
     assert!(table.contains("called from json_fanout::Hub::notify_clients"), "{table}");
 
-    let r: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).expect("report.json");
-    let c = r["comparison"]["benchmarks"].as_array().unwrap().iter().find(|b| b["id"] == "fanout/push/16").unwrap();
-    assert_eq!(c["status"], "regressed");
-    let grew = &c["sites_grew"][0];
-    assert!(grew["function"].as_str().unwrap().starts_with("serde_json::"), "{c:#}");
-    assert_eq!(grew["caller"], "json_fanout::Hub::notify_clients", "{c:#}");
-    assert!(grew["new_alloc_objects"].as_f64().unwrap() > grew["base_alloc_objects"].as_f64().unwrap());
+    let r = report_in(&out);
+    let c = compared(&r, "fanout/push/16");
+    assert_eq!(c.status, Status::Regressed);
+    let grew = c.sites_grew.first().unwrap_or_else(|| panic!("a site that grew: {c:#?}"));
+    assert!(grew.function.starts_with("serde_json::"), "{c:#?}");
+    assert_eq!(grew.caller.as_deref(), Some("json_fanout::Hub::notify_clients"), "{c:#?}");
+    assert!(grew.new_alloc_objects > grew.base_alloc_objects);
 
     // At pprof's default options, serde_json's trait impls keep the type that names the library.
-    let b = r["benchmarks"].as_array().unwrap().iter().find(|b| b["id"] == "fanout/push/16").unwrap();
-    let pb = out.join(b["artifacts"]["heap_profile"].as_str().expect("a heap profile"));
+    let b = bench(&r, "fanout/push/16");
+    let pb = out.join(b.artifacts.heap_profile.as_deref().expect("a heap profile"));
     let top = go_pprof(&["-top", "-sample_index=alloc_space"], &pb);
     let names = top_names(&top);
     assert!(

@@ -1,9 +1,11 @@
-//! A plain counting allocator for the test binaries that compare allocbench's figures with an
-//! independent count: every allocation while `ON` is set, from any thread, with atomics only.
-//! A binary installs it with `#[global_allocator] static GLOBAL: Counter = Counter;` and has no
-//! libtest harness, whose threads and output capture would allocate beside the count.
+//! A plain counting allocator, the test binary's global allocator, for the tests that compare
+//! allocbench's figures with an independent count: every allocation while `ON` is set, from any
+//! thread, with atomics only. The counts are taken in `main` before the harness starts its
+//! threads, whose work and output would allocate beside the count; outside [`Expected::of`] it
+//! only forwards to the system allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::SeqCst};
 
 /// Counts every allocation while `ON` is set, from any thread.
@@ -102,4 +104,17 @@ impl Expected {
         self.free_space += std::mem::size_of::<I>() as f64;
         self
     }
+}
+
+/// What criterion's `iter` does with a routine's output inside the window.
+pub fn sink<T>(output: T) {
+    drop(black_box(output));
+}
+
+/// `iter_batched`: criterion drops the output after the window has closed.
+pub fn kept<T>(f: impl FnOnce() -> T) -> Expected {
+    let mut out = None;
+    let e = Expected::of(|| out = Some(f()));
+    drop(out);
+    e
 }

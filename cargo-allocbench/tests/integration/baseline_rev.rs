@@ -1,31 +1,23 @@
 //! `--baseline-rev`: another commit measured in a temporary worktree, then the working tree,
 //! compared in one command.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{allocbench, out_dir, repo, run};
+use libtest_mimic::Trial;
+
+use crate::common::report::{comparisons, metric, report_in, Metric, Status};
+use crate::common::{allocbench, copy_dir, out_dir, repo, run};
+
+pub fn trials() -> Vec<Trial> {
+    vec![trial!(baseline_rev_compares_with_the_previous_commit)]
+}
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git").arg("-C").arg(dir).args(args).output().expect("git runs");
     assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-#[test]
 fn baseline_rev_compares_with_the_previous_commit() {
     let work = out_dir("baseline-rev");
     let project = work.join("project");
@@ -77,13 +69,13 @@ fn baseline_rev_compares_with_the_previous_commit() {
     };
     let o = against("HEAD~1");
     assert_eq!(o.status.code(), Some(1), "the working tree allocates more than HEAD~1");
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
-    assert_eq!(report["comparison"]["baseline"], "HEAD~1");
-    let b = &report["comparison"]["benchmarks"][0];
-    assert_eq!(b["id"], "vec/iter");
-    assert_eq!(b["status"], "regressed");
-    let objects = b["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "alloc_objects").unwrap();
-    assert_eq!((objects["base"].as_f64(), objects["new"].as_f64()), (Some(1.0), Some(2.0)));
+    let report = report_in(&out);
+    assert_eq!(report.comparison.as_ref().map(|c| c.baseline.as_str()), Some("HEAD~1"));
+    let b = &comparisons(&report)[0];
+    assert_eq!(b.id, "vec/iter");
+    assert_eq!(b.status, Status::Regressed);
+    let objects = metric(b, Metric::AllocObjects);
+    assert_eq!((objects.base, objects.new), (Some(1.0), Some(2.0)));
     let worktrees = Command::new("git").arg("-C").arg(&project).args(["worktree", "list"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&worktrees.stdout).lines().count(), 1, "the temporary worktree is gone");
 
@@ -126,21 +118,11 @@ fn baseline_rev_compares_with_the_previous_commit() {
         assert!(stderr.contains(&format!("as the baseline, run {k} of 3")), "{stderr}");
     }
     assert!(!stderr.contains("the figures are run 1's"), "every run of each side ran its own code:\n{stderr}");
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(runs_out.join("report.json")).unwrap()).unwrap();
-    let time = report["comparison"]["benchmarks"][0]["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["metric"] == "time")
-        .unwrap()
-        .clone();
-    assert!(time["limit"].as_str().unwrap().ends_with("(3 vs 3 runs)"), "{time:#}");
-    let b = &report["benchmarks"][0];
-    assert_eq!(
-        (b["alloc"]["alloc_objects"].as_f64(), b["time_runs_ns"].as_array().map(Vec::len)),
-        (Some(3.0), Some(3))
-    );
+    let report = report_in(&runs_out);
+    let time = metric(&comparisons(&report)[0], Metric::Time);
+    assert!(time.limit.ends_with("(3 vs 3 runs)"), "{time:#?}");
+    let b = &report.benchmarks[0];
+    assert_eq!((b.alloc.map(|a| a.alloc_objects), b.time_runs_ns.len()), (Some(3.0), 3));
     let modified = |p: std::path::PathBuf| {
         std::fs::metadata(&p).and_then(|m| m.modified()).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     };
