@@ -190,6 +190,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     if let Some(base) = &base {
         let mut comparison = compare::compare(base, &report, &policy);
         instructions_against_baseline(base, &report, &mut comparison, &policy);
+        instructions_diff_against_baseline(&ui, base, &mut report, &out_dir);
         cpu_against_baseline(&ui, base, &mut report, &mut comparison, &out_dir);
         report.verdict = comparison.verdict();
         report.comparison = Some(comparison);
@@ -550,7 +551,20 @@ fn instructions_pass(
             };
             // Runs of a benchmark measured again dump into the same folder, under their own pid.
             match instructions::measure(rec, &joined, &dumps) {
-                Ok(Some(figures)) => b.instructions = Some(figures),
+                Ok(Some(counted)) => {
+                    let folder = out_dir.join(artifacts::folder_for(&b.id));
+                    std::fs::create_dir_all(&folder)
+                        .with_context(|| format!("cannot create `{}`", folder.display()))?;
+                    let path = folder.join("instructions-flamegraph.svg");
+                    let title = format!("{}: instructions per iteration", b.id);
+                    let subtitle = "callgrind's Ir inside criterion's timed windows, by call chain";
+                    match cpu::draw(&folded_map(&counted.folded), &title, subtitle, "instructions", &path) {
+                        Ok(()) => b.artifacts.instructions_flamegraph = Some(artifacts::relative(&path, out_dir)),
+                        Err(e) => ui.warn(&e.to_string()),
+                    }
+                    b.instructions = Some(counted.figures);
+                    b.instructions_folded = counted.folded;
+                }
                 Ok(None) => {}
                 Err(e) => ui.warn(&format!("instructions of `{}`: {e}", printable(&rec.id))),
             }
@@ -596,6 +610,33 @@ fn cpu_against_baseline(ui: &Ui, base: &Baseline, report: &mut Report, compariso
         let title = format!("{}: CPU time against baseline `{}`", b.id, base.name);
         match cpu::draw_diff(&old.cpu_folded, &b.cpu_folded, &title, &path) {
             Ok(()) => b.artifacts.cpu_diff_flamegraph = Some(artifacts::relative(&path, out_dir)),
+            Err(e) => ui.warn(&e.to_string()),
+        }
+    }
+}
+
+/// Folded stacks (`stack COUNT` lines) as a map, for [`cpu::draw`].
+fn folded_map(folded: &str) -> std::collections::BTreeMap<String, u64> {
+    folded
+        .lines()
+        .filter_map(|l| l.rsplit_once(' '))
+        .filter_map(|(stack, count)| Some((stack.to_owned(), count.parse().ok()?)))
+        .collect()
+}
+
+/// Where both runs have instruction stacks: a differential flame graph beside the benchmark's.
+fn instructions_diff_against_baseline(ui: &Ui, base: &Baseline, report: &mut Report, out_dir: &Path) {
+    for b in &mut report.benchmarks {
+        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.instructions_folded.is_empty()) else {
+            continue;
+        };
+        if b.instructions_folded.is_empty() {
+            continue;
+        }
+        let path = out_dir.join(artifacts::folder_for(&b.id)).join("instructions-flamegraph-diff.svg");
+        let title = format!("{}: instructions per iteration against baseline `{}`", b.id, base.name);
+        match cpu::draw_instructions_diff(&old.instructions_folded, &b.instructions_folded, &title, &path) {
+            Ok(()) => b.artifacts.instructions_diff_flamegraph = Some(artifacts::relative(&path, out_dir)),
             Err(e) => ui.warn(&e.to_string()),
         }
     }
@@ -717,6 +758,7 @@ fn collect(target: &BenchTarget, recorded: &Measured, failures: &[Failure], pass
             sites: Vec::new(),
             heap_stacks: Vec::new(),
             instructions: None,
+            instructions_folded: String::new(),
         });
     }
     Ok(out)
@@ -738,6 +780,7 @@ fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::Criter
         sites: Vec::new(),
         heap_stacks: Vec::new(),
         instructions: None,
+        instructions_folded: String::new(),
     };
     if !rec.counting {
         b.error = Some(format!(

@@ -55,6 +55,9 @@ pub struct StoredBenchmark {
     /// The heap pass's stacks, to write the baseline's heap profile for `-diff_base`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub heap_stacks: Vec<HeapStack>,
+    /// The instruction pass's folded stacks, for a differential flame graph against a later run.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub instructions_folded: String,
 }
 
 impl StoredBenchmark {
@@ -66,6 +69,7 @@ impl StoredBenchmark {
             time_samples_ns: benchmark.time_samples_ns.iter().copied().filter(|v| v.is_finite()).collect(),
             cpu_folded: benchmark.cpu_folded.clone(),
             heap_stacks: benchmark.heap_stacks.clone(),
+            instructions_folded: benchmark.instructions_folded.clone(),
         }
     }
 
@@ -75,6 +79,7 @@ impl StoredBenchmark {
             time_samples_ns: self.time_samples_ns,
             cpu_folded: self.cpu_folded,
             heap_stacks: self.heap_stacks,
+            instructions_folded: self.instructions_folded,
             ..self.benchmark
         }
     }

@@ -105,6 +105,11 @@ pub struct Benchmark {
     /// not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<InstructionFigures>,
+    /// The instruction pass's stacks, folded as inferno reads them (`root;...;leaf COUNT`, in
+    /// instructions per iteration), for a differential flame graph against a later run. Kept in
+    /// baselines, not in `report.json`.
+    #[serde(skip)]
+    pub instructions_folded: String,
 }
 
 impl Benchmark {
@@ -250,6 +255,13 @@ pub struct Artifacts {
     /// Differential CPU flame graph against the baseline's stacks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_diff_flamegraph: Option<String>,
+    /// The flame graph of instructions per iteration (`instructions-flamegraph.svg`), from
+    /// callgrind's call chains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions_flamegraph: Option<String>,
+    /// Differential instruction flame graph against the baseline's stacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions_diff_flamegraph: Option<String>,
 }
 
 /// The outcome of a run.

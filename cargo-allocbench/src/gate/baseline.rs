@@ -342,6 +342,7 @@ mod tests {
             sites: Vec::new(),
             heap_stacks: Vec::new(),
             instructions: None,
+            instructions_folded: String::new(),
         };
         Report {
             schema_version: SCHEMA_VERSION,

@@ -286,6 +286,7 @@ mod tests {
             sites: Vec::new(),
             heap_stacks: Vec::new(),
             instructions: None,
+            instructions_folded: String::new(),
         }
     }
 

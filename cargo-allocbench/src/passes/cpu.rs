@@ -182,17 +182,38 @@ pub fn grown(base_folded: &str, new_folded: &str) -> Vec<ShareChange> {
 
 /// Draws a differential flame graph: the new profile's shape, red where a stack grew against the
 /// baseline, blue where it shrank (the baseline is scaled to the new sample count).
+/// A differential flame graph of instruction stacks: counts are per iteration and exact, so the
+/// baseline is not scaled (as CPU samples of runs of different lengths must be).
+pub fn draw_instructions_diff(base_folded: &str, new_folded: &str, title: &str, path: &Path) -> Result<(), CpuError> {
+    let subtitle = "red: more instructions per iteration than the baseline; blue: fewer";
+    draw_differential(base_folded, new_folded, title, subtitle, "instructions", false, path)
+}
+
+/// A differential flame graph of CPU samples: the baseline scaled to this run's samples.
 pub fn draw_diff(base_folded: &str, new_folded: &str, title: &str, path: &Path) -> Result<(), CpuError> {
+    let subtitle = "red: more samples than the baseline; blue: fewer (baseline scaled to this run)";
+    draw_differential(base_folded, new_folded, title, subtitle, "samples", true, path)
+}
+
+fn draw_differential(
+    base_folded: &str,
+    new_folded: &str,
+    title: &str,
+    subtitle: &str,
+    count_name: &str,
+    normalize: bool,
+    path: &Path,
+) -> Result<(), CpuError> {
     let write_err = |source| CpuError::Write { path: path.to_owned(), source };
     let mut diff = Vec::new();
-    let options = inferno::differential::Options { normalize: true, ..Default::default() };
+    let options = inferno::differential::Options { normalize, ..Default::default() };
     inferno::differential::from_readers(options, base_folded.as_bytes(), new_folded.as_bytes(), &mut diff)
         .map_err(write_err)?;
     let diff = String::from_utf8_lossy(&diff).into_owned();
     let mut flame = inferno::flamegraph::Options::default();
     flame.title = title.to_owned();
-    flame.subtitle = Some("red: more samples than the baseline; blue: fewer (baseline scaled to this run)".to_owned());
-    flame.count_name = "samples".to_owned();
+    flame.subtitle = Some(subtitle.to_owned());
+    flame.count_name = count_name.to_owned();
     let mut svg = Vec::new();
     let lines: Vec<&str> = if diff.trim().is_empty() { vec!["[no samples] 0 0"] } else { diff.lines().collect() };
     inferno::flamegraph::from_lines(&mut flame, lines, &mut svg).map_err(write_err)?;

@@ -19,6 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use allocbench_formats::comparison::InstructionChange;
+use allocbench_formats::frames::is_harness_frame;
 use allocbench_formats::report::{InstructionFigures, InstructionFunction};
 
 use crate::passes::records::{Joined, Recorded};
@@ -28,6 +29,10 @@ pub const VALGRIND: &str = "valgrind";
 
 /// Functions listed per benchmark, by self instructions.
 pub const TOP_FUNCTIONS: usize = 10;
+
+/// How many callers callgrind keeps per function context: criterion's and allocbench's frames
+/// above the routine are about fifteen, the rest is the benchmark's own depth.
+pub const CALL_CHAIN_DEPTH: u32 = 48;
 
 /// How many times longer a benchmark takes under callgrind than natively, about: the pass's
 /// timeout is the run's `--timeout` times this.
@@ -71,6 +76,9 @@ pub fn wrapper(dir: &Path) -> Vec<OsString> {
         // Compressed names are defined once per process, in whichever dump first has them: each
         // dump must name its functions itself.
         "--compress-strings=no".into(),
+        // Costs per call chain (`leaf'caller'caller…`), not per function alone: the chains are
+        // the flame graph's stacks, deep enough to reach from criterion's loop to the leaf.
+        format!("--separate-callers={CALL_CHAIN_DEPTH}").into(),
         "--quiet".into(),
         out_file,
     ]
@@ -150,10 +158,20 @@ fn resolve(names: &mut BTreeMap<String, String>, field: &str) -> String {
     field.to_owned()
 }
 
+/// What the instruction pass found for one benchmark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counted {
+    /// The figures of the report.
+    pub figures: InstructionFigures,
+    /// Self instructions per iteration by call chain, folded as inferno reads them
+    /// (`root;...;leaf COUNT`), criterion's and allocbench's frames cut away.
+    pub folded: String,
+}
+
 /// The figures of `rec`, joined with criterion's samples, from the dumps in `dir`; `None` when
 /// the record names no dumps (not the instruction pass, or not under valgrind) or its samples ran
 /// one iteration count only.
-pub fn measure(rec: &Recorded, joined: &Joined, dir: &Path) -> Result<Option<InstructionFigures>, InstructionsError> {
+pub fn measure(rec: &Recorded, joined: &Joined, dir: &Path) -> Result<Option<Counted>, InstructionsError> {
     let (Some(pid), false) = (rec.pid, joined.callgrind_parts.iter().any(Option::is_none)) else {
         return Ok(None);
     };
@@ -166,23 +184,50 @@ pub fn measure(rec: &Recorded, joined: &Joined, dir: &Path) -> Result<Option<Ins
         dumps.push((sample.iters, dump.functions));
     }
     let Some((instructions, exact)) = slope(&points) else { return Ok(None) };
-    // Each function's own instructions per iteration by the same slope, so that what it does
-    // once per sample (a first call's lazy work) is not spread over the iterations.
-    let names: std::collections::BTreeSet<&String> = dumps.iter().flat_map(|(_, f)| f.keys()).collect();
-    let mut functions: Vec<InstructionFunction> = names
+    // Per call chain, then per function: each by the same slope as the total, so that what a
+    // sample does once (a first call's lazy work) is not spread over its iterations.
+    let chains: std::collections::BTreeSet<&String> = dumps.iter().flat_map(|(_, f)| f.keys()).collect();
+    let mut by_function: BTreeMap<&str, Vec<(u64, u64)>> = BTreeMap::new();
+    let mut stacks: BTreeMap<String, u64> = BTreeMap::new();
+    for chain in chains {
+        let points: Vec<(u64, u64)> =
+            dumps.iter().map(|(iters, f)| (*iters, f.get(chain).copied().unwrap_or(0))).collect();
+        let leaf = chain.split('\'').next().unwrap_or(chain);
+        let summed = by_function.entry(leaf).or_insert_with(|| points.iter().map(|(n, _)| (*n, 0)).collect());
+        for (s, (_, c)) in summed.iter_mut().zip(&points) {
+            s.1 += c;
+        }
+        if let Some((per_iteration, _)) = slope(&points) {
+            let rounded = per_iteration.round();
+            if rounded >= 1.0 {
+                *stacks.entry(fold(chain)).or_insert(0) += rounded as u64;
+            }
+        }
+    }
+    let mut functions: Vec<InstructionFunction> = by_function
         .into_iter()
-        .filter_map(|name| {
-            let points: Vec<(u64, u64)> =
-                dumps.iter().map(|(iters, f)| (*iters, f.get(name).copied().unwrap_or(0))).collect();
+        .filter_map(|(name, points)| {
             let (per_iteration, _) = slope(&points)?;
             (per_iteration >= 0.5)
-                .then(|| InstructionFunction { function: name.clone(), self_instructions: per_iteration })
+                .then(|| InstructionFunction { function: name.to_owned(), self_instructions: per_iteration })
         })
         .collect();
     functions
         .sort_by(|a, b| b.self_instructions.total_cmp(&a.self_instructions).then_with(|| a.function.cmp(&b.function)));
     functions.truncate(TOP_FUNCTIONS);
-    Ok(Some(InstructionFigures { instructions, exact, functions }))
+    let folded = stacks.iter().map(|(s, c)| format!("{s} {c}\n")).collect();
+    Ok(Some(Counted { figures: InstructionFigures { instructions, exact, functions }, folded }))
+}
+
+/// A callgrind context `leaf'caller'...'root` as a folded stack `root;...;leaf`, with the
+/// frames from the root down to the last of criterion's or allocbench's cut away, so that the
+/// benchmark's routine is the root, as in the CPU flame graph.
+pub fn fold(chain: &str) -> String {
+    let root_first: Vec<String> = chain.rsplit('\'').map(allocbench_formats::frames::clean_name).collect();
+    let cut = root_first.iter().rposition(|f| is_harness_frame(f)).map_or(0, |i| i + 1);
+    let kept =
+        if cut < root_first.len() { &root_first[cut..] } else { &root_first[root_first.len().saturating_sub(1)..] };
+    kept.join(";")
 }
 
 /// The functions of `new` whose own instructions per iteration grew against `base` by more than
@@ -245,6 +290,15 @@ fn=(1030)\n33\ntotals: 582\n";
         // 500 is the call's inclusive cost, the callee's: only the 40 are main's own.
         assert_eq!(d.functions["exact::main"], 40);
         assert!(parse_dump("events: Ir\n").is_none());
+    }
+
+    #[test]
+    fn chains_fold_with_the_harness_cut_away() {
+        let chain = "checksum'criterion::bencher::Bencher<M>::iter'allocbench::record::around_routine'hot::main'main";
+        assert_eq!(fold(chain), "checksum");
+        assert_eq!(fold("leaf'user::f'criterion::bencher::Bencher<M>::iter'main"), "user::f;leaf");
+        assert_eq!(fold("hot::main'main"), "main;hot::main");
+        assert_eq!(fold("criterion::x'main"), "criterion::x");
     }
 
     #[test]

@@ -7,9 +7,11 @@
 //!   interval as bounds); allocation figures per iteration go to the custom measures
 //!   `alloc-objects`, `alloc-space`, `inuse-space` and `peak-space`, which Bencher creates on
 //!   first use (create them beforehand with units `allocations` and `bytes` for labelled plots).
+//!   Instructions per iteration, when the instruction pass ran (`--instructions`), go to the
+//!   measure `instructions`; a benchmark without them has no such measure.
 //! - **github-action-benchmark**'s `customSmallerIsBetter`: an array of
 //!   `{ "name", "unit", "value", "range"?, "extra"? }`, one entry per benchmark and metric,
-//!   named `<id> (<metric>)`.
+//!   named `<id> (<metric>)`; `<id> (instructions)` only for a benchmark with instructions.
 //!
 //! Benchmarks that failed (no figures) are left out; the gate, not the history service, reports
 //! them. Files are written atomically.
@@ -31,6 +33,10 @@ const ALLOC_EXPORTS: [(Metric, &str, &str); 4] = [
     (Metric::InuseSpace, "inuse-space", "bytes/iter"),
     (Metric::PeakSpace, "peak-space", "bytes"),
 ];
+
+/// Instructions per iteration: the Bencher measure slug and the unit shown by
+/// github-action-benchmark.
+const INSTRUCTIONS_EXPORT: (&str, &str) = ("instructions", "instructions/iter");
 
 /// A format `--export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +122,9 @@ pub fn bmf(report: &Report) -> Value {
                 }
             }
         }
+        if let Some(value) = b.instructions.as_ref().map(|i| i.instructions).filter(|v| v.is_finite()) {
+            measures.insert(INSTRUCTIONS_EXPORT.0, BmfMetric { value, lower_value: None, upper_value: None });
+        }
         if !measures.is_empty() {
             benchmarks.insert(&b.id, measures);
         }
@@ -168,6 +177,15 @@ pub fn github_action_benchmark(report: &Report) -> Value {
                 }
             }
         }
+        if let Some(i) = b.instructions.as_ref().filter(|i| i.instructions.is_finite()) {
+            entries.push(GabEntry {
+                name: format!("{} ({})", b.id, Metric::Instructions.name()),
+                unit: INSTRUCTIONS_EXPORT.1,
+                value: i.instructions,
+                range: None,
+                extra: (!i.exact).then(|| "instruction counts varied between samples".to_string()),
+            });
+        }
     }
     serde_json::to_value(entries).unwrap_or(Value::Null)
 }
@@ -201,6 +219,25 @@ pub fn write(report: &Report, format: ExportFormat, path: &Path) -> Result<(), E
 mod tests {
     use super::*;
     use crate::render::markdown::tests::{compared_report, plain_report};
+    use allocbench_formats::report::{InstructionFigures, InstructionFunction};
+
+    /// [`plain_report`] with instructions for two benchmarks (`--instructions`): exact for
+    /// `fanout/clients/100`, varying between samples for `json/encode`; none for the others.
+    fn instructions_report() -> Report {
+        let mut report = plain_report();
+        for (id, instructions, exact) in [("fanout/clients/100", 10_500.0, true), ("json/encode", 2_004.5, false)] {
+            let b = report.benchmarks.iter_mut().find(|b| b.id == id).unwrap();
+            b.instructions = Some(InstructionFigures {
+                instructions,
+                exact,
+                functions: vec![InstructionFunction {
+                    function: "<&mut T as Trait>::f".into(),
+                    self_instructions: 40.0,
+                }],
+            });
+        }
+        report
+    }
 
     #[test]
     fn bmf_snapshot() {
@@ -210,6 +247,43 @@ mod tests {
     #[test]
     fn github_action_benchmark_snapshot() {
         insta::assert_snapshot!(serde_json::to_string_pretty(&github_action_benchmark(&compared_report())).unwrap());
+    }
+
+    #[test]
+    fn bmf_with_instructions() {
+        insta::assert_snapshot!(serde_json::to_string_pretty(&bmf(&instructions_report())).unwrap());
+    }
+
+    #[test]
+    fn github_action_benchmark_with_instructions() {
+        insta::assert_snapshot!(serde_json::to_string_pretty(&github_action_benchmark(&instructions_report())).unwrap());
+    }
+
+    #[test]
+    fn instructions_only_where_counted() {
+        let report = instructions_report();
+        let value = bmf(&report);
+        assert_eq!(value["fanout/clients/100"]["instructions"], serde_json::json!({ "value": 10500.0 }));
+        assert_eq!(value["json/encode"]["instructions"]["value"], 2004.5);
+        assert!(value["parse/tiny"].get("instructions").is_none(), "{value}");
+        assert!(value["parse/tiny"].get("alloc-space").is_some(), "{value}");
+        assert!(value.get("crash/segv").is_none(), "{value}");
+        let entries = github_action_benchmark(&report);
+        let named: Vec<&Value> = entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["name"].as_str().unwrap().ends_with(" (instructions)"))
+            .collect();
+        assert_eq!(named.len(), 2, "{entries}");
+        assert_eq!(named[0]["name"], "fanout/clients/100 (instructions)");
+        assert_eq!(named[0]["unit"], "instructions/iter");
+        assert!(named[0].get("extra").is_none(), "{entries}");
+        assert_eq!(named[1]["extra"], "instruction counts varied between samples");
+        // Without instructions, nothing of them.
+        let plain = serde_json::to_string(&bmf(&plain_report())).unwrap()
+            + &serde_json::to_string(&github_action_benchmark(&plain_report())).unwrap();
+        assert!(!plain.contains("instructions"), "{plain}");
     }
 
     #[test]

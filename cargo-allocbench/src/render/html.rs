@@ -4,7 +4,10 @@
 //! with a baseline, base → new and the change of each figure that moved, with the status of each
 //! benchmark: regressions first and highlighted, then failed benchmarks, then the rest in the
 //! run's order, then those only the baseline has), links to each benchmark's flame graphs and
-//! profiles, and the environment.
+//! profiles, and the environment. When the instruction pass ran (`--instructions`) the table has
+//! an `instr/iter` column too, each benchmark lists the functions that execute the most
+//! instructions of their own, and a regressed one the functions that execute more than in the
+//! baseline; without it the page is as it was before the pass existed.
 //!
 //! It loads nothing: the CSS is inline, there is no script, no font and no image, and a
 //! Content-Security-Policy of `default-src 'none'` makes a browser refuse anything else. Links to
@@ -16,10 +19,11 @@ use std::fmt::Write as _;
 
 use crate::gate::compare::{BenchmarkComparison, Comparison, MetricComparison, Status};
 use crate::render::markdown::format_metric;
-use crate::render::units::{format_change, format_ns};
+use crate::render::units::{format_change, format_count, format_ns};
 use crate::report::{Benchmark, Metric, Report, Verdict};
 
-/// The columns of the table: the metric and its heading.
+/// The columns of the table: the metric and its heading. [`INSTRUCTIONS_COLUMN`] follows when
+/// some benchmark has instructions.
 const COLUMNS: [(Metric, &str, &str); 5] = [
     (Metric::Time, "time/iter", "criterion's typical time per iteration"),
     (Metric::AllocObjects, "allocs/iter", "alloc_objects: blocks allocated per iteration"),
@@ -27,6 +31,16 @@ const COLUMNS: [(Metric, &str, &str); 5] = [
     (Metric::InuseSpace, "retained/iter", "inuse_space: bytes allocated and not freed per iteration"),
     (Metric::PeakSpace, "peak", "peak_space: most bytes live at once above the level at the start"),
 ];
+
+/// The column of instructions per iteration, shown only when the instruction pass ran.
+const INSTRUCTIONS_COLUMN: (Metric, &str, &str) =
+    (Metric::Instructions, "instr/iter", "instructions: instructions executed per iteration (callgrind's Ir)");
+
+/// Functions whose own instructions grew, shown per benchmark; `report.json` has all.
+const INSTRUCTIONS_GREW_SHOWN: usize = 5;
+
+/// Functions by self instructions, shown per benchmark; `report.json` has all.
+const TOP_INSTRUCTIONS_SHOWN: usize = 3;
 
 /// Functions whose CPU share grew, shown per benchmark; the differential flame graph has all.
 const CPU_GREW_SHOWN: usize = 3;
@@ -95,15 +109,31 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "<h1>allocbench <span class=\"badge {word}\">{word}</span></h1>");
     render_summary(&mut out, report);
     out.push_str("<h2>Benchmarks</h2>\n");
-    render_table(&mut out, report);
+    let columns = columns(report);
+    render_table(&mut out, report, &columns);
     render_environment(&mut out, report);
     out.push_str(
         "<footer>Figures are per iteration of the benchmark's routine. allocs = alloc_objects, bytes = \
-         alloc_space, retained = inuse_space (allocated and not freed), peak = peak_space. Links are \
-         relative to this page's folder.</footer>\n",
+         alloc_space, retained = inuse_space (allocated and not freed), peak = peak_space.",
     );
+    if columns.contains(&INSTRUCTIONS_COLUMN) {
+        out.push_str(
+            " instr = instructions, counted by valgrind's callgrind; ≈ when the samples gave different counts.",
+        );
+    }
+    out.push_str(" Links are relative to this page's folder.</footer>\n");
     out.push_str("</body>\n</html>\n");
     out
+}
+
+/// The table's columns: [`COLUMNS`], and [`INSTRUCTIONS_COLUMN`] when some benchmark has
+/// instructions (as the Markdown summary decides).
+fn columns(report: &Report) -> Vec<(Metric, &'static str, &'static str)> {
+    let mut columns = COLUMNS.to_vec();
+    if report.benchmarks.iter().any(|b| b.instructions.is_some()) {
+        columns.push(INSTRUCTIONS_COLUMN);
+    }
+    columns
 }
 
 fn verdict_word(verdict: Verdict) -> &'static str {
@@ -152,7 +182,7 @@ impl Row<'_> {
     }
 }
 
-fn render_table(out: &mut String, report: &Report) {
+fn render_table(out: &mut String, report: &Report, columns: &[(Metric, &str, &str)]) {
     let comparison = report.comparison.as_ref();
     let mut rows: Vec<Row> = report
         .benchmarks
@@ -173,17 +203,17 @@ fn render_table(out: &mut String, report: &Report) {
         return;
     }
     out.push_str("<table>\n<thead><tr><th>benchmark</th><th>status</th>");
-    for (_, title, help) in COLUMNS {
+    for (_, title, help) in columns {
         let _ = write!(out, "<th class=\"num\" title=\"{}\">{title}</th>", escape_html(help));
     }
     out.push_str("<th>artifacts</th></tr></thead>\n<tbody>\n");
     for row in &rows {
-        render_row(out, row, comparison);
+        render_row(out, row, comparison, columns);
     }
     out.push_str("</tbody>\n</table>\n");
 }
 
-fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>) {
+fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>, columns: &[(Metric, &str, &str)]) {
     let failed = row.benchmark.and_then(|b| b.error.as_deref());
     let (class, status) = match (failed, row.compared) {
         (Some(_), _) => ("failed", "failed"),
@@ -220,6 +250,22 @@ fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>) {
         }
         out.push_str("</ul>");
     }
+    if let Some(c) = row.compared.filter(|c| !c.instructions_grew.is_empty()) {
+        out.push_str("<div class=\"note\">Executes more instructions of its own:</div><ul class=\"why\">");
+        for g in c.instructions_grew.iter().take(INSTRUCTIONS_GREW_SHOWN) {
+            let _ = write!(
+                out,
+                "<li><code>{}</code> {} → {}</li>",
+                escape_html(&g.function),
+                format_count(g.base),
+                format_count(g.new)
+            );
+        }
+        if c.instructions_grew.len() > INSTRUCTIONS_GREW_SHOWN {
+            let _ = write!(out, "<li>and {} more</li>", c.instructions_grew.len() - INSTRUCTIONS_GREW_SHOWN);
+        }
+        out.push_str("</ul>");
+    }
     if let Some(c) = row.compared.filter(|c| !c.cpu_grew.is_empty()) {
         out.push_str("<div class=\"note\">CPU share grew:</div><ul class=\"why\">");
         for g in c.cpu_grew.iter().take(CPU_GREW_SHOWN) {
@@ -240,12 +286,18 @@ fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>) {
 
     let _ = write!(out, "<td><span class=\"status {class}\">{status}</span></td>");
 
-    for (metric, _, _) in COLUMNS {
+    for &(metric, _, _) in columns {
         let value = row.benchmark.and_then(|b| match metric {
             Metric::Time => b.time.map(|t| t.typical_ns),
+            Metric::Instructions => b.instructions.as_ref().map(|i| i.instructions),
             _ => b.alloc.and_then(|a| a.get(metric)),
         });
-        render_cell(out, metric, value, row.compared.and_then(|c| c.metric(metric)));
+        // Instructions the samples disagreed on are marked, as in the table and the summary.
+        let mark = match row.benchmark.and_then(|b| b.instructions.as_ref()) {
+            Some(i) if metric == Metric::Instructions && !i.exact => "≈",
+            _ => "",
+        };
+        render_cell(out, metric, value, mark, row.compared.and_then(|c| c.metric(metric)));
     }
 
     out.push_str("<td class=\"links\">");
@@ -277,14 +329,27 @@ fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>) {
                 b.cpu.as_ref().map_or(0, |cpu| cpu.samples)
             );
         }
+        if let Some(i) = b.instructions.as_ref().filter(|i| !i.functions.is_empty()) {
+            out.push_str("<div class=\"note\">most instructions of its own:</div><ul class=\"why\">");
+            for f in i.functions.iter().take(TOP_INSTRUCTIONS_SHOWN) {
+                let _ = write!(
+                    out,
+                    "<li><code>{}</code> {}</li>",
+                    escape_html(&f.function),
+                    format_count(f.self_instructions)
+                );
+            }
+            out.push_str("</ul>");
+        }
     }
     out.push_str("</td></tr>\n");
 }
 
-/// One figure: the new value; with a comparison where it moved, the base → new and the change.
-fn render_cell(out: &mut String, metric: Metric, value: Option<f64>, compared: Option<&MetricComparison>) {
+/// One figure, after `mark` (`≈` for instructions the samples disagreed on, else empty): the new
+/// value; with a comparison where it moved, the base → new and the change.
+fn render_cell(out: &mut String, metric: Metric, value: Option<f64>, mark: &str, compared: Option<&MetricComparison>) {
     let Some(m) = compared.filter(|m| moved(m)) else {
-        let _ = write!(out, "<td class=\"num\"><span class=\"value\">{}</span></td>", figure(metric, value));
+        let _ = write!(out, "<td class=\"num\"><span class=\"value\">{mark}{}</span></td>", figure(metric, value));
         return;
     };
     let direction = match (m.status, m.gated) {
@@ -297,7 +362,7 @@ fn render_cell(out: &mut String, metric: Metric, value: Option<f64>, compared: O
         format!("{}: {} → {}, limit {}", m.metric.name(), figure(metric, m.base), figure(metric, m.new), m.limit);
     let _ = write!(
         out,
-        "<td class=\"num moved\" title=\"{}\"><span class=\"base\">{}</span> → <span class=\"value\">{}</span><br><span class=\"delta {direction}\">{}</span></td>",
+        "<td class=\"num moved\" title=\"{}\"><span class=\"base\">{}</span> → <span class=\"value\">{mark}{}</span><br><span class=\"delta {direction}\">{}</span></td>",
         escape_html(&title),
         figure(metric, m.base),
         figure(metric, value),
@@ -305,8 +370,8 @@ fn render_cell(out: &mut String, metric: Metric, value: Option<f64>, compared: O
     );
 }
 
-/// Whether a figure changed enough to show its base: any allocation figure that differs, time
-/// only when the test found a change.
+/// Whether a figure changed enough to show its base: any allocation figure or instruction count
+/// that differs, time only when the test found a change.
 fn moved(m: &MetricComparison) -> bool {
     if m.base.is_none() || m.new.is_none() {
         return false;
@@ -430,8 +495,12 @@ fn is_bidi_control(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gate::baseline::Baseline;
+    use crate::gate::compare::compare;
+    use crate::gate::policy::Policy;
     use crate::render::markdown::tests::{compared_report, plain_report};
     use crate::report::Artifacts;
+    use allocbench_formats::report::{InstructionFigures, InstructionFunction};
 
     /// The Markdown tests' report with a comparison, with artifacts as the CPU pass leaves them.
     fn report_with_artifacts() -> Report {
@@ -445,14 +514,126 @@ mod tests {
                 heap_profile: None,
                 alloc_flamegraph: None,
                 cpu_diff_flamegraph: Some(format!("{folder}/flamegraph-diff.svg")),
+                ..Artifacts::default()
             };
         }
+        report
+    }
+
+    fn counted(instructions: f64, exact: bool, functions: &[(&str, f64)]) -> Option<InstructionFigures> {
+        let functions = functions
+            .iter()
+            .map(|&(function, self_instructions)| InstructionFunction { function: function.into(), self_instructions })
+            .collect();
+        Some(InstructionFigures { instructions, exact, functions })
+    }
+
+    /// [`report_with_artifacts`] with instructions (`--instructions`), compared with a baseline
+    /// that has the same allocations and time: `fanout/clients/100` executes 5 % more (beyond the
+    /// default 1 %, so it regressed) in a function whose name needs escaping, `json/encode`
+    /// moves within the limit and its samples disagreed, `cache|insert` was not counted,
+    /// `new/added` is only in this run, `old/removed` only in the baseline.
+    fn instructions_report() -> Report {
+        const TRAIT_FN: &str = "<&mut T as Trait>::f";
+        let mut report = report_with_artifacts();
+        let mut base = Baseline {
+            schema_version: 1,
+            name: "main".into(),
+            environment: report.environment.clone(),
+            benchmarks: report.benchmarks.iter().filter(|b| b.id != "new/added").cloned().collect(),
+        };
+        let old = [
+            ("fanout/clients/100", counted(10_000.0, true, &[(TRAIT_FN, 5_500.0), ("fanout::send", 3_000.0)])),
+            ("json/encode", counted(2_000.0, true, &[("serde_json::ser::format_escaped_str", 1_200.0)])),
+            ("parse/tiny", counted(120.0, true, &[])),
+        ];
+        let new = [
+            (
+                "fanout/clients/100",
+                counted(
+                    10_500.0,
+                    true,
+                    &[
+                        (TRAIT_FN, 6_000.0),
+                        ("fanout::send", 3_000.0),
+                        ("core::ptr::drop_in_place<alloc::vec::Vec<u8>>", 1_460.0),
+                        ("alloc::vec::Vec<T,A>::push", 40.0),
+                    ],
+                ),
+            ),
+            ("json/encode", counted(2_004.5, false, &[("serde_json::ser::format_escaped_str", 1_204.5)])),
+            ("parse/tiny", counted(120.0, true, &[])),
+            ("new/added", counted(900.0, true, &[("new::added", 900.0)])),
+        ];
+        let mut removed = base.benchmarks.iter().find(|b| b.id == "parse/tiny").unwrap().clone();
+        removed.id = "old/removed".into();
+        base.benchmarks.push(removed);
+        for (id, figures) in old {
+            base.benchmarks.iter_mut().find(|b| b.id == id).unwrap().instructions = figures;
+        }
+        for (id, figures) in new {
+            report.benchmarks.iter_mut().find(|b| b.id == id).unwrap().instructions = figures;
+        }
+        let mut comparison = compare(&base, &report, &Policy::default());
+        for c in &mut comparison.benchmarks {
+            let regressed = c.metric(Metric::Instructions).is_some_and(|m| m.status == Status::Regressed);
+            let side = |benchmarks: &[Benchmark]| {
+                benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.clone())
+            };
+            if let (true, Some(old), Some(new)) = (regressed, side(&base.benchmarks), side(&report.benchmarks)) {
+                c.instructions_grew = crate::passes::instructions::grown(&old, &new, 0.01);
+            }
+        }
+        report.verdict = comparison.verdict();
+        report.comparison = Some(comparison);
         report
     }
 
     #[test]
     fn html_with_a_comparison() {
         insta::assert_snapshot!(render(&report_with_artifacts()));
+    }
+
+    #[test]
+    fn html_with_instructions() {
+        insta::assert_snapshot!(render(&instructions_report()));
+    }
+
+    #[test]
+    fn instructions_are_shown_only_when_counted() {
+        for report in [report_with_artifacts(), plain_report()] {
+            let page = render(&report);
+            assert!(!page.contains("instr"), "{page}");
+        }
+        let page = render(&instructions_report());
+        let count = |needle: &str| page.matches(needle).count();
+        // One heading, then a cell per row: five benchmarks and the missing one, six figures each.
+        assert_eq!(count(">instr/iter</th>"), 1, "{page}");
+        assert_eq!(count("<tr"), 7, "{page}");
+        assert_eq!(count("<td class=\"num"), 6 * 6, "{page}");
+        assert!(page.contains("<th class=\"num\" title=\"peak_space: most bytes live at once above the level at the start\">peak</th><th class=\"num\" title=\"instructions: instructions executed per iteration (callgrind&#39;s Ir)\">instr/iter</th><th>artifacts</th>"), "{page}");
+        assert!(page.contains(" instr = instructions, counted by valgrind"), "{page}");
+    }
+
+    #[test]
+    fn regressed_instructions_show_base_new_and_the_functions() {
+        let page = render(&instructions_report());
+        // Why it regressed, as a count, not bytes or time.
+        assert!(page.contains("<li>instructions: 10000 → 10500 (+5.0%), limit 1%</li>"), "{page}");
+        // The cell: base → new and the change.
+        assert!(page.contains("<span class=\"base\">10000</span> → <span class=\"value\">10500</span><br><span class=\"delta up\">+5.0%</span>"), "{page}");
+        // Samples that disagreed: marked.
+        assert!(page.contains("<span class=\"value\">≈2004.5</span>"), "{page}");
+        // Counted in this run only: no base.
+        assert!(page.contains("<td class=\"num\"><span class=\"value\">900</span></td>"), "{page}");
+        // The functions that grew, escaped, most growth first; the baseline's unchanged one not.
+        let grew = "<div class=\"note\">Executes more instructions of its own:</div><ul class=\"why\"><li><code>core::ptr::drop_in_place&lt;alloc::vec::Vec&lt;u8&gt;&gt;</code> 0 → 1460</li><li><code>&lt;&amp;mut T as Trait&gt;::f</code> 5500 → 6000</li><li><code>alloc::vec::Vec&lt;T,A&gt;::push</code> 0 → 40</li></ul>";
+        assert!(page.contains(grew), "{page}");
+        assert_eq!(page.matches("Executes more instructions").count(), 1, "{page}");
+        // The top functions by self instructions, a few, escaped.
+        assert!(page.contains("<div class=\"note\">most instructions of its own:</div><ul class=\"why\"><li><code>&lt;&amp;mut T as Trait&gt;::f</code> 6000</li><li><code>fanout::send</code> 3000</li><li><code>core::ptr::drop_in_place&lt;alloc::vec::Vec&lt;u8&gt;&gt;</code> 1460</li></ul>"), "{page}");
+        assert!(!page.contains("alloc::vec::Vec<"), "{page}");
+        assert!(!page.contains("<&mut"), "{page}");
     }
 
     #[test]

@@ -415,6 +415,7 @@ pub(crate) mod tests {
             sites: Vec::new(),
             heap_stacks: Vec::new(),
             instructions: None,
+            instructions_folded: String::new(),
         }
     }
 

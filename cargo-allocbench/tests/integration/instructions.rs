@@ -81,6 +81,11 @@ fn instructions_equal_an_independent_callgrind_count() {
         assert_eq!(i.functions[0].function, "instructions_fixture::checksum", "{i:#?}");
         // The allocation figures are still there, from the counting pass.
         assert_eq!(b.alloc.map(|a| a.alloc_objects), Some(0.0), "{b:#?}");
+        // The flame graph, from callgrind's call chains: the routine is its root.
+        let svg = b.artifacts.instructions_flamegraph.as_ref().unwrap_or_else(|| panic!("{id}: {b:#?}"));
+        let svg = std::fs::read_to_string(out.join(svg)).unwrap();
+        assert!(svg.contains("instructions_fixture::checksum"), "{id}: the checksum is in the graph");
+        assert!(!svg.contains("criterion::routine"), "{id}: criterion's frames are cut away");
     }
     let stdout = String::from_utf8_lossy(
         &run(allocbench(&[
@@ -130,6 +135,8 @@ fn five_percent_more_work_fails_the_gate() {
         // Nothing allocates more: only instructions can catch this.
         assert_eq!(metric(c, Metric::AllocObjects).status, Status::Pass, "{id}");
         assert_eq!(c.instructions_grew[0].function, "instructions_fixture::checksum", "{c:#?}");
+        let diff = bench(&r, id).artifacts.instructions_diff_flamegraph.clone();
+        assert!(diff.is_some_and(|d| out.join(d).is_file()), "{id}: a differential flame graph");
     }
     // A limit above the change lets it pass.
     assert_exit(&call(&["--baseline", "main", "--features", "regress", "--limit", "instructions=10%"]), 0, "10 %");
