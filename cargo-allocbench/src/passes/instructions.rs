@@ -32,7 +32,7 @@ pub const TOP_FUNCTIONS: usize = 10;
 
 /// How many callers callgrind keeps per function context: criterion's and allocbench's frames
 /// above the routine are about fifteen, the rest is the benchmark's own depth.
-pub const CALL_CHAIN_DEPTH: u32 = 48;
+pub const CALL_CHAIN_DEPTH: u32 = 24;
 
 /// How many times longer a benchmark takes under callgrind than natively, about: the pass's
 /// timeout is the run's `--timeout` times this.
