@@ -507,16 +507,21 @@ fn instructions_pass(
             std::fs::remove_dir_all(&dumps).with_context(|| format!("cannot empty `{}`", dumps.display()))?;
         }
         std::fs::create_dir_all(&dumps).with_context(|| format!("cannot create `{}`", dumps.display()))?;
+        // The fast gate (`--allocs-only`) draws no flame graphs: no call chains, which cost a
+        // fifth of the pass.
+        let call_chains = !cli.allocs_only;
         let spec = RunSpec {
             pass: Mode::Instructions,
             filter: cli.filter.clone(),
-            criterion_args: cli.criterion_args.clone(),
+            // The pass's own settings decide the sampling; the user's criterion arguments are for
+            // the timing run, and criterion rejects a setting given twice.
+            criterion_args: Vec::new(),
             env: Vec::new(),
             counting_times: None,
             // Under valgrind a benchmark takes some fifty times as long.
             timeout: Duration::from_secs(cli.timeout.max(1)) * instructions::SLOWDOWN,
             verbose: cli.verbose,
-            wrapper: instructions::wrapper(&dumps),
+            wrapper: instructions::wrapper(&dumps, call_chains),
         };
         let label = format!("instructions {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
         let bar = ui.bar(0, &label);
@@ -551,6 +556,7 @@ fn instructions_pass(
             };
             // Runs of a benchmark measured again dump into the same folder, under their own pid.
             match instructions::measure(rec, &joined, &dumps) {
+                Ok(Some(counted)) if !call_chains => b.instructions = Some(counted.figures),
                 Ok(Some(counted)) => {
                     let folder = out_dir.join(artifacts::folder_for(&b.id));
                     std::fs::create_dir_all(&folder)

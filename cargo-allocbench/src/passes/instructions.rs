@@ -62,11 +62,12 @@ pub fn check_valgrind() -> Result<(), InstructionsError> {
 }
 
 /// The program and arguments a bench executable runs under in this pass, writing its dumps in
-/// `dir`.
-pub fn wrapper(dir: &Path) -> Vec<OsString> {
+/// `dir`; with `call_chains`, costs per call chain, for the flame graphs (they take the pass
+/// from about 8 to about 10 times the run time of `--allocs-only`: docs/performance.md §8).
+pub fn wrapper(dir: &Path, call_chains: bool) -> Vec<OsString> {
     let mut out_file = OsString::from("--callgrind-out-file=");
     out_file.push(dir.join("callgrind.out.%p"));
-    vec![
+    let mut args: Vec<OsString> = vec![
         VALGRIND.into(),
         "--tool=callgrind".into(),
         // Nothing is counted until the harness opens a window.
@@ -76,12 +77,15 @@ pub fn wrapper(dir: &Path) -> Vec<OsString> {
         // Compressed names are defined once per process, in whichever dump first has them: each
         // dump must name its functions itself.
         "--compress-strings=no".into(),
-        // Costs per call chain (`leaf'caller'caller…`), not per function alone: the chains are
-        // the flame graph's stacks, deep enough to reach from criterion's loop to the leaf.
-        format!("--separate-callers={CALL_CHAIN_DEPTH}").into(),
         "--quiet".into(),
         out_file,
-    ]
+    ];
+    if call_chains {
+        // Costs per call chain (`leaf'caller'caller…`), not per function alone: the chains are
+        // the flame graph's stacks, deep enough to reach from criterion's loop to the leaf.
+        args.push(format!("--separate-callers={CALL_CHAIN_DEPTH}").into());
+    }
+    args
 }
 
 /// The dump of part `part` of process `pid` in `dir`.

@@ -81,11 +81,8 @@ fn instructions_equal_an_independent_callgrind_count() {
         assert_eq!(i.functions[0].function, "instructions_fixture::checksum", "{i:#?}");
         // The allocation figures are still there, from the counting pass.
         assert_eq!(b.alloc.map(|a| a.alloc_objects), Some(0.0), "{b:#?}");
-        // The flame graph, from callgrind's call chains: the routine is its root.
-        let svg = b.artifacts.instructions_flamegraph.as_ref().unwrap_or_else(|| panic!("{id}: {b:#?}"));
-        let svg = std::fs::read_to_string(out.join(svg)).unwrap();
-        assert!(svg.contains("instructions_fixture::checksum"), "{id}: the checksum is in the graph");
-        assert!(!svg.contains("criterion::routine"), "{id}: criterion's frames are cut away");
+        // The fast gate draws no flame graph.
+        assert_eq!(b.artifacts.instructions_flamegraph, None, "{id}");
     }
     let stdout = String::from_utf8_lossy(
         &run(allocbench(&[
@@ -102,6 +99,38 @@ fn instructions_equal_an_independent_callgrind_count() {
     )
     .into_owned();
     assert!(stdout.contains("instr/iter"), "the Markdown summary has the column:\n{stdout}");
+
+    // A full run (criterion's own timing, briefly) counts the same, and draws the flame graph
+    // from callgrind's call chains, with the routine as its root.
+    let full_dir = out.join("full");
+    let full_run = |extra: &[&str]| {
+        let mut a = vec!["--manifest-path", manifest.to_str().unwrap(), "--out-dir", full_dir.to_str().unwrap()];
+        a.extend(["--instructions", "--no-cpu-profile", "--heap-profile", "none", "--format", "json"]);
+        a.extend_from_slice(extra);
+        a.extend(["--", "--warm-up-time", "0.05", "--measurement-time", "0.1"]);
+        run(allocbench(&a))
+    };
+    let full = full_run(&["--save-baseline", "full"]);
+    assert_exit(&full, 0, "a full run with --instructions");
+    let r = report(&full);
+    for id in ["hot/checksum", "top/checksum"] {
+        let b = bench(&r, id);
+        let i = b.instructions.as_ref().unwrap_or_else(|| panic!("{id}: no instructions: {b:#?}"));
+        assert!((i.instructions - per_call).abs() / per_call < 0.001, "{id}: {i:#?}");
+        assert!(b.time.is_some(), "{id}: a full run times too");
+        let svg = b.artifacts.instructions_flamegraph.as_ref().unwrap_or_else(|| panic!("{id}: {b:#?}"));
+        let svg = std::fs::read_to_string(out.join("full").join(svg)).unwrap();
+        assert!(svg.contains("instructions_fixture::checksum"), "{id}: the checksum is in the graph");
+        assert!(!svg.contains("criterion::routine"), "{id}: criterion's frames are cut away");
+    }
+    // Against a baseline with call chains: a differential graph of where instructions grew.
+    let regressed = full_run(&["--baseline", "full", "--features", "regress"]);
+    assert_exit(&regressed, 1, "a full run, 5 % more rounds");
+    let r = report(&regressed);
+    for id in ["hot/checksum", "top/checksum"] {
+        let diff = bench(&r, id).artifacts.instructions_diff_flamegraph.clone();
+        assert!(diff.is_some_and(|d| full_dir.join(d).is_file()), "{id}: a differential flame graph");
+    }
 }
 
 fn five_percent_more_work_fails_the_gate() {
@@ -135,8 +164,6 @@ fn five_percent_more_work_fails_the_gate() {
         // Nothing allocates more: only instructions can catch this.
         assert_eq!(metric(c, Metric::AllocObjects).status, Status::Pass, "{id}");
         assert_eq!(c.instructions_grew[0].function, "instructions_fixture::checksum", "{c:#?}");
-        let diff = bench(&r, id).artifacts.instructions_diff_flamegraph.clone();
-        assert!(diff.is_some_and(|d| out.join(d).is_file()), "{id}: a differential flame graph");
     }
     // A limit above the change lets it pass.
     assert_exit(&call(&["--baseline", "main", "--features", "regress", "--limit", "instructions=10%"]), 0, "10 %");
