@@ -10,19 +10,22 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cargo::build;
 use crate::cargo::discover::{self, BenchTarget};
-use crate::cli::{Cli, Format, HeapProfile};
+use crate::cli::{Cli, HeapProfile, MergeArgs};
+use crate::exec::partition;
 use crate::exec::revision;
 use crate::exec::run::{self, Failure, Mode, RunFiles, RunSpec};
 use crate::gate::baseline::Baseline;
 use crate::gate::compare::Comparison;
+use crate::gate::merge;
 use crate::gate::policy::{Policy, PolicyError};
 use crate::gate::{baseline, compare};
 use crate::passes::linear::{self, Measured};
 use crate::passes::records::{self, Recorded};
 use crate::passes::{cpu, figures, heap, instructions};
-use crate::render::table::{self, Style};
+use crate::publish::{self, publish, Outputs};
+use crate::render::export;
+use crate::render::table::Style;
 use crate::render::units::printable;
-use crate::render::{export, github, html, markdown};
 use crate::report::{Artifacts, Benchmark, Metric, Report, Verdict, SCHEMA_VERSION};
 use crate::{artifacts, environment};
 
@@ -114,8 +117,34 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
 
     let executables = build::build(&opts, &project.targets, &project.target_dir, false)?;
+    // `--partition`: every target lists its benchmarks, and those of other shards are left out.
+    let (targets, executables, partition) = match cli.partition {
+        Some(spec) => {
+            let list_spec = RunSpec {
+                pass: Mode::AllocsOnly,
+                filter: cli.filter.clone(),
+                criterion_args: Vec::new(),
+                env: Vec::new(),
+                counting_times: None,
+                timeout: Duration::from_secs(cli.timeout.max(1)),
+                verbose: false,
+                wrapper: Vec::new(),
+            };
+            let share = partition::share(spec, &project.targets, &executables, &list_spec, &out_dir)?;
+            let mut targets = Vec::new();
+            let mut kept = Vec::new();
+            for ((target, exe), selection) in project.targets.iter().zip(&executables).zip(share.filters) {
+                if let Some(selection) = selection {
+                    targets.push(BenchTarget { selection: Some(selection), ..target.clone() });
+                    kept.push(exe.clone());
+                }
+            }
+            (targets, kept, Some(share.partition))
+        }
+        None => (project.targets.clone(), executables, None),
+    };
     // Benchmarks' own output must not issue workflow commands (annotations, masks, outputs).
-    let commands_stopped = (cli.verbose && in_github_actions()).then(|| {
+    let commands_stopped = (cli.verbose && publish::in_github_actions()).then(|| {
         let token = format!(
             "allocbench-{:016x}",
             artifacts::fnv1a(format!("{:?}{}", std::time::SystemTime::now(), std::process::id()).as_bytes())
@@ -143,13 +172,14 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
             add_run(&ui, &mut base.benchmarks, &baseline::load(dir, name)?.benchmarks, run);
         }
         let mut measured = Vec::new();
-        for (k, (target, exe)) in project.targets.iter().zip(&executables).enumerate() {
-            let mut label = format!("{}/{} ({}/{})", target.package, target.target, k + 1, project.targets.len());
+        for (k, (target, exe)) in targets.iter().zip(&executables).enumerate() {
+            let mut label = format!("{}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
             if cli.runs > 1 {
                 label.push_str(&format!(", run {run} of {}", cli.runs));
             }
             let bar = ui.bar(0, &label);
             let files = RunFiles::nth(&out_dir, pass, target, run);
+            let spec = spec.for_target(target);
             let failures =
                 run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks measured")))?;
             let recorded = Measured::read(&files)?;
@@ -173,10 +203,10 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     }
 
     if cli.instructions {
-        instructions_pass(cli, &ui, &project.targets, &executables, &out_dir, &mut benchmarks)?;
+        instructions_pass(cli, &ui, &targets, &executables, &out_dir, &mut benchmarks)?;
     }
     if !cli.allocs_only && !cli.no_cpu_profile {
-        cpu_pass(cli, &ui, &project.targets, &executables, &out_dir, &mut benchmarks)?;
+        cpu_pass(cli, &ui, &targets, &executables, &out_dir, &mut benchmarks)?;
     }
 
     let mut report = Report {
@@ -185,8 +215,12 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         benchmarks,
         comparison: None,
         verdict: Verdict::Pass,
+        partition,
     };
     let failed = report.benchmarks.iter().any(|b| b.error.is_some());
+    if let Some(base) = base.as_mut() {
+        merge::share_of_baseline(base, report.partition.as_ref())?;
+    }
     if let Some(base) = &base {
         let mut comparison = compare::compare(base, &report, &policy);
         instructions_against_baseline(base, &report, &mut comparison, &policy);
@@ -198,39 +232,13 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     if failed {
         report.verdict = Verdict::Error;
     }
-    heap_pass(cli, &ui, &project.targets, &executables, &out_dir, &mut report, base.as_ref())?;
+    heap_pass(cli, &ui, &targets, &executables, &out_dir, &mut report, base.as_ref())?;
 
     if let Some(token) = &commands_stopped {
         println!("::{token}::");
     }
-    let report_path = out_dir.join("report.json");
-    baseline::write_atomic(&report_path, &serde_json::to_vec_pretty(&report)?)?;
-    baseline::write_atomic(&out_dir.join("report.html"), html::render(&report).as_bytes())?;
-    for (format, path) in &exports {
-        export::write(&report, *format, path)?;
-    }
-    let markdown = markdown::render(&report);
-    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
-        append(Path::new(&summary), &markdown)?;
-    }
-    if in_github_actions() {
-        // On stderr: the runner reads workflow commands there too, and stdout keeps its format.
-        for line in github::annotations(&report) {
-            eprintln!("{line}");
-        }
-    }
-
-    match cli.format {
-        Format::Table => {
-            print!("{}", table::render(&report, ui.style));
-            print!("{}", table::render_sites(&report, 3, ui.style));
-            if let Some(c) = &report.comparison {
-                print!("{}", table::render_comparison(c, ui.style));
-            }
-        }
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Markdown => print!("{markdown}"),
-    }
+    let outputs = Outputs { out_dir: &out_dir, format: cli.format, exports: &exports, style: ui.style };
+    let report_path = publish(&report, &outputs)?;
     if report.benchmarks.is_empty() {
         ui.warn("no benchmark was measured: does the filter match any id? `-- --list` lists them");
     }
@@ -245,6 +253,35 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     if let Some(name) = &cli.save_baseline {
         save_baseline(&ui, &baseline_dir, name, &report, base.is_some())?;
     }
+    Ok(report.verdict)
+}
+
+/// `cargo allocbench merge`: the shards' reports joined and published as one run's.
+pub fn merge(args: &MergeArgs) -> Result<Verdict> {
+    let style = Style { color: args.color.enabled(std::io::stderr().is_terminal()) };
+    let ui = Ui { style, progress: false };
+    let exports = args.exports.iter().map(|e| export::parse_export_spec(e)).collect::<Result<Vec<_>, _>>()?;
+    let out_dir = std::path::absolute(args.out_dir.clone().unwrap_or_else(|| PathBuf::from("target/allocbench")))?;
+    let mut shards = Vec::new();
+    for path in &args.reports {
+        let mut report = merge::read_report(path)?;
+        // The shard's files stay where its report is: the merged report links to them there.
+        let shard_dir = std::path::absolute(path)?.parent().map(Path::to_owned).unwrap_or_default();
+        for b in &mut report.benchmarks {
+            artifacts::rebase(&mut b.artifacts, &shard_dir, &out_dir);
+        }
+        shards.push((path.clone(), report));
+    }
+    let report = merge::merge(shards)?;
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
+    let report_path = publish(&report, &Outputs { out_dir: &out_dir, format: args.format, exports: &exports, style })?;
+    if let Some(c) = &report.comparison {
+        for w in &c.warnings {
+            ui.warn(w);
+        }
+        ui.note(&c.summary_line());
+    }
+    ui.note(&ui.style.dim(&format!("report: {}", report_path.display())));
     Ok(report.verdict)
 }
 
@@ -345,6 +382,7 @@ fn cpu_pass(
         let label = format!("CPU profile {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
         let bar = ui.bar(0, &label);
         let files = RunFiles::new(out_dir, Mode::Cpu, target);
+        let spec = spec.for_target(target);
         let failures =
             run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks profiled")))?;
         bar.finish_and_clear();
@@ -525,6 +563,7 @@ fn instructions_pass(
         };
         let label = format!("instructions {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
         let bar = ui.bar(0, &label);
+        let spec = spec.for_target(target);
         let failures =
             run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks counted")))?;
         let mut recorded = Measured::read(&files)?;
@@ -665,22 +704,6 @@ fn instructions_against_baseline(base: &Baseline, report: &Report, comparison: &
         };
         c.instructions_grew = instructions::grown(old, new, noise);
     }
-}
-
-/// Running as a GitHub Actions step.
-fn in_github_actions() -> bool {
-    std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
-}
-
-/// Appends `text` to a file (`$GITHUB_STEP_SUMMARY`).
-fn append(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("cannot open `{}` (GITHUB_STEP_SUMMARY)", path.display()))?;
-    f.write_all(text.as_bytes()).with_context(|| format!("cannot write `{}`", path.display()))
 }
 
 /// Adds a later run's typical times (`--runs`) to the first run's benchmarks. Allocation figures

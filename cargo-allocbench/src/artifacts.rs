@@ -33,6 +33,36 @@ pub fn relative(path: &Path, base: &Path) -> String {
     rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
+/// Makes the paths of `artifacts`, relative to folder `from`, relative to folder `to` (both
+/// absolute): a merged report links to the files each shard wrote in its own folder.
+pub fn rebase(artifacts: &mut allocbench_formats::report::Artifacts, from: &Path, to: &Path) {
+    let a = artifacts;
+    for path in [
+        &mut a.flamegraph,
+        &mut a.cpu_profile,
+        &mut a.heap_profile,
+        &mut a.alloc_flamegraph,
+        &mut a.cpu_diff_flamegraph,
+        &mut a.instructions_flamegraph,
+        &mut a.instructions_diff_flamegraph,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        *path = relative_between(&from.join(&*path), to);
+    }
+}
+
+/// `path` relative to `base`, climbing with `..` where `path` is not below it.
+fn relative_between(path: &Path, base: &Path) -> String {
+    let (path, base): (Vec<_>, Vec<_>) = (path.components().collect(), base.components().collect());
+    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let up = base.len() - common;
+    let parts = std::iter::repeat_n("..".to_owned(), up)
+        .chain(path[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.collect::<Vec<_>>().join("/")
+}
+
 /// FNV-1a, 64 bits.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
@@ -76,5 +106,16 @@ mod tests {
             assert!(seen.insert(f), "{id:?} collides");
         }
         assert_eq!(fnv1a(b"a"), 0xaf63dc4c8601ec8c);
+    }
+
+    #[test]
+    fn a_shards_files_are_linked_from_the_merge_folder() {
+        let rel = |p: &str, b: &str| relative_between(Path::new(p), Path::new(b));
+        assert_eq!(
+            rel("/ci/shards/s1/benchmarks/x/flamegraph.svg", "/ci/merged"),
+            "../shards/s1/benchmarks/x/flamegraph.svg"
+        );
+        assert_eq!(rel("/ci/out/shard-1/benchmarks/x/a.svg", "/ci/out"), "shard-1/benchmarks/x/a.svg");
+        assert_eq!(rel("/ci/out/benchmarks/x/a.svg", "/ci/out"), "benchmarks/x/a.svg");
     }
 }

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
+use allocbench_formats::partition::PartitionSpec;
+
 use crate::cargo::discover::CargoOptions;
 
 const AFTER_HELP: &str = "\
@@ -37,8 +39,17 @@ Bench targets must use allocbench: in [dev-dependencies] write
 /// Builds the bench targets, runs them under a counting allocator, and reports per benchmark
 /// what one iteration allocates, keeps and peaks at, with criterion's time.
 #[derive(Debug, Parser)]
-#[command(name = "cargo-allocbench", bin_name = "cargo allocbench", version, after_help = AFTER_HELP)]
+#[command(
+    name = "cargo-allocbench",
+    bin_name = "cargo allocbench",
+    version,
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Only benchmarks whose id matches this regular expression, as criterion's filter
     #[arg(value_name = "BENCHNAME")]
     pub filter: Option<String>,
@@ -171,6 +182,16 @@ pub struct Cli {
     #[arg(long = "bench", value_name = "NAME", help_heading = "Target Selection")]
     pub benches: Vec<String>,
 
+    /// Measure one shard of the benchmarks: `count:K/N` (round-robin) or `hash:K/N` (by id)
+    ///
+    /// As nextest's `--partition`: the benchmarks every target lists (with the filter) are dealt
+    /// to N shards, and this run measures shard K, compares it with the same benchmarks of the
+    /// baseline, and saves them. `hash:` keeps a benchmark in its shard when others are added or
+    /// removed, so a base revision's shard holds the same benchmarks as the head's: use it with
+    /// baselines. `cargo allocbench merge` joins the shards' reports into one verdict.
+    #[arg(long, value_name = "KIND:K/N", value_parser = parse_partition, help_heading = "Target Selection")]
+    pub partition: Option<PartitionSpec>,
+
     /// Space or comma separated list of features to activate
     #[arg(short = 'F', long, value_name = "FEATURES", help_heading = "Feature Selection")]
     pub features: Vec<String>,
@@ -198,6 +219,46 @@ pub struct Cli {
     /// Equivalent to specifying both --locked and --offline
     #[arg(long, help_heading = "Manifest Options")]
     pub frozen: bool,
+}
+
+/// Subcommands. Without one, `cargo allocbench` measures.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Join the reports of shards (`--partition`) into one report, comparison and verdict
+    ///
+    /// Reads each shard's report.json, checks that they are the N shards of one partition of one
+    /// revision (each once), and writes report.json and report.html as one unsplit run does; then
+    /// prints the table (or --format), appends the Markdown summary to $GITHUB_STEP_SUMMARY, and
+    /// annotates regressions under GitHub Actions. Exit status as for a run: 0, 1 a regression,
+    /// 2 a failed shard or reports that do not belong together.
+    #[command(
+        after_help = "Example, after shard jobs that each ran `cargo allocbench --partition hash:K/3 --out-dir shard-K`:\n  cargo allocbench merge shard-1/report.json shard-2/report.json shard-3/report.json"
+    )]
+    Merge(MergeArgs),
+}
+
+/// `cargo allocbench merge`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' report.json files, one per shard
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+
+    /// Output format on stdout
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Also write FORMAT=FILE: `bmf=FILE` (Bencher) or `github-action-benchmark=FILE`
+    #[arg(long = "export", value_name = "FORMAT=FILE")]
+    pub exports: Vec<String>,
+
+    /// Where the merged report.json and report.html go [default: target/allocbench]
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Coloring: auto, always, never (NO_COLOR is honoured)
+    #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
+    pub color: Color,
 }
 
 /// What stdout gets.
@@ -276,12 +337,23 @@ impl Cli {
 
     /// Whether to color output on a stream that is (or is not) a terminal.
     pub fn color_enabled(&self, is_terminal: bool) -> bool {
-        match self.color {
+        self.color.enabled(is_terminal)
+    }
+}
+
+impl Color {
+    /// Whether to color output on a stream that is (or is not) a terminal.
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
             Color::Always => true,
             Color::Never => false,
             Color::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         }
     }
+}
+
+fn parse_partition(value: &str) -> Result<PartitionSpec, String> {
+    value.parse().map_err(|e: allocbench_formats::partition::PartitionSpecError| e.to_string())
 }
 
 #[cfg(test)]
@@ -305,5 +377,16 @@ mod tests {
         let cli = Cli::parse_from(["cargo-allocbench", "fan", "--", "--quick"]);
         assert_eq!(cli.filter.as_deref(), Some("fan"));
         assert_eq!(cli.criterion_args, ["--quick"]);
+    }
+
+    #[test]
+    fn merge_is_a_subcommand_and_partition_an_option() {
+        let cli = Cli::parse_from(["cargo-allocbench", "merge", "a/report.json", "b/report.json"]);
+        let Some(Command::Merge(args)) = cli.command else { panic!("{cli:?}") };
+        assert_eq!(args.reports, [PathBuf::from("a/report.json"), PathBuf::from("b/report.json")]);
+        let cli = Cli::parse_from(["cargo-allocbench", "--partition", "hash:2/3", "fan"]);
+        assert_eq!(cli.partition.map(|p| p.to_string()).as_deref(), Some("hash:2/3"));
+        assert_eq!(cli.filter.as_deref(), Some("fan"));
+        assert!(Cli::try_parse_from(["cargo-allocbench", "--partition", "hash:4/3"]).is_err());
     }
 }

@@ -16,5 +16,6 @@ pub mod environment;
 pub mod exec;
 pub mod gate;
 pub mod passes;
+pub mod publish;
 pub mod render;
 pub mod report;

@@ -4,13 +4,16 @@ use std::process::ExitCode;
 
 use allocbench_formats::exit::{FAILED, PASS, REGRESSED};
 use cargo_allocbench::app;
-use cargo_allocbench::cli::Cli;
+use cargo_allocbench::cli::{Cli, Command};
 use cargo_allocbench::report::Verdict;
 
 fn main() -> ExitCode {
     stop_children_on_signals();
     let cli = Cli::parse_args();
-    let result = app::run(&cli);
+    let result = match &cli.command {
+        Some(Command::Merge(args)) => app::merge(args),
+        None => app::run(&cli),
+    };
     if cargo_allocbench::exec::process::interrupted() {
         // Whatever failed, failed because the signal handler stopped the run; its thread says so
         // and exits with the signal's status.

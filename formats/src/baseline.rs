@@ -19,6 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::partition::PartitionSpec;
 use crate::report::{Benchmark, Environment, HeapStack};
 
 /// Version of the baseline format this build writes and the newest it reads.
@@ -38,6 +39,9 @@ pub struct BaselineDocument {
     pub environment: Environment,
     /// Every benchmark of the saved run.
     pub benchmarks: Vec<StoredBenchmark>,
+    /// The shard the saved run measured (`--partition`); absent when it measured them all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<PartitionSpec>,
 }
 
 /// A benchmark as stored: the report's fields plus what the report leaves out.

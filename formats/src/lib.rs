@@ -25,6 +25,7 @@ pub mod exit;
 pub mod frames;
 pub mod metric;
 pub mod mode;
+pub mod partition;
 pub mod record;
 pub mod report;
 

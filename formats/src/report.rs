@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::comparison::Comparison;
 use crate::metric::{Metric, METRICS};
+use crate::partition::Partition;
 use crate::record::FrameRecord;
 
 /// Version of `report.json` this build writes.
@@ -35,6 +36,9 @@ pub struct Report {
     pub comparison: Option<Comparison>,
     /// The outcome of the run.
     pub verdict: Verdict,
+    /// The shard this run measured (`--partition`); absent when it measured every benchmark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
 }
 
 /// Where and with what the figures were measured.

@@ -58,6 +58,9 @@ pub struct BenchTarget {
     pub target: String,
     /// Where cargo runs the bench binary: the package's folder.
     pub package_dir: PathBuf,
+    /// The criterion filter that selects this target's share of the benchmarks under
+    /// `--partition` (see [`crate::exec::partition`]); `None` without one.
+    pub selection: Option<String>,
 }
 
 /// A bench target left out, and why.
@@ -191,6 +194,7 @@ fn select(metadata: &Metadata, opts: &CargoOptions) -> Result<Project, DiscoverE
                     package_id: p.id.repr.clone(),
                     target: t.name.clone(),
                     package_dir: p.manifest_path.parent().map(|d| d.as_std_path().to_owned()).unwrap_or_default(),
+                    selection: None,
                 });
             } else {
                 skipped.push(Skipped { package: p.name.to_string(), target: t.name.clone() });

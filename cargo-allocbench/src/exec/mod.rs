@@ -4,6 +4,7 @@
 //! baseline ([`revision`]).
 
 pub mod log;
+pub mod partition;
 pub mod process;
 pub mod revision;
 pub mod run;

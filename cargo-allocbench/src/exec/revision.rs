@@ -160,6 +160,10 @@ fn forwarded(cli: &Cli, timing_only: bool) -> Vec<String> {
     flag(&mut args, cli.offline, "--offline");
     flag(&mut args, cli.frozen, "--frozen");
     flag(&mut args, cli.verbose, "--verbose");
+    if let Some(partition) = cli.partition {
+        // Its share of the benchmarks, dealt by the same rule: with `hash:`, the same ones.
+        args.extend(["--partition".to_owned(), partition.to_string()]);
+    }
     args.extend(["--timeout".to_owned(), cli.timeout.to_string()]);
     args.extend(["--profile-time".to_owned(), cli.profile_time.to_string()]);
     args.extend(["--frequency".to_owned(), cli.frequency.to_string()]);

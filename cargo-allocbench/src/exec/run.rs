@@ -83,6 +83,15 @@ pub struct RunSpec {
     pub wrapper: Vec<std::ffi::OsString>,
 }
 
+impl RunSpec {
+    /// This spec for `target`: with its share's filter under `--partition`, which selects a part
+    /// of what the user's filter does. A pass that selects benchmarks by id itself (the
+    /// allocation-site pass, a benchmark measured again) does not ask.
+    pub fn for_target(&self, target: &BenchTarget) -> RunSpec {
+        RunSpec { filter: target.selection.clone().or_else(|| self.filter.clone()), ..self.clone() }
+    }
+}
+
 /// Where one run's files go.
 #[derive(Debug, Clone)]
 pub struct RunFiles {
@@ -335,7 +344,7 @@ fn is_recorded(recorded: &[String], title: &str) -> bool {
 
 /// A criterion filter that selects exactly these titles (criterion matches its filter against
 /// ids, so a title's ` #2` counter is left out, and a cut title selects by its prefix).
-fn exact_filter<'a>(titles: impl Iterator<Item = &'a str>) -> String {
+pub fn exact_filter<'a>(titles: impl Iterator<Item = &'a str>) -> String {
     let alternatives: Vec<String> = titles
         .map(without_counter)
         .map(|t| match t.strip_suffix("...") {
@@ -348,7 +357,7 @@ fn exact_filter<'a>(titles: impl Iterator<Item = &'a str>) -> String {
 
 /// The titles of the benchmarks `spec` selects, from criterion's `--list`, which runs under the
 /// same timeout as a benchmark.
-fn list(exe: &Path, target: &BenchTarget, spec: &RunSpec, files: &RunFiles) -> Result<Vec<String>, RunError> {
+pub fn list(exe: &Path, target: &BenchTarget, spec: &RunSpec, files: &RunFiles) -> Result<Vec<String>, RunError> {
     let path = files.list_output();
     let io = |source| RunError::Io { path: path.clone(), source };
     let output = fs::File::create(&path).map_err(io)?;

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 pub use allocbench_formats::baseline::BASELINE_SCHEMA_VERSION;
 use allocbench_formats::baseline::{BaselineDocument, StoredBenchmark};
+use allocbench_formats::partition::PartitionSpec;
 
 use crate::report::{Benchmark, Environment, Report};
 
@@ -33,6 +34,8 @@ pub struct Baseline {
     pub environment: Environment,
     /// Every benchmark's figures, `time_samples_ns` included.
     pub benchmarks: Vec<Benchmark>,
+    /// The shard the saved run measured (`--partition`); `None` when it measured them all.
+    pub partition: Option<PartitionSpec>,
 }
 
 /// A baseline that cannot be named, read or written. Each message is one line that names the
@@ -153,6 +156,7 @@ pub fn save(dir: &Path, name: &str, report: &Report) -> Result<PathBuf, Baseline
         writer: concat!("cargo-allocbench ", env!("CARGO_PKG_VERSION")).to_string(),
         environment: report.environment.clone(),
         benchmarks: report.benchmarks.iter().map(StoredBenchmark::new).collect(),
+        partition: report.partition.as_ref().map(|p| p.spec),
     };
     let mut json = serde_json::to_vec_pretty(&document).map_err(|e| BaselineError::Io {
         action: "cannot serialize baseline",
@@ -275,6 +279,7 @@ pub fn parse(name: &str, path: &Path, bytes: &[u8]) -> Result<Baseline, Baseline
         name: name.to_string(),
         environment: document.environment,
         benchmarks: document.benchmarks.into_iter().map(StoredBenchmark::into_benchmark).collect(),
+        partition: document.partition,
     })
 }
 
@@ -359,6 +364,7 @@ mod tests {
             benchmarks: vec![bench("vec/push", 1.0), bench("map/insert", 1.0 / 3.0)],
             comparison: None,
             verdict: Verdict::Pass,
+            partition: None,
         }
     }
 
@@ -500,6 +506,7 @@ mod tests {
             writer: String::new(),
             environment: Environment::default(),
             benchmarks: vec![],
+            partition: None,
         })
         .unwrap();
         value["benchmarks"] = serde_json::json!("none");

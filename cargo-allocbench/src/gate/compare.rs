@@ -302,11 +302,18 @@ mod tests {
     }
 
     fn baseline(benchmarks: Vec<Benchmark>) -> Baseline {
-        Baseline { schema_version: 1, name: "main".into(), environment: env(), benchmarks }
+        Baseline { schema_version: 1, name: "main".into(), environment: env(), benchmarks, partition: None }
     }
 
     fn run(benchmarks: Vec<Benchmark>) -> Report {
-        Report { schema_version: 1, environment: env(), benchmarks, comparison: None, verdict: Verdict::Pass }
+        Report {
+            schema_version: 1,
+            environment: env(),
+            benchmarks,
+            comparison: None,
+            verdict: Verdict::Pass,
+            partition: None,
+        }
     }
 
     #[test]

@@ -3,5 +3,6 @@
 
 pub mod baseline;
 pub mod compare;
+pub mod merge;
 pub mod policy;
 pub mod stats;

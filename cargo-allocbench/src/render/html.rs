@@ -541,6 +541,7 @@ mod tests {
             name: "main".into(),
             environment: report.environment.clone(),
             benchmarks: report.benchmarks.iter().filter(|b| b.id != "new/added").cloned().collect(),
+            partition: None,
         };
         let old = [
             ("fanout/clients/100", counted(10_000.0, true, &[(TRAIT_FN, 5_500.0), ("fanout::send", 3_000.0)])),

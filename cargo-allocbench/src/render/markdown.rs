@@ -449,6 +449,7 @@ pub(crate) mod tests {
             ],
             comparison: None,
             verdict: Verdict::Error,
+            partition: None,
         }
     }
 
@@ -466,6 +467,7 @@ pub(crate) mod tests {
                 bench("parse/tiny", 0.0, 0.0, 0.0, Some(3.25)),
                 bench("old/removed", 1.0, 8.0, 0.0, Some(10.0)),
             ],
+            partition: None,
         };
         let mut report = Report {
             schema_version: SCHEMA_VERSION,
@@ -479,6 +481,7 @@ pub(crate) mod tests {
             ],
             comparison: None,
             verdict: Verdict::Pass,
+            partition: None,
         };
         let comparison = compare(&base, &report, &Policy::default());
         report.verdict = comparison.verdict();
@@ -504,6 +507,7 @@ pub(crate) mod tests {
             name: "main".into(),
             environment: environment(),
             benchmarks: vec![bench("crash/segv", 1.0, 8.0, 0.0, None)],
+            partition: None,
         };
         let mut crashed = bench("crash/segv", 0.0, 0.0, 0.0, None);
         crashed.alloc = None;

@@ -25,6 +25,7 @@ mod hardening;
 mod heap_sites;
 mod instructions;
 mod messages;
+mod partition;
 mod runs;
 
 use std::process::ExitCode;
@@ -74,6 +75,7 @@ fn main() -> ExitCode {
         heap_sites::trials(),
         instructions::trials(),
         messages::trials(),
+        partition::trials(),
         runs::trials(),
     ]
     .into_iter()

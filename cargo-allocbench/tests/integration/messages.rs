@@ -62,6 +62,11 @@ fn help() {
         assert!(o.stderr.is_empty(), "{flag}: nothing on stderr:\n{}", stderr(&o));
         assert_redacted(name, &repo(), &stdout(&o));
     }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-allocbench"));
+    cmd.args(["allocbench", "merge", "--help"]).env("COLUMNS", "100");
+    let o = run(cmd);
+    assert_exit(&o, 0, "merge --help");
+    assert_redacted("help_merge", &repo(), &stdout(&o));
 }
 
 fn projects_that_cannot_be_measured() {

@@ -1,0 +1,202 @@
+//! Shards (`--partition`) against one baseline, and back into one report: the share of a
+//! baseline a shard compares with, and `cargo allocbench merge`, which joins the shards' reports
+//! into the report, comparison and verdict one unsplit run gives.
+//!
+//! A shard compares its benchmarks with the same benchmarks of the baseline. A benchmark only a
+//! whole baseline has (removed since) is shard 1's to report missing: it costs no measuring, and
+//! so the missing ones keep the baseline's order. The merge orders the benchmarks as the listing
+//! does, which is the order an unsplit run measures them in, and the missing ones after them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use allocbench_formats::comparison::Comparison;
+use allocbench_formats::partition::{Partition, PartitionSpec};
+
+use crate::exec::partition::position;
+use crate::gate::baseline::Baseline;
+use crate::report::{Report, Verdict, SCHEMA_VERSION};
+
+/// Why shards cannot be compared or joined. One line each, naming the file and the fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MergeError {
+    #[error("cannot read shard report `{}`: {detail}", path.display())]
+    Unreadable { path: PathBuf, detail: String },
+    #[error("`{}` is report.json schema version {found}, this cargo-allocbench reads {SCHEMA_VERSION}: merge reports written by one version", path.display())]
+    Schema { path: PathBuf, found: u32 },
+    #[error("`{}` is not a shard's report: measure each shard with `--partition hash:K/N` (or count:K/N)", path.display())]
+    NotAShard { path: PathBuf },
+    #[error("`{}` and `{}` are both shard {spec}: give each shard's report once", first.display(), second.display())]
+    Duplicate { spec: PartitionSpec, first: PathBuf, second: PathBuf },
+    #[error("`{}` is shard {found}, `{}` shard {expected}: every shard of one merge is of the same partition", path.display(), first.display())]
+    OtherPartition { path: PathBuf, found: PartitionSpec, first: PathBuf, expected: PartitionSpec },
+    #[error("shard {missing} is missing: give the reports of all {total} shards (found {found})")]
+    Missing { missing: String, total: u32, found: String },
+    #[error("`{}` {what}, `{}` {other}: merge shards of one revision and one command", path.display(), first.display())]
+    Mismatch { path: PathBuf, what: String, first: PathBuf, other: String },
+    #[error("no shard reports given: `cargo allocbench merge DIR/report.json...`")]
+    NoReports,
+    #[error(
+        "baseline `{name}` holds {held} of the benchmarks, and this run measures {run}: compare each shard with the baseline that shard saved, or with a whole one"
+    )]
+    BaselineShard { name: String, held: String, run: String },
+}
+
+/// Reads a shard's `report.json`.
+pub fn read_report(path: &Path) -> Result<Report, MergeError> {
+    let unreadable = |detail: String| MergeError::Unreadable { path: path.to_owned(), detail };
+    let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| unreadable(format!("not JSON ({e})")))?;
+    match value.get("schema_version").and_then(serde_json::Value::as_u64) {
+        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(v) => {
+            return Err(MergeError::Schema { path: path.to_owned(), found: u32::try_from(v).unwrap_or(u32::MAX) })
+        }
+        None => return Err(unreadable("no `schema_version`: not a report.json".into())),
+    }
+    serde_json::from_value(value).map_err(|e| unreadable(format!("not a report.json ({e})")))
+}
+
+/// The part of `base` that this run's shard (`partition`, `None` for an unsplit run) compares
+/// with. Refuses a baseline saved by another shard: its benchmarks would all be "new".
+pub fn share_of_baseline(base: &mut Baseline, partition: Option<&Partition>) -> Result<(), MergeError> {
+    let spec = partition.map(|p| p.spec);
+    let shard_text = |s: Option<PartitionSpec>| s.map_or("every one".to_owned(), |s| format!("shard {s}"));
+    if base.partition.is_some() && base.partition != spec {
+        return Err(MergeError::BaselineShard {
+            name: base.name.clone(),
+            held: shard_text(base.partition),
+            run: shard_text(spec),
+        });
+    }
+    let Some(partition) = partition else { return Ok(()) };
+    let spec = partition.spec;
+    base.benchmarks.retain(|b| match position(&partition.listed, &b.id) {
+        Some(i) => spec.contains(i, &partition.listed[i].id),
+        None if base.partition.is_some() => true,
+        None => spec.shard == 1,
+    });
+    Ok(())
+}
+
+/// Joins shard reports (each with its path, for messages) into the report of one unsplit run.
+pub fn merge(shards: Vec<(PathBuf, Report)>) -> Result<Report, MergeError> {
+    let Some((first_path, first)) = shards.first() else { return Err(MergeError::NoReports) };
+    let first_partition = first.partition.as_ref().ok_or_else(|| MergeError::NotAShard { path: first_path.clone() })?;
+    let expected = first_partition.spec;
+    let mut by_shard: BTreeMap<u32, &PathBuf> = BTreeMap::new();
+    for (path, report) in &shards {
+        let partition = report.partition.as_ref().ok_or_else(|| MergeError::NotAShard { path: path.clone() })?;
+        let spec = partition.spec;
+        if (spec.kind, spec.total) != (expected.kind, expected.total) {
+            return Err(MergeError::OtherPartition {
+                path: path.clone(),
+                found: spec,
+                first: first_path.clone(),
+                expected,
+            });
+        }
+        if let Some(previous) = by_shard.insert(spec.shard, path) {
+            return Err(MergeError::Duplicate { spec, first: previous.clone(), second: path.clone() });
+        }
+        let mismatch = |what: String, other: String| MergeError::Mismatch {
+            path: path.clone(),
+            what,
+            first: first_path.clone(),
+            other,
+        };
+        if partition.listed != first_partition.listed {
+            return Err(mismatch(
+                format!("lists {} benchmarks", partition.listed.len()),
+                format!("lists {} or others", first_partition.listed.len()),
+            ));
+        }
+        let commit = |r: &Report| r.environment.git_commit.clone().unwrap_or_else(|| "no commit".to_owned());
+        if commit(report) != commit(first) {
+            return Err(mismatch(format!("was measured at {}", commit(report)), format!("at {}", commit(first))));
+        }
+        let baseline = |r: &Report| r.comparison.as_ref().map(|c| format!("compared with baseline `{}`", c.baseline));
+        if baseline(report) != baseline(first) {
+            let text = |b: Option<String>| b.unwrap_or_else(|| "compared with no baseline".to_owned());
+            return Err(mismatch(text(baseline(report)), text(baseline(first))));
+        }
+    }
+    let missing: Vec<String> = (1..=expected.total)
+        .filter(|k| !by_shard.contains_key(k))
+        .map(|k| format!("{}:{k}/{}", expected.kind.name(), expected.total))
+        .collect();
+    if !missing.is_empty() {
+        let found = by_shard.keys().map(|k| k.to_string()).collect::<Vec<_>>().join(", ");
+        return Err(MergeError::Missing { missing: missing.join(", "), total: expected.total, found });
+    }
+
+    // The listing's order is the order one unsplit run measures in; a benchmark outside it (a
+    // whole target that failed) keeps its place after its target's listed ones.
+    let listed = first_partition.listed.clone();
+    let listed = &listed;
+    let target_rank: BTreeMap<(&str, &str), usize> =
+        listed.iter().enumerate().rev().map(|(i, l)| ((l.package.as_str(), l.target.as_str()), i)).collect();
+    let mut shards = shards;
+    shards.sort_by_key(|(_, r)| r.partition.as_ref().map_or(0, |p| p.spec.shard));
+    let environment = shards[0].1.environment.clone();
+    let mut benchmarks = Vec::new();
+    let mut comparisons = Vec::new();
+    for (_, report) in &shards {
+        benchmarks.extend(report.benchmarks.iter().cloned());
+        if let Some(c) = &report.comparison {
+            comparisons.push(c.clone());
+        }
+    }
+    let rank = |package: &str, target: &str, id: &str| {
+        let target = target_rank.get(&(package, target)).copied().unwrap_or(usize::MAX);
+        (target, position(listed, id).unwrap_or(usize::MAX))
+    };
+    benchmarks.sort_by_key(|b| rank(&b.package, &b.target, &b.id));
+    let comparison = (!comparisons.is_empty()).then(|| merge_comparisons(&benchmarks, comparisons));
+
+    let failed = benchmarks.iter().any(|b| b.error.is_some());
+    let mut verdict = comparison.as_ref().map_or(Verdict::Pass, Comparison::verdict);
+    if failed {
+        verdict = Verdict::Error;
+    }
+    Ok(Report { schema_version: SCHEMA_VERSION, environment, benchmarks, comparison, verdict, partition: None })
+}
+
+/// One comparison from the shards': the run's benchmarks in the run's order, then the missing
+/// ones; the warnings once each, those about one benchmark in that benchmark's place.
+fn merge_comparisons(benchmarks: &[crate::report::Benchmark], comparisons: Vec<Comparison>) -> Comparison {
+    let baseline = comparisons[0].baseline.clone();
+    let order: BTreeMap<&str, usize> = benchmarks.iter().enumerate().rev().map(|(i, b)| (b.id.as_str(), i)).collect();
+    let mut present = Vec::new();
+    let mut missing = Vec::new();
+    let mut general = Vec::new();
+    let mut about: Vec<(usize, String)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for c in comparisons {
+        for b in c.benchmarks {
+            match order.get(b.id.as_str()) {
+                Some(&i) => present.push((i, b)),
+                None => missing.push(b),
+            }
+        }
+        for w in c.warnings {
+            if !seen.insert(w.clone()) {
+                continue;
+            }
+            // A warning about one benchmark starts with its id in backticks.
+            let subject = w.strip_prefix('`').and_then(|rest| rest.split_once("`:")).map(|(id, _)| id);
+            match subject.and_then(|id| order.get(id)) {
+                Some(&i) => about.push((i, w)),
+                None => general.push(w),
+            }
+        }
+    }
+    present.sort_by_key(|(i, _)| *i);
+    about.sort_by_key(|(i, _)| *i);
+    let mut warnings = general;
+    warnings.extend(about.into_iter().map(|(_, w)| w));
+    let mut merged: Vec<_> = present.into_iter().map(|(_, b)| b).collect();
+    merged.extend(missing);
+    Comparison { baseline, warnings, benchmarks: merged }
+}
