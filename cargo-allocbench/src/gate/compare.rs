@@ -55,7 +55,7 @@ fn environment_warnings(base: &Baseline, new: &Report) -> Vec<String> {
     ] {
         // A bare `allocbench::Alloc` is a baseline saved before records named the inner allocator:
         // unknown, not another one.
-        let known = |v: &str| !v.is_empty() && !(what == "allocator" && v == "allocbench::Alloc");
+        let known = |v: &str| !(v.is_empty() || what == "allocator" && v == "allocbench::Alloc");
         if known(old) && known(new) && old != new {
             warnings.push(format!(
                 "baseline `{name}` was measured with {what} `{old}`, this run with `{new}`: allocations still compare, time may not"

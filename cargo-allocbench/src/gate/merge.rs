@@ -200,3 +200,104 @@ fn merge_comparisons(benchmarks: &[crate::report::Benchmark], comparisons: Vec<C
     merged.extend(missing);
     Comparison { baseline, warnings, benchmarks: merged }
 }
+
+#[cfg(test)]
+mod tests {
+    use allocbench_formats::partition::ListedBenchmark;
+
+    use super::*;
+    use crate::report::{AllocFigures, Artifacts, Benchmark, Environment};
+
+    fn bench(id: &str) -> Benchmark {
+        Benchmark {
+            id: id.into(),
+            package: "p".into(),
+            target: "t".into(),
+            alloc: Some(AllocFigures { alloc_objects: 1.0, exact: true, ..AllocFigures::default() }),
+            time: None,
+            artifacts: Artifacts::default(),
+            cpu: None,
+            error: None,
+            time_runs_ns: Vec::new(),
+            time_samples_ns: Vec::new(),
+            cpu_folded: String::new(),
+            sites: Vec::new(),
+            heap_stacks: Vec::new(),
+            instructions: None,
+            instructions_folded: String::new(),
+        }
+    }
+
+    fn partition(spec: &str, ids: &[&str]) -> Partition {
+        let listed = ids
+            .iter()
+            .map(|id| ListedBenchmark { package: "p".into(), target: "t".into(), id: (*id).into() })
+            .collect();
+        Partition { spec: spec.parse().unwrap(), listed }
+    }
+
+    fn baseline(ids: &[&str], partition: Option<&str>) -> Baseline {
+        Baseline {
+            schema_version: 1,
+            name: "main".into(),
+            environment: Environment::default(),
+            benchmarks: ids.iter().map(|id| bench(id)).collect(),
+            partition: partition.map(|p| p.parse().unwrap()),
+        }
+    }
+
+    fn ids(base: &Baseline) -> Vec<&str> {
+        base.benchmarks.iter().map(|b| b.id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_shard_compares_with_its_share_and_shard_1_with_the_removed_ones() {
+        let listed = ["a", "b", "c", "d", "e"];
+        let whole = ["a", "b", "c", "d", "e", "removed"];
+        let mut seen = Vec::new();
+        for k in 1..=2 {
+            let p = partition(&format!("count:{k}/2"), &listed);
+            let mut base = baseline(&whole, None);
+            share_of_baseline(&mut base, Some(&p)).unwrap();
+            seen.push(ids(&base).join(","));
+        }
+        assert_eq!(seen, ["a,c,e,removed", "b,d"]);
+    }
+
+    #[test]
+    fn a_baseline_of_another_shard_is_refused() {
+        let p = partition("hash:1/3", &["a"]);
+        let mut base = baseline(&["a"], Some("hash:2/3"));
+        let e = share_of_baseline(&mut base, Some(&p)).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "baseline `main` holds shard hash:2/3 of the benchmarks, and this run measures shard hash:1/3: compare each shard with the baseline that shard saved, or with a whole one"
+        );
+        let e = share_of_baseline(&mut base, None).unwrap_err().to_string();
+        assert!(e.contains("this run measures every one"), "{e}");
+        let p = partition("count:1/3", &["a"]);
+        let mut own = baseline(&["a", "gone"], Some("count:1/3"));
+        share_of_baseline(&mut own, Some(&p)).unwrap();
+        assert_eq!(ids(&own), ["a", "gone"], "its own shard's baseline, whole");
+    }
+
+    #[test]
+    fn the_merge_puts_the_benchmarks_back_in_the_listings_order() {
+        let listed = ["a", "b", "c", "d"];
+        let shard = |k: u32, ids: &[&str]| {
+            let report = Report {
+                schema_version: SCHEMA_VERSION,
+                environment: Environment::default(),
+                benchmarks: ids.iter().map(|id| bench(id)).collect(),
+                comparison: None,
+                verdict: Verdict::Pass,
+                partition: Some(partition(&format!("count:{k}/2"), &listed)),
+            };
+            (PathBuf::from(format!("s{k}/report.json")), report)
+        };
+        let merged = merge(vec![shard(2, &["b", "d"]), shard(1, &["a", "c"])]).unwrap();
+        let order: Vec<&str> = merged.benchmarks.iter().map(|b| b.id.as_str()).collect();
+        assert_eq!(order, listed);
+        assert_eq!((merged.partition, merged.verdict), (None, Verdict::Pass));
+    }
+}
