@@ -218,7 +218,7 @@ pub fn write(report: &Report, format: ExportFormat, path: &Path) -> Result<(), E
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::markdown::tests::{compared_report, plain_report};
+    use crate::render::markdown::tests::{compared_report, marked_report, plain_report};
     use allocbench_formats::report::{InstructionFigures, InstructionFunction};
 
     /// [`plain_report`] with instructions for two benchmarks (`--instructions`): exact for
@@ -257,6 +257,16 @@ mod tests {
     #[test]
     fn github_action_benchmark_with_instructions() {
         insta::assert_snapshot!(serde_json::to_string_pretty(&github_action_benchmark(&instructions_report())).unwrap());
+    }
+
+    #[test]
+    fn exports_with_marks() {
+        let report = marked_report();
+        insta::assert_snapshot!(format!(
+            "{}\n{}",
+            serde_json::to_string_pretty(&bmf(&report)).unwrap(),
+            serde_json::to_string_pretty(&github_action_benchmark(&report)).unwrap()
+        ));
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub fn escape_workflow_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::markdown::tests::{compared_report, plain_report};
+    use crate::render::markdown::tests::{compared_report, marked_report, plain_report};
 
     #[test]
     fn escaping_follows_githubs_rules() {
@@ -151,6 +151,11 @@ mod tests {
                  limit 0); alloc_space 6.25 KiB → 6.31 KiB (+1.0%25, limit 0); inuse_space 0 B → 64 B (+64 B, limit 0)"
             ]
         );
+    }
+
+    #[test]
+    fn annotations_with_marks_and_time_gated() {
+        insta::assert_snapshot!(annotations(&marked_report()).join("\n"));
     }
 
     #[test]

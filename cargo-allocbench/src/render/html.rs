@@ -498,7 +498,7 @@ mod tests {
     use crate::gate::baseline::Baseline;
     use crate::gate::compare::compare;
     use crate::gate::policy::Policy;
-    use crate::render::markdown::tests::{compared_report, plain_report};
+    use crate::render::markdown::tests::{compared_report, empty_report, marked_report, plain_report};
     use crate::report::Artifacts;
     use allocbench_formats::report::{InstructionFigures, InstructionFunction};
 
@@ -597,6 +597,21 @@ mod tests {
     #[test]
     fn html_with_instructions() {
         insta::assert_snapshot!(render(&instructions_report()));
+    }
+
+    #[test]
+    fn html_with_marks_and_time_gated() {
+        insta::assert_snapshot!(render(&marked_report()));
+    }
+
+    #[test]
+    fn html_without_a_comparison() {
+        insta::assert_snapshot!(render(&plain_report()));
+    }
+
+    #[test]
+    fn html_of_an_empty_run() {
+        insta::assert_snapshot!(render(&empty_report()));
     }
 
     #[test]

@@ -486,6 +486,110 @@ pub(crate) mod tests {
         report
     }
 
+    /// A run whose figures carry every mark and every kind of change, compared with a baseline
+    /// under `--fail-on-time`: `iter/custom` uses `iter_custom` (`~`) and is gated on a slower
+    /// time; `flat/sampling` was sampled flat (`≈`) and retains less than nothing where the
+    /// baseline retained nothing; `varies` allocates differently from sample to sample (`≈`,
+    /// instructions too), regressed, and has grown sites, CPU shares and functions;
+    /// `crash/later` failed in this run; `only/new` is new, with instructions; `gone` is only in
+    /// the baseline.
+    pub(crate) fn marked_report() -> Report {
+        use crate::gate::compare::{InstructionChange, ShareChange, SiteChange};
+        use crate::report::{CpuSummary, Inexact, TopFunction};
+        use allocbench_formats::report::InstructionFigures;
+
+        let instructions =
+            |instructions: f64, exact: bool| Some(InstructionFigures { instructions, exact, functions: Vec::new() });
+        let custom = |time: f64| {
+            let mut b = bench("iter/custom", 2.0, 64.0, 0.0, Some(time));
+            b.alloc.as_mut().unwrap().approximate = true;
+            b.alloc.as_mut().unwrap().exact = false;
+            b
+        };
+        let flat = |inuse: f64| {
+            let mut b = bench("flat/sampling", 1.0, 16.0, 0.0, Some(50.0));
+            let a = b.alloc.as_mut().unwrap();
+            a.exact = false;
+            a.inexact = Some(Inexact::FlatSampling);
+            a.inuse_space = inuse;
+            b.instructions = instructions(400.0, true);
+            b
+        };
+        let varies = |objects: f64, instr: f64| {
+            let mut b = bench("varies", objects, 96.0, 0.0, Some(1_000.0));
+            let a = b.alloc.as_mut().unwrap();
+            a.exact = false;
+            a.inexact = Some(Inexact::SamplesDisagree);
+            b.instructions = instructions(instr, false);
+            b
+        };
+        let base = Baseline {
+            schema_version: 1,
+            name: "main".into(),
+            environment: environment(),
+            benchmarks: vec![
+                custom(100.0),
+                flat(0.0),
+                varies(2.0, 5_000.0),
+                bench("crash/later", 1.0, 8.0, 0.0, Some(10.0)),
+                bench("gone", 1.0, 8.0, 0.0, None),
+            ],
+        };
+        let mut crashed = bench("crash/later", 0.0, 0.0, 0.0, None);
+        crashed.alloc = None;
+        crashed.error = Some("exited with status 101".into());
+        let mut new = bench("only/new", 5.0, 80.0, 0.0, Some(20.0));
+        new.instructions = instructions(1_234.5, true);
+        let mut varied = varies(3.0, 5_600.0);
+        varied.cpu = Some(CpuSummary {
+            samples: 480,
+            frequency_hz: 997,
+            top: vec![TopFunction { function: "varies::hot".into(), self_samples: 240, self_fraction: 0.5 }],
+        });
+        let mut report = Report {
+            schema_version: SCHEMA_VERSION,
+            environment: environment(),
+            benchmarks: vec![custom(120.0), flat(-64.0), varied, crashed, new],
+            comparison: None,
+            verdict: Verdict::Pass,
+        };
+        let mut policy = Policy::default();
+        policy.set_fail_on_time(true);
+        let mut comparison = compare(&base, &report, &policy);
+        let varies = comparison.benchmarks.iter_mut().find(|c| c.id == "varies").unwrap();
+        varies.sites_grew = vec![SiteChange {
+            function: "varies::grow".into(),
+            file: Some("/src/varies/src/lib.rs".into()),
+            line: Some(12),
+            caller: Some("varies::run".into()),
+            base_alloc_objects: 1.0,
+            new_alloc_objects: 2.0,
+            base_alloc_space: 32.0,
+            new_alloc_space: 64.0,
+        }];
+        varies.cpu_grew = vec![ShareChange { function: "varies::hot".into(), base_share: 0.25, new_share: 0.5 }];
+        varies.instructions_grew =
+            vec![InstructionChange { function: "varies::hot".into(), base: 2_000.0, new: 2_600.0 }];
+        report.verdict = Verdict::Error;
+        report.comparison = Some(comparison);
+        report
+    }
+
+    /// A run that measured nothing.
+    pub(crate) fn empty_report() -> Report {
+        Report { benchmarks: Vec::new(), ..plain_report() }
+    }
+
+    #[test]
+    fn markdown_with_marks_and_instructions() {
+        insta::assert_snapshot!(render(&marked_report()));
+    }
+
+    #[test]
+    fn markdown_of_an_empty_run() {
+        insta::assert_snapshot!(render(&empty_report()));
+    }
+
     #[test]
     fn markdown_with_a_comparison() {
         insta::assert_snapshot!(render(&compared_report()));

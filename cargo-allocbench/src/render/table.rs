@@ -258,7 +258,7 @@ pub fn render_sites(report: &Report, n: usize, style: Style) -> String {
 mod tests {
     use super::*;
     use crate::passes::heap::AllocSite;
-    use crate::render::markdown::tests::{compared_report, plain_report};
+    use crate::render::markdown::tests::{compared_report, empty_report, marked_report, plain_report};
 
     const PLAIN: Style = Style { color: false };
 
@@ -273,6 +273,34 @@ mod tests {
         let mut out = render(&report, PLAIN);
         out.push_str(&render_comparison(report.comparison.as_ref().unwrap(), PLAIN));
         insta::assert_snapshot!(out);
+    }
+
+    /// The table and the comparison as one string, as `cargo allocbench` prints them.
+    fn table_and_comparison(report: &Report, style: Style) -> String {
+        let mut out = render(report, style);
+        if let Some(c) = &report.comparison {
+            out.push_str(&render_comparison(c, style));
+        }
+        out
+    }
+
+    #[test]
+    fn table_with_marks_and_instructions() {
+        insta::assert_snapshot!(table_and_comparison(&marked_report(), PLAIN));
+    }
+
+    #[test]
+    fn table_in_color() {
+        let color = Style { color: true };
+        let out = table_and_comparison(&compared_report(), color)
+            + &table_and_comparison(&marked_report(), color)
+            + &table_and_comparison(&plain_report(), color);
+        insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn table_of_an_empty_run() {
+        insta::assert_snapshot!(render(&empty_report(), PLAIN));
     }
 
     #[test]
