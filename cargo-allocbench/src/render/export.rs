@@ -218,26 +218,7 @@ pub fn write(report: &Report, format: ExportFormat, path: &Path) -> Result<(), E
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::markdown::tests::{compared_report, marked_report, plain_report};
-    use allocbench_formats::report::{InstructionFigures, InstructionFunction};
-
-    /// [`plain_report`] with instructions for two benchmarks (`--instructions`): exact for
-    /// `fanout/clients/100`, varying between samples for `json/encode`; none for the others.
-    fn instructions_report() -> Report {
-        let mut report = plain_report();
-        for (id, instructions, exact) in [("fanout/clients/100", 10_500.0, true), ("json/encode", 2_004.5, false)] {
-            let b = report.benchmarks.iter_mut().find(|b| b.id == id).unwrap();
-            b.instructions = Some(InstructionFigures {
-                instructions,
-                exact,
-                functions: vec![InstructionFunction {
-                    function: "<&mut T as Trait>::f".into(),
-                    self_instructions: 40.0,
-                }],
-            });
-        }
-        report
-    }
+    use crate::render::fixtures::{compared_report, marked_report, plain_instructions_report, plain_report};
 
     #[test]
     fn bmf_snapshot() {
@@ -251,12 +232,14 @@ mod tests {
 
     #[test]
     fn bmf_with_instructions() {
-        insta::assert_snapshot!(serde_json::to_string_pretty(&bmf(&instructions_report())).unwrap());
+        insta::assert_snapshot!(serde_json::to_string_pretty(&bmf(&plain_instructions_report())).unwrap());
     }
 
     #[test]
     fn github_action_benchmark_with_instructions() {
-        insta::assert_snapshot!(serde_json::to_string_pretty(&github_action_benchmark(&instructions_report())).unwrap());
+        insta::assert_snapshot!(
+            serde_json::to_string_pretty(&github_action_benchmark(&plain_instructions_report())).unwrap()
+        );
     }
 
     #[test]
@@ -271,7 +254,7 @@ mod tests {
 
     #[test]
     fn instructions_only_where_counted() {
-        let report = instructions_report();
+        let report = plain_instructions_report();
         let value = bmf(&report);
         assert_eq!(value["fanout/clients/100"]["instructions"], serde_json::json!({ "value": 10500.0 }));
         assert_eq!(value["json/encode"]["instructions"]["value"], 2004.5);

@@ -128,7 +128,8 @@ pub fn escape_workflow_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::markdown::tests::{compared_report, marked_report, plain_report};
+    use crate::gate::compare::Status;
+    use crate::render::fixtures::{compared_report, marked_report, plain_report};
 
     #[test]
     fn escaping_follows_githubs_rules() {

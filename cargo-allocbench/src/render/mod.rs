@@ -3,6 +3,8 @@
 //! for history services ([`export`]), and numbers for people ([`units`]).
 
 pub mod export;
+#[cfg(test)]
+mod fixtures;
 pub mod github;
 pub mod html;
 pub mod markdown;

@@ -258,7 +258,7 @@ pub fn render_sites(report: &Report, n: usize, style: Style) -> String {
 mod tests {
     use super::*;
     use crate::passes::heap::AllocSite;
-    use crate::render::markdown::tests::{compared_report, empty_report, marked_report, plain_report};
+    use crate::render::fixtures::{compared_report, empty_report, marked_report, plain_report};
 
     const PLAIN: Style = Style { color: false };
 
