@@ -14,8 +14,7 @@
 //! line and one annotation.
 
 use crate::gate::compare::{MetricComparison, Status};
-use crate::render::markdown::format_metric;
-use crate::render::units::{format_change, format_ns};
+use crate::render::units::{format_change, format_metric, format_ns};
 use crate::report::{Metric, Report};
 
 /// Annotations of each kind written at most, as GitHub displays at most ten per step.

@@ -18,8 +18,7 @@
 use std::fmt::Write as _;
 
 use crate::gate::compare::{BenchmarkComparison, Comparison, MetricComparison, Status};
-use crate::render::markdown::format_metric;
-use crate::render::units::{format_change, format_count, format_ns};
+use crate::render::units::{format_change, format_count, format_metric, format_ns};
 use crate::report::{Benchmark, Metric, Report, Verdict};
 
 /// The columns of the table: the metric and its heading. [`INSTRUCTIONS_COLUMN`] follows when

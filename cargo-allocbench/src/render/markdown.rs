@@ -6,13 +6,12 @@
 //! benchmarks, time changes that are not gated, new and missing benchmarks), then every
 //! benchmark folded in a `<details>` table. Without a comparison it is just the table.
 //!
-//! The number formatting helpers ([`format_bytes`], [`format_count`], [`format_ns`],
-//! [`format_change`]) are shared with the terminal table.
+//! Numbers are formatted as everywhere else, by [`crate::render::units`].
 
 use std::fmt::Write as _;
 
 use crate::gate::compare::{BenchmarkComparison, Comparison, MetricComparison, Status};
-use crate::render::units::{format_bytes, format_change, format_count, format_ns};
+use crate::render::units::{format_change, format_metric};
 use crate::report::{mark_footnotes, Benchmark, Metric, Report, Verdict};
 
 /// Renders `report` as GitHub-flavoured Markdown, ending with a newline.
@@ -311,18 +310,6 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
         one
     } else {
         many
-    }
-}
-
-/// A figure in its metric's unit: bytes for `*_space`, counts for `*_objects` and `reallocs`,
-/// a duration for time.
-pub fn format_metric(metric: Metric, value: f64) -> String {
-    match metric {
-        Metric::AllocSpace | Metric::FreeSpace | Metric::InuseSpace | Metric::PeakSpace => format_bytes(value),
-        Metric::AllocObjects | Metric::FreeObjects | Metric::InuseObjects | Metric::Reallocs | Metric::Instructions => {
-            format_count(value)
-        }
-        Metric::Time => format_ns(value),
     }
 }
 

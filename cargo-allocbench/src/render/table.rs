@@ -1,8 +1,7 @@
 //! The terminal table: one row per benchmark, figures per iteration.
 
 use crate::gate::compare::{BenchmarkComparison, Comparison, Status};
-use crate::render::markdown::format_metric;
-use crate::render::units::{format_bytes, format_change, format_count, format_ns, printable};
+use crate::render::units::{format_bytes, format_change, format_count, format_metric, format_ns, printable};
 use crate::report::{mark_footnotes, Benchmark, Report};
 
 const HEADERS: [&str; 6] = ["benchmark", "time/iter", "allocs/iter", "bytes/iter", "retained/iter", "peak"];
