@@ -5,14 +5,18 @@
 //! Everything that treats metrics one by one reads this table rather than a `match` of its own:
 //! the regression policy (which metrics a limit can name, which are gated by default), the
 //! comparison (which figures are compared as exact numbers), the report's accessors
-//! ([`AllocFigures::get`]) and the renderers (column titles, units). A new metric is a variant of
-//! [`Metric`], a row here and a field of [`AllocFigures`].
+//! ([`AllocFigures::get`]) and the renderers (which columns there are, their titles and legends,
+//! units, the measures of the exports). A new metric is a variant of [`Metric`], a row here and
+//! a field of [`AllocFigures`] (or, for a figure another pass measures, a field of the report's
+//! benchmark that [`crate::report::Benchmark::figure`] reads); with a [`Column`] it is in every
+//! table, page and export.
 //!
 //! ```
 //! use allocbench_formats::metric::{Metric, Unit};
 //!
 //! let info = Metric::InuseSpace.info();
-//! assert_eq!((info.key, info.column, info.unit), ("inuse_space", Some("retained/iter"), Unit::Bytes));
+//! let title = info.column.map(|c| c.title);
+//! assert_eq!((info.key, title, info.unit), ("inuse_space", Some("retained/iter"), Unit::Bytes));
 //! assert!(info.gated_by_default);
 //! assert_eq!(Metric::from_name("peak_space"), Some(Metric::PeakSpace));
 //! ```
@@ -68,10 +72,10 @@ pub struct MetricInfo {
     /// Its name in `report.json` (the key in `alloc`, the value of `comparison`'s `metric`), in
     /// `limits` and in `--limit`: pprof's name where pprof has one.
     pub key: &'static str,
-    /// The title of its column in the terminal table, the Markdown summary and the README
-    /// (`time/iter`, `allocs/iter`, `bytes/iter`, `retained/iter`, `peak`); none when the
-    /// metric is only in `report.json` and the comparison.
-    pub column: Option<&'static str>,
+    /// How it is shown as a column of the terminal table, the Markdown summary, `report.html`
+    /// and the README, and exported to history services; none when the metric is only in
+    /// `report.json` and the comparison.
+    pub column: Option<Column>,
     /// What its values count.
     pub unit: Unit,
     /// Whether any increase fails the gate by default (limit `0`); the others are reported and
@@ -84,6 +88,28 @@ pub struct MetricInfo {
     /// `+64`); `None` for time, which comes from criterion's estimates and is compared with a
     /// statistical test.
     pub alloc: Option<fn(&AllocFigures) -> f64>,
+}
+
+/// A metric as a column of the tables and a measure of the exports: what a reader or a history
+/// service is shown of it, beyond its key and unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// The column's title (`time/iter`, `allocs/iter`, `bytes/iter`, `retained/iter`, `peak`,
+    /// `instr/iter`), short enough for a terminal.
+    pub title: &'static str,
+    /// Whether the column stands when no benchmark has the figure: time and the allocation
+    /// figures always (a dash then says what was not measured, as under `--allocs-only`); a
+    /// figure that only a pass run on request measures only when it ran, so that a run without
+    /// that pass reads as it did before the pass existed.
+    pub always: bool,
+    /// What `report.html`'s footer says the title stands for (`allocs = alloc_objects`); none
+    /// where the title says it (time).
+    pub legend: Option<&'static str>,
+    /// The measure in Bencher Metric Format: Bencher's own `latency` for time, else a custom
+    /// measure Bencher creates on first use (`alloc-space`).
+    pub bencher: &'static str,
+    /// The unit github-action-benchmark shows beside the value (`ns/iter`, `bytes/iter`).
+    pub unit_label: &'static str,
 }
 
 impl MetricInfo {
@@ -101,7 +127,13 @@ pub const METRICS: [MetricInfo; 10] = [
     MetricInfo {
         metric: Metric::AllocObjects,
         key: "alloc_objects",
-        column: Some("allocs/iter"),
+        column: Some(Column {
+            title: "allocs/iter",
+            always: true,
+            legend: Some("allocs = alloc_objects"),
+            bencher: "alloc-objects",
+            unit_label: "allocs/iter",
+        }),
         unit: Unit::Count,
         gated_by_default: true,
         description: "blocks allocated per iteration",
@@ -110,7 +142,13 @@ pub const METRICS: [MetricInfo; 10] = [
     MetricInfo {
         metric: Metric::AllocSpace,
         key: "alloc_space",
-        column: Some("bytes/iter"),
+        column: Some(Column {
+            title: "bytes/iter",
+            always: true,
+            legend: Some("bytes = alloc_space"),
+            bencher: "alloc-space",
+            unit_label: "bytes/iter",
+        }),
         unit: Unit::Bytes,
         gated_by_default: true,
         description: "bytes allocated per iteration",
@@ -146,7 +184,13 @@ pub const METRICS: [MetricInfo; 10] = [
     MetricInfo {
         metric: Metric::InuseSpace,
         key: "inuse_space",
-        column: Some("retained/iter"),
+        column: Some(Column {
+            title: "retained/iter",
+            always: true,
+            legend: Some("retained = inuse_space (allocated and not freed)"),
+            bencher: "inuse-space",
+            unit_label: "bytes/iter",
+        }),
         unit: Unit::Bytes,
         gated_by_default: true,
         description: "bytes allocated and not freed per iteration",
@@ -164,7 +208,13 @@ pub const METRICS: [MetricInfo; 10] = [
     MetricInfo {
         metric: Metric::PeakSpace,
         key: "peak_space",
-        column: Some("peak"),
+        column: Some(Column {
+            title: "peak",
+            always: true,
+            legend: Some("peak = peak_space"),
+            bencher: "peak-space",
+            unit_label: "bytes",
+        }),
         unit: Unit::Bytes,
         gated_by_default: false,
         description: "most bytes live at once above the level at the start",
@@ -173,7 +223,15 @@ pub const METRICS: [MetricInfo; 10] = [
     MetricInfo {
         metric: Metric::Instructions,
         key: "instructions",
-        column: Some("instr/iter"),
+        column: Some(Column {
+            title: "instr/iter",
+            always: false,
+            legend: Some(
+                "instr = instructions, counted by valgrind's callgrind; ≈ when the samples gave different counts",
+            ),
+            bencher: "instructions",
+            unit_label: "instructions/iter",
+        }),
         unit: Unit::Count,
         gated_by_default: true,
         description: "instructions executed per iteration (callgrind's Ir)",
@@ -182,7 +240,13 @@ pub const METRICS: [MetricInfo; 10] = [
     MetricInfo {
         metric: Metric::Time,
         key: "time",
-        column: Some("time/iter"),
+        column: Some(Column {
+            title: "time/iter",
+            always: true,
+            legend: None,
+            bencher: "latency",
+            unit_label: "ns/iter",
+        }),
         unit: Unit::Nanoseconds,
         gated_by_default: false,
         description: "criterion's typical time per iteration",
@@ -251,7 +315,7 @@ mod tests {
 
     #[test]
     fn the_readme_columns_and_the_default_gate() {
-        let columns: Vec<&str> = METRICS.iter().filter_map(|m| m.column).collect();
+        let columns: Vec<&str> = METRICS.iter().filter_map(|m| m.column).map(|c| c.title).collect();
         assert_eq!(columns, ["allocs/iter", "bytes/iter", "retained/iter", "peak", "instr/iter", "time/iter"]);
         let gated: Vec<&str> = METRICS.iter().filter(|m| m.gated_by_default).map(|m| m.key).collect();
         assert_eq!(gated, ["alloc_objects", "alloc_space", "inuse_space", "instructions"]);

@@ -11,6 +11,7 @@
 //! assert_eq!(figures.get(Metric::AllocSpace), Some(64.0));
 //! assert_eq!(figures.get(Metric::Time), None);
 //! assert_eq!(serde_json::to_value(Verdict::Regressed).unwrap(), "regressed");
+//! assert_eq!(Verdict::Regressed.name(), "regressed");
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -124,6 +125,22 @@ impl Benchmark {
             (Some(_), _) => self.alloc.and_then(|a| a.get(metric)),
             (None, Metric::Instructions) => self.instructions.as_ref().map(|i| i.instructions),
             (None, _) => self.time.map(|t| t.typical_ns),
+        }
+    }
+
+    /// The mark shown before this benchmark's figure of `metric`, saying how far to trust it:
+    /// [`AllocFigures::mark`] for an allocation figure, `≈` for instructions the samples
+    /// disagreed on; nothing for time (criterion gives its own interval), for exact figures and
+    /// for a figure the benchmark does not have. It sits beside [`Benchmark::figure`] because
+    /// it depends on where the figure is read from.
+    pub fn mark(&self, metric: Metric) -> &'static str {
+        match (metric.info().alloc, metric) {
+            (Some(_), _) => self.alloc.map_or("", |a| a.mark()),
+            (None, Metric::Instructions) => match &self.instructions {
+                Some(i) if !i.exact => "≈",
+                _ => "",
+            },
+            (None, _) => "",
         }
     }
 }
@@ -280,6 +297,18 @@ pub enum Verdict {
     Error,
 }
 
+impl Verdict {
+    /// The name in `report.json` and in the headings of the reports: `pass`, `regressed`,
+    /// `error`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Regressed => "regressed",
+            Verdict::Error => "error",
+        }
+    }
+}
+
 /// What the CPU profile of one benchmark says.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct CpuSummary {
@@ -378,6 +407,41 @@ mod tests {
         let frame = Frame::from(&record);
         assert_eq!(serde_json::to_string(&frame).unwrap(), serde_json::to_string(&record).unwrap());
         assert_eq!(serde_json::to_string(&frame).unwrap(), r#"{"function":"a::b","line":3}"#);
+    }
+
+    #[test]
+    fn verdict_names_are_the_serde_names() {
+        for verdict in [Verdict::Pass, Verdict::Regressed, Verdict::Error] {
+            assert_eq!(serde_json::to_value(verdict).unwrap(), verdict.name());
+        }
+    }
+
+    #[test]
+    fn marks_follow_where_the_figure_comes_from() {
+        let figures = |approximate, exact| AllocFigures { approximate, exact, ..AllocFigures::default() };
+        let mut b = Benchmark {
+            id: "b".into(),
+            package: "p".into(),
+            target: "t".into(),
+            alloc: Some(figures(false, true)),
+            time: Some(TimeFigures::default()),
+            artifacts: Artifacts::default(),
+            cpu: None,
+            error: None,
+            time_runs_ns: Vec::new(),
+            time_samples_ns: Vec::new(),
+            cpu_folded: String::new(),
+            sites: Vec::new(),
+            heap_stacks: Vec::new(),
+            instructions: Some(InstructionFigures { instructions: 1.0, exact: false, functions: Vec::new() }),
+            instructions_folded: String::new(),
+        };
+        assert_eq!((b.mark(Metric::AllocSpace), b.mark(Metric::Instructions), b.mark(Metric::Time)), ("", "≈", ""));
+        b.alloc = Some(figures(true, false));
+        assert_eq!(b.mark(Metric::PeakSpace), "~");
+        b.alloc = Some(figures(false, false));
+        b.instructions = None;
+        assert_eq!((b.mark(Metric::AllocObjects), b.mark(Metric::Instructions)), ("≈", ""));
     }
 
     #[test]

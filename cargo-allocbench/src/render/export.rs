@@ -13,6 +13,9 @@
 //!   `{ "name", "unit", "value", "range"?, "extra"? }`, one entry per benchmark and metric,
 //!   named `<id> (<metric>)`; `<id> (instructions)` only for a benchmark with instructions.
 //!
+//! The exported metrics are those with a column in the metric table, in the columns' order
+//! ([`ColumnView::all`]), each under the Bencher measure and the unit its
+//! [`Column`](allocbench_formats::metric::Column) gives it.
 //! Benchmarks that failed (no figures) are left out; the gate, not the history service, reports
 //! them. Files are written atomically.
 
@@ -23,20 +26,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::report::{Metric, Report};
-
-/// The allocation metrics exported, with their Bencher measure slug and the unit shown by
-/// github-action-benchmark.
-const ALLOC_EXPORTS: [(Metric, &str, &str); 4] = [
-    (Metric::AllocObjects, "alloc-objects", "allocs/iter"),
-    (Metric::AllocSpace, "alloc-space", "bytes/iter"),
-    (Metric::InuseSpace, "inuse-space", "bytes/iter"),
-    (Metric::PeakSpace, "peak-space", "bytes"),
-];
-
-/// Instructions per iteration: the Bencher measure slug and the unit shown by
-/// github-action-benchmark.
-const INSTRUCTIONS_EXPORT: (&str, &str) = ("instructions", "instructions/iter");
+use crate::render::view::ColumnView;
+use crate::report::{Benchmark, Metric, Report};
 
 /// A format `--export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,27 +94,25 @@ struct BmfMetric {
     upper_value: Option<f64>,
 }
 
+/// The figures exported for a benchmark that was measured: those of every column of the
+/// tables ([`ColumnView::all`]), in the columns' order, that it has and that are finite.
+fn exported(b: &Benchmark) -> impl Iterator<Item = (ColumnView, f64)> + '_ {
+    ColumnView::all().filter_map(|c| b.figure(c.metric).filter(|v| v.is_finite()).map(|v| (c, v)))
+}
+
 /// The report in Bencher Metric Format.
 pub fn bmf(report: &Report) -> Value {
     let mut benchmarks: BTreeMap<&str, BTreeMap<&str, BmfMetric>> = BTreeMap::new();
     for b in report.benchmarks.iter().filter(|b| b.error.is_none()) {
         let mut measures = BTreeMap::new();
-        if let Some(t) = b.time.filter(|t| t.typical_ns.is_finite()) {
+        for (c, value) in exported(b) {
+            // Criterion's confidence interval bounds the time; the counted figures are exact.
             let bound = |v: f64| v.is_finite().then_some(v);
-            measures.insert(
-                "latency",
-                BmfMetric { value: t.typical_ns, lower_value: bound(t.ci_low_ns), upper_value: bound(t.ci_high_ns) },
-            );
-        }
-        if let Some(alloc) = b.alloc {
-            for (metric, slug, _) in ALLOC_EXPORTS {
-                if let Some(value) = alloc.get(metric).filter(|v| v.is_finite()) {
-                    measures.insert(slug, BmfMetric { value, lower_value: None, upper_value: None });
-                }
-            }
-        }
-        if let Some(value) = b.instructions.as_ref().map(|i| i.instructions).filter(|v| v.is_finite()) {
-            measures.insert(INSTRUCTIONS_EXPORT.0, BmfMetric { value, lower_value: None, upper_value: None });
+            let (lower_value, upper_value) = match (c.metric, b.time) {
+                (Metric::Time, Some(t)) => (bound(t.ci_low_ns), bound(t.ci_high_ns)),
+                _ => (None, None),
+            };
+            measures.insert(c.column.bencher, BmfMetric { value, lower_value, upper_value });
         }
         if !measures.is_empty() {
             benchmarks.insert(&b.id, measures);
@@ -147,47 +136,45 @@ struct GabEntry {
 pub fn github_action_benchmark(report: &Report) -> Value {
     let mut entries = Vec::new();
     for b in report.benchmarks.iter().filter(|b| b.error.is_none()) {
-        if let Some(t) = b.time.filter(|t| t.typical_ns.is_finite()) {
-            let half_width = (t.ci_high_ns - t.ci_low_ns) / 2.0;
-            entries.push(GabEntry {
-                name: format!("{} (time)", b.id),
-                unit: "ns/iter",
-                value: t.typical_ns,
-                range: half_width.is_finite().then(|| format!("± {}", trim_decimals(half_width))),
-                extra: None,
-            });
-        }
-        if let Some(alloc) = b.alloc {
-            let extra = if alloc.approximate {
-                Some("iter_custom: figures cover the whole routine".to_string())
-            } else if !alloc.exact {
-                Some("figures varied between samples".to_string())
-            } else {
-                None
-            };
-            for (metric, _, unit) in ALLOC_EXPORTS {
-                if let Some(value) = alloc.get(metric).filter(|v| v.is_finite()) {
-                    entries.push(GabEntry {
-                        name: format!("{} ({})", b.id, metric.name()),
-                        unit,
-                        value,
-                        range: None,
-                        extra: extra.clone(),
-                    });
+        for (c, value) in exported(b) {
+            let range = match (c.metric, b.time) {
+                (Metric::Time, Some(t)) => {
+                    let half_width = (t.ci_high_ns - t.ci_low_ns) / 2.0;
+                    half_width.is_finite().then(|| format!("± {}", trim_decimals(half_width)))
                 }
-            }
-        }
-        if let Some(i) = b.instructions.as_ref().filter(|i| i.instructions.is_finite()) {
+                _ => None,
+            };
             entries.push(GabEntry {
-                name: format!("{} ({})", b.id, Metric::Instructions.name()),
-                unit: INSTRUCTIONS_EXPORT.1,
-                value: i.instructions,
-                range: None,
-                extra: (!i.exact).then(|| "instruction counts varied between samples".to_string()),
+                name: format!("{} ({})", b.id, c.metric.name()),
+                unit: c.column.unit_label,
+                value,
+                range,
+                extra: caveat(b, c.metric).map(str::to_owned),
             });
         }
     }
     serde_json::to_value(entries).unwrap_or(Value::Null)
+}
+
+/// What the history service shows beside a figure that is not exactly per iteration: the
+/// allocation figures share one caveat ([`crate::report::AllocFigures::mark`]), instructions
+/// have their own; time has its range instead.
+fn caveat(b: &Benchmark, metric: Metric) -> Option<&'static str> {
+    match (metric.info().is_allocation(), metric) {
+        (true, _) => b.alloc.and_then(|a| {
+            if a.approximate {
+                Some("iter_custom: figures cover the whole routine")
+            } else if !a.exact {
+                Some("figures varied between samples")
+            } else {
+                None
+            }
+        }),
+        (false, Metric::Instructions) => {
+            b.instructions.as_ref().filter(|i| !i.exact).map(|_| "instruction counts varied between samples")
+        }
+        (false, _) => None,
+    }
 }
 
 /// `124.000` as `124`, `0.0390` as `0.039`: three decimals at most, no trailing zeros.
@@ -218,26 +205,7 @@ pub fn write(report: &Report, format: ExportFormat, path: &Path) -> Result<(), E
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::markdown::tests::{compared_report, plain_report};
-    use allocbench_formats::report::{InstructionFigures, InstructionFunction};
-
-    /// [`plain_report`] with instructions for two benchmarks (`--instructions`): exact for
-    /// `fanout/clients/100`, varying between samples for `json/encode`; none for the others.
-    fn instructions_report() -> Report {
-        let mut report = plain_report();
-        for (id, instructions, exact) in [("fanout/clients/100", 10_500.0, true), ("json/encode", 2_004.5, false)] {
-            let b = report.benchmarks.iter_mut().find(|b| b.id == id).unwrap();
-            b.instructions = Some(InstructionFigures {
-                instructions,
-                exact,
-                functions: vec![InstructionFunction {
-                    function: "<&mut T as Trait>::f".into(),
-                    self_instructions: 40.0,
-                }],
-            });
-        }
-        report
-    }
+    use crate::render::fixtures::{compared_report, marked_report, plain_instructions_report, plain_report};
 
     #[test]
     fn bmf_snapshot() {
@@ -251,17 +219,29 @@ mod tests {
 
     #[test]
     fn bmf_with_instructions() {
-        insta::assert_snapshot!(serde_json::to_string_pretty(&bmf(&instructions_report())).unwrap());
+        insta::assert_snapshot!(serde_json::to_string_pretty(&bmf(&plain_instructions_report())).unwrap());
     }
 
     #[test]
     fn github_action_benchmark_with_instructions() {
-        insta::assert_snapshot!(serde_json::to_string_pretty(&github_action_benchmark(&instructions_report())).unwrap());
+        insta::assert_snapshot!(
+            serde_json::to_string_pretty(&github_action_benchmark(&plain_instructions_report())).unwrap()
+        );
+    }
+
+    #[test]
+    fn exports_with_marks() {
+        let report = marked_report();
+        insta::assert_snapshot!(format!(
+            "{}\n{}",
+            serde_json::to_string_pretty(&bmf(&report)).unwrap(),
+            serde_json::to_string_pretty(&github_action_benchmark(&report)).unwrap()
+        ));
     }
 
     #[test]
     fn instructions_only_where_counted() {
-        let report = instructions_report();
+        let report = plain_instructions_report();
         let value = bmf(&report);
         assert_eq!(value["fanout/clients/100"]["instructions"], serde_json::json!({ "value": 10500.0 }));
         assert_eq!(value["json/encode"]["instructions"]["value"], 2004.5);

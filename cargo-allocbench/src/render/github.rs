@@ -12,11 +12,11 @@
 //! `%`, `\r` and `\n` are percent-encoded ([`escape_workflow_data`]), in property values `:` and
 //! `,` too ([`escape_workflow_property`]). A benchmark named `a\n::error::pwned` then stays one
 //! line and one annotation.
+//!
+//! The figures and changes are the [`View`]'s, as the other renderers show them.
 
-use crate::gate::compare::{MetricComparison, Status};
-use crate::render::markdown::format_metric;
-use crate::render::units::{format_change, format_ns};
-use crate::report::{Metric, Report};
+use crate::render::view::{ComparedMetric, View};
+use crate::report::Report;
 
 /// Annotations of each kind written at most, as GitHub displays at most ten per step.
 pub const MAX_ANNOTATIONS: usize = 10;
@@ -25,15 +25,18 @@ pub const MAX_ANNOTATIONS: usize = 10;
 /// benchmark, `::warning` for each failed one, each kind capped at [`MAX_ANNOTATIONS`] plus one
 /// line that counts the rest. Empty when nothing regressed or failed.
 pub fn annotations(report: &Report) -> Vec<String> {
+    lay_out(&View::new(report))
+}
+
+/// The workflow command lines for the view, as [`annotations`] describes them.
+pub fn lay_out(view: &View) -> Vec<String> {
     let mut lines = Vec::new();
 
-    if let Some(comparison) = &report.comparison {
-        let regressed: Vec<_> = comparison.benchmarks.iter().filter(|b| b.status == Status::Regressed).collect();
+    if let Some(comparison) = &view.comparison {
+        let regressed: Vec<_> = comparison.regressed().collect();
         for b in regressed.iter().take(MAX_ANNOTATIONS) {
-            let metrics: Vec<&MetricComparison> =
-                b.metrics.iter().filter(|m| m.status == Status::Regressed && m.gated).collect();
-            let names: Vec<&str> = metrics.iter().map(|m| m.metric.name()).collect();
-            let details: Vec<String> = metrics.iter().map(|m| describe(m)).collect();
+            let names: Vec<&str> = b.failing().map(|m| m.name()).collect();
+            let details: Vec<String> = b.failing().map(describe).collect();
             let title = format!("allocbench: {} regressed ({})", b.id, names.join(", "));
             let message = format!(
                 "Benchmark `{}` regressed against baseline `{}`: {}",
@@ -57,11 +60,10 @@ pub fn annotations(report: &Report) -> Vec<String> {
         }
     }
 
-    let failed: Vec<_> = report.benchmarks.iter().filter(|b| b.error.is_some()).collect();
-    for b in failed.iter().take(MAX_ANNOTATIONS) {
+    let failed: Vec<_> = view.failed().collect();
+    for (b, error) in failed.iter().take(MAX_ANNOTATIONS) {
         let title = format!("allocbench: {} failed", b.id);
-        let message =
-            format!("Benchmark `{}` ({}/{}) failed: {}", b.id, b.package, b.target, b.error.as_deref().unwrap_or(""));
+        let message = format!("Benchmark `{}` ({}/{}) failed: {error}", b.id, b.package, b.target);
         lines.push(format!("::warning title={}::{}", escape_workflow_property(&title), escape_workflow_data(&message)));
     }
     if failed.len() > MAX_ANNOTATIONS {
@@ -76,21 +78,8 @@ pub fn annotations(report: &Report) -> Vec<String> {
 }
 
 /// `alloc_objects 100 → 101 (+1.0%, limit 0)`.
-fn describe(m: &MetricComparison) -> String {
-    let figure = |v: Option<f64>| match v {
-        Some(v) if m.metric == Metric::Time => format_ns(v),
-        Some(v) => format_metric(m.metric, v),
-        None => "—".to_string(),
-    };
-    let change = match (m.base, m.new, m.change) {
-        (_, _, Some(change)) => format_change(change),
-        (Some(base), Some(new), None) => {
-            let sign = if new < base { "-" } else { "+" };
-            format!("{sign}{}", format_metric(m.metric, (new - base).abs()))
-        }
-        _ => "—".to_string(),
-    };
-    format!("{} {} → {} ({change}, limit {})", m.metric.name(), figure(m.base), figure(m.new), m.limit)
+fn describe(m: &ComparedMetric) -> String {
+    format!("{} {} → {} ({}, limit {})", m.name(), m.base_or_dash(), m.new_or_dash(), m.change(), m.limit)
 }
 
 /// Escapes the message of a workflow command (after the second `::`): `%` → `%25`,
@@ -128,7 +117,8 @@ pub fn escape_workflow_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::markdown::tests::{compared_report, plain_report};
+    use crate::gate::compare::Status;
+    use crate::render::fixtures::{compared_report, marked_report, plain_report};
 
     #[test]
     fn escaping_follows_githubs_rules() {
@@ -151,6 +141,11 @@ mod tests {
                  limit 0); alloc_space 6.25 KiB → 6.31 KiB (+1.0%25, limit 0); inuse_space 0 B → 64 B (+64 B, limit 0)"
             ]
         );
+    }
+
+    #[test]
+    fn annotations_with_marks_and_time_gated() {
+        insta::assert_snapshot!(annotations(&marked_report()).join("\n"));
     }
 
     #[test]

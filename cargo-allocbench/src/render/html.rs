@@ -14,27 +14,16 @@
 //! artifacts are relative to the output folder, where the page is written, so the folder can be
 //! moved or uploaded as a CI artifact whole. Every piece of text from the user or a bench
 //! process (ids, errors, function names, the environment) goes through [`escape_html`].
+//!
+//! The page lays out the [`View`]: the columns, figures, changes and words are the view's; the
+//! order of the rows (regressions first), the links and the markup are the page's.
 
 use std::fmt::Write as _;
 
-use crate::gate::compare::{BenchmarkComparison, Comparison, MetricComparison, Status};
-use crate::render::markdown::format_metric;
-use crate::render::units::{format_change, format_count, format_ns};
-use crate::report::{Benchmark, Metric, Report, Verdict};
-
-/// The columns of the table: the metric and its heading. [`INSTRUCTIONS_COLUMN`] follows when
-/// some benchmark has instructions.
-const COLUMNS: [(Metric, &str, &str); 5] = [
-    (Metric::Time, "time/iter", "criterion's typical time per iteration"),
-    (Metric::AllocObjects, "allocs/iter", "alloc_objects: blocks allocated per iteration"),
-    (Metric::AllocSpace, "bytes/iter", "alloc_space: bytes allocated per iteration"),
-    (Metric::InuseSpace, "retained/iter", "inuse_space: bytes allocated and not freed per iteration"),
-    (Metric::PeakSpace, "peak", "peak_space: most bytes live at once above the level at the start"),
-];
-
-/// The column of instructions per iteration, shown only when the instruction pass ran.
-const INSTRUCTIONS_COLUMN: (Metric, &str, &str) =
-    (Metric::Instructions, "instr/iter", "instructions: instructions executed per iteration (callgrind's Ir)");
+use crate::gate::compare::Status;
+use crate::render::units::format_count;
+use crate::render::view::{Cell, ColumnView, ComparedBenchmark, ComparedMetric, Row, RowStatus, View, DASH};
+use crate::report::Report;
 
 /// Functions whose own instructions grew, shown per benchmark; `report.json` has all.
 const INSTRUCTIONS_GREW_SHOWN: usize = 5;
@@ -96,8 +85,13 @@ footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
 
 /// Renders `report` as a self-contained HTML page.
 pub fn render(report: &Report) -> String {
+    lay_out(&View::new(report))
+}
+
+/// Lays out the view as a self-contained HTML page.
+pub fn lay_out(view: &View) -> String {
     let mut out = String::with_capacity(8192);
-    let word = verdict_word(report.verdict);
+    let word = view.verdict.name();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
@@ -107,118 +101,76 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>");
 
     let _ = writeln!(out, "<h1>allocbench <span class=\"badge {word}\">{word}</span></h1>");
-    render_summary(&mut out, report);
+    render_summary(&mut out, view);
     out.push_str("<h2>Benchmarks</h2>\n");
-    let columns = columns(report);
-    render_table(&mut out, report, &columns);
-    render_environment(&mut out, report);
-    out.push_str(
-        "<footer>Figures are per iteration of the benchmark's routine. allocs = alloc_objects, bytes = \
-         alloc_space, retained = inuse_space (allocated and not freed), peak = peak_space.",
-    );
-    if columns.contains(&INSTRUCTIONS_COLUMN) {
-        out.push_str(
-            " instr = instructions, counted by valgrind's callgrind; ≈ when the samples gave different counts.",
-        );
-    }
-    out.push_str(" Links are relative to this page's folder.</footer>\n");
+    render_table(&mut out, view);
+    render_environment(&mut out, view);
+    out.push_str(&footer(&view.columns));
     out.push_str("</body>\n</html>\n");
     out
 }
 
-/// The table's columns: [`COLUMNS`], and [`INSTRUCTIONS_COLUMN`] when some benchmark has
-/// instructions (as the Markdown summary decides).
-fn columns(report: &Report) -> Vec<(Metric, &'static str, &'static str)> {
-    let mut columns = COLUMNS.to_vec();
-    if report.benchmarks.iter().any(|b| b.instructions.is_some()) {
-        columns.push(INSTRUCTIONS_COLUMN);
+/// The footer: what the figures are and what the columns' titles stand for, from the metric
+/// table's legends; those of the columns that always stand in one sentence, each of the others
+/// in its own, after them, when it stands.
+fn footer(columns: &[ColumnView]) -> String {
+    let always: Vec<&str> = columns.iter().filter(|c| c.column.always).filter_map(|c| c.column.legend).collect();
+    let mut out = format!("<footer>Figures are per iteration of the benchmark's routine. {}.", always.join(", "));
+    for legend in columns.iter().filter(|c| !c.column.always).filter_map(|c| c.column.legend) {
+        let _ = write!(out, " {legend}.");
     }
-    columns
+    out.push_str(" Links are relative to this page's folder.</footer>\n");
+    out
 }
 
-fn verdict_word(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Pass => "pass",
-        Verdict::Regressed => "regressed",
-        Verdict::Error => "error",
-    }
-}
-
-fn render_summary(out: &mut String, report: &Report) {
-    let failed = report.benchmarks.iter().filter(|b| b.error.is_some()).count();
-    let measured = report.benchmarks.len() - failed;
-    let mut line = format!("{measured} {} measured", if measured == 1 { "benchmark" } else { "benchmarks" });
-    if failed > 0 {
-        let _ = write!(line, ", {failed} failed");
-    }
-    let _ = writeln!(out, "<p class=\"summary\">{}.</p>", escape_html(&line));
-    let Some(comparison) = &report.comparison else { return };
-    let _ = writeln!(out, "<p class=\"summary\">{}.</p>", escape_with_code(&comparison.summary_line()));
+fn render_summary(out: &mut String, view: &View) {
+    let _ = writeln!(out, "<p class=\"summary\">{}.</p>", escape_html(&view.measured));
+    let Some(comparison) = &view.comparison else { return };
+    let _ = writeln!(out, "<p class=\"summary\">{}.</p>", escape_with_code(&comparison.summary));
     if !comparison.warnings.is_empty() {
         out.push_str("<div class=\"warnings\">\n");
-        for w in &comparison.warnings {
+        for w in comparison.warnings {
             let _ = writeln!(out, "<p>{}</p>", escape_with_code(w));
         }
         out.push_str("</div>\n");
     }
 }
 
-/// A row of the table: a benchmark of the run, or one only the baseline has.
-struct Row<'a> {
-    id: &'a str,
-    benchmark: Option<&'a Benchmark>,
-    compared: Option<&'a BenchmarkComparison>,
-}
-
-impl Row<'_> {
-    /// Regressions first, then failed benchmarks, then the rest; missing ones last.
-    fn rank(&self) -> u8 {
-        match (self.benchmark, self.compared) {
-            (Some(b), _) if b.error.is_some() => 1,
-            (_, Some(c)) if c.status == Status::Regressed => 0,
-            (None, _) => 3,
-            _ => 2,
-        }
+/// Regressions first, then failed benchmarks, then the rest; missing ones last.
+fn rank(row: &Row) -> u8 {
+    match (row.benchmark, row.status) {
+        (_, RowStatus::Failed) => 1,
+        (_, RowStatus::Compared(Status::Regressed)) => 0,
+        (None, _) => 3,
+        _ => 2,
     }
 }
 
-fn render_table(out: &mut String, report: &Report, columns: &[(Metric, &str, &str)]) {
-    let comparison = report.comparison.as_ref();
-    let mut rows: Vec<Row> = report
-        .benchmarks
-        .iter()
-        .map(|b| Row { id: &b.id, benchmark: Some(b), compared: comparison.and_then(|c| c.get(&b.id)) })
-        .collect();
-    if let Some(c) = comparison {
-        rows.extend(c.benchmarks.iter().filter(|c| !report.benchmarks.iter().any(|b| b.id == c.id)).map(|c| Row {
-            id: &c.id,
-            benchmark: None,
-            compared: Some(c),
-        }));
-    }
-    rows.sort_by_key(Row::rank);
+fn render_table(out: &mut String, view: &View) {
+    let mut rows: Vec<&Row> = view.rows.iter().collect();
+    rows.sort_by_key(|r| rank(r));
 
     if rows.is_empty() {
         out.push_str("<p>No benchmark was measured.</p>\n");
         return;
     }
     out.push_str("<table>\n<thead><tr><th>benchmark</th><th>status</th>");
-    for (_, title, help) in columns {
-        let _ = write!(out, "<th class=\"num\" title=\"{}\">{title}</th>", escape_html(help));
+    for column in &view.columns {
+        let _ = write!(out, "<th class=\"num\" title=\"{}\">{}</th>", escape_html(&column.help()), column.title());
     }
     out.push_str("<th>artifacts</th></tr></thead>\n<tbody>\n");
-    for row in &rows {
-        render_row(out, row, comparison, columns);
+    for row in rows {
+        render_row(out, row, view.compared(row));
     }
     out.push_str("</tbody>\n</table>\n");
 }
 
-fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>, columns: &[(Metric, &str, &str)]) {
-    let failed = row.benchmark.and_then(|b| b.error.as_deref());
-    let (class, status) = match (failed, row.compared) {
-        (Some(_), _) => ("failed", "failed"),
-        (None, Some(c)) => (c.status.name(), c.status.name()),
-        (None, None) => ("", if comparison.is_some() { "" } else { "measured" }),
+fn render_row(out: &mut String, row: &Row, compared: Option<&ComparedBenchmark>) {
+    let status = row.status.word();
+    // A row with no status against a baseline gets no class of its own.
+    let class = match row.status {
+        RowStatus::Measured => "",
+        _ => status,
     };
     if class.is_empty() {
         out.push_str("<tr>");
@@ -231,26 +183,27 @@ fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>, colu
     if let Some(b) = row.benchmark {
         let _ = write!(out, "<div class=\"where\">{} · {}</div>", escape_html(&b.package), escape_html(&b.target));
     }
-    if let Some(error) = failed {
+    if let Some(error) = row.error() {
         let lines: Vec<String> = error.lines().map(escape_with_code).collect();
         let _ = write!(out, "<div class=\"error\">{}</div>", lines.join("<br>"));
     }
-    if let Some(c) = row.compared.filter(|c| c.status == Status::Regressed) {
+    if let Some(c) = compared.filter(|c| c.status == Status::Regressed) {
         out.push_str("<ul class=\"why\">");
-        for m in c.metrics.iter().filter(|m| m.status == Status::Regressed && m.gated) {
+        for m in c.failing() {
             let _ = write!(
                 out,
                 "<li>{}: {} → {} ({}), limit {}</li>",
-                m.metric.name(),
-                figure(m.metric, m.base),
-                figure(m.metric, m.new),
+                m.name(),
+                m.base_or_dash(),
+                m.new_or_dash(),
                 change_text(m),
-                escape_html(&m.limit)
+                escape_html(m.limit)
             );
         }
         out.push_str("</ul>");
     }
-    if let Some(c) = row.compared.filter(|c| !c.instructions_grew.is_empty()) {
+    let grown = compared.map(|c| c.comparison);
+    if let Some(c) = grown.filter(|c| !c.instructions_grew.is_empty()) {
         out.push_str("<div class=\"note\">Executes more instructions of its own:</div><ul class=\"why\">");
         for g in c.instructions_grew.iter().take(INSTRUCTIONS_GREW_SHOWN) {
             let _ = write!(
@@ -266,7 +219,7 @@ fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>, colu
         }
         out.push_str("</ul>");
     }
-    if let Some(c) = row.compared.filter(|c| !c.cpu_grew.is_empty()) {
+    if let Some(c) = grown.filter(|c| !c.cpu_grew.is_empty()) {
         out.push_str("<div class=\"note\">CPU share grew:</div><ul class=\"why\">");
         for g in c.cpu_grew.iter().take(CPU_GREW_SHOWN) {
             let _ = write!(
@@ -286,18 +239,8 @@ fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>, colu
 
     let _ = write!(out, "<td><span class=\"status {class}\">{status}</span></td>");
 
-    for &(metric, _, _) in columns {
-        let value = row.benchmark.and_then(|b| match metric {
-            Metric::Time => b.time.map(|t| t.typical_ns),
-            Metric::Instructions => b.instructions.as_ref().map(|i| i.instructions),
-            _ => b.alloc.and_then(|a| a.get(metric)),
-        });
-        // Instructions the samples disagreed on are marked, as in the table and the summary.
-        let mark = match row.benchmark.and_then(|b| b.instructions.as_ref()) {
-            Some(i) if metric == Metric::Instructions && !i.exact => "≈",
-            _ => "",
-        };
-        render_cell(out, metric, value, mark, row.compared.and_then(|c| c.metric(metric)));
+    for cell in &row.cells {
+        render_cell(out, cell);
     }
 
     out.push_str("<td class=\"links\">");
@@ -345,11 +288,14 @@ fn render_row(out: &mut String, row: &Row, comparison: Option<&Comparison>, colu
     out.push_str("</td></tr>\n");
 }
 
-/// One figure, after `mark` (`≈` for instructions the samples disagreed on, else empty): the new
-/// value; with a comparison where it moved, the base → new and the change.
-fn render_cell(out: &mut String, metric: Metric, value: Option<f64>, mark: &str, compared: Option<&MetricComparison>) {
-    let Some(m) = compared.filter(|m| moved(m)) else {
-        let _ = write!(out, "<td class=\"num\"><span class=\"value\">{mark}{}</span></td>", figure(metric, value));
+/// One figure: the new value; with a comparison where it moved, the base → new and the change.
+/// Allocation figures are shown without their marks (`~`, `≈`), as the page has always shown
+/// them: it has no footnotes to explain them. Instructions keep their `≈`, which the footer
+/// explains.
+fn render_cell(out: &mut String, cell: &Cell) {
+    let value = if cell.metric.info().is_allocation() { cell.figure_or(DASH).to_owned() } else { cell.marked_or(DASH) };
+    let Some(m) = cell.change.as_ref().filter(|m| m.moved) else {
+        let _ = write!(out, "<td class=\"num\"><span class=\"value\">{value}</span></td>");
         return;
     };
     let direction = match (m.status, m.gated) {
@@ -358,76 +304,31 @@ fn render_cell(out: &mut String, metric: Metric, value: Option<f64>, mark: &str,
         (Status::Improved, _) => "down",
         _ => "same",
     };
-    let title =
-        format!("{}: {} → {}, limit {}", m.metric.name(), figure(metric, m.base), figure(metric, m.new), m.limit);
+    let title = format!("{}: {} → {}, limit {}", m.name(), m.base_or_dash(), m.new_or_dash(), m.limit);
     let _ = write!(
         out,
-        "<td class=\"num moved\" title=\"{}\"><span class=\"base\">{}</span> → <span class=\"value\">{mark}{}</span><br><span class=\"delta {direction}\">{}</span></td>",
+        "<td class=\"num moved\" title=\"{}\"><span class=\"base\">{}</span> → <span class=\"value\">{value}</span><br><span class=\"delta {direction}\">{}</span></td>",
         escape_html(&title),
-        figure(metric, m.base),
-        figure(metric, value),
+        m.base_or_dash(),
         change_text(m),
     );
 }
 
-/// Whether a figure changed enough to show its base: any allocation figure or instruction count
-/// that differs, time only when the test found a change.
-fn moved(m: &MetricComparison) -> bool {
-    if m.base.is_none() || m.new.is_none() {
-        return false;
-    }
-    match m.metric {
-        Metric::Time => matches!(m.status, Status::Regressed | Status::Improved),
-        _ => m.change != Some(0.0),
-    }
-}
-
 /// `+1.0%`, or the absolute difference when the base is 0; with the p-value for time.
-fn change_text(m: &MetricComparison) -> String {
-    let text = match (m.base, m.new, m.change) {
-        (_, _, Some(change)) => format_change(change),
-        (Some(base), Some(new), None) => {
-            let sign = if new < base { "-" } else { "+" };
-            format!("{sign}{}", format_metric(m.metric, (new - base).abs()))
-        }
-        _ => "—".to_string(),
-    };
-    match m.p_value {
-        Some(p) if m.metric == Metric::Time && p < 0.001 => format!("{text}, p&lt;0.001"),
-        Some(p) if m.metric == Metric::Time => format!("{text}, p={p:.3}"),
-        _ => text,
+fn change_text(m: &ComparedMetric) -> String {
+    match &m.p {
+        Some(p) => format!("{}, {}", m.change(), escape_html(p)),
+        None => m.change().to_owned(),
     }
 }
 
-/// A figure in its unit, or a dash.
-fn figure(metric: Metric, value: Option<f64>) -> String {
-    match value {
-        Some(v) if metric == Metric::Time => format_ns(v),
-        Some(v) => format_metric(metric, v),
-        None => "—".to_string(),
-    }
-}
-
-fn render_environment(out: &mut String, report: &Report) {
-    let e = &report.environment;
+fn render_environment(out: &mut String, view: &View) {
     out.push_str("<h2>Environment</h2>\n<dl>\n");
-    let fields: [(&str, Option<&str>); 8] = [
-        ("rustc", Some(&e.rustc)),
-        ("target", Some(&e.target)),
-        ("profile", Some(&e.profile)),
-        ("allocator", Some(&e.allocator)),
-        ("git commit", e.git_commit.as_deref()),
-        ("CPU", Some(&e.cpu)),
-        ("created", Some(&e.created)),
-        ("Cargo.lock hash", e.cargo_lock_hash.as_deref()),
-    ];
-    for (name, value) in fields {
-        if let Some(value) = value.filter(|v| !v.is_empty()) {
-            let _ = writeln!(out, "<dt>{name}</dt><dd><code>{}</code></dd>", escape_html(value));
-        }
+    for fact in view.environment.iter().filter(|f| !f.value.is_empty()) {
+        let _ = writeln!(out, "<dt>{}</dt><dd><code>{}</code></dd>", fact.label, escape_html(fact.value));
     }
-    if let Some(c) = &report.comparison {
-        let _ = writeln!(out, "<dt>baseline</dt><dd><code>{}</code></dd>", escape_html(&c.baseline));
+    if let Some(c) = &view.comparison {
+        let _ = writeln!(out, "<dt>baseline</dt><dd><code>{}</code></dd>", escape_html(c.baseline));
     }
     out.push_str("</dl>\n");
 }
@@ -495,100 +396,9 @@ fn is_bidi_control(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::baseline::Baseline;
-    use crate::gate::compare::compare;
-    use crate::gate::policy::Policy;
-    use crate::render::markdown::tests::{compared_report, plain_report};
-    use crate::report::Artifacts;
-    use allocbench_formats::report::{InstructionFigures, InstructionFunction};
-
-    /// The Markdown tests' report with a comparison, with artifacts as the CPU pass leaves them.
-    fn report_with_artifacts() -> Report {
-        let mut report = compared_report();
-        for b in &mut report.benchmarks {
-            let folder = crate::artifacts::folder_for(&b.id);
-            let folder = folder.to_string_lossy().replace('\\', "/");
-            b.artifacts = Artifacts {
-                flamegraph: Some(format!("{folder}/flamegraph.svg")),
-                cpu_profile: Some(format!("{folder}/cpu.pb.gz")),
-                heap_profile: None,
-                alloc_flamegraph: None,
-                cpu_diff_flamegraph: Some(format!("{folder}/flamegraph-diff.svg")),
-                ..Artifacts::default()
-            };
-        }
-        report
-    }
-
-    fn counted(instructions: f64, exact: bool, functions: &[(&str, f64)]) -> Option<InstructionFigures> {
-        let functions = functions
-            .iter()
-            .map(|&(function, self_instructions)| InstructionFunction { function: function.into(), self_instructions })
-            .collect();
-        Some(InstructionFigures { instructions, exact, functions })
-    }
-
-    /// [`report_with_artifacts`] with instructions (`--instructions`), compared with a baseline
-    /// that has the same allocations and time: `fanout/clients/100` executes 5 % more (beyond the
-    /// default 1 %, so it regressed) in a function whose name needs escaping, `json/encode`
-    /// moves within the limit and its samples disagreed, `cache|insert` was not counted,
-    /// `new/added` is only in this run, `old/removed` only in the baseline.
-    fn instructions_report() -> Report {
-        const TRAIT_FN: &str = "<&mut T as Trait>::f";
-        let mut report = report_with_artifacts();
-        let mut base = Baseline {
-            schema_version: 1,
-            name: "main".into(),
-            environment: report.environment.clone(),
-            benchmarks: report.benchmarks.iter().filter(|b| b.id != "new/added").cloned().collect(),
-            partition: None,
-        };
-        let old = [
-            ("fanout/clients/100", counted(10_000.0, true, &[(TRAIT_FN, 5_500.0), ("fanout::send", 3_000.0)])),
-            ("json/encode", counted(2_000.0, true, &[("serde_json::ser::format_escaped_str", 1_200.0)])),
-            ("parse/tiny", counted(120.0, true, &[])),
-        ];
-        let new = [
-            (
-                "fanout/clients/100",
-                counted(
-                    10_500.0,
-                    true,
-                    &[
-                        (TRAIT_FN, 6_000.0),
-                        ("fanout::send", 3_000.0),
-                        ("core::ptr::drop_in_place<alloc::vec::Vec<u8>>", 1_460.0),
-                        ("alloc::vec::Vec<T,A>::push", 40.0),
-                    ],
-                ),
-            ),
-            ("json/encode", counted(2_004.5, false, &[("serde_json::ser::format_escaped_str", 1_204.5)])),
-            ("parse/tiny", counted(120.0, true, &[])),
-            ("new/added", counted(900.0, true, &[("new::added", 900.0)])),
-        ];
-        let mut removed = base.benchmarks.iter().find(|b| b.id == "parse/tiny").unwrap().clone();
-        removed.id = "old/removed".into();
-        base.benchmarks.push(removed);
-        for (id, figures) in old {
-            base.benchmarks.iter_mut().find(|b| b.id == id).unwrap().instructions = figures;
-        }
-        for (id, figures) in new {
-            report.benchmarks.iter_mut().find(|b| b.id == id).unwrap().instructions = figures;
-        }
-        let mut comparison = compare(&base, &report, &Policy::default());
-        for c in &mut comparison.benchmarks {
-            let regressed = c.metric(Metric::Instructions).is_some_and(|m| m.status == Status::Regressed);
-            let side = |benchmarks: &[Benchmark]| {
-                benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.clone())
-            };
-            if let (true, Some(old), Some(new)) = (regressed, side(&base.benchmarks), side(&report.benchmarks)) {
-                c.instructions_grew = crate::passes::instructions::grown(&old, &new, 0.01);
-            }
-        }
-        report.verdict = comparison.verdict();
-        report.comparison = Some(comparison);
-        report
-    }
+    use crate::render::fixtures::{
+        empty_report, instructions_report, marked_report, plain_report, report_with_artifacts,
+    };
 
     #[test]
     fn html_with_a_comparison() {
@@ -598,6 +408,21 @@ mod tests {
     #[test]
     fn html_with_instructions() {
         insta::assert_snapshot!(render(&instructions_report()));
+    }
+
+    #[test]
+    fn html_with_marks_and_time_gated() {
+        insta::assert_snapshot!(render(&marked_report()));
+    }
+
+    #[test]
+    fn html_without_a_comparison() {
+        insta::assert_snapshot!(render(&plain_report()));
+    }
+
+    #[test]
+    fn html_of_an_empty_run() {
+        insta::assert_snapshot!(render(&empty_report()));
     }
 
     #[test]

@@ -6,95 +6,93 @@
 //! benchmarks, time changes that are not gated, new and missing benchmarks), then every
 //! benchmark folded in a `<details>` table. Without a comparison it is just the table.
 //!
-//! The number formatting helpers ([`format_bytes`], [`format_count`], [`format_ns`],
-//! [`format_change`]) are shared with the terminal table.
+//! It lays out the [`View`]: the figures, marks, changes and words are the view's; the sections,
+//! the markup and the escaping ([`escape`], [`escape_keeping_code`]) are the summary's.
 
 use std::fmt::Write as _;
 
-use crate::gate::compare::{BenchmarkComparison, Comparison, MetricComparison, Status};
-use crate::render::units::{format_bytes, format_change, format_count, format_ns};
-use crate::report::{mark_footnotes, Benchmark, Metric, Report, Verdict};
+use crate::gate::compare::Status;
+use crate::render::view::{Cell, ComparedMetric, ComparisonView, View, DASH};
+use crate::report::{Metric, Report, Verdict};
 
 /// Renders `report` as GitHub-flavoured Markdown, ending with a newline.
 pub fn render(report: &Report) -> String {
+    lay_out(&View::new(report))
+}
+
+/// Lays out the view as GitHub-flavoured Markdown, ending with a newline.
+pub fn lay_out(view: &View) -> String {
     let mut out = String::new();
-    let (icon, word) = match report.verdict {
-        Verdict::Pass => ("✅", "pass"),
-        Verdict::Regressed => ("❌", "regressed"),
-        Verdict::Error => ("⚠️", "error"),
+    let icon = match view.verdict {
+        Verdict::Pass => "✅",
+        Verdict::Regressed => "❌",
+        Verdict::Error => "⚠️",
     };
-    let _ = writeln!(out, "## {icon} allocbench: {word}\n");
-    match &report.comparison {
-        Some(comparison) => render_comparison(&mut out, report, comparison),
-        None => render_plain(&mut out, report),
+    let _ = writeln!(out, "## {icon} allocbench: {}\n", view.verdict.name());
+    match &view.comparison {
+        Some(comparison) => render_comparison(&mut out, view, comparison),
+        None => render_plain(&mut out, view),
     }
-    render_environment(&mut out, report);
+    render_environment(&mut out, view);
     out
 }
 
-fn render_plain(out: &mut String, report: &Report) {
-    let failed = report.benchmarks.iter().filter(|b| b.error.is_some()).count();
-    let measured = report.benchmarks.len() - failed;
-    let _ = write!(out, "{measured} {} measured", plural(measured, "benchmark", "benchmarks"));
-    if failed > 0 {
-        let _ = write!(out, ", {failed} failed");
-    }
-    out.push_str(".\n\n");
-    render_failed(out, report);
-    figures_table(out, report, None);
+fn render_plain(out: &mut String, view: &View) {
+    let _ = write!(out, "{}.\n\n", view.measured);
+    render_failed(out, view);
+    figures_table(out, view);
 }
 
-fn render_comparison(out: &mut String, report: &Report, comparison: &Comparison) {
-    let _ = writeln!(out, "{}\n", escape_keeping_code(&comparison.summary_line()));
-    for warning in &comparison.warnings {
+fn render_comparison(out: &mut String, view: &View, comparison: &ComparisonView) {
+    let _ = writeln!(out, "{}\n", escape_keeping_code(&comparison.summary));
+    for warning in comparison.warnings {
         let _ = writeln!(out, "> ⚠️ {}\n", escape_keeping_code(warning));
     }
 
-    let regressed: Vec<&BenchmarkComparison> =
-        comparison.benchmarks.iter().filter(|b| b.status == Status::Regressed).collect();
-    if !regressed.is_empty() {
+    let mut regressed = comparison.regressed().peekable();
+    if regressed.peek().is_some() {
         out.push_str("### Regressions\n\n");
         for benchmark in regressed {
-            let _ = writeln!(out, "#### {}\n", escape(&benchmark.id));
+            let _ = writeln!(out, "#### {}\n", escape(benchmark.id));
             out.push_str("| metric | base | new | change | limit | status |\n");
             out.push_str("| --- | ---: | ---: | ---: | ---: | --- |\n");
             for m in benchmark.metrics.iter().filter(|m| worth_showing(m)) {
                 let _ = writeln!(
                     out,
                     "| {} | {} | {} | {} | {} | {} |",
-                    m.metric.name(),
-                    cell(m.metric, m.base),
-                    cell(m.metric, m.new),
+                    m.name(),
+                    m.base_or_dash(),
+                    m.new_or_dash(),
                     change_cell(m),
-                    escape(&m.limit),
-                    metric_status_cell(m),
+                    escape(m.limit),
+                    emphasised(m.word(), m.fails()),
                 );
             }
             out.push('\n');
         }
     }
 
-    render_failed(out, report);
+    render_failed(out, view);
 
-    let slower: Vec<(&str, &MetricComparison)> = comparison
+    let slower: Vec<(&str, &ComparedMetric)> = comparison
         .benchmarks
         .iter()
         .filter(|b| b.status != Status::Regressed)
-        .filter_map(|b| b.metric(Metric::Time).map(|m| (b.id.as_str(), m)))
+        .filter_map(|b| b.metric(Metric::Time).map(|m| (b.id, m)))
         .filter(|(_, m)| m.status == Status::Regressed && !m.gated)
         .collect();
     if !slower.is_empty() {
         out.push_str("### Slower, not gated\n\n");
         out.push_str("Time is reported; it fails the gate only with `--fail-on-time`.\n\n");
         for (id, m) in slower {
-            let change = m.change.map(format_change).unwrap_or_default();
-            let p = m.p_value.map(format_p).unwrap_or_default();
             let _ = writeln!(
                 out,
-                "- {}: {} → {} ({change}, {p})",
+                "- {}: {} → {} ({}, {})",
                 escape(id),
-                cell(Metric::Time, m.base),
-                cell(Metric::Time, m.new),
+                m.base_or_dash(),
+                m.new_or_dash(),
+                m.relative.as_deref().unwrap_or_default(),
+                m.p.as_deref().unwrap_or_default(),
             );
         }
         out.push('\n');
@@ -102,9 +100,13 @@ fn render_comparison(out: &mut String, report: &Report, comparison: &Comparison)
 
     let name = escape_keeping_code(&format!("`{}`", comparison.baseline));
     // A benchmark that failed is listed under "Failed", not again as new or missing.
-    let failed = |id: &str| report.benchmarks.iter().any(|b| b.id == id && b.error.is_some());
     let ids = |status: Status| -> Vec<String> {
-        comparison.benchmarks.iter().filter(|b| b.status == status && !failed(&b.id)).map(|b| escape(&b.id)).collect()
+        comparison
+            .benchmarks
+            .iter()
+            .filter(|b| b.status == status && !view.failed_in_run(b.id))
+            .map(|b| escape(b.id))
+            .collect()
     };
     let (new, missing) = (ids(Status::New), ids(Status::Missing));
     if !new.is_empty() {
@@ -117,212 +119,119 @@ fn render_comparison(out: &mut String, report: &Report, comparison: &Comparison)
     let _ = writeln!(
         out,
         "<details>\n<summary>All benchmarks ({})</summary>\n",
-        comparison.benchmarks.len().max(report.benchmarks.len())
+        comparison.benchmarks.len().max(view.run().count())
     );
-    figures_table(out, report, Some(comparison));
+    figures_table(out, view);
     out.push_str("</details>\n\n");
 }
 
 /// In a regression's table: the metrics that moved or have a verdict, not the unchanged rest.
-fn worth_showing(m: &MetricComparison) -> bool {
-    match m.metric {
-        Metric::Time => m.status != Status::Pass,
-        _ => m.status != Status::Pass || m.change != Some(0.0),
-    }
+/// Time that the test did not call a change is left out, whatever its means say.
+fn worth_showing(m: &ComparedMetric) -> bool {
+    m.status != Status::Pass || (m.metric != Metric::Time && !m.unchanged)
 }
 
-fn render_failed(out: &mut String, report: &Report) {
-    let failed: Vec<&Benchmark> = report.benchmarks.iter().filter(|b| b.error.is_some()).collect();
-    if failed.is_empty() {
+fn render_failed(out: &mut String, view: &View) {
+    let mut failed = view.failed().peekable();
+    if failed.peek().is_none() {
         return;
     }
     out.push_str("### Failed\n\n");
-    for b in failed {
-        let _ = writeln!(out, "- {}: {}", escape(&b.id), escape(b.error.as_deref().unwrap_or_default()));
+    for (b, error) in failed {
+        let _ = writeln!(out, "- {}: {}", escape(&b.id), escape(error));
     }
     out.push('\n');
 }
 
 /// The table of figures, one row per benchmark; with a comparison, changes and statuses too,
 /// and the missing benchmarks at the end.
-fn figures_table(out: &mut String, report: &Report, comparison: Option<&Comparison>) {
-    let mut columns: Vec<(Metric, &str)> = vec![
-        (Metric::Time, "time/iter"),
-        (Metric::AllocObjects, "allocs/iter"),
-        (Metric::AllocSpace, "bytes/iter"),
-        (Metric::InuseSpace, "retained/iter"),
-        (Metric::PeakSpace, "peak"),
-    ];
-    if report.benchmarks.iter().any(|b| b.instructions.is_some()) {
-        columns.push((Metric::Instructions, "instr/iter"));
-    }
-    let columns = columns;
+fn figures_table(out: &mut String, view: &View) {
+    let compared = view.comparison.is_some();
     out.push_str("| benchmark |");
-    for &(_, title) in &columns {
-        let _ = write!(out, " {title} |");
+    for column in &view.columns {
+        let _ = write!(out, " {} |", column.title());
     }
-    out.push_str(if comparison.is_some() { " status |\n| --- |" } else { "\n| --- |" });
-    for _ in &columns {
+    out.push_str(if compared { " status |\n| --- |" } else { "\n| --- |" });
+    for _ in &view.columns {
         out.push_str(" ---: |");
     }
-    out.push_str(if comparison.is_some() { " --- |\n" } else { "\n" });
+    out.push_str(if compared { " --- |\n" } else { "\n" });
 
-    for b in &report.benchmarks {
-        let compared = comparison.and_then(|c| c.get(&b.id));
-        let _ = write!(out, "| {} |", escape(&b.id));
-        for &(metric, _) in &columns {
-            let value = b.figure(metric);
-            let mut text = cell(metric, value);
-            match (metric, value) {
-                (Metric::Time, _) | (_, None) => {}
-                (Metric::Instructions, Some(_)) => {
-                    if b.instructions.as_ref().is_some_and(|i| !i.exact) {
-                        text.insert(0, '≈');
-                    }
-                }
-                _ => {
-                    if let Some(a) = b.alloc {
-                        text.insert_str(0, &escape(a.mark()));
-                    }
-                }
-            }
-            if let Some(change) = compared.and_then(|c| c.metric(metric)).and_then(short_change) {
-                let _ = write!(text, " ({change})");
-            }
-            let _ = write!(out, " {text} |");
+    for row in &view.rows {
+        let _ = write!(out, "| {} |", escape(row.id));
+        for cell in &row.cells {
+            let _ = write!(out, " {} |", figure_cell(cell));
         }
-        if comparison.is_some() {
-            let status = match (&b.error, compared) {
-                (Some(_), _) => "**failed**".to_string(),
-                (None, Some(c)) => status_cell(c.status, true),
-                (None, None) => String::new(),
-            };
-            let _ = write!(out, " {status} |");
+        if compared {
+            let _ = write!(out, " {} |", emphasised(row.status.word(), row.status.alarming()));
         }
         out.push('\n');
     }
-    if let Some(comparison) = comparison {
-        for missing in comparison.benchmarks.iter().filter(|c| !report.benchmarks.iter().any(|b| b.id == c.id)) {
-            let _ = write!(out, "| {} |", escape(&missing.id));
-            for _ in &columns {
-                out.push_str(" — |");
-            }
-            let _ = writeln!(out, " {} |", status_cell(missing.status, true));
-        }
-    }
     out.push('\n');
-    let notes = mark_footnotes(&report.benchmarks);
-    if !notes.is_empty() {
-        for note in notes {
-            let _ = writeln!(out, "{}  ", escape(&note));
+    if !view.footnotes.is_empty() {
+        for note in &view.footnotes {
+            let _ = writeln!(out, "{}  ", escape(note));
         }
         out.push('\n');
     }
 }
 
-fn render_environment(out: &mut String, report: &Report) {
-    let e = &report.environment;
-    let mut parts: Vec<String> =
-        [&e.rustc, &e.target].into_iter().filter(|s| !s.is_empty()).map(|s| escape(s)).collect();
-    if !e.profile.is_empty() {
-        parts.push(format!("profile {}", escape(&e.profile)));
+/// A figure after its mark, with the change beside it when it moved: relative, or absolute
+/// when the base is 0.
+fn figure_cell(cell: &Cell) -> String {
+    let mut text = match &cell.figure {
+        Some(figure) => format!("{}{figure}", escape(cell.mark)),
+        None => DASH.to_owned(),
+    };
+    if let Some(m) = cell.change.as_ref().filter(|m| m.moved && !m.unchanged) {
+        let _ = write!(text, " ({})", m.change());
     }
-    if !e.allocator.is_empty() {
-        parts.push(format!("allocator {}", escape(&e.allocator)));
-    }
-    if let Some(commit) = &e.git_commit {
-        parts.push(format!("commit {}", escape(commit)));
-    }
+    text
+}
+
+fn render_environment(out: &mut String, view: &View) {
+    let parts: Vec<String> = view
+        .environment
+        .iter()
+        .filter_map(|fact| {
+            fact.cited_as.map(|word| match word {
+                "" => escape(fact.value),
+                word => format!("{word} {}", escape(fact.value)),
+            })
+        })
+        .collect();
     if !parts.is_empty() {
         let _ = writeln!(out, "<sub>{}</sub>", parts.join(" · "));
     }
 }
 
-/// The change shown beside a figure in the table of all benchmarks: relative, or absolute when
-/// the base is 0; for time only a change the test found significant beyond the noise floor.
-fn short_change(m: &MetricComparison) -> Option<String> {
-    if m.metric == Metric::Time && !matches!(m.status, Status::Regressed | Status::Improved) {
-        return None;
-    }
-    match (m.base, m.new, m.change) {
-        (_, _, Some(change)) if change != 0.0 => Some(format_change(change)),
-        (Some(base), Some(new), None) => {
-            let sign = if new < base { "-" } else { "+" };
-            Some(format!("{sign}{}", format_metric(m.metric, (new - base).abs())))
-        }
-        _ => None,
-    }
-}
-
-fn cell(metric: Metric, value: Option<f64>) -> String {
-    value.map(|v| format_metric(metric, v)).unwrap_or_else(|| "—".to_string())
-}
-
-/// `+1 (+50.0%)` for allocation figures; `+10.0% (p<0.001)` for time.
-fn change_cell(m: &MetricComparison) -> String {
-    let (Some(base), Some(new)) = (m.base, m.new) else {
-        return "—".to_string();
+/// `+1 (+50.0%)` for counted figures; `+10.0% (p<0.001)` for time.
+fn change_cell(m: &ComparedMetric) -> String {
+    let Some(absolute) = &m.absolute else {
+        return DASH.to_string();
     };
     if m.metric == Metric::Time {
-        let p = m.p_value.map(format_p).map(|p| format!(" ({p})")).unwrap_or_default();
-        return match m.change {
-            Some(change) => format!("{}{p}", format_change(change)),
-            None => "—".to_string(),
+        let p = m.p.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
+        return match &m.relative {
+            Some(relative) => format!("{relative}{p}"),
+            None => DASH.to_string(),
         };
     }
-    let delta = new - base;
-    if m.change == Some(0.0) {
+    if m.unchanged {
         return "0".to_string();
     }
-    let sign = if delta < 0.0 { "-" } else { "+" };
-    let absolute = format!("{sign}{}", format_metric(m.metric, delta.abs()));
-    match m.change {
-        Some(change) => format!("{absolute} ({})", format_change(change)),
-        None => absolute,
+    match &m.relative {
+        Some(relative) => format!("{absolute} ({relative})"),
+        None => absolute.clone(),
     }
 }
 
-fn status_cell(status: Status, gated: bool) -> String {
-    match (status, gated) {
-        (Status::Regressed, true) => "**regressed**".to_string(),
-        (Status::Regressed, false) => "higher (not gated)".to_string(),
-        (status, _) => status.name().to_string(),
-    }
-}
-
-/// A metric's status: a rise that decides nothing says which way it moved.
-fn metric_status_cell(m: &MetricComparison) -> String {
-    match (m.status, m.gated, m.metric) {
-        (Status::Regressed, false, Metric::Time) => "slower (not gated)".to_string(),
-        _ => status_cell(m.status, m.gated),
-    }
-}
-
-fn format_p(p: f64) -> String {
-    if p < 0.001 {
-        "p<0.001".to_string()
+/// A status word, in bold when it needs the reader's attention.
+fn emphasised(word: &str, alarming: bool) -> String {
+    if alarming {
+        format!("**{word}**")
     } else {
-        format!("p={p:.3}")
-    }
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 {
-        one
-    } else {
-        many
-    }
-}
-
-/// A figure in its metric's unit: bytes for `*_space`, counts for `*_objects` and `reallocs`,
-/// a duration for time.
-pub fn format_metric(metric: Metric, value: f64) -> String {
-    match metric {
-        Metric::AllocSpace | Metric::FreeSpace | Metric::InuseSpace | Metric::PeakSpace => format_bytes(value),
-        Metric::AllocObjects | Metric::FreeObjects | Metric::InuseObjects | Metric::Reallocs | Metric::Instructions => {
-            format_count(value)
-        }
-        Metric::Time => format_ns(value),
+        word.to_string()
     }
 }
 
@@ -369,124 +278,21 @@ pub fn escape_keeping_code(text: &str) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::gate::baseline::Baseline;
     use crate::gate::compare::compare;
     use crate::gate::policy::Policy;
-    use crate::report::{AllocFigures, Artifacts, Environment, TimeFigures, SCHEMA_VERSION};
+    use crate::render::fixtures::{bench, compared_report, empty_report, environment, marked_report, plain_report};
 
-    /// Samples around `mean`, spread evenly over ±`noise` (relative), in a fixed shuffled order.
-    fn samples(n: usize, mean: f64, noise: f64) -> Vec<f64> {
-        (0..n).map(|i| mean * (1.0 + noise * (((i * 37) % n) as f64 / (n - 1) as f64 * 2.0 - 1.0))).collect()
+    #[test]
+    fn markdown_with_marks_and_instructions() {
+        insta::assert_snapshot!(render(&marked_report()));
     }
 
-    fn bench(id: &str, objects: f64, space: f64, inuse: f64, time_ns: Option<f64>) -> Benchmark {
-        Benchmark {
-            id: id.into(),
-            package: "fixture".into(),
-            target: "benches".into(),
-            alloc: Some(AllocFigures {
-                alloc_objects: objects,
-                alloc_space: space,
-                free_objects: objects,
-                free_space: space - inuse,
-                inuse_objects: if inuse > 0.0 { 1.0 } else { 0.0 },
-                inuse_space: inuse,
-                reallocs: 0.0,
-                peak_space: space,
-                exact: true,
-                inexact: None,
-                approximate: false,
-            }),
-            time: time_ns.map(|t| TimeFigures {
-                typical_ns: t,
-                mean_ns: t,
-                median_ns: t,
-                ci_low_ns: t * 0.99,
-                ci_high_ns: t * 1.01,
-            }),
-            artifacts: Artifacts::default(),
-            cpu: None,
-            error: None,
-            time_runs_ns: Vec::new(),
-            time_samples_ns: time_ns.map(|t| samples(50, t, 0.01)).unwrap_or_default(),
-            cpu_folded: String::new(),
-            sites: Vec::new(),
-            heap_stacks: Vec::new(),
-            instructions: None,
-            instructions_folded: String::new(),
-        }
-    }
-
-    fn environment() -> Environment {
-        Environment {
-            rustc: "rustc 1.95.0".into(),
-            target: "x86_64-unknown-linux-gnu".into(),
-            profile: "bench".into(),
-            allocator: "System".into(),
-            git_commit: Some("0123abcd".into()),
-            cpu: "Test CPU".into(),
-            created: "2026-01-01T00:00:00Z".into(),
-            cargo_lock_hash: None,
-        }
-    }
-
-    /// A run without a comparison: five benchmarks, one failed, one with Markdown in its id.
-    pub(crate) fn plain_report() -> Report {
-        let mut crashed = bench("crash/segv", 0.0, 0.0, 0.0, None);
-        crashed.alloc = None;
-        crashed.error = Some("killed by signal 11 (SIGSEGV)\nlast line of stderr: <boom>".into());
-        Report {
-            schema_version: SCHEMA_VERSION,
-            environment: environment(),
-            benchmarks: vec![
-                bench("fanout/clients/100", 100.0, 6400.0, 0.0, Some(12_345.0)),
-                bench("json/encode", 3.0, 1536.0, 0.0, Some(850.5)),
-                bench("cache|insert `<b>`", 1.0 / 3.0, 4096.0 / 3.0, 2_097_152.0, None),
-                bench("parse/tiny", 0.0, 0.0, 0.0, Some(3.25)),
-                crashed,
-            ],
-            comparison: None,
-            verdict: Verdict::Error,
-            partition: None,
-        }
-    }
-
-    /// A run compared with a baseline: a regression, an improvement, an unchanged benchmark, a
-    /// time slowdown that is not gated, a new and a missing benchmark.
-    pub(crate) fn compared_report() -> Report {
-        let base = Baseline {
-            schema_version: 1,
-            name: "main".into(),
-            environment: Environment { rustc: "rustc 1.94.0".into(), ..environment() },
-            benchmarks: vec![
-                bench("fanout/clients/100", 100.0, 6400.0, 0.0, Some(12_345.0)),
-                bench("json/encode", 4.0, 2048.0, 0.0, Some(850.5)),
-                bench("cache|insert `<b>`", 1.0 / 3.0, 4096.0 / 3.0, 2_097_152.0, None),
-                bench("parse/tiny", 0.0, 0.0, 0.0, Some(3.25)),
-                bench("old/removed", 1.0, 8.0, 0.0, Some(10.0)),
-            ],
-            partition: None,
-        };
-        let mut report = Report {
-            schema_version: SCHEMA_VERSION,
-            environment: environment(),
-            benchmarks: vec![
-                bench("fanout/clients/100", 101.0, 6464.0, 64.0, Some(12_400.0)),
-                bench("json/encode", 3.0, 1536.0, 0.0, Some(850.0)),
-                bench("cache|insert `<b>`", 1.0 / 3.0, 4096.0 / 3.0, 2_097_152.0, None),
-                bench("parse/tiny", 0.0, 0.0, 0.0, Some(3.9)),
-                bench("new/added", 2.0, 48.0, 0.0, Some(99.0)),
-            ],
-            comparison: None,
-            verdict: Verdict::Pass,
-            partition: None,
-        };
-        let comparison = compare(&base, &report, &Policy::default());
-        report.verdict = comparison.verdict();
-        report.comparison = Some(comparison);
-        report
+    #[test]
+    fn markdown_of_an_empty_run() {
+        insta::assert_snapshot!(render(&empty_report()));
     }
 
     #[test]
@@ -503,11 +309,11 @@ pub(crate) mod tests {
     fn a_failed_benchmark_is_listed_once_under_failed() {
         let mut report = compared_report();
         let base = Baseline {
+            partition: None,
             schema_version: 1,
             name: "main".into(),
             environment: environment(),
             benchmarks: vec![bench("crash/segv", 1.0, 8.0, 0.0, None)],
-            partition: None,
         };
         let mut crashed = bench("crash/segv", 0.0, 0.0, 0.0, None);
         crashed.alloc = None;

@@ -1,11 +1,11 @@
-//! The terminal table: one row per benchmark, figures per iteration.
+//! The terminal table: one row per benchmark, figures per iteration, and the comparison with a
+//! baseline below it. It lays out the [`View`]: what is in a cell is the view's, the widths,
+//! the `-` for a missing figure, the cut ids and the colors are the table's.
 
-use crate::gate::compare::{BenchmarkComparison, Comparison, Status};
-use crate::render::markdown::format_metric;
-use crate::render::units::{format_bytes, format_change, format_count, format_ns, printable};
-use crate::report::{mark_footnotes, Benchmark, Report};
-
-const HEADERS: [&str; 6] = ["benchmark", "time/iter", "allocs/iter", "bytes/iter", "retained/iter", "peak"];
+use crate::gate::compare::{Comparison, Status};
+use crate::render::units::{format_bytes, format_change, format_count, printable};
+use crate::render::view::{ComparedBenchmark, ComparisonView, Row, View};
+use crate::report::Report;
 
 /// Paints text for a terminal, or leaves it plain.
 #[derive(Debug, Clone, Copy)]
@@ -57,56 +57,26 @@ fn shown_id(id: &str) -> String {
     cut
 }
 
-/// The columns: [`HEADERS`], and instructions when the instruction pass ran.
-fn headers(with_instructions: bool) -> Vec<&'static str> {
-    let mut headers = HEADERS.to_vec();
-    if with_instructions {
-        headers.push("instr/iter");
-    }
-    headers
-}
-
-/// Instructions per iteration, `≈` when the samples disagreed, `-` when not counted.
-fn instructions_cell(b: &Benchmark) -> String {
-    match &b.instructions {
-        Some(i) => format!("{}{}", if i.exact { "" } else { "≈" }, format_count(i.instructions)),
-        None => "-".to_owned(),
-    }
-}
-
-fn cells(b: &Benchmark, with_instructions: bool) -> Vec<String> {
-    let mut row = alloc_cells(b);
-    if with_instructions && b.error.is_none() {
-        row.push(instructions_cell(b));
-    }
-    row
-}
-
-fn alloc_cells(b: &Benchmark) -> Vec<String> {
-    let id = shown_id(&b.id);
-    let time = b.time.map(|t| format_ns(t.typical_ns)).unwrap_or_else(|| "-".to_owned());
-    match (&b.alloc, &b.error) {
-        (_, Some(e)) => vec![id, format!("error: {}", printable(e))],
-        (Some(a), None) => {
-            let mark = a.mark();
-            vec![
-                id,
-                time,
-                format!("{mark}{}", format_count(a.alloc_objects)),
-                format!("{mark}{}", format_bytes(a.alloc_space)),
-                format!("{mark}{}", format_bytes(a.inuse_space)),
-                format!("{mark}{}", format_bytes(a.peak_space)),
-            ]
-        }
-        (None, None) => vec![id, time, "-".into(), "-".into(), "-".into(), "-".into()],
+/// A row's cells: the id and a figure per column, or the id and the error of a failed
+/// benchmark, which takes the rest of the line.
+fn cells(row: &Row) -> Vec<String> {
+    let id = shown_id(row.id);
+    match row.error() {
+        Some(e) => vec![id, format!("error: {}", printable(e))],
+        None => std::iter::once(id).chain(row.cells.iter().map(|c| c.marked_or("-"))).collect(),
     }
 }
 
 /// Renders the table of `report`'s benchmarks.
 pub fn render(report: &Report, style: Style) -> String {
-    let with_instructions = report.benchmarks.iter().any(|b| b.instructions.is_some());
-    let headers = headers(with_instructions);
-    let rows: Vec<Vec<String>> = report.benchmarks.iter().map(|b| cells(b, with_instructions)).collect();
+    lay_out(&View::new(report), style)
+}
+
+/// Lays out the table of the view's benchmarks (those of the run).
+pub fn lay_out(view: &View, style: Style) -> String {
+    let headers: Vec<&str> = std::iter::once("benchmark").chain(view.columns.iter().map(|c| c.title())).collect();
+    let run: Vec<&Row> = view.run().collect();
+    let rows: Vec<Vec<String>> = run.iter().map(|r| cells(r)).collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         if row.len() == headers.len() {
@@ -138,12 +108,12 @@ pub fn render(report: &Report, style: Style) -> String {
     let titles: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
     let mut out = style.bold(&line(&titles));
     out.push('\n');
-    for (row, b) in rows.iter().zip(&report.benchmarks) {
-        let text = line(row);
-        out.push_str(&if b.error.is_some() { style.red(&text) } else { text });
+    for (cells, row) in rows.iter().zip(&run) {
+        let text = line(cells);
+        out.push_str(&if row.error().is_some() { style.red(&text) } else { text });
         out.push('\n');
     }
-    for note in mark_footnotes(&report.benchmarks) {
+    for note in &view.footnotes {
         out.push_str(&style.dim(&format!("{note}\n")));
     }
     out
@@ -151,8 +121,14 @@ pub fn render(report: &Report, style: Style) -> String {
 
 /// The comparison with a baseline: regressions first, each metric that moved as base → new.
 pub fn render_comparison(c: &Comparison, style: Style) -> String {
-    let mut out = format!("\n{}\n", style.bold(&format!("against baseline `{}`", printable(&c.baseline))));
-    let mut rows: Vec<&BenchmarkComparison> = c.benchmarks.iter().collect();
+    lay_out_comparison(&ComparisonView::new(c), style)
+}
+
+/// Lays out the comparison of the view: regressions first, each metric that moved as
+/// base → new.
+pub fn lay_out_comparison(c: &ComparisonView, style: Style) -> String {
+    let mut out = format!("\n{}\n", style.bold(&format!("against baseline `{}`", printable(c.baseline))));
+    let mut rows: Vec<&ComparedBenchmark> = c.benchmarks.iter().collect();
     rows.sort_by_key(|b| match b.status {
         Status::Regressed => 0,
         Status::Missing => 1,
@@ -167,27 +143,23 @@ pub fn render_comparison(c: &Comparison, style: Style) -> String {
             Status::New | Status::Missing => style.yellow(b.status.name()),
             Status::Pass => style.dim("pass"),
         };
-        out.push_str(&format!("{status:>9}  {}\n", printable(&b.id)));
+        out.push_str(&format!("{status:>9}  {}\n", printable(b.id)));
         for m in &b.metrics {
-            let moved = m.status == Status::Regressed || m.status == Status::Improved;
-            if !moved {
+            let decided = m.status == Status::Regressed || m.status == Status::Improved;
+            if !decided {
                 continue;
             }
-            let (Some(base), Some(new)) = (m.base, m.new) else { continue };
-            // From zero there is no relative change: say by how much.
-            let change =
-                m.change.map(format_change).unwrap_or_else(|| format!("+{}", format_metric(m.metric, new - base)));
+            let (Some(base), Some(new), Some(absolute)) = (&m.base, &m.new, &m.absolute) else { continue };
+            // From zero there is no relative change: say by how much, after a `+` whichever way
+            // it went (`+-64 B` for a fall below zero), as the table always has.
+            let change = m.relative.clone().unwrap_or_else(|| format!("+{}", absolute.trim_start_matches('+')));
             let gate = if m.gated { format!("limit {}", m.limit) } else { "not gated".to_owned() };
-            let line = format!(
-                "           {:<14} {} → {}  ({change}; {gate})",
-                m.metric.name(),
-                format_metric(m.metric, base),
-                format_metric(m.metric, new)
-            );
-            out.push_str(&if m.status == Status::Regressed && m.gated { style.red(&line) } else { line });
+            let line = format!("           {:<14} {base} → {new}  ({change}; {gate})", m.name());
+            out.push_str(&if m.fails() { style.red(&line) } else { line });
             out.push('\n');
         }
-        for g in &b.sites_grew {
+        let grown = b.comparison;
+        for g in &grown.sites_grew {
             let caller = g.caller.as_deref().map(|c| format!(", called from {}", printable(c))).unwrap_or_default();
             out.push_str(&style.red(&format!(
                 "           allocates more: {} ({}{caller}): {} → {} allocs, {} → {}\n",
@@ -199,7 +171,7 @@ pub fn render_comparison(c: &Comparison, style: Style) -> String {
                 format_bytes(g.new_alloc_space),
             )));
         }
-        for g in &b.instructions_grew {
+        for g in &grown.instructions_grew {
             out.push_str(&style.red(&format!(
                 "           executes more: {}: {} → {} instructions of its own\n",
                 printable(&g.function),
@@ -207,7 +179,7 @@ pub fn render_comparison(c: &Comparison, style: Style) -> String {
                 format_count(g.new),
             )));
         }
-        for g in &b.cpu_grew {
+        for g in &grown.cpu_grew {
             out.push_str(&format!(
                 "           cpu share      {} → {}  {}\n",
                 format_change(g.base_share).trim_start_matches('+'),
@@ -258,7 +230,7 @@ pub fn render_sites(report: &Report, n: usize, style: Style) -> String {
 mod tests {
     use super::*;
     use crate::passes::heap::AllocSite;
-    use crate::render::markdown::tests::{compared_report, plain_report};
+    use crate::render::fixtures::{compared_report, empty_report, marked_report, plain_report};
 
     const PLAIN: Style = Style { color: false };
 
@@ -273,6 +245,34 @@ mod tests {
         let mut out = render(&report, PLAIN);
         out.push_str(&render_comparison(report.comparison.as_ref().unwrap(), PLAIN));
         insta::assert_snapshot!(out);
+    }
+
+    /// The table and the comparison as one string, as `cargo allocbench` prints them.
+    fn table_and_comparison(report: &Report, style: Style) -> String {
+        let mut out = render(report, style);
+        if let Some(c) = &report.comparison {
+            out.push_str(&render_comparison(c, style));
+        }
+        out
+    }
+
+    #[test]
+    fn table_with_marks_and_instructions() {
+        insta::assert_snapshot!(table_and_comparison(&marked_report(), PLAIN));
+    }
+
+    #[test]
+    fn table_in_color() {
+        let color = Style { color: true };
+        let out = table_and_comparison(&compared_report(), color)
+            + &table_and_comparison(&marked_report(), color)
+            + &table_and_comparison(&plain_report(), color);
+        insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn table_of_an_empty_run() {
+        insta::assert_snapshot!(render(&empty_report(), PLAIN));
     }
 
     #[test]

@@ -1,5 +1,18 @@
-//! Numbers for people: bytes, counts and times per iteration, as the table and Markdown print
-//! them.
+//! Numbers for people: bytes, counts and times per iteration, as every renderer prints them.
+//! [`format_metric`] picks the format from the metric table's unit, so that a new metric is
+//! printed in its unit without a word here.
+
+use crate::report::{Metric, Unit};
+
+/// A figure in its metric's unit ([`crate::report::MetricInfo::unit`]): bytes, a count or a
+/// duration.
+pub fn format_metric(metric: Metric, value: f64) -> String {
+    match metric.info().unit {
+        Unit::Bytes => format_bytes(value),
+        Unit::Count => format_count(value),
+        Unit::Nanoseconds => format_ns(value),
+    }
+}
 
 /// Bytes for humans: `512 B`, `0.5 B`, `1.50 KiB`, `12.25 MiB`, `512.0 KiB` (binary units; two
 /// decimals below 100, one above).
@@ -141,6 +154,14 @@ mod tests {
         assert_eq!(format_ns(12_345.0), "12.35 µs");
         assert_eq!(format_ns(12_350_000.0), "12.35 ms");
         assert_eq!(format_ns(2e9), "2.000 s");
+    }
+
+    #[test]
+    fn metrics_in_their_units() {
+        assert_eq!(format_metric(Metric::InuseSpace, 1536.0), "1.50 KiB");
+        assert_eq!(format_metric(Metric::Reallocs, 2.5), "2.5");
+        assert_eq!(format_metric(Metric::Instructions, 10_500.0), "10500");
+        assert_eq!(format_metric(Metric::Time, 1234.0), "1.234 µs");
     }
 
     #[test]
