@@ -1,12 +1,10 @@
 //! One run of `cargo allocbench`, start to verdict: discover, build, run the passes, collect,
 //! report, compare, save. Returns the verdict; the binary turns it into an exit code.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cargo::build;
 use crate::cargo::discover::{self, BenchTarget};
@@ -20,45 +18,12 @@ use crate::gate::{baseline, compare};
 use crate::passes::linear::{self, Measured};
 use crate::passes::records::{self, Recorded};
 use crate::passes::{cpu, figures, heap, instructions};
-use crate::render::table::{self, Style};
+use crate::render::table;
 use crate::render::units::printable;
 use crate::render::{export, github, html, markdown};
 use crate::report::{Artifacts, Benchmark, Metric, Report, Verdict, SCHEMA_VERSION};
+use crate::ui::Ui;
 use crate::{artifacts, environment};
-
-/// Notes for people go to stderr, so that stdout carries only the chosen format.
-pub struct Ui {
-    pub style: Style,
-    progress: bool,
-}
-
-impl Ui {
-    fn new(cli: &Cli) -> Ui {
-        let terminal = std::io::stderr().is_terminal();
-        Ui { style: Style { color: cli.color_enabled(terminal) }, progress: terminal }
-    }
-
-    pub fn note(&self, text: &str) {
-        eprintln!("{text}");
-    }
-
-    pub fn warn(&self, text: &str) {
-        eprintln!("{} {text}", self.style.yellow("warning:"));
-    }
-
-    fn bar(&self, len: u64, what: &str) -> ProgressBar {
-        if !self.progress {
-            return ProgressBar::hidden();
-        }
-        let bar = ProgressBar::new(len);
-        let style = ProgressStyle::with_template("{spinner} {prefix} [{elapsed}] {wide_msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        bar.set_style(style);
-        bar.set_prefix(what.to_owned());
-        bar.enable_steady_tick(Duration::from_millis(120));
-        bar
-    }
-}
 
 /// Runs the whole job for `cli`.
 pub fn run(cli: &Cli) -> Result<Verdict> {
