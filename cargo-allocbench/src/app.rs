@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{Context as _, Result};
 
 use crate::cargo::build;
 use crate::cargo::discover::{self, BenchTarget};
@@ -16,12 +16,13 @@ use crate::gate::compare::Comparison;
 use crate::gate::policy::{Policy, PolicyError};
 use crate::gate::{baseline, compare};
 use crate::passes::linear::{self, Measured};
-use crate::passes::records::{self, Recorded};
-use crate::passes::{cpu, figures, heap, instructions};
+use crate::passes::records;
+use crate::passes::timing::{self, Timing};
+use crate::passes::{cpu, heap, instructions, Context};
 use crate::render::table;
 use crate::render::units::printable;
 use crate::render::{export, github, html, markdown};
-use crate::report::{Artifacts, Benchmark, Metric, Report, Verdict, SCHEMA_VERSION};
+use crate::report::{Benchmark, Metric, Report, Verdict, SCHEMA_VERSION};
 use crate::ui::Ui;
 use crate::{artifacts, environment};
 
@@ -88,54 +89,17 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         println!("::stop-commands::{token}");
         token
     });
-    let pass = if cli.allocs_only { Mode::AllocsOnly } else { Mode::Full };
-    let spec = RunSpec {
-        pass,
-        filter: cli.filter.clone(),
-        criterion_args: cli.criterion_args.clone(),
-        env: Vec::new(),
-        counting_times: None,
-        timeout: Duration::from_secs(cli.timeout.max(1)),
-        verbose: cli.verbose,
-        wrapper: Vec::new(),
-    };
-    let mut benchmarks: Vec<Benchmark> = Vec::new();
-    let mut allocators = std::collections::BTreeSet::new();
+    let ctx = Context { cli, ui: &ui, out_dir: &out_dir, targets: &project.targets, executables: &executables };
+    let mut timing = Timing::new(cli);
     for run in 1..=cli.runs {
         if let (Some((rev, manifest, dir)), Some(base), true) = (&other_rev, base.as_mut(), run > 1) {
             let name = "baseline-rev-run";
             revision::measure(cli, rev, manifest, &project.target_dir, &out_dir, dir, name, run)?;
-            add_run(&ui, &mut base.benchmarks, &baseline::load(dir, name)?.benchmarks, run);
+            timing::add_run(&ui, &mut base.benchmarks, &baseline::load(dir, name)?.benchmarks, run);
         }
-        let mut measured = Vec::new();
-        for (k, (target, exe)) in project.targets.iter().zip(&executables).enumerate() {
-            let mut label = format!("{}/{} ({}/{})", target.package, target.target, k + 1, project.targets.len());
-            if cli.runs > 1 {
-                label.push_str(&format!(", run {run} of {}", cli.runs));
-            }
-            let bar = ui.bar(0, &label);
-            let files = RunFiles::nth(&out_dir, pass, target, run);
-            let failures =
-                run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks measured")))?;
-            let recorded = Measured::read(&files)?;
-            allocators.extend(recorded.records.iter().filter_map(|r| r.allocator.clone()));
-            let mut found = collect(target, &recorded, &failures, pass)?;
-            if run == 1 {
-                // Later runs (`--runs`) add their times only: their figures need no second look.
-                let again = linear::resample(exe, target, Mode::AllocsOnly, &spec, &files, &recorded.flat(), |id| {
-                    bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
-                })?;
-                take_linear_figures(&ui, &mut found, &again);
-            }
-            bar.finish_and_clear();
-            measured.extend(found);
-        }
-        if run == 1 {
-            benchmarks = measured;
-        } else {
-            add_run(&ui, &mut benchmarks, &measured, run);
-        }
+        timing.measure(&ctx, run)?;
     }
+    let (mut benchmarks, allocators) = timing.finish();
 
     if cli.instructions {
         instructions_pass(cli, &ui, &project.targets, &executables, &out_dir, &mut benchmarks)?;
@@ -646,131 +610,4 @@ fn append(path: &Path, text: &str) -> Result<()> {
         .open(path)
         .with_context(|| format!("cannot open `{}` (GITHUB_STEP_SUMMARY)", path.display()))?;
     f.write_all(text.as_bytes()).with_context(|| format!("cannot write `{}`", path.display()))
-}
-
-/// Adds a later run's typical times (`--runs`) to the first run's benchmarks. Allocation figures
-/// are the first run's; a later run that disagrees on an exact figure is worth a warning, since
-/// the code then does not allocate deterministically.
-fn add_run(ui: &Ui, first: &mut [Benchmark], later: &[Benchmark], run: u32) {
-    for b in first.iter_mut() {
-        let Some(l) = later.iter().find(|l| l.id == b.id && l.package == b.package && l.target == b.target) else {
-            continue;
-        };
-        if let (None, Some(error)) = (&b.error, &l.error) {
-            ui.warn(&format!("`{}`: run {run} failed ({error}); its time is left out", printable(&b.id)));
-        }
-        let (Some(t1), Some(t)) = (b.time, l.time) else { continue };
-        if b.time_runs_ns.is_empty() {
-            b.time_runs_ns.push(t1.typical_ns);
-        }
-        b.time_runs_ns.push(t.typical_ns);
-        if let (Some(a1), Some(a)) = (b.alloc, l.alloc) {
-            let same =
-                (a1.alloc_objects, a1.alloc_space, a1.inuse_space) == (a.alloc_objects, a.alloc_space, a.inuse_space);
-            if a1.exact && a.exact && !same {
-                ui.warn(&format!(
-                    "`{}`: run {run} allocated {} blocks, {} B per iteration, run 1 {} blocks, {} B: the figures are run 1's",
-                    printable(&b.id),
-                    a.alloc_objects,
-                    a.alloc_space,
-                    a1.alloc_objects,
-                    a1.alloc_space
-                ));
-            }
-        }
-    }
-}
-
-/// The allocation figures of the benchmarks measured again with linear sampling, in place of
-/// those of their flat samples; a benchmark that could not be measured again keeps its figures,
-/// marked `≈` (flat sampling), and a warning says why.
-fn take_linear_figures(ui: &Ui, benchmarks: &mut [Benchmark], again: &linear::Resampled) {
-    for b in benchmarks.iter_mut() {
-        if let Some((rec, crit)) = again.measured.get(&b.id) {
-            if let Some(alloc) = records::join(rec, crit).and_then(|j| figures::per_iteration_figures(&j.samples)) {
-                b.alloc = Some(alloc);
-            }
-        }
-    }
-    for (id, failure) in &again.failures {
-        ui.warn(&format!(
-            "`{}` was sampled flat and could not be measured again with linear sampling ({}): its allocation figures are a sample's counts divided by its iterations, marked ≈",
-            printable(id),
-            printable(&failure.reason)
-        ));
-    }
-}
-
-/// The benchmarks of one target's run: those it recorded, and the one it failed on, if any.
-fn collect(target: &BenchTarget, recorded: &Measured, failures: &[Failure], pass: Mode) -> Result<Vec<Benchmark>> {
-    let mut out = Vec::new();
-    for rec in &recorded.records {
-        let mut b = benchmark(target, rec, recorded.criterion.get(&rec.id));
-        if pass == Mode::AllocsOnly {
-            // Criterion's estimates from a 10 ms run are not a measurement of time.
-            b.time = None;
-            b.time_samples_ns.clear();
-        }
-        out.push(b);
-    }
-    for f in failures {
-        out.push(Benchmark {
-            id: f.title.clone().unwrap_or_else(|| format!("{}/{} (bench target)", target.package, target.target)),
-            package: target.package.clone(),
-            target: target.target.clone(),
-            alloc: None,
-            time: None,
-            artifacts: Artifacts::default(),
-            cpu: None,
-            error: Some(f.reason.clone()),
-            time_runs_ns: Vec::new(),
-            time_samples_ns: Vec::new(),
-            cpu_folded: String::new(),
-            sites: Vec::new(),
-            heap_stacks: Vec::new(),
-            instructions: None,
-            instructions_folded: String::new(),
-        });
-    }
-    Ok(out)
-}
-
-fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::CriterionBenchmark>) -> Benchmark {
-    let mut b = Benchmark {
-        id: rec.id.clone(),
-        package: target.package.clone(),
-        target: target.target.clone(),
-        alloc: None,
-        time: None,
-        artifacts: Artifacts::default(),
-        cpu: None,
-        error: None,
-        time_runs_ns: Vec::new(),
-        time_samples_ns: Vec::new(),
-        cpu_folded: String::new(),
-        sites: Vec::new(),
-        heap_stacks: Vec::new(),
-        instructions: None,
-        instructions_folded: String::new(),
-    };
-    if !rec.counting {
-        b.error = Some(format!(
-            "bench target `{}` counts no allocations: its #[global_allocator] is not allocbench's; wrap it: `static A: allocbench::Alloc<YourAlloc> = allocbench::Alloc::new(YourAlloc);`",
-            target.target
-        ));
-        return b;
-    }
-    let Some(crit) = crit else {
-        b.error = Some("criterion saved no samples for this id (is the id unique?)".to_owned());
-        return b;
-    };
-    match records::join(rec, crit) {
-        Some(joined) => {
-            b.alloc = figures::per_iteration_figures(&joined.samples);
-            b.time = crit.time;
-            b.time_samples_ns = joined.time_samples_ns;
-        }
-        None => b.error = Some("the harness's samples do not match criterion's sample.json".to_owned()),
-    }
-    b
 }
