@@ -105,7 +105,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         instructions_pass(cli, &ui, &project.targets, &executables, &out_dir, &mut benchmarks)?;
     }
     if !cli.allocs_only && !cli.no_cpu_profile {
-        cpu_pass(cli, &ui, &project.targets, &executables, &out_dir, &mut benchmarks)?;
+        cpu::run(&ctx, &mut benchmarks)?;
     }
 
     let mut report = Report {
@@ -120,7 +120,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         let mut comparison = compare::compare(base, &report, &policy);
         instructions_against_baseline(base, &report, &mut comparison, &policy);
         instructions_diff_against_baseline(&ui, base, &mut report, &out_dir);
-        cpu_against_baseline(&ui, base, &mut report, &mut comparison, &out_dir);
+        cpu::against_baseline(&ctx, base, &mut report, &mut comparison);
         report.verdict = comparison.verdict();
         report.comparison = Some(comparison);
     }
@@ -239,70 +239,6 @@ fn save_baseline(ui: &Ui, dir: &Path, name: &str, report: &Report, compared: boo
             Ok(())
         }
     }
-}
-
-/// The CPU pass: each target again under criterion's `--profile-time`, in a process of its own.
-/// A crash or hang here costs flame graphs, never the figures already measured.
-fn cpu_pass(
-    cli: &Cli,
-    ui: &Ui,
-    targets: &[BenchTarget],
-    executables: &[PathBuf],
-    out_dir: &Path,
-    benchmarks: &mut [Benchmark],
-) -> Result<()> {
-    let profile_time = cli.profile_time.max(1);
-    let spec = RunSpec {
-        pass: Mode::Cpu,
-        filter: cli.filter.clone(),
-        // Criterion 0.8.2's profile mode warms up for 1 s whatever this says (Routine::profile);
-        // kept so that a criterion that honours it warms up briefly.
-        criterion_args: ["--profile-time", &profile_time.to_string(), "--warm-up-time", "0.5"]
-            .map(String::from)
-            .to_vec(),
-        env: vec![
-            (allocbench_formats::env::CPU_FREQUENCY.to_owned(), cli.frequency.to_string()),
-            (allocbench_formats::env::CPU_COMPLETE.to_owned(), if cli.cpu_complete { "1" } else { "0" }.to_owned()),
-        ],
-        counting_times: None,
-        // A profile takes criterion's warm-up and then `profile_time` before it is written.
-        timeout: Duration::from_secs(cli.timeout.max(1) + 2 * profile_time),
-        verbose: cli.verbose,
-        wrapper: Vec::new(),
-    };
-    for (k, (target, exe)) in targets.iter().zip(executables).enumerate() {
-        let label = format!("CPU profile {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
-        let bar = ui.bar(0, &label);
-        let files = RunFiles::new(out_dir, Mode::Cpu, target);
-        let failures =
-            run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks profiled")))?;
-        bar.finish_and_clear();
-        let profiled = records::read_records(&files.records)?;
-        for rec in &profiled {
-            let Some(profile) = &rec.cpu_profile else { continue };
-            let Some(b) = benchmarks
-                .iter_mut()
-                .find(|b| b.id == rec.id && b.package == target.package && b.target == target.target)
-            else {
-                continue;
-            };
-            match cpu::place(&rec.id, profile, out_dir) {
-                Ok(placed) => {
-                    b.cpu_folded = std::fs::read_to_string(out_dir.join(&placed.folded)).unwrap_or_default();
-                    b.artifacts.flamegraph = Some(placed.flamegraph);
-                    b.artifacts.cpu_profile = Some(placed.cpu_profile);
-                    b.cpu = Some(placed.summary);
-                }
-                Err(e) => ui.warn(&format!("CPU profile of `{}`: {e}", printable(&rec.id))),
-            }
-        }
-        warn_side_pass_failures(ui, "CPU pass", "no flame graph", target, &failures, &files);
-    }
-    let samples = benchmarks.iter().filter_map(|b| b.cpu.as_ref().map(|c| c.samples));
-    if let Some(warning) = cpu::sampling_shortfall(samples, profile_time, cli.frequency) {
-        ui.warn(&warning);
-    }
-    Ok(())
 }
 
 /// The allocation-site pass over the benchmarks `--heap-profile` selects: stacks, sites,
@@ -527,26 +463,6 @@ fn warn_side_pass_failures(
             printable(&f.reason),
             files.log.display()
         ));
-    }
-}
-
-/// Where both runs have CPU stacks: the functions whose share grew, and a differential flame
-/// graph beside the benchmark's own.
-fn cpu_against_baseline(ui: &Ui, base: &Baseline, report: &mut Report, comparison: &mut Comparison, out_dir: &Path) {
-    for b in &mut report.benchmarks {
-        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.cpu_folded.is_empty()) else { continue };
-        if b.cpu_folded.is_empty() {
-            continue;
-        }
-        if let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.id == b.id) {
-            c.cpu_grew = cpu::grown(&old.cpu_folded, &b.cpu_folded);
-        }
-        let path = out_dir.join(artifacts::folder_for(&b.id)).join("flamegraph-diff.svg");
-        let title = format!("{}: CPU time against baseline `{}`", b.id, base.name);
-        match cpu::draw_diff(&old.cpu_folded, &b.cpu_folded, &title, &path) {
-            Ok(()) => b.artifacts.cpu_diff_flamegraph = Some(artifacts::relative(&path, out_dir)),
-            Err(e) => ui.warn(&e.to_string()),
-        }
     }
 }
 
