@@ -12,7 +12,6 @@ use crate::cli::{Cli, Format, HeapProfile};
 use crate::exec::revision;
 use crate::exec::run::{self, Failure, Mode, RunFiles, RunSpec};
 use crate::gate::baseline::Baseline;
-use crate::gate::compare::Comparison;
 use crate::gate::policy::{Policy, PolicyError};
 use crate::gate::{baseline, compare};
 use crate::passes::linear::{self, Measured};
@@ -22,7 +21,7 @@ use crate::passes::{cpu, heap, instructions, Context};
 use crate::render::table;
 use crate::render::units::printable;
 use crate::render::{export, github, html, markdown};
-use crate::report::{Benchmark, Metric, Report, Verdict, SCHEMA_VERSION};
+use crate::report::{Report, Verdict, SCHEMA_VERSION};
 use crate::ui::Ui;
 use crate::{artifacts, environment};
 
@@ -41,7 +40,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     // Everything the user can get wrong is checked before the build, which may take minutes.
     let policy = policy_for(cli, &project)?;
     if cli.instructions {
-        instructions::check_valgrind()?;
+        instructions::callgrind::check_valgrind()?;
     }
     let exports = cli.exports.iter().map(|e| export::parse_export_spec(e)).collect::<Result<Vec<_>, _>>()?;
     let out_dir = match &cli.out_dir {
@@ -102,7 +101,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     let (mut benchmarks, allocators) = timing.finish();
 
     if cli.instructions {
-        instructions_pass(cli, &ui, &project.targets, &executables, &out_dir, &mut benchmarks)?;
+        instructions::run(&ctx, &mut benchmarks)?;
     }
     if !cli.allocs_only && !cli.no_cpu_profile {
         cpu::run(&ctx, &mut benchmarks)?;
@@ -118,8 +117,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     let failed = report.benchmarks.iter().any(|b| b.error.is_some());
     if let Some(base) = &base {
         let mut comparison = compare::compare(base, &report, &policy);
-        instructions_against_baseline(base, &report, &mut comparison, &policy);
-        instructions_diff_against_baseline(&ui, base, &mut report, &out_dir);
+        instructions::against_baseline(&ctx, base, &mut report, &mut comparison, &policy);
         cpu::against_baseline(&ctx, base, &mut report, &mut comparison);
         report.verdict = comparison.verdict();
         report.comparison = Some(comparison);
@@ -354,97 +352,6 @@ fn heap_pass(
     Ok(())
 }
 
-/// The instruction pass: each target again, under valgrind's callgrind, counting inside
-/// criterion's windows; per benchmark the instructions per iteration and the functions that
-/// executed them. Like the profiling passes, a failure here costs its figures, never the others.
-fn instructions_pass(
-    cli: &Cli,
-    ui: &Ui,
-    targets: &[BenchTarget],
-    executables: &[PathBuf],
-    out_dir: &Path,
-    benchmarks: &mut [Benchmark],
-) -> Result<()> {
-    for (k, (target, exe)) in targets.iter().zip(executables).enumerate() {
-        let files = RunFiles::new(out_dir, Mode::Instructions, target);
-        let dumps = files.records.with_file_name("callgrind");
-        if dumps.exists() {
-            std::fs::remove_dir_all(&dumps).with_context(|| format!("cannot empty `{}`", dumps.display()))?;
-        }
-        std::fs::create_dir_all(&dumps).with_context(|| format!("cannot create `{}`", dumps.display()))?;
-        // The fast gate (`--allocs-only`) draws no flame graphs: no call chains, which cost a
-        // fifth of the pass.
-        let call_chains = !cli.allocs_only;
-        let spec = RunSpec {
-            pass: Mode::Instructions,
-            filter: cli.filter.clone(),
-            // The pass's own settings decide the sampling; the user's criterion arguments are for
-            // the timing run, and criterion rejects a setting given twice.
-            criterion_args: Vec::new(),
-            env: Vec::new(),
-            counting_times: None,
-            // Under valgrind a benchmark takes some fifty times as long.
-            timeout: Duration::from_secs(cli.timeout.max(1)) * instructions::SLOWDOWN,
-            verbose: cli.verbose,
-            wrapper: instructions::wrapper(&dumps, call_chains),
-        };
-        let label = format!("instructions {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
-        let bar = ui.bar(0, &label);
-        let failures =
-            run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks counted")))?;
-        let mut recorded = Measured::read(&files)?;
-        let again = linear::resample(exe, target, Mode::Instructions, &spec, &files, &recorded.flat(), |id| {
-            bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
-        })?;
-        bar.finish_and_clear();
-        for (id, failure) in &again.failures {
-            ui.warn(&format!(
-                "instructions of `{}`: sampled flat, and counting it again failed ({}); no instruction figures",
-                printable(id),
-                printable(&failure.reason)
-            ));
-        }
-        let lost: Vec<&String> = again.failures.iter().map(|(id, _)| id).collect();
-        recorded.records.retain(|r| !lost.contains(&&r.id));
-        recorded.replace_with(again.measured);
-        for rec in &recorded.records {
-            let Some(joined) = recorded.criterion.get(&rec.id).and_then(|c| records::join(rec, c)) else { continue };
-            // `iter_custom` times itself: criterion opens no window, so nothing was counted.
-            if joined.samples.iter().any(|s| s.custom) {
-                continue;
-            }
-            let Some(b) = benchmarks
-                .iter_mut()
-                .find(|b| b.id == rec.id && b.package == target.package && b.target == target.target)
-            else {
-                continue;
-            };
-            // Runs of a benchmark measured again dump into the same folder, under their own pid.
-            match instructions::measure(rec, &joined, &dumps) {
-                Ok(Some(counted)) if !call_chains => b.instructions = Some(counted.figures),
-                Ok(Some(counted)) => {
-                    let folder = out_dir.join(artifacts::folder_for(&b.id));
-                    std::fs::create_dir_all(&folder)
-                        .with_context(|| format!("cannot create `{}`", folder.display()))?;
-                    let path = folder.join("instructions-flamegraph.svg");
-                    let title = format!("{}: instructions per iteration", b.id);
-                    let subtitle = "callgrind's Ir inside criterion's timed windows, by call chain";
-                    match cpu::draw(&folded_map(&counted.folded), &title, subtitle, "instructions", &path) {
-                        Ok(()) => b.artifacts.instructions_flamegraph = Some(artifacts::relative(&path, out_dir)),
-                        Err(e) => ui.warn(&e.to_string()),
-                    }
-                    b.instructions = Some(counted.figures);
-                    b.instructions_folded = counted.folded;
-                }
-                Ok(None) => {}
-                Err(e) => ui.warn(&format!("instructions of `{}`: {e}", printable(&rec.id))),
-            }
-        }
-        warn_side_pass_failures(ui, "instruction pass", "no instruction figures", target, &failures, &files);
-    }
-    Ok(())
-}
-
 /// A profiling pass's failures cost what it adds, never the figures: say so, per benchmark.
 fn warn_side_pass_failures(
     ui: &Ui,
@@ -463,52 +370,6 @@ fn warn_side_pass_failures(
             printable(&f.reason),
             files.log.display()
         ));
-    }
-}
-
-/// Folded stacks (`stack COUNT` lines) as a map, for [`cpu::draw`].
-fn folded_map(folded: &str) -> std::collections::BTreeMap<String, u64> {
-    folded
-        .lines()
-        .filter_map(|l| l.rsplit_once(' '))
-        .filter_map(|(stack, count)| Some((stack.to_owned(), count.parse().ok()?)))
-        .collect()
-}
-
-/// Where both runs have instruction stacks: a differential flame graph beside the benchmark's.
-fn instructions_diff_against_baseline(ui: &Ui, base: &Baseline, report: &mut Report, out_dir: &Path) {
-    for b in &mut report.benchmarks {
-        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.instructions_folded.is_empty()) else {
-            continue;
-        };
-        if b.instructions_folded.is_empty() {
-            continue;
-        }
-        let path = out_dir.join(artifacts::folder_for(&b.id)).join("instructions-flamegraph-diff.svg");
-        let title = format!("{}: instructions per iteration against baseline `{}`", b.id, base.name);
-        match cpu::draw_instructions_diff(&old.instructions_folded, &b.instructions_folded, &title, &path) {
-            Ok(()) => b.artifacts.instructions_diff_flamegraph = Some(artifacts::relative(&path, out_dir)),
-            Err(e) => ui.warn(&e.to_string()),
-        }
-    }
-}
-
-/// Where `instructions` regressed: the functions whose own instructions grew beyond the limit.
-fn instructions_against_baseline(base: &Baseline, report: &Report, comparison: &mut Comparison, policy: &Policy) {
-    for c in &mut comparison.benchmarks {
-        let regressed = c.metric(Metric::Instructions).is_some_and(|m| m.status == compare::Status::Regressed);
-        let (Some(old), Some(new), true) = (
-            base.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
-            report.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
-            regressed,
-        ) else {
-            continue;
-        };
-        let noise = match policy.limit(&c.id, Metric::Instructions) {
-            crate::gate::policy::Limit::Relative(f) => f,
-            _ => 0.0,
-        };
-        c.instructions_grew = instructions::grown(old, new, noise);
     }
 }
 
