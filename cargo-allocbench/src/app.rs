@@ -1,25 +1,24 @@
-//! One run of `cargo allocbench`, start to verdict: discover, build, run the passes, collect,
-//! report, compare, save. Returns the verdict; the binary turns it into an exit code.
+//! One run of `cargo allocbench`, start to verdict: discover, check what the user can get wrong,
+//! build, run the passes ([`crate::passes`]) in order, compare, render, save. Returns the
+//! verdict; the binary turns it into an exit code.
+//!
+//! The passes run in this order: counting and timing (under `--baseline-rev` with `--runs`, each
+//! run after one of the other revision's), instructions, CPU; then the comparison, and after it
+//! the allocation-site pass, so that `--heap-profile regressed` knows what regressed.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 
 use crate::cargo::build;
-use crate::cargo::discover::{self, BenchTarget};
-use crate::cli::{Cli, Format, HeapProfile};
+use crate::cargo::discover;
+use crate::cli::{Cli, Format};
 use crate::exec::revision;
-use crate::exec::run::{self, Failure, Mode, RunFiles, RunSpec};
-use crate::gate::baseline::Baseline;
 use crate::gate::policy::{Policy, PolicyError};
 use crate::gate::{baseline, compare};
-use crate::passes::linear::{self, Measured};
-use crate::passes::records;
 use crate::passes::timing::{self, Timing};
 use crate::passes::{cpu, heap, instructions, Context};
 use crate::render::table;
-use crate::render::units::printable;
 use crate::render::{export, github, html, markdown};
 use crate::report::{Report, Verdict, SCHEMA_VERSION};
 use crate::ui::Ui;
@@ -125,7 +124,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     if failed {
         report.verdict = Verdict::Error;
     }
-    heap_pass(cli, &ui, &project.targets, &executables, &out_dir, &mut report, base.as_ref())?;
+    heap::run(&ctx, &mut report, base.as_ref())?;
 
     if let Some(token) = &commands_stopped {
         println!("::{token}::");
@@ -236,140 +235,6 @@ fn save_baseline(ui: &Ui, dir: &Path, name: &str, report: &Report, compared: boo
             ui.note(&format!("saved baseline `{name}`{how}: {}", path.display()));
             Ok(())
         }
-    }
-}
-
-/// The allocation-site pass over the benchmarks `--heap-profile` selects: stacks, sites,
-/// `heap.pb.gz` and `alloc-flamegraph.svg` per benchmark, and the sites that grew against the
-/// baseline. Like the CPU pass, a failure here costs the sites, never the figures.
-fn heap_pass(
-    cli: &Cli,
-    ui: &Ui,
-    targets: &[BenchTarget],
-    executables: &[PathBuf],
-    out_dir: &Path,
-    report: &mut Report,
-    base: Option<&Baseline>,
-) -> Result<()> {
-    let regressed = |id: &str| {
-        report.comparison.as_ref().and_then(|c| c.get(id)).is_some_and(|c| c.status == compare::Status::Regressed)
-    };
-    let selected: Vec<(String, String, String)> = report
-        .benchmarks
-        .iter()
-        .filter(|b| b.alloc.is_some() && !b.alloc.is_some_and(|a| a.approximate))
-        .filter(|b| match cli.heap_profile() {
-            HeapProfile::All => true,
-            HeapProfile::Regressed => regressed(&b.id),
-            HeapProfile::None => false,
-        })
-        .map(|b| (b.package.clone(), b.target.clone(), b.id.clone()))
-        .collect();
-    for (k, (target, exe)) in targets.iter().zip(executables).enumerate() {
-        let ids: Vec<&str> = selected
-            .iter()
-            .filter(|(p, t, _)| p == &target.package && t == &target.target)
-            .map(|(_, _, id)| id.as_str())
-            .collect();
-        if ids.is_empty() {
-            continue;
-        }
-        // Criterion filters on the full id: a duplicate's title (`ID #2`) is matched by its id.
-        let full_id = |id: &str| run::without_counter(id).to_owned();
-        let filter =
-            format!("^(?:{})$", ids.iter().map(|id| regex::escape(&full_id(id))).collect::<Vec<_>>().join("|"));
-        let spec = RunSpec {
-            pass: Mode::Heap,
-            filter: Some(filter),
-            criterion_args: Vec::new(),
-            env: Vec::new(),
-            counting_times: None,
-            timeout: Duration::from_secs(cli.timeout.max(1)),
-            verbose: cli.verbose,
-            wrapper: Vec::new(),
-        };
-        let label = format!("allocation sites {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
-        let bar = ui.bar(0, &label);
-        let files = RunFiles::new(out_dir, Mode::Heap, target);
-        let failures = run::run(exe, target, &spec, &files, |done| {
-            bar.set_message(format!("{done} of {} benchmarks", ids.len()))
-        })?;
-        // Sites follow the benchmark's figures: from samples of two iteration counts or more.
-        let mut recorded = Measured::read(&files)?;
-        let flat = recorded.flat();
-        let again = linear::resample(exe, target, Mode::Heap, &spec, &files, &flat, |id| {
-            bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
-        })?;
-        bar.finish_and_clear();
-        for (id, failure) in &again.failures {
-            ui.warn(&format!(
-                "allocation sites of `{}`: sampled flat, and measuring it again failed ({}); no sites",
-                printable(id),
-                printable(&failure.reason)
-            ));
-        }
-        let lost: Vec<&String> = again.failures.iter().map(|(id, _)| id).collect();
-        recorded.records.retain(|r| !lost.contains(&&r.id));
-        recorded.replace_with(again.measured);
-        for rec in recorded.records {
-            let Some(joined) = recorded.criterion.get(&rec.id).and_then(|c| records::join(&rec, c)) else { continue };
-            let Some(b) = report
-                .benchmarks
-                .iter_mut()
-                .find(|b| b.id == rec.id && b.package == target.package && b.target == target.target)
-            else {
-                continue;
-            };
-            let stacks = heap::stacks(&rec.sites, &joined);
-            let old = base.and_then(|base| base.benchmarks.iter().find(|o| o.id == b.id));
-            let base_stacks = old.map(|o| o.heap_stacks.as_slice()).filter(|s| !s.is_empty());
-            match heap::write(&b.id, &stacks, base_stacks, out_dir) {
-                Ok(a) => {
-                    b.artifacts.heap_profile = Some(a.heap_profile);
-                    b.artifacts.alloc_flamegraph = a.alloc_flamegraph;
-                }
-                Err(e) => ui.warn(&e.to_string()),
-            }
-            b.sites = heap::sites(&stacks, &target.package);
-            b.heap_stacks = stacks;
-            if let (Some(old), Some(c)) =
-                (old, report.comparison.as_mut().and_then(|c| c.benchmarks.iter_mut().find(|c| c.id == b.id)))
-            {
-                if c.status == compare::Status::Regressed {
-                    if old.sites.is_empty() {
-                        ui.note(&format!(
-                            "`{}`: the baseline has no allocation sites to compare with; save it with `--heap-profile all` to see which sites grew",
-                            printable(&b.id)
-                        ));
-                    } else {
-                        c.sites_grew = heap::grown(&old.sites, &b.sites);
-                    }
-                }
-            }
-        }
-        warn_side_pass_failures(ui, "allocation-site pass", "no sites", target, &failures, &files);
-    }
-    Ok(())
-}
-
-/// A profiling pass's failures cost what it adds, never the figures: say so, per benchmark.
-fn warn_side_pass_failures(
-    ui: &Ui,
-    pass: &str,
-    lost: &str,
-    target: &BenchTarget,
-    failures: &[Failure],
-    files: &RunFiles,
-) {
-    for f in failures {
-        ui.warn(&format!(
-            "{pass} of `{}/{}` failed at `{}`: {}; the figures stand, that benchmark has {lost} (log: {})",
-            target.package,
-            target.target,
-            printable(f.title.as_deref().unwrap_or("(before any benchmark)")),
-            printable(&f.reason),
-            files.log.display()
-        ));
     }
 }
 

@@ -257,7 +257,7 @@ pub fn render_sites(report: &Report, n: usize, style: Style) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::heap::AllocSite;
+    use crate::passes::heap::profile::AllocSite;
     use crate::render::markdown::tests::{compared_report, plain_report};
 
     const PLAIN: Style = Style { color: false };
