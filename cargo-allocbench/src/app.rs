@@ -1,67 +1,34 @@
-//! One run of `cargo allocbench`, start to verdict: discover, build, run the passes, collect,
-//! report, compare, save. Returns the verdict; the binary turns it into an exit code.
+//! One run of `cargo allocbench`, start to verdict: discover, check what the user can get wrong,
+//! build, run the passes ([`crate::passes`]) in order, compare, render, save. Returns the
+//! verdict; the binary turns it into an exit code.
+//!
+//! The passes run in this order: counting and timing (under `--baseline-rev` with `--runs`, each
+//! run after one of the other revision's), instructions, CPU; then the comparison, and after it
+//! the allocation-site pass, so that `--heap-profile regressed` knows what regressed.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use anyhow::{Context as _, Result};
 
 use crate::cargo::build;
 use crate::cargo::discover::{self, BenchTarget};
-use crate::cli::{Cli, HeapProfile, MergeArgs};
+use crate::cli::{Cli, MergeArgs};
 use crate::exec::partition;
 use crate::exec::revision;
-use crate::exec::run::{self, Failure, Mode, RunFiles, RunSpec};
-use crate::gate::baseline::Baseline;
-use crate::gate::compare::Comparison;
+use crate::exec::run::{Mode, RunSpec};
 use crate::gate::merge;
 use crate::gate::policy::{Policy, PolicyError};
 use crate::gate::{baseline, compare};
-use crate::passes::linear::{self, Measured};
-use crate::passes::records::{self, Recorded};
-use crate::passes::{cpu, figures, heap, instructions};
+use crate::passes::timing::{self, Timing};
+use crate::passes::{cpu, heap, instructions, Context};
 use crate::publish::{self, publish, Outputs};
 use crate::render::export;
 use crate::render::table::Style;
-use crate::render::units::printable;
-use crate::report::{Artifacts, Benchmark, Metric, Report, Verdict, SCHEMA_VERSION};
+use crate::report::{Report, Verdict, SCHEMA_VERSION};
+use crate::ui::Ui;
 use crate::{artifacts, environment};
-
-/// Notes for people go to stderr, so that stdout carries only the chosen format.
-pub struct Ui {
-    pub style: Style,
-    progress: bool,
-}
-
-impl Ui {
-    fn new(cli: &Cli) -> Ui {
-        let terminal = std::io::stderr().is_terminal();
-        Ui { style: Style { color: cli.color_enabled(terminal) }, progress: terminal }
-    }
-
-    pub fn note(&self, text: &str) {
-        eprintln!("{text}");
-    }
-
-    pub fn warn(&self, text: &str) {
-        eprintln!("{} {text}", self.style.yellow("warning:"));
-    }
-
-    fn bar(&self, len: u64, what: &str) -> ProgressBar {
-        if !self.progress {
-            return ProgressBar::hidden();
-        }
-        let bar = ProgressBar::new(len);
-        let style = ProgressStyle::with_template("{spinner} {prefix} [{elapsed}] {wide_msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        bar.set_style(style);
-        bar.set_prefix(what.to_owned());
-        bar.enable_steady_tick(Duration::from_millis(120));
-        bar
-    }
-}
+use allocbench_formats::partition::Partition;
 
 /// Runs the whole job for `cli`.
 pub fn run(cli: &Cli) -> Result<Verdict> {
@@ -78,7 +45,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     // Everything the user can get wrong is checked before the build, which may take minutes.
     let policy = policy_for(cli, &project)?;
     if cli.instructions {
-        instructions::check_valgrind()?;
+        instructions::callgrind::check_valgrind()?;
     }
     let exports = cli.exports.iter().map(|e| export::parse_export_spec(e)).collect::<Result<Vec<_>, _>>()?;
     let out_dir = match &cli.out_dir {
@@ -117,32 +84,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
 
     let executables = build::build(&opts, &project.targets, &project.target_dir, false)?;
-    // `--partition`: every target lists its benchmarks, and those of other shards are left out.
-    let (targets, executables, partition) = match cli.partition {
-        Some(spec) => {
-            let list_spec = RunSpec {
-                pass: Mode::AllocsOnly,
-                filter: cli.filter.clone(),
-                criterion_args: Vec::new(),
-                env: Vec::new(),
-                counting_times: None,
-                timeout: Duration::from_secs(cli.timeout.max(1)),
-                verbose: false,
-                wrapper: Vec::new(),
-            };
-            let share = partition::share(spec, &project.targets, &executables, &list_spec, &out_dir)?;
-            let mut targets = Vec::new();
-            let mut kept = Vec::new();
-            for ((target, exe), selection) in project.targets.iter().zip(&executables).zip(share.filters) {
-                if let Some(selection) = selection {
-                    targets.push(BenchTarget { selection: Some(selection), ..target.clone() });
-                    kept.push(exe.clone());
-                }
-            }
-            (targets, kept, Some(share.partition))
-        }
-        None => (project.targets.clone(), executables, None),
-    };
+    let (targets, executables, partition) = share(cli, &project.targets, executables, &out_dir)?;
     // Benchmarks' own output must not issue workflow commands (annotations, masks, outputs).
     let commands_stopped = (cli.verbose && publish::in_github_actions()).then(|| {
         let token = format!(
@@ -152,61 +94,23 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         println!("::stop-commands::{token}");
         token
     });
-    let pass = if cli.allocs_only { Mode::AllocsOnly } else { Mode::Full };
-    let spec = RunSpec {
-        pass,
-        filter: cli.filter.clone(),
-        criterion_args: cli.criterion_args.clone(),
-        env: Vec::new(),
-        counting_times: None,
-        timeout: Duration::from_secs(cli.timeout.max(1)),
-        verbose: cli.verbose,
-        wrapper: Vec::new(),
-    };
-    let mut benchmarks: Vec<Benchmark> = Vec::new();
-    let mut allocators = std::collections::BTreeSet::new();
+    let ctx = Context { cli, ui: &ui, out_dir: &out_dir, targets: &targets, executables: &executables };
+    let mut timing = Timing::new(cli);
     for run in 1..=cli.runs {
         if let (Some((rev, manifest, dir)), Some(base), true) = (&other_rev, base.as_mut(), run > 1) {
             let name = "baseline-rev-run";
             revision::measure(cli, rev, manifest, &project.target_dir, &out_dir, dir, name, run)?;
-            add_run(&ui, &mut base.benchmarks, &baseline::load(dir, name)?.benchmarks, run);
+            timing::add_run(&ui, &mut base.benchmarks, &baseline::load(dir, name)?.benchmarks, run);
         }
-        let mut measured = Vec::new();
-        for (k, (target, exe)) in targets.iter().zip(&executables).enumerate() {
-            let mut label = format!("{}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
-            if cli.runs > 1 {
-                label.push_str(&format!(", run {run} of {}", cli.runs));
-            }
-            let bar = ui.bar(0, &label);
-            let files = RunFiles::nth(&out_dir, pass, target, run);
-            let spec = spec.for_target(target);
-            let failures =
-                run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks measured")))?;
-            let recorded = Measured::read(&files)?;
-            allocators.extend(recorded.records.iter().filter_map(|r| r.allocator.clone()));
-            let mut found = collect(target, &recorded, &failures, pass)?;
-            if run == 1 {
-                // Later runs (`--runs`) add their times only: their figures need no second look.
-                let again = linear::resample(exe, target, Mode::AllocsOnly, &spec, &files, &recorded.flat(), |id| {
-                    bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
-                })?;
-                take_linear_figures(&ui, &mut found, &again);
-            }
-            bar.finish_and_clear();
-            measured.extend(found);
-        }
-        if run == 1 {
-            benchmarks = measured;
-        } else {
-            add_run(&ui, &mut benchmarks, &measured, run);
-        }
+        timing.measure(&ctx, run)?;
     }
+    let (mut benchmarks, allocators) = timing.finish();
 
     if cli.instructions {
-        instructions_pass(cli, &ui, &targets, &executables, &out_dir, &mut benchmarks)?;
+        instructions::run(&ctx, &mut benchmarks)?;
     }
     if !cli.allocs_only && !cli.no_cpu_profile {
-        cpu_pass(cli, &ui, &targets, &executables, &out_dir, &mut benchmarks)?;
+        cpu::run(&ctx, &mut benchmarks)?;
     }
 
     let mut report = Report {
@@ -223,16 +127,15 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     }
     if let Some(base) = &base {
         let mut comparison = compare::compare(base, &report, &policy);
-        instructions_against_baseline(base, &report, &mut comparison, &policy);
-        instructions_diff_against_baseline(&ui, base, &mut report, &out_dir);
-        cpu_against_baseline(&ui, base, &mut report, &mut comparison, &out_dir);
+        instructions::against_baseline(&ctx, base, &mut report, &mut comparison, &policy);
+        cpu::against_baseline(&ctx, base, &mut report, &mut comparison);
         report.verdict = comparison.verdict();
         report.comparison = Some(comparison);
     }
     if failed {
         report.verdict = Verdict::Error;
     }
-    heap_pass(cli, &ui, &targets, &executables, &out_dir, &mut report, base.as_ref())?;
+    heap::run(&ctx, &mut report, base.as_ref())?;
 
     if let Some(token) = &commands_stopped {
         println!("::{token}::");
@@ -259,7 +162,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
 /// `cargo allocbench merge`: the shards' reports joined and published as one run's.
 pub fn merge(args: &MergeArgs) -> Result<Verdict> {
     let style = Style { color: args.color.enabled(std::io::stderr().is_terminal()) };
-    let ui = Ui { style, progress: false };
+    let ui = Ui::quiet(style);
     let exports = args.exports.iter().map(|e| export::parse_export_spec(e)).collect::<Result<Vec<_>, _>>()?;
     let out_dir = std::path::absolute(args.out_dir.clone().unwrap_or_else(|| PathBuf::from("target/allocbench")))?;
     let mut shards = Vec::new();
@@ -283,6 +186,37 @@ pub fn merge(args: &MergeArgs) -> Result<Verdict> {
     }
     ui.note(&ui.style.dim(&format!("report: {}", report_path.display())));
     Ok(report.verdict)
+}
+
+/// `--partition`: every target lists its benchmarks, and those of other shards are left out;
+/// a target with none in this shard is not run at all.
+fn share(
+    cli: &Cli,
+    targets: &[BenchTarget],
+    executables: Vec<PathBuf>,
+    out_dir: &Path,
+) -> Result<(Vec<BenchTarget>, Vec<PathBuf>, Option<Partition>)> {
+    let Some(spec) = cli.partition else { return Ok((targets.to_vec(), executables, None)) };
+    let list_spec = RunSpec {
+        pass: Mode::AllocsOnly,
+        filter: cli.filter.clone(),
+        criterion_args: Vec::new(),
+        env: Vec::new(),
+        counting_times: None,
+        timeout: std::time::Duration::from_secs(cli.timeout.max(1)),
+        verbose: false,
+        wrapper: Vec::new(),
+    };
+    let share = partition::share(spec, targets, &executables, &list_spec, out_dir)?;
+    let mut kept_targets = Vec::new();
+    let mut kept = Vec::new();
+    for ((target, exe), selection) in targets.iter().zip(executables).zip(share.filters) {
+        if let Some(selection) = selection {
+            kept_targets.push(BenchTarget { selection: Some(selection), ..target.clone() });
+            kept.push(exe);
+        }
+    }
+    Ok((kept_targets, kept, Some(share.partition)))
 }
 
 /// The manifest cargo would use: `--manifest-path`, or the one `cargo locate-project` finds.
@@ -347,488 +281,4 @@ fn save_baseline(ui: &Ui, dir: &Path, name: &str, report: &Report, compared: boo
             Ok(())
         }
     }
-}
-
-/// The CPU pass: each target again under criterion's `--profile-time`, in a process of its own.
-/// A crash or hang here costs flame graphs, never the figures already measured.
-fn cpu_pass(
-    cli: &Cli,
-    ui: &Ui,
-    targets: &[BenchTarget],
-    executables: &[PathBuf],
-    out_dir: &Path,
-    benchmarks: &mut [Benchmark],
-) -> Result<()> {
-    let profile_time = cli.profile_time.max(1);
-    let spec = RunSpec {
-        pass: Mode::Cpu,
-        filter: cli.filter.clone(),
-        // Criterion 0.8.2's profile mode warms up for 1 s whatever this says (Routine::profile);
-        // kept so that a criterion that honours it warms up briefly.
-        criterion_args: ["--profile-time", &profile_time.to_string(), "--warm-up-time", "0.5"]
-            .map(String::from)
-            .to_vec(),
-        env: vec![
-            (allocbench_formats::env::CPU_FREQUENCY.to_owned(), cli.frequency.to_string()),
-            (allocbench_formats::env::CPU_COMPLETE.to_owned(), if cli.cpu_complete { "1" } else { "0" }.to_owned()),
-        ],
-        counting_times: None,
-        // A profile takes criterion's warm-up and then `profile_time` before it is written.
-        timeout: Duration::from_secs(cli.timeout.max(1) + 2 * profile_time),
-        verbose: cli.verbose,
-        wrapper: Vec::new(),
-    };
-    for (k, (target, exe)) in targets.iter().zip(executables).enumerate() {
-        let label = format!("CPU profile {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
-        let bar = ui.bar(0, &label);
-        let files = RunFiles::new(out_dir, Mode::Cpu, target);
-        let spec = spec.for_target(target);
-        let failures =
-            run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks profiled")))?;
-        bar.finish_and_clear();
-        let profiled = records::read_records(&files.records)?;
-        for rec in &profiled {
-            let Some(profile) = &rec.cpu_profile else { continue };
-            let Some(b) = benchmarks
-                .iter_mut()
-                .find(|b| b.id == rec.id && b.package == target.package && b.target == target.target)
-            else {
-                continue;
-            };
-            match cpu::place(&rec.id, profile, out_dir) {
-                Ok(placed) => {
-                    b.cpu_folded = std::fs::read_to_string(out_dir.join(&placed.folded)).unwrap_or_default();
-                    b.artifacts.flamegraph = Some(placed.flamegraph);
-                    b.artifacts.cpu_profile = Some(placed.cpu_profile);
-                    b.cpu = Some(placed.summary);
-                }
-                Err(e) => ui.warn(&format!("CPU profile of `{}`: {e}", printable(&rec.id))),
-            }
-        }
-        warn_side_pass_failures(ui, "CPU pass", "no flame graph", target, &failures, &files);
-    }
-    let samples = benchmarks.iter().filter_map(|b| b.cpu.as_ref().map(|c| c.samples));
-    if let Some(warning) = cpu::sampling_shortfall(samples, profile_time, cli.frequency) {
-        ui.warn(&warning);
-    }
-    Ok(())
-}
-
-/// The allocation-site pass over the benchmarks `--heap-profile` selects: stacks, sites,
-/// `heap.pb.gz` and `alloc-flamegraph.svg` per benchmark, and the sites that grew against the
-/// baseline. Like the CPU pass, a failure here costs the sites, never the figures.
-fn heap_pass(
-    cli: &Cli,
-    ui: &Ui,
-    targets: &[BenchTarget],
-    executables: &[PathBuf],
-    out_dir: &Path,
-    report: &mut Report,
-    base: Option<&Baseline>,
-) -> Result<()> {
-    let regressed = |id: &str| {
-        report.comparison.as_ref().and_then(|c| c.get(id)).is_some_and(|c| c.status == compare::Status::Regressed)
-    };
-    let selected: Vec<(String, String, String)> = report
-        .benchmarks
-        .iter()
-        .filter(|b| b.alloc.is_some() && !b.alloc.is_some_and(|a| a.approximate))
-        .filter(|b| match cli.heap_profile() {
-            HeapProfile::All => true,
-            HeapProfile::Regressed => regressed(&b.id),
-            HeapProfile::None => false,
-        })
-        .map(|b| (b.package.clone(), b.target.clone(), b.id.clone()))
-        .collect();
-    for (k, (target, exe)) in targets.iter().zip(executables).enumerate() {
-        let ids: Vec<&str> = selected
-            .iter()
-            .filter(|(p, t, _)| p == &target.package && t == &target.target)
-            .map(|(_, _, id)| id.as_str())
-            .collect();
-        if ids.is_empty() {
-            continue;
-        }
-        // Criterion filters on the full id: a duplicate's title (`ID #2`) is matched by its id.
-        let full_id = |id: &str| run::without_counter(id).to_owned();
-        let filter =
-            format!("^(?:{})$", ids.iter().map(|id| regex::escape(&full_id(id))).collect::<Vec<_>>().join("|"));
-        let spec = RunSpec {
-            pass: Mode::Heap,
-            filter: Some(filter),
-            criterion_args: Vec::new(),
-            env: Vec::new(),
-            counting_times: None,
-            timeout: Duration::from_secs(cli.timeout.max(1)),
-            verbose: cli.verbose,
-            wrapper: Vec::new(),
-        };
-        let label = format!("allocation sites {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
-        let bar = ui.bar(0, &label);
-        let files = RunFiles::new(out_dir, Mode::Heap, target);
-        let failures = run::run(exe, target, &spec, &files, |done| {
-            bar.set_message(format!("{done} of {} benchmarks", ids.len()))
-        })?;
-        // Sites follow the benchmark's figures: from samples of two iteration counts or more.
-        let mut recorded = Measured::read(&files)?;
-        let flat = recorded.flat();
-        let again = linear::resample(exe, target, Mode::Heap, &spec, &files, &flat, |id| {
-            bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
-        })?;
-        bar.finish_and_clear();
-        for (id, failure) in &again.failures {
-            ui.warn(&format!(
-                "allocation sites of `{}`: sampled flat, and measuring it again failed ({}); no sites",
-                printable(id),
-                printable(&failure.reason)
-            ));
-        }
-        let lost: Vec<&String> = again.failures.iter().map(|(id, _)| id).collect();
-        recorded.records.retain(|r| !lost.contains(&&r.id));
-        recorded.replace_with(again.measured);
-        for rec in recorded.records {
-            let Some(joined) = recorded.criterion.get(&rec.id).and_then(|c| records::join(&rec, c)) else { continue };
-            let Some(b) = report
-                .benchmarks
-                .iter_mut()
-                .find(|b| b.id == rec.id && b.package == target.package && b.target == target.target)
-            else {
-                continue;
-            };
-            let stacks = heap::stacks(&rec.sites, &joined);
-            let old = base.and_then(|base| base.benchmarks.iter().find(|o| o.id == b.id));
-            let base_stacks = old.map(|o| o.heap_stacks.as_slice()).filter(|s| !s.is_empty());
-            match heap::write(&b.id, &stacks, base_stacks, out_dir) {
-                Ok(a) => {
-                    b.artifacts.heap_profile = Some(a.heap_profile);
-                    b.artifacts.alloc_flamegraph = a.alloc_flamegraph;
-                }
-                Err(e) => ui.warn(&e.to_string()),
-            }
-            b.sites = heap::sites(&stacks, &target.package);
-            b.heap_stacks = stacks;
-            if let (Some(old), Some(c)) =
-                (old, report.comparison.as_mut().and_then(|c| c.benchmarks.iter_mut().find(|c| c.id == b.id)))
-            {
-                if c.status == compare::Status::Regressed {
-                    if old.sites.is_empty() {
-                        ui.note(&format!(
-                            "`{}`: the baseline has no allocation sites to compare with; save it with `--heap-profile all` to see which sites grew",
-                            printable(&b.id)
-                        ));
-                    } else {
-                        c.sites_grew = heap::grown(&old.sites, &b.sites);
-                    }
-                }
-            }
-        }
-        warn_side_pass_failures(ui, "allocation-site pass", "no sites", target, &failures, &files);
-    }
-    Ok(())
-}
-
-/// The instruction pass: each target again, under valgrind's callgrind, counting inside
-/// criterion's windows; per benchmark the instructions per iteration and the functions that
-/// executed them. Like the profiling passes, a failure here costs its figures, never the others.
-fn instructions_pass(
-    cli: &Cli,
-    ui: &Ui,
-    targets: &[BenchTarget],
-    executables: &[PathBuf],
-    out_dir: &Path,
-    benchmarks: &mut [Benchmark],
-) -> Result<()> {
-    for (k, (target, exe)) in targets.iter().zip(executables).enumerate() {
-        let files = RunFiles::new(out_dir, Mode::Instructions, target);
-        let dumps = files.records.with_file_name("callgrind");
-        if dumps.exists() {
-            std::fs::remove_dir_all(&dumps).with_context(|| format!("cannot empty `{}`", dumps.display()))?;
-        }
-        std::fs::create_dir_all(&dumps).with_context(|| format!("cannot create `{}`", dumps.display()))?;
-        // The fast gate (`--allocs-only`) draws no flame graphs: no call chains, which cost a
-        // fifth of the pass.
-        let call_chains = !cli.allocs_only;
-        let spec = RunSpec {
-            pass: Mode::Instructions,
-            filter: cli.filter.clone(),
-            // The pass's own settings decide the sampling; the user's criterion arguments are for
-            // the timing run, and criterion rejects a setting given twice.
-            criterion_args: Vec::new(),
-            env: Vec::new(),
-            counting_times: None,
-            // Under valgrind a benchmark takes some fifty times as long.
-            timeout: Duration::from_secs(cli.timeout.max(1)) * instructions::SLOWDOWN,
-            verbose: cli.verbose,
-            wrapper: instructions::wrapper(&dumps, call_chains),
-        };
-        let label = format!("instructions {}/{} ({}/{})", target.package, target.target, k + 1, targets.len());
-        let bar = ui.bar(0, &label);
-        let spec = spec.for_target(target);
-        let failures =
-            run::run(exe, target, &spec, &files, |done| bar.set_message(format!("{done} benchmarks counted")))?;
-        let mut recorded = Measured::read(&files)?;
-        let again = linear::resample(exe, target, Mode::Instructions, &spec, &files, &recorded.flat(), |id| {
-            bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
-        })?;
-        bar.finish_and_clear();
-        for (id, failure) in &again.failures {
-            ui.warn(&format!(
-                "instructions of `{}`: sampled flat, and counting it again failed ({}); no instruction figures",
-                printable(id),
-                printable(&failure.reason)
-            ));
-        }
-        let lost: Vec<&String> = again.failures.iter().map(|(id, _)| id).collect();
-        recorded.records.retain(|r| !lost.contains(&&r.id));
-        recorded.replace_with(again.measured);
-        for rec in &recorded.records {
-            let Some(joined) = recorded.criterion.get(&rec.id).and_then(|c| records::join(rec, c)) else { continue };
-            // `iter_custom` times itself: criterion opens no window, so nothing was counted.
-            if joined.samples.iter().any(|s| s.custom) {
-                continue;
-            }
-            let Some(b) = benchmarks
-                .iter_mut()
-                .find(|b| b.id == rec.id && b.package == target.package && b.target == target.target)
-            else {
-                continue;
-            };
-            // Runs of a benchmark measured again dump into the same folder, under their own pid.
-            match instructions::measure(rec, &joined, &dumps) {
-                Ok(Some(counted)) if !call_chains => b.instructions = Some(counted.figures),
-                Ok(Some(counted)) => {
-                    let folder = out_dir.join(artifacts::folder_for(&b.id));
-                    std::fs::create_dir_all(&folder)
-                        .with_context(|| format!("cannot create `{}`", folder.display()))?;
-                    let path = folder.join("instructions-flamegraph.svg");
-                    let title = format!("{}: instructions per iteration", b.id);
-                    let subtitle = "callgrind's Ir inside criterion's timed windows, by call chain";
-                    match cpu::draw(&folded_map(&counted.folded), &title, subtitle, "instructions", &path) {
-                        Ok(()) => b.artifacts.instructions_flamegraph = Some(artifacts::relative(&path, out_dir)),
-                        Err(e) => ui.warn(&e.to_string()),
-                    }
-                    b.instructions = Some(counted.figures);
-                    b.instructions_folded = counted.folded;
-                }
-                Ok(None) => {}
-                Err(e) => ui.warn(&format!("instructions of `{}`: {e}", printable(&rec.id))),
-            }
-        }
-        warn_side_pass_failures(ui, "instruction pass", "no instruction figures", target, &failures, &files);
-    }
-    Ok(())
-}
-
-/// A profiling pass's failures cost what it adds, never the figures: say so, per benchmark.
-fn warn_side_pass_failures(
-    ui: &Ui,
-    pass: &str,
-    lost: &str,
-    target: &BenchTarget,
-    failures: &[Failure],
-    files: &RunFiles,
-) {
-    for f in failures {
-        ui.warn(&format!(
-            "{pass} of `{}/{}` failed at `{}`: {}; the figures stand, that benchmark has {lost} (log: {})",
-            target.package,
-            target.target,
-            printable(f.title.as_deref().unwrap_or("(before any benchmark)")),
-            printable(&f.reason),
-            files.log.display()
-        ));
-    }
-}
-
-/// Where both runs have CPU stacks: the functions whose share grew, and a differential flame
-/// graph beside the benchmark's own.
-fn cpu_against_baseline(ui: &Ui, base: &Baseline, report: &mut Report, comparison: &mut Comparison, out_dir: &Path) {
-    for b in &mut report.benchmarks {
-        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.cpu_folded.is_empty()) else { continue };
-        if b.cpu_folded.is_empty() {
-            continue;
-        }
-        if let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.id == b.id) {
-            c.cpu_grew = cpu::grown(&old.cpu_folded, &b.cpu_folded);
-        }
-        let path = out_dir.join(artifacts::folder_for(&b.id)).join("flamegraph-diff.svg");
-        let title = format!("{}: CPU time against baseline `{}`", b.id, base.name);
-        match cpu::draw_diff(&old.cpu_folded, &b.cpu_folded, &title, &path) {
-            Ok(()) => b.artifacts.cpu_diff_flamegraph = Some(artifacts::relative(&path, out_dir)),
-            Err(e) => ui.warn(&e.to_string()),
-        }
-    }
-}
-
-/// Folded stacks (`stack COUNT` lines) as a map, for [`cpu::draw`].
-fn folded_map(folded: &str) -> std::collections::BTreeMap<String, u64> {
-    folded
-        .lines()
-        .filter_map(|l| l.rsplit_once(' '))
-        .filter_map(|(stack, count)| Some((stack.to_owned(), count.parse().ok()?)))
-        .collect()
-}
-
-/// Where both runs have instruction stacks: a differential flame graph beside the benchmark's.
-fn instructions_diff_against_baseline(ui: &Ui, base: &Baseline, report: &mut Report, out_dir: &Path) {
-    for b in &mut report.benchmarks {
-        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.instructions_folded.is_empty()) else {
-            continue;
-        };
-        if b.instructions_folded.is_empty() {
-            continue;
-        }
-        let path = out_dir.join(artifacts::folder_for(&b.id)).join("instructions-flamegraph-diff.svg");
-        let title = format!("{}: instructions per iteration against baseline `{}`", b.id, base.name);
-        match cpu::draw_instructions_diff(&old.instructions_folded, &b.instructions_folded, &title, &path) {
-            Ok(()) => b.artifacts.instructions_diff_flamegraph = Some(artifacts::relative(&path, out_dir)),
-            Err(e) => ui.warn(&e.to_string()),
-        }
-    }
-}
-
-/// Where `instructions` regressed: the functions whose own instructions grew beyond the limit.
-fn instructions_against_baseline(base: &Baseline, report: &Report, comparison: &mut Comparison, policy: &Policy) {
-    for c in &mut comparison.benchmarks {
-        let regressed = c.metric(Metric::Instructions).is_some_and(|m| m.status == compare::Status::Regressed);
-        let (Some(old), Some(new), true) = (
-            base.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
-            report.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
-            regressed,
-        ) else {
-            continue;
-        };
-        let noise = match policy.limit(&c.id, Metric::Instructions) {
-            crate::gate::policy::Limit::Relative(f) => f,
-            _ => 0.0,
-        };
-        c.instructions_grew = instructions::grown(old, new, noise);
-    }
-}
-
-/// Adds a later run's typical times (`--runs`) to the first run's benchmarks. Allocation figures
-/// are the first run's; a later run that disagrees on an exact figure is worth a warning, since
-/// the code then does not allocate deterministically.
-fn add_run(ui: &Ui, first: &mut [Benchmark], later: &[Benchmark], run: u32) {
-    for b in first.iter_mut() {
-        let Some(l) = later.iter().find(|l| l.id == b.id && l.package == b.package && l.target == b.target) else {
-            continue;
-        };
-        if let (None, Some(error)) = (&b.error, &l.error) {
-            ui.warn(&format!("`{}`: run {run} failed ({error}); its time is left out", printable(&b.id)));
-        }
-        let (Some(t1), Some(t)) = (b.time, l.time) else { continue };
-        if b.time_runs_ns.is_empty() {
-            b.time_runs_ns.push(t1.typical_ns);
-        }
-        b.time_runs_ns.push(t.typical_ns);
-        if let (Some(a1), Some(a)) = (b.alloc, l.alloc) {
-            let same =
-                (a1.alloc_objects, a1.alloc_space, a1.inuse_space) == (a.alloc_objects, a.alloc_space, a.inuse_space);
-            if a1.exact && a.exact && !same {
-                ui.warn(&format!(
-                    "`{}`: run {run} allocated {} blocks, {} B per iteration, run 1 {} blocks, {} B: the figures are run 1's",
-                    printable(&b.id),
-                    a.alloc_objects,
-                    a.alloc_space,
-                    a1.alloc_objects,
-                    a1.alloc_space
-                ));
-            }
-        }
-    }
-}
-
-/// The allocation figures of the benchmarks measured again with linear sampling, in place of
-/// those of their flat samples; a benchmark that could not be measured again keeps its figures,
-/// marked `≈` (flat sampling), and a warning says why.
-fn take_linear_figures(ui: &Ui, benchmarks: &mut [Benchmark], again: &linear::Resampled) {
-    for b in benchmarks.iter_mut() {
-        if let Some((rec, crit)) = again.measured.get(&b.id) {
-            if let Some(alloc) = records::join(rec, crit).and_then(|j| figures::per_iteration_figures(&j.samples)) {
-                b.alloc = Some(alloc);
-            }
-        }
-    }
-    for (id, failure) in &again.failures {
-        ui.warn(&format!(
-            "`{}` was sampled flat and could not be measured again with linear sampling ({}): its allocation figures are a sample's counts divided by its iterations, marked ≈",
-            printable(id),
-            printable(&failure.reason)
-        ));
-    }
-}
-
-/// The benchmarks of one target's run: those it recorded, and the one it failed on, if any.
-fn collect(target: &BenchTarget, recorded: &Measured, failures: &[Failure], pass: Mode) -> Result<Vec<Benchmark>> {
-    let mut out = Vec::new();
-    for rec in &recorded.records {
-        let mut b = benchmark(target, rec, recorded.criterion.get(&rec.id));
-        if pass == Mode::AllocsOnly {
-            // Criterion's estimates from a 10 ms run are not a measurement of time.
-            b.time = None;
-            b.time_samples_ns.clear();
-        }
-        out.push(b);
-    }
-    for f in failures {
-        out.push(Benchmark {
-            id: f.title.clone().unwrap_or_else(|| format!("{}/{} (bench target)", target.package, target.target)),
-            package: target.package.clone(),
-            target: target.target.clone(),
-            alloc: None,
-            time: None,
-            artifacts: Artifacts::default(),
-            cpu: None,
-            error: Some(f.reason.clone()),
-            time_runs_ns: Vec::new(),
-            time_samples_ns: Vec::new(),
-            cpu_folded: String::new(),
-            sites: Vec::new(),
-            heap_stacks: Vec::new(),
-            instructions: None,
-            instructions_folded: String::new(),
-        });
-    }
-    Ok(out)
-}
-
-fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::CriterionBenchmark>) -> Benchmark {
-    let mut b = Benchmark {
-        id: rec.id.clone(),
-        package: target.package.clone(),
-        target: target.target.clone(),
-        alloc: None,
-        time: None,
-        artifacts: Artifacts::default(),
-        cpu: None,
-        error: None,
-        time_runs_ns: Vec::new(),
-        time_samples_ns: Vec::new(),
-        cpu_folded: String::new(),
-        sites: Vec::new(),
-        heap_stacks: Vec::new(),
-        instructions: None,
-        instructions_folded: String::new(),
-    };
-    if !rec.counting {
-        b.error = Some(format!(
-            "bench target `{}` counts no allocations: its #[global_allocator] is not allocbench's; wrap it: `static A: allocbench::Alloc<YourAlloc> = allocbench::Alloc::new(YourAlloc);`",
-            target.target
-        ));
-        return b;
-    }
-    let Some(crit) = crit else {
-        b.error = Some("criterion saved no samples for this id (is the id unique?)".to_owned());
-        return b;
-    };
-    match records::join(rec, crit) {
-        Some(joined) => {
-            b.alloc = figures::per_iteration_figures(&joined.samples);
-            b.time = crit.time;
-            b.time_samples_ns = joined.time_samples_ns;
-        }
-        None => b.error = Some("the harness's samples do not match criterion's sample.json".to_owned()),
-    }
-    b
 }

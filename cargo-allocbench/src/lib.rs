@@ -6,7 +6,8 @@
 //! another revision of the repository); [`passes`] are what each process is run for and what
 //! comes out of it (allocation figures and time, CPU profiles, allocation sites); [`report`] holds
 //! the result; [`gate`] compares it with a baseline and decides; [`render`] lays it out for
-//! people and other tools. [`app`] is the pipeline from start to verdict.
+//! people and other tools, and [`ui`] tells people how the run goes (notes, warnings, progress).
+//! [`app`] is the pipeline from start to verdict.
 
 pub mod app;
 pub mod artifacts;
@@ -19,3 +20,4 @@ pub mod passes;
 pub mod publish;
 pub mod render;
 pub mod report;
+pub mod ui;

@@ -1,16 +1,28 @@
-//! The CPU pass's results: per benchmark, `flamegraph.svg` (inferno) from the folded stacks the
-//! harness wrote, `cpu.pb.gz` for `go tool pprof`, and the functions with the most self time.
+//! The CPU pass: each target again under criterion's `--profile-time`, in a process of its own;
+//! per benchmark, `flamegraph.svg` (inferno) from the folded stacks the harness wrote,
+//! `cpu.pb.gz` for `go tool pprof`, and the functions with the most self time. A crash or hang
+//! here costs flame graphs, never the figures already measured. Against a baseline: the
+//! functions whose share grew, and a differential flame graph.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
+use std::time::Duration;
 
 pub use allocbench_formats::comparison::ShareChange;
 pub use allocbench_formats::report::{CpuSummary, TopFunction};
+use indicatif::ProgressBar;
 
 use crate::artifacts;
-use crate::passes::pprof_names;
-use crate::passes::records::CpuProfileRecord;
+use crate::cargo::discover::BenchTarget;
+use crate::cli::Cli;
+use crate::exec::run::{Mode, RunFiles, RunSpec};
+use crate::gate::baseline::Baseline;
+use crate::gate::compare::Comparison;
+use crate::passes::records::{self, CpuProfileRecord};
+use crate::passes::{pprof_names, warn_side_pass_failures, Context, Pass, TargetRun};
+use crate::render::units::printable;
+use crate::report::{Benchmark, Report};
 
 /// How many functions the report lists per benchmark.
 pub const TOP: usize = 10;
@@ -34,6 +46,114 @@ pub struct CpuArtifacts {
     pub cpu_profile: String,
     pub folded: String,
     pub summary: CpuSummary,
+}
+
+/// Runs the CPU pass, attaching profiles to `benchmarks`; warns when the profiles got far fewer
+/// samples than `--frequency` asks for.
+pub fn run(ctx: &Context, benchmarks: &mut [Benchmark]) -> anyhow::Result<()> {
+    crate::passes::run(ctx, &mut Cpu { benchmarks })?;
+    let samples = benchmarks.iter().filter_map(|b| b.cpu.as_ref().map(|c| c.samples));
+    if let Some(warning) = sampling_shortfall(samples, profile_time(ctx.cli), ctx.cli.frequency) {
+        ctx.ui.warn(&warning);
+    }
+    Ok(())
+}
+
+/// `--profile-time`, in seconds, at least one.
+fn profile_time(cli: &Cli) -> u64 {
+    cli.profile_time.max(1)
+}
+
+/// The CPU pass, attaching to the counting pass's benchmarks.
+struct Cpu<'a> {
+    benchmarks: &'a mut [Benchmark],
+}
+
+impl Pass for Cpu<'_> {
+    /// Nothing is measured again: the records are read once the bar is gone.
+    type Collected = ();
+
+    fn mode(&self) -> Mode {
+        Mode::Cpu
+    }
+
+    fn label(&self, place: &str) -> String {
+        format!("CPU profile {place}")
+    }
+
+    fn progress(&self, done: usize) -> String {
+        format!("{done} benchmarks profiled")
+    }
+
+    fn spec(&mut self, ctx: &Context, target: &BenchTarget, _: &RunFiles) -> anyhow::Result<Option<RunSpec>> {
+        let profile_time = profile_time(ctx.cli);
+        Ok(Some(RunSpec {
+            // Criterion 0.8.2's profile mode warms up for 1 s whatever this says (Routine::profile);
+            // kept so that a criterion that honours it warms up briefly.
+            criterion_args: ["--profile-time", &profile_time.to_string(), "--warm-up-time", "0.5"]
+                .map(String::from)
+                .to_vec(),
+            env: vec![
+                (allocbench_formats::env::CPU_FREQUENCY.to_owned(), ctx.cli.frequency.to_string()),
+                (
+                    allocbench_formats::env::CPU_COMPLETE.to_owned(),
+                    if ctx.cli.cpu_complete { "1" } else { "0" }.to_owned(),
+                ),
+            ],
+            // A profile takes criterion's warm-up and then `profile_time` before it is written.
+            timeout: ctx.timeout() + Duration::from_secs(2 * profile_time),
+            ..ctx.share_spec(Mode::Cpu, target)
+        }))
+    }
+
+    fn collect(&mut self, _: &Context, _: &TargetRun, _: &ProgressBar) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn attach(&mut self, ctx: &Context, run: &TargetRun, (): ()) -> anyhow::Result<()> {
+        let target = run.target;
+        for rec in &records::read_records(&run.files.records)? {
+            let Some(profile) = &rec.cpu_profile else { continue };
+            let Some(b) = self
+                .benchmarks
+                .iter_mut()
+                .find(|b| b.id == rec.id && b.package == target.package && b.target == target.target)
+            else {
+                continue;
+            };
+            match place(&rec.id, profile, ctx.out_dir) {
+                Ok(placed) => {
+                    b.cpu_folded = std::fs::read_to_string(ctx.out_dir.join(&placed.folded)).unwrap_or_default();
+                    b.artifacts.flamegraph = Some(placed.flamegraph);
+                    b.artifacts.cpu_profile = Some(placed.cpu_profile);
+                    b.cpu = Some(placed.summary);
+                }
+                Err(e) => ctx.ui.warn(&format!("CPU profile of `{}`: {e}", printable(&rec.id))),
+            }
+        }
+        warn_side_pass_failures(ctx.ui, "CPU pass", "no flame graph", run);
+        Ok(())
+    }
+}
+
+/// Where both runs have CPU stacks: the functions whose share grew, and a differential flame
+/// graph beside the benchmark's own.
+pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report, comparison: &mut Comparison) {
+    for b in &mut report.benchmarks {
+        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.cpu_folded.is_empty()) else { continue };
+        if b.cpu_folded.is_empty() {
+            continue;
+        }
+        if let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.id == b.id) {
+            c.cpu_grew = grown(&old.cpu_folded, &b.cpu_folded);
+        }
+        let path = ctx.out_dir.join(artifacts::folder_for(&b.id)).join("flamegraph-diff.svg");
+        let title = format!("{}: CPU time against baseline `{}`", b.id, base.name);
+        match draw_diff(&old.cpu_folded, &b.cpu_folded, &title, &path) {
+            Ok(()) => b.artifacts.cpu_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
+            Err(e) => ctx.ui.warn(&e.to_string()),
+        }
+    }
 }
 
 /// Parses folded stacks (`a;b;c 12` per line) into stacks and counts.

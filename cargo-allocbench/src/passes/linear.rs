@@ -75,6 +75,16 @@ impl Measured {
         }
     }
 
+    /// Takes the benchmarks of `again` in place of their flat samples, and leaves out those that
+    /// could not be measured again: their figures would come from flat samples. Returns these,
+    /// each with why, for the pass to say what it lost.
+    pub fn take_again(&mut self, again: Resampled) -> Vec<(String, Failure)> {
+        let lost: Vec<&String> = again.failures.iter().map(|(id, _)| id).collect();
+        self.records.retain(|r| !lost.contains(&&r.id));
+        self.replace_with(again.measured);
+        again.failures
+    }
+
     /// The benchmarks criterion sampled flat, each with its time per iteration (ns).
     pub fn flat(&self) -> Vec<(String, f64)> {
         let mut out = Vec::new();

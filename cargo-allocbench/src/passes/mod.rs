@@ -1,13 +1,19 @@
 //! The passes a bench process is run for, and what each gives the report.
 //!
-//! Every pass runs the same bench executables in a [`Mode`](allocbench_formats::Mode) of their
-//! own, reads the record lines the harness wrote ([`records`]), and attaches what it found to the
-//! report's benchmarks: the counting pass (`--allocs-only`, or a full run with criterion's
-//! timing) the allocation figures ([`figures`], with [`linear`] for benchmarks criterion sampled
-//! flat) and the time; the CPU pass flame graphs and profiles ([`cpu`]); the allocation-site pass
-//! the sites and heap profiles ([`heap`]); the instruction pass, under valgrind's callgrind,
-//! instructions per iteration ([`instructions`]). Profiles are written so that pprof reads them whole
-//! ([`pprof_names`]).
+//! A pass is one [`Pass`]: what to run for a bench target ([`Pass::spec`]), how to read what
+//! the run left ([`Pass::collect`]), and what it attaches to the report's benchmarks
+//! ([`Pass::attach`]); [`run`] takes it over every target in order, one process each, with a
+//! progress bar. Each pass is one module: the counting pass (`--allocs-only`, or a full run with
+//! criterion's timing) makes the benchmarks, with their allocation figures and time
+//! ([`timing`]); the CPU pass adds flame graphs and profiles ([`cpu`]); the instruction pass,
+//! under valgrind's callgrind, instructions per iteration ([`instructions`]); the
+//! allocation-site pass the sites and heap profiles ([`heap`]). What a pass adds when compared
+//! with a baseline (the functions or sites that grew, differential flame graphs) is its module's
+//! `against_baseline`, or part of its `attach` when the pass runs after the comparison.
+//!
+//! What the passes share: the harness's record lines ([`records`]), the figures per iteration
+//! ([`figures`], with [`linear`] for benchmarks criterion sampled flat), and pprof's names
+//! ([`pprof_names`]), so that `go tool pprof` reads the profiles whole.
 
 pub mod cpu;
 pub mod figures;
@@ -16,3 +22,127 @@ pub mod instructions;
 pub mod linear;
 pub mod pprof_names;
 pub mod records;
+pub mod timing;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Result;
+use indicatif::ProgressBar;
+
+use crate::cargo::discover::BenchTarget;
+use crate::cli::Cli;
+use crate::exec::run::{Failure, Mode, RunFiles, RunSpec};
+use crate::render::units::printable;
+use crate::ui::Ui;
+
+/// What every pass needs from the run, so that none takes it piece by piece.
+pub struct Context<'a> {
+    /// The command line: the filter, the timeout, and each pass's own settings.
+    pub cli: &'a Cli,
+    pub ui: &'a Ui,
+    /// Where the runs' files and the benchmarks' artifacts go.
+    pub out_dir: &'a Path,
+    pub targets: &'a [BenchTarget],
+    /// The built bench executables, one per target, in the same order.
+    pub executables: &'a [PathBuf],
+}
+
+impl Context<'_> {
+    /// The longest time a bench process may go without finishing a benchmark (`--timeout`).
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.cli.timeout.max(1))
+    }
+
+    /// A run in `mode` with the command line's filter, timeout and verbosity and nothing else;
+    /// a pass adds its own arguments to it.
+    pub fn spec(&self, mode: Mode) -> RunSpec {
+        RunSpec {
+            pass: mode,
+            filter: self.cli.filter.clone(),
+            criterion_args: Vec::new(),
+            env: Vec::new(),
+            counting_times: None,
+            timeout: self.timeout(),
+            verbose: self.cli.verbose,
+            wrapper: Vec::new(),
+        }
+    }
+
+    /// [`Context::spec`] over `target`'s share of the filter (`--partition`): for a pass that
+    /// runs whatever the filter selects, not one that picks benchmarks by id itself.
+    pub fn share_spec(&self, mode: Mode, target: &BenchTarget) -> RunSpec {
+        self.spec(mode).for_target(target)
+    }
+}
+
+/// One target's run of a pass: what ran, where it wrote, and where it failed.
+pub struct TargetRun<'a> {
+    pub target: &'a BenchTarget,
+    pub exe: &'a Path,
+    pub spec: RunSpec,
+    pub files: RunFiles,
+    /// The benchmarks the process failed on (or the process itself, before any benchmark).
+    pub failures: Vec<Failure>,
+}
+
+/// One pass over the bench targets. [`run`] calls, per target: [`Pass::files`],
+/// [`Pass::spec`], the bench process, [`Pass::collect`] while the progress bar shows, then
+/// [`Pass::attach`] once it is gone.
+pub trait Pass {
+    /// What [`Pass::collect`] hands to [`Pass::attach`]: what one target's run found.
+    type Collected;
+
+    /// The mode its bench processes run in.
+    fn mode(&self) -> Mode;
+
+    /// The progress bar's title, given the target's place (`package/target (k/n)`).
+    fn label(&self, place: &str) -> String;
+
+    /// What the progress bar says once the process has finished `done` benchmarks.
+    fn progress(&self, done: usize) -> String;
+
+    /// Where `target`'s run writes.
+    fn files(&self, ctx: &Context, target: &BenchTarget) -> RunFiles {
+        RunFiles::new(ctx.out_dir, self.mode(), target)
+    }
+
+    /// What to run for `target`; `None` leaves the target out.
+    fn spec(&mut self, ctx: &Context, target: &BenchTarget, files: &RunFiles) -> Result<Option<RunSpec>>;
+
+    /// Reads what the run left, measuring again what needs it; `bar` still shows, for that.
+    fn collect(&mut self, ctx: &Context, run: &TargetRun, bar: &ProgressBar) -> Result<Self::Collected>;
+
+    /// Attaches what the run found to the report's benchmarks, and says what was lost.
+    fn attach(&mut self, ctx: &Context, run: &TargetRun, found: Self::Collected) -> Result<()>;
+}
+
+/// Runs `pass` over every bench target, in order.
+pub fn run<P: Pass>(ctx: &Context, pass: &mut P) -> Result<()> {
+    for (k, (target, exe)) in ctx.targets.iter().zip(ctx.executables).enumerate() {
+        let files = pass.files(ctx, target);
+        let Some(spec) = pass.spec(ctx, target, &files)? else { continue };
+        let place = format!("{}/{} ({}/{})", target.package, target.target, k + 1, ctx.targets.len());
+        let bar = ctx.ui.bar(0, &pass.label(&place));
+        let failures = crate::exec::run::run(exe, target, &spec, &files, |done| bar.set_message(pass.progress(done)))?;
+        let run = TargetRun { target, exe, spec, files, failures };
+        let found = pass.collect(ctx, &run, &bar)?;
+        bar.finish_and_clear();
+        pass.attach(ctx, &run, found)?;
+    }
+    Ok(())
+}
+
+/// A profiling pass's failures cost what it adds, never the figures: say so, per benchmark.
+pub fn warn_side_pass_failures(ui: &Ui, pass: &str, lost: &str, run: &TargetRun) {
+    for f in &run.failures {
+        ui.warn(&format!(
+            "{pass} of `{}/{}` failed at `{}`: {}; the figures stand, that benchmark has {lost} (log: {})",
+            run.target.package,
+            run.target.target,
+            printable(f.title.as_deref().unwrap_or("(before any benchmark)")),
+            printable(&f.reason),
+            run.files.log.display()
+        ));
+    }
+}

@@ -294,7 +294,7 @@ pub fn instructions_report() -> Report {
         let side =
             |benchmarks: &[Benchmark]| benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.clone());
         if let (true, Some(old), Some(new)) = (regressed, side(&base.benchmarks), side(&report.benchmarks)) {
-            c.instructions_grew = crate::passes::instructions::grown(&old, &new, 0.01);
+            c.instructions_grew = crate::passes::instructions::callgrind::grown(&old, &new, 0.01);
         }
     }
     report.verdict = comparison.verdict();

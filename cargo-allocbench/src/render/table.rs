@@ -229,7 +229,7 @@ pub fn render_sites(report: &Report, n: usize, style: Style) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::heap::AllocSite;
+    use crate::passes::heap::profile::AllocSite;
     use crate::render::fixtures::{compared_report, empty_report, marked_report, plain_report};
 
     const PLAIN: Style = Style { color: false };

@@ -1,5 +1,5 @@
-//! The instruction pass: instructions executed per iteration, counted by valgrind's callgrind,
-//! which does not drift with the machine's load as time does.
+//! The instruction pass's counting: instructions executed per iteration, counted by valgrind's
+//! callgrind, which does not drift with the machine's load as time does.
 //!
 //! The bench process runs under `valgrind --tool=callgrind --collect-atstart=no`; the harness
 //! turns collection on and off at exactly the points where it reads the allocator, zeroes what

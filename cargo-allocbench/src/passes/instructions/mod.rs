@@ -1,0 +1,199 @@
+//! The instruction pass (`--instructions`): each target again, under valgrind's callgrind,
+//! counting inside criterion's windows; per benchmark the instructions per iteration and the
+//! functions that executed them, and in a full run a flame graph of them. Like the profiling
+//! passes, a failure here costs its figures, never the others. Against a baseline: the functions
+//! whose own instructions grew, and a differential flame graph.
+//!
+//! How the bench process runs under callgrind and how its dumps are read is [`callgrind`].
+
+pub mod callgrind;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use indicatif::ProgressBar;
+
+use crate::artifacts;
+use crate::cargo::discover::BenchTarget;
+use crate::cli::Cli;
+use crate::exec::run::{Mode, RunFiles, RunSpec};
+use crate::gate::baseline::Baseline;
+use crate::gate::compare::{self, Comparison};
+use crate::gate::policy::{Limit, Policy};
+use crate::passes::linear::{self, Measured, Resampled};
+use crate::passes::{cpu, records, warn_side_pass_failures, Context, Pass, TargetRun};
+use crate::render::units::printable;
+use crate::report::{Benchmark, Metric, Report};
+
+/// Runs the instruction pass, attaching instruction figures (and their flame graphs) to
+/// `benchmarks`.
+pub fn run(ctx: &Context, benchmarks: &mut [Benchmark]) -> Result<()> {
+    crate::passes::run(ctx, &mut Instructions { benchmarks })
+}
+
+/// The instruction pass, attaching to the counting pass's benchmarks.
+struct Instructions<'a> {
+    benchmarks: &'a mut [Benchmark],
+}
+
+/// Where the bench process of the run of `files` writes callgrind's dumps: beside its records.
+fn dumps(files: &RunFiles) -> PathBuf {
+    files.records.with_file_name("callgrind")
+}
+
+/// The fast gate (`--allocs-only`) draws no flame graphs: no call chains, which cost a fifth of
+/// the pass.
+fn call_chains(cli: &Cli) -> bool {
+    !cli.allocs_only
+}
+
+impl Pass for Instructions<'_> {
+    /// The run's records, and the benchmarks criterion sampled flat, counted again.
+    type Collected = (Measured, Resampled);
+
+    fn mode(&self) -> Mode {
+        Mode::Instructions
+    }
+
+    fn label(&self, place: &str) -> String {
+        format!("instructions {place}")
+    }
+
+    fn progress(&self, done: usize) -> String {
+        format!("{done} benchmarks counted")
+    }
+
+    fn spec(&mut self, ctx: &Context, target: &BenchTarget, files: &RunFiles) -> Result<Option<RunSpec>> {
+        let dumps = dumps(files);
+        if dumps.exists() {
+            std::fs::remove_dir_all(&dumps).with_context(|| format!("cannot empty `{}`", dumps.display()))?;
+        }
+        std::fs::create_dir_all(&dumps).with_context(|| format!("cannot create `{}`", dumps.display()))?;
+        Ok(Some(RunSpec {
+            // The pass's own settings decide the sampling; the user's criterion arguments are for
+            // the timing run, and criterion rejects a setting given twice.
+            criterion_args: Vec::new(),
+            // Under valgrind a benchmark takes some fifty times as long.
+            timeout: ctx.timeout() * callgrind::SLOWDOWN,
+            wrapper: callgrind::wrapper(&dumps, call_chains(ctx.cli)),
+            ..ctx.share_spec(Mode::Instructions, target)
+        }))
+    }
+
+    fn collect(&mut self, _: &Context, run: &TargetRun, bar: &ProgressBar) -> Result<Self::Collected> {
+        let recorded = Measured::read(&run.files)?;
+        let again =
+            linear::resample(run.exe, run.target, Mode::Instructions, &run.spec, &run.files, &recorded.flat(), |id| {
+                bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
+            })?;
+        Ok((recorded, again))
+    }
+
+    fn attach(&mut self, ctx: &Context, run: &TargetRun, (mut recorded, again): Self::Collected) -> Result<()> {
+        for (id, failure) in &recorded.take_again(again) {
+            ctx.ui.warn(&format!(
+                "instructions of `{}`: sampled flat, and counting it again failed ({}); no instruction figures",
+                printable(id),
+                printable(&failure.reason)
+            ));
+        }
+        let (target, dumps) = (run.target, dumps(&run.files));
+        for rec in &recorded.records {
+            let Some(joined) = recorded.criterion.get(&rec.id).and_then(|c| records::join(rec, c)) else { continue };
+            // `iter_custom` times itself: criterion opens no window, so nothing was counted.
+            if joined.samples.iter().any(|s| s.custom) {
+                continue;
+            }
+            let Some(b) = self
+                .benchmarks
+                .iter_mut()
+                .find(|b| b.id == rec.id && b.package == target.package && b.target == target.target)
+            else {
+                continue;
+            };
+            // Runs of a benchmark measured again dump into the same folder, under their own pid.
+            match callgrind::measure(rec, &joined, &dumps) {
+                Ok(Some(counted)) if !call_chains(ctx.cli) => b.instructions = Some(counted.figures),
+                Ok(Some(counted)) => {
+                    let folder = ctx.out_dir.join(artifacts::folder_for(&b.id));
+                    std::fs::create_dir_all(&folder)
+                        .with_context(|| format!("cannot create `{}`", folder.display()))?;
+                    let path = folder.join("instructions-flamegraph.svg");
+                    let title = format!("{}: instructions per iteration", b.id);
+                    let subtitle = "callgrind's Ir inside criterion's timed windows, by call chain";
+                    match cpu::draw(&folded_map(&counted.folded), &title, subtitle, "instructions", &path) {
+                        Ok(()) => b.artifacts.instructions_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
+                        Err(e) => ctx.ui.warn(&e.to_string()),
+                    }
+                    b.instructions = Some(counted.figures);
+                    b.instructions_folded = counted.folded;
+                }
+                Ok(None) => {}
+                Err(e) => ctx.ui.warn(&format!("instructions of `{}`: {e}", printable(&rec.id))),
+            }
+        }
+        warn_side_pass_failures(ctx.ui, "instruction pass", "no instruction figures", run);
+        Ok(())
+    }
+}
+
+/// Folded stacks (`stack COUNT` lines) as a map, for [`cpu::draw`].
+fn folded_map(folded: &str) -> BTreeMap<String, u64> {
+    folded
+        .lines()
+        .filter_map(|l| l.rsplit_once(' '))
+        .filter_map(|(stack, count)| Some((stack.to_owned(), count.parse().ok()?)))
+        .collect()
+}
+
+/// Against the baseline: where `instructions` regressed, the functions whose own instructions
+/// grew; where both runs have instruction stacks, a differential flame graph beside the
+/// benchmark's.
+pub fn against_baseline(
+    ctx: &Context,
+    base: &Baseline,
+    report: &mut Report,
+    comparison: &mut Comparison,
+    policy: &Policy,
+) {
+    functions_grown(base, report, comparison, policy);
+    diff_flamegraphs(ctx, base, report);
+}
+
+/// Where `instructions` regressed: the functions whose own instructions grew beyond the limit.
+fn functions_grown(base: &Baseline, report: &Report, comparison: &mut Comparison, policy: &Policy) {
+    for c in &mut comparison.benchmarks {
+        let regressed = c.metric(Metric::Instructions).is_some_and(|m| m.status == compare::Status::Regressed);
+        let (Some(old), Some(new), true) = (
+            base.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
+            report.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
+            regressed,
+        ) else {
+            continue;
+        };
+        let noise = match policy.limit(&c.id, Metric::Instructions) {
+            Limit::Relative(f) => f,
+            _ => 0.0,
+        };
+        c.instructions_grew = callgrind::grown(old, new, noise);
+    }
+}
+
+/// Where both runs have instruction stacks: a differential flame graph beside the benchmark's.
+fn diff_flamegraphs(ctx: &Context, base: &Baseline, report: &mut Report) {
+    for b in &mut report.benchmarks {
+        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.instructions_folded.is_empty()) else {
+            continue;
+        };
+        if b.instructions_folded.is_empty() {
+            continue;
+        }
+        let path = ctx.out_dir.join(artifacts::folder_for(&b.id)).join("instructions-flamegraph-diff.svg");
+        let title = format!("{}: instructions per iteration against baseline `{}`", b.id, base.name);
+        match cpu::draw_instructions_diff(&old.instructions_folded, &b.instructions_folded, &title, &path) {
+            Ok(()) => b.artifacts.instructions_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
+            Err(e) => ctx.ui.warn(&e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! The counting pass: each target under allocbench's counting allocator, with criterion's timing
+//! in a full run and without it under `--allocs-only`. It makes the report's benchmarks, with
+//! their allocation figures and time; the other passes attach to them. With `--runs`, later runs
+//! add their times only.
+
+use std::collections::BTreeSet;
+
+use anyhow::Result;
+use indicatif::ProgressBar;
+
+use crate::cargo::discover::BenchTarget;
+use crate::cli::Cli;
+use crate::exec::run::{Failure, Mode, RunFiles, RunSpec};
+use crate::passes::linear::{self, Measured};
+use crate::passes::records::{self, Recorded};
+use crate::passes::{figures, Context, Pass, TargetRun};
+use crate::render::units::printable;
+use crate::report::{Artifacts, Benchmark};
+use crate::ui::Ui;
+
+/// The counting pass, over as many runs as `--runs` asks.
+pub struct Timing {
+    mode: Mode,
+    /// `--runs`, for the progress bar.
+    runs: u32,
+    /// The run being measured, from 1.
+    run: u32,
+    /// The benchmarks of the run being measured.
+    measured: Vec<Benchmark>,
+    /// Run 1's benchmarks, with the later runs' times.
+    benchmarks: Vec<Benchmark>,
+    /// The allocators the bench targets count under, for the report's environment.
+    allocators: BTreeSet<String>,
+}
+
+impl Timing {
+    pub fn new(cli: &Cli) -> Timing {
+        Timing {
+            mode: if cli.allocs_only { Mode::AllocsOnly } else { Mode::Full },
+            runs: cli.runs,
+            run: 0,
+            measured: Vec::new(),
+            benchmarks: Vec::new(),
+            allocators: BTreeSet::new(),
+        }
+    }
+
+    /// Measures every target for run `run` (from 1) of `--runs`.
+    pub fn measure(&mut self, ctx: &Context, run: u32) -> Result<()> {
+        self.run = run;
+        crate::passes::run(ctx, self)?;
+        let measured = std::mem::take(&mut self.measured);
+        if run == 1 {
+            self.benchmarks = measured;
+        } else {
+            add_run(ctx.ui, &mut self.benchmarks, &measured, run);
+        }
+        Ok(())
+    }
+
+    /// The benchmarks, and the allocators they counted under.
+    pub fn finish(self) -> (Vec<Benchmark>, BTreeSet<String>) {
+        (self.benchmarks, self.allocators)
+    }
+}
+
+impl Pass for Timing {
+    type Collected = Vec<Benchmark>;
+
+    fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    fn label(&self, place: &str) -> String {
+        if self.runs > 1 {
+            format!("{place}, run {} of {}", self.run, self.runs)
+        } else {
+            place.to_owned()
+        }
+    }
+
+    fn progress(&self, done: usize) -> String {
+        format!("{done} benchmarks measured")
+    }
+
+    fn files(&self, ctx: &Context, target: &BenchTarget) -> RunFiles {
+        RunFiles::nth(ctx.out_dir, self.mode, target, self.run)
+    }
+
+    fn spec(&mut self, ctx: &Context, target: &BenchTarget, _: &RunFiles) -> Result<Option<RunSpec>> {
+        Ok(Some(RunSpec { criterion_args: ctx.cli.criterion_args.clone(), ..ctx.share_spec(self.mode, target) }))
+    }
+
+    fn collect(&mut self, ctx: &Context, run: &TargetRun, bar: &ProgressBar) -> Result<Vec<Benchmark>> {
+        let recorded = Measured::read(&run.files)?;
+        self.allocators.extend(recorded.records.iter().filter_map(|r| r.allocator.clone()));
+        let mut found = benchmarks_of(run.target, &recorded, &run.failures, self.mode);
+        if self.run == 1 {
+            // Later runs (`--runs`) add their times only: their figures need no second look.
+            let again = linear::resample(
+                run.exe,
+                run.target,
+                Mode::AllocsOnly,
+                &run.spec,
+                &run.files,
+                &recorded.flat(),
+                |id| bar.set_message(format!("`{}` again, with linear sampling", printable(id))),
+            )?;
+            take_linear_figures(ctx.ui, &mut found, &again);
+        }
+        Ok(found)
+    }
+
+    fn attach(&mut self, _: &Context, _: &TargetRun, found: Vec<Benchmark>) -> Result<()> {
+        self.measured.extend(found);
+        Ok(())
+    }
+}
+
+/// Adds a later run's typical times (`--runs`) to the first run's benchmarks. Allocation figures
+/// are the first run's; a later run that disagrees on an exact figure is worth a warning, since
+/// the code then does not allocate deterministically.
+pub fn add_run(ui: &Ui, first: &mut [Benchmark], later: &[Benchmark], run: u32) {
+    for b in first.iter_mut() {
+        let Some(l) = later.iter().find(|l| l.id == b.id && l.package == b.package && l.target == b.target) else {
+            continue;
+        };
+        if let (None, Some(error)) = (&b.error, &l.error) {
+            ui.warn(&format!("`{}`: run {run} failed ({error}); its time is left out", printable(&b.id)));
+        }
+        let (Some(t1), Some(t)) = (b.time, l.time) else { continue };
+        if b.time_runs_ns.is_empty() {
+            b.time_runs_ns.push(t1.typical_ns);
+        }
+        b.time_runs_ns.push(t.typical_ns);
+        if let (Some(a1), Some(a)) = (b.alloc, l.alloc) {
+            let same =
+                (a1.alloc_objects, a1.alloc_space, a1.inuse_space) == (a.alloc_objects, a.alloc_space, a.inuse_space);
+            if a1.exact && a.exact && !same {
+                ui.warn(&format!(
+                    "`{}`: run {run} allocated {} blocks, {} B per iteration, run 1 {} blocks, {} B: the figures are run 1's",
+                    printable(&b.id),
+                    a.alloc_objects,
+                    a.alloc_space,
+                    a1.alloc_objects,
+                    a1.alloc_space
+                ));
+            }
+        }
+    }
+}
+
+/// The allocation figures of the benchmarks measured again with linear sampling, in place of
+/// those of their flat samples; a benchmark that could not be measured again keeps its figures,
+/// marked `≈` (flat sampling), and a warning says why.
+fn take_linear_figures(ui: &Ui, benchmarks: &mut [Benchmark], again: &linear::Resampled) {
+    for b in benchmarks.iter_mut() {
+        if let Some((rec, crit)) = again.measured.get(&b.id) {
+            if let Some(alloc) = records::join(rec, crit).and_then(|j| figures::per_iteration_figures(&j.samples)) {
+                b.alloc = Some(alloc);
+            }
+        }
+    }
+    for (id, failure) in &again.failures {
+        ui.warn(&format!(
+            "`{}` was sampled flat and could not be measured again with linear sampling ({}): its allocation figures are a sample's counts divided by its iterations, marked ≈",
+            printable(id),
+            printable(&failure.reason)
+        ));
+    }
+}
+
+/// The benchmarks of one target's run: those it recorded, and the one it failed on, if any.
+fn benchmarks_of(target: &BenchTarget, recorded: &Measured, failures: &[Failure], mode: Mode) -> Vec<Benchmark> {
+    let mut out = Vec::new();
+    for rec in &recorded.records {
+        let mut b = benchmark(target, rec, recorded.criterion.get(&rec.id));
+        if mode == Mode::AllocsOnly {
+            // Criterion's estimates from a 10 ms run are not a measurement of time.
+            b.time = None;
+            b.time_samples_ns.clear();
+        }
+        out.push(b);
+    }
+    for f in failures {
+        out.push(Benchmark {
+            id: f.title.clone().unwrap_or_else(|| format!("{}/{} (bench target)", target.package, target.target)),
+            package: target.package.clone(),
+            target: target.target.clone(),
+            alloc: None,
+            time: None,
+            artifacts: Artifacts::default(),
+            cpu: None,
+            error: Some(f.reason.clone()),
+            time_runs_ns: Vec::new(),
+            time_samples_ns: Vec::new(),
+            cpu_folded: String::new(),
+            sites: Vec::new(),
+            heap_stacks: Vec::new(),
+            instructions: None,
+            instructions_folded: String::new(),
+        });
+    }
+    out
+}
+
+fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::CriterionBenchmark>) -> Benchmark {
+    let mut b = Benchmark {
+        id: rec.id.clone(),
+        package: target.package.clone(),
+        target: target.target.clone(),
+        alloc: None,
+        time: None,
+        artifacts: Artifacts::default(),
+        cpu: None,
+        error: None,
+        time_runs_ns: Vec::new(),
+        time_samples_ns: Vec::new(),
+        cpu_folded: String::new(),
+        sites: Vec::new(),
+        heap_stacks: Vec::new(),
+        instructions: None,
+        instructions_folded: String::new(),
+    };
+    if !rec.counting {
+        b.error = Some(format!(
+            "bench target `{}` counts no allocations: its #[global_allocator] is not allocbench's; wrap it: `static A: allocbench::Alloc<YourAlloc> = allocbench::Alloc::new(YourAlloc);`",
+            target.target
+        ));
+        return b;
+    }
+    let Some(crit) = crit else {
+        b.error = Some("criterion saved no samples for this id (is the id unique?)".to_owned());
+        return b;
+    };
+    match records::join(rec, crit) {
+        Some(joined) => {
+            b.alloc = figures::per_iteration_figures(&joined.samples);
+            b.time = crit.time;
+            b.time_samples_ns = joined.time_samples_ns;
+        }
+        None => b.error = Some("the harness's samples do not match criterion's sample.json".to_owned()),
+    }
+    b
+}

@@ -1,0 +1,53 @@
+//! What people see while a run goes on: notes, warnings and progress bars, all on stderr, so that
+//! stdout carries only the chosen format. Its own module so that the pipeline and every pass
+//! speak through the same one.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::Cli;
+use crate::render::table::Style;
+
+/// Notes for people go to stderr, so that stdout carries only the chosen format.
+pub struct Ui {
+    pub style: Style,
+    progress: bool,
+}
+
+impl Ui {
+    /// Colors as `cli` asks; progress bars only on a terminal, where they can be redrawn.
+    pub fn new(cli: &Cli) -> Ui {
+        let terminal = std::io::stderr().is_terminal();
+        Ui { style: Style { color: cli.color_enabled(terminal) }, progress: terminal }
+    }
+
+    /// Notes and warnings in `style`, without progress bars (`cargo allocbench merge`, which
+    /// measures nothing).
+    pub fn quiet(style: Style) -> Ui {
+        Ui { style, progress: false }
+    }
+
+    pub fn note(&self, text: &str) {
+        eprintln!("{text}");
+    }
+
+    pub fn warn(&self, text: &str) {
+        eprintln!("{} {text}", self.style.yellow("warning:"));
+    }
+
+    /// A spinner titled `what`; hidden when stderr is not a terminal.
+    pub fn bar(&self, len: u64, what: &str) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(len);
+        let style = ProgressStyle::with_template("{spinner} {prefix} [{elapsed}] {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar.set_prefix(what.to_owned());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    }
+}
