@@ -137,22 +137,23 @@ pub fn lay_out_comparison(c: &ComparisonView, style: Style) -> String {
         Status::Pass => 4,
     });
     for b in rows {
+        // Padded before it is painted: the escape codes take no room on screen.
+        let word = format!("{:>9}", b.status.name());
         let status = match b.status {
-            Status::Regressed => style.red("regressed"),
-            Status::Improved => style.green("improved"),
-            Status::New | Status::Missing => style.yellow(b.status.name()),
-            Status::Pass => style.dim("pass"),
+            Status::Regressed => style.red(&word),
+            Status::Improved => style.green(&word),
+            Status::New | Status::Missing => style.yellow(&word),
+            Status::Pass => style.dim(&word),
         };
-        out.push_str(&format!("{status:>9}  {}\n", printable(b.id)));
+        out.push_str(&format!("{status}  {}\n", printable(b.id)));
         for m in &b.metrics {
             let decided = m.status == Status::Regressed || m.status == Status::Improved;
             if !decided {
                 continue;
             }
-            let (Some(base), Some(new), Some(absolute)) = (&m.base, &m.new, &m.absolute) else { continue };
-            // From zero there is no relative change: say by how much, after a `+` whichever way
-            // it went (`+-64 B` for a fall below zero), as the table always has.
-            let change = m.relative.clone().unwrap_or_else(|| format!("+{}", absolute.trim_start_matches('+')));
+            let (Some(base), Some(new), Some(_)) = (&m.base, &m.new, &m.absolute) else { continue };
+            // From zero there is no relative change: the difference says by how much, signed.
+            let change = m.change();
             let gate = if m.gated { format!("limit {}", m.limit) } else { "not gated".to_owned() };
             let line = format!("           {:<14} {base} → {new}  ({change}; {gate})", m.name());
             out.push_str(&if m.fails() { style.red(&line) } else { line });
