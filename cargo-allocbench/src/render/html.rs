@@ -163,6 +163,9 @@ fn render_table(out: &mut String, view: &View) {
         render_row(out, row, view.compared(row));
     }
     out.push_str("</tbody>\n</table>\n");
+    for note in &view.footnotes {
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape_html(note));
+    }
 }
 
 fn render_row(out: &mut String, row: &Row, compared: Option<&ComparedBenchmark>) {
@@ -288,12 +291,10 @@ fn render_row(out: &mut String, row: &Row, compared: Option<&ComparedBenchmark>)
     out.push_str("</td></tr>\n");
 }
 
-/// One figure: the new value; with a comparison where it moved, the base → new and the change.
-/// Allocation figures are shown without their marks (`~`, `≈`), as the page has always shown
-/// them: it has no footnotes to explain them. Instructions keep their `≈`, which the footer
-/// explains.
+/// One figure after its mark (`~`, `≈`, explained below the table): the new value; with a
+/// comparison where it moved, the base → new and the change.
 fn render_cell(out: &mut String, cell: &Cell) {
-    let value = if cell.metric.info().is_allocation() { cell.figure_or(DASH).to_owned() } else { cell.marked_or(DASH) };
+    let value = cell.marked_or(DASH);
     let Some(m) = cell.change.as_ref().filter(|m| m.moved) else {
         let _ = write!(out, "<td class=\"num\"><span class=\"value\">{value}</span></td>");
         return;
@@ -317,8 +318,8 @@ fn render_cell(out: &mut String, cell: &Cell) {
 /// `+1.0%`, or the absolute difference when the base is 0; with the p-value for time.
 fn change_text(m: &ComparedMetric) -> String {
     match &m.p {
-        Some(p) => format!("{}, {}", m.change(), escape_html(p)),
-        None => m.change().to_owned(),
+        Some(p) => format!("{}, {}", escape_html(m.change()), escape_html(p)),
+        None => escape_html(m.change()),
     }
 }
 

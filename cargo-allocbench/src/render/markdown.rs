@@ -91,8 +91,8 @@ fn render_comparison(out: &mut String, view: &View, comparison: &ComparisonView)
                 escape(id),
                 m.base_or_dash(),
                 m.new_or_dash(),
-                m.relative.as_deref().unwrap_or_default(),
-                m.p.as_deref().unwrap_or_default(),
+                escape(m.relative.as_deref().unwrap_or_default()),
+                escape(m.p.as_deref().unwrap_or_default()),
             );
         }
         out.push('\n');
@@ -184,7 +184,7 @@ fn figure_cell(cell: &Cell) -> String {
         None => DASH.to_owned(),
     };
     if let Some(m) = cell.change.as_ref().filter(|m| m.moved && !m.unchanged) {
-        let _ = write!(text, " ({})", m.change());
+        let _ = write!(text, " ({})", escape(m.change()));
     }
     text
 }
@@ -205,8 +205,12 @@ fn render_environment(out: &mut String, view: &View) {
     }
 }
 
-/// `+1 (+50.0%)` for counted figures; `+10.0% (p<0.001)` for time.
+/// `+1 (+50.0%)` for counted figures; `+10.0% (p<0.001)` for time; escaped (`+<0.01%`).
 fn change_cell(m: &ComparedMetric) -> String {
+    escape(&unescaped_change_cell(m))
+}
+
+fn unescaped_change_cell(m: &ComparedMetric) -> String {
     let Some(absolute) = &m.absolute else {
         return DASH.to_string();
     };
