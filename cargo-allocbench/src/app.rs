@@ -24,9 +24,8 @@ use crate::passes::timing::{self, Timing};
 use crate::passes::{cpu, heap, instructions, Context};
 use crate::publish::{self, publish, Outputs};
 use crate::render::export;
-use crate::render::table::Style;
 use crate::report::{Report, Verdict, SCHEMA_VERSION};
-use crate::ui::Ui;
+use crate::ui::{Style, Ui};
 use crate::{artifacts, environment};
 use allocbench_formats::partition::Partition;
 

@@ -13,9 +13,10 @@ use anyhow::{Context, Result};
 use crate::cli::Format;
 use crate::gate::baseline;
 use crate::render::export::{self, ExportFormat};
-use crate::render::table::{self, Style};
-use crate::render::{github, html, markdown};
+use crate::render::view::View;
+use crate::render::{github, html, markdown, table};
 use crate::report::Report;
+use crate::ui::Style;
 
 /// Where and how a report is published.
 pub struct Outputs<'a> {
@@ -29,11 +30,13 @@ pub struct Outputs<'a> {
 pub fn publish(report: &Report, outputs: &Outputs) -> Result<PathBuf> {
     let report_path = outputs.out_dir.join("report.json");
     baseline::write_atomic(&report_path, &serde_json::to_vec_pretty(report)?)?;
-    baseline::write_atomic(&outputs.out_dir.join("report.html"), html::render(report).as_bytes())?;
+    // Worked out once; every renderer lays out the same view.
+    let view = View::new(report);
+    baseline::write_atomic(&outputs.out_dir.join("report.html"), html::lay_out(&view).as_bytes())?;
     for (format, path) in outputs.exports {
         export::write(report, *format, path)?;
     }
-    let markdown = markdown::render(report);
+    let markdown = markdown::lay_out(&view);
     // For a pull-request comment (the action's `comment` input), which posts it as a file.
     baseline::write_atomic(&outputs.out_dir.join("summary.md"), markdown.as_bytes())?;
     let shard = report.partition.is_some();
@@ -42,16 +45,16 @@ pub fn publish(report: &Report, outputs: &Outputs) -> Result<PathBuf> {
     }
     if in_github_actions() && !shard {
         // On stderr: the runner reads workflow commands there too, and stdout keeps its format.
-        for line in github::annotations(report) {
+        for line in github::lay_out(&view) {
             eprintln!("{line}");
         }
     }
     match outputs.format {
         Format::Table => {
-            print!("{}", table::render(report, outputs.style));
+            print!("{}", table::lay_out(&view, outputs.style));
             print!("{}", table::render_sites(report, 3, outputs.style));
-            if let Some(c) = &report.comparison {
-                print!("{}", table::render_comparison(c, outputs.style));
+            if let Some(c) = &view.comparison {
+                print!("{}", table::lay_out_comparison(c, outputs.style));
             }
         }
         Format::Json => println!("{}", serde_json::to_string_pretty(report)?),

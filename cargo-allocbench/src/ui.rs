@@ -8,7 +8,6 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::Cli;
-use crate::render::table::Style;
 
 /// Notes for people go to stderr, so that stdout carries only the chosen format.
 pub struct Ui {
@@ -49,5 +48,41 @@ impl Ui {
         bar.set_prefix(what.to_owned());
         bar.enable_steady_tick(Duration::from_millis(120));
         bar
+    }
+}
+
+/// Paints text for a terminal, or leaves it plain.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    pub fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    pub fn red(&self, text: &str) -> String {
+        self.paint("31", text)
+    }
+
+    pub fn green(&self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
+    pub fn yellow(&self, text: &str) -> String {
+        self.paint("33", text)
+    }
+
+    pub fn dim(&self, text: &str) -> String {
+        self.paint("2", text)
     }
 }

@@ -6,42 +6,7 @@ use crate::gate::compare::{Comparison, Status};
 use crate::render::units::{format_bytes, format_change, format_count, printable};
 use crate::render::view::{ComparedBenchmark, ComparisonView, Row, View};
 use crate::report::Report;
-
-/// Paints text for a terminal, or leaves it plain.
-#[derive(Debug, Clone, Copy)]
-pub struct Style {
-    pub color: bool,
-}
-
-impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
-    }
-
-    pub fn bold(&self, text: &str) -> String {
-        self.paint("1", text)
-    }
-
-    pub fn red(&self, text: &str) -> String {
-        self.paint("31", text)
-    }
-
-    pub fn green(&self, text: &str) -> String {
-        self.paint("32", text)
-    }
-
-    pub fn yellow(&self, text: &str) -> String {
-        self.paint("33", text)
-    }
-
-    pub fn dim(&self, text: &str) -> String {
-        self.paint("2", text)
-    }
-}
+use crate::ui::Style;
 
 /// The widest the id column gets: `report.json` keeps the whole id.
 const ID_WIDTH: usize = 60;
