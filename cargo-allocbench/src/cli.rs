@@ -20,12 +20,13 @@ Examples:
   cargo allocbench --baseline main          compare with `main`; exit 1 on a regression
   cargo allocbench fanout -- --quick        only ids matching `fanout`; criterion's `--quick`
 
-Columns (per iteration of the benchmark's routine, pprof's names in brackets):
-  time        criterion's typical time (its slope estimate, or the mean)
-  allocs      blocks allocated [alloc_objects]; a realloc counts as one
-  bytes       bytes allocated [alloc_space]
-  retained    bytes allocated and not freed [inuse_space]: what a cache or history keeps
-  peak        most bytes live at once above the level at the start of the iteration
+Columns (per iteration of the benchmark's routine, report.json's names in brackets):
+  time/iter      criterion's typical time (its slope estimate, or the mean) [time.typical_ns]
+  allocs/iter    blocks allocated [alloc_objects]; a realloc counts as one freed and one allocated
+  bytes/iter     bytes allocated [alloc_space]
+  retained/iter  bytes allocated and not freed [inuse_space]: what a cache or history keeps
+  peak           most bytes live at once above the level at the start of the iteration [peak_space]
+  instr/iter     instructions executed, callgrind's Ir [instructions]; with --instructions only
 
 Exit status: 0 nothing regressed, 1 a regression, 2 the run failed (bad input, build error,
 a benchmark that crashed or hung); 130, 143, 129 interrupted by SIGINT, SIGTERM, SIGHUP (the bench
@@ -37,7 +38,7 @@ Bench targets must use allocbench: in [dev-dependencies] write
 /// Allocation and hot-path regression gate for criterion benchmarks.
 ///
 /// Builds the bench targets, runs them under a counting allocator, and reports per benchmark
-/// what one iteration allocates, keeps and peaks at, with criterion's time.
+/// what one iteration allocates, retains (`inuse_space`) and peaks at, with criterion's time.
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo-allocbench",
@@ -97,7 +98,7 @@ pub struct Cli {
     #[arg(long, value_name = "SECS", default_value_t = 2, help_heading = "CPU profile")]
     pub profile_time: u64,
 
-    /// Skip the CPU pass: no flame graphs, no cpu.pb.gz
+    /// Skip the CPU pass: no flamegraph.svg, no cpu.pb.gz
     #[arg(long, help_heading = "CPU profile")]
     pub no_cpu_profile: bool,
 
@@ -364,6 +365,18 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    /// `--help` explains every column of the metric table, under its title and its key.
+    #[test]
+    fn help_names_every_column() {
+        use allocbench_formats::metric::METRICS;
+        for info in METRICS.iter().filter(|m| m.column.is_some()) {
+            let title = info.column.map(|c| c.title).unwrap_or_default();
+            let line = AFTER_HELP.lines().find(|l| l.trim_start().starts_with(&format!("{title} ")));
+            let line = line.unwrap_or_else(|| panic!("no line for `{title}` in --help"));
+            assert!(line.contains(&format!("[{}", info.key)), "{line}");
+        }
     }
 
     #[test]

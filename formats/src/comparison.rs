@@ -1,6 +1,6 @@
 //! The comparison of a run with a baseline, as `report.json`'s `comparison`: per benchmark and
 //! metric, the base and new figures, the change, the limit that applied and a status, plus the
-//! CPU functions and allocation sites that grew. `cargo allocbench` computes it; the types and
+//! CPU functions, allocation sites and functions executing more instructions that grew. `cargo allocbench` computes it; the types and
 //! the small questions asked of them (the verdict, the one-line summary) are here.
 //!
 //! ```
@@ -37,7 +37,7 @@ pub struct Comparison {
 pub struct BenchmarkComparison {
     /// Criterion's full id: `group/function/parameter`.
     pub id: String,
-    /// `regressed` when a gated metric regressed; `improved` when a metric improved and none
+    /// `regressed` when a gated metric regressed; `improved` when a gated metric improved and none
     /// regressed; `new` / `missing` when only one side has it; else `pass`.
     pub status: Status,
     /// Every metric of the report, in the report's order, time last.

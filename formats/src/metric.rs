@@ -86,7 +86,8 @@ pub struct MetricInfo {
     /// Reads the figure from a benchmark's [`AllocFigures`]. Set for the allocation metrics,
     /// which are deterministic, compared as exact numbers and limited by a threshold (`5%`,
     /// `+64`); `None` for time, which comes from criterion's estimates and is compared with a
-    /// statistical test.
+    /// statistical test, and for `instructions`, read from the benchmark's own field and compared
+    /// against a relative limit.
     pub alloc: Option<fn(&AllocFigures) -> f64>,
 }
 

@@ -19,7 +19,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// Every mode, in the order the subcommand runs their passes.
+    /// Every mode.
     pub const ALL: [Mode; 5] = [Mode::AllocsOnly, Mode::Full, Mode::Cpu, Mode::Heap, Mode::Instructions];
 
     /// The value of [`crate::env::MODE`] for this mode.

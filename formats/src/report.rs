@@ -1,6 +1,6 @@
 //! The report: what one run of `cargo allocbench` measured, in the schema of `report.json`
 //! (version [`SCHEMA_VERSION`]), also printed by `--format json`. Field names are part of the
-//! public contract (see `design.md`, "Report schema"); the comparison with a baseline is in
+//! public contract (the README's "What every column means" lists them); the comparison with a baseline is in
 //! [`crate::comparison`].
 //!
 //! ```
@@ -118,8 +118,8 @@ pub struct Benchmark {
 }
 
 impl Benchmark {
-    /// The figure of `metric` per iteration: criterion's typical time for [`Metric::Time`], else
-    /// the allocation figure; `None` when the benchmark has no such figure.
+    /// The figure of `metric` per iteration: criterion's typical time for [`Metric::Time`], the
+    /// instruction count for [`Metric::Instructions`], else the allocation figure; `None` when the benchmark has no such figure.
     pub fn figure(&self, metric: Metric) -> Option<f64> {
         match (metric.info().alloc, metric) {
             (Some(_), _) => self.alloc.and_then(|a| a.get(metric)),
@@ -179,9 +179,9 @@ pub struct AllocFigures {
     pub free_objects: f64,
     /// Bytes freed per iteration.
     pub free_space: f64,
-    /// `alloc_objects - free_objects`: blocks one iteration keeps.
+    /// `alloc_objects - free_objects`: blocks allocated and not freed per iteration (pprof's `inuse_objects`).
     pub inuse_objects: f64,
-    /// `alloc_space - free_space`: bytes one iteration keeps.
+    /// `alloc_space - free_space`: bytes allocated and not freed per iteration (pprof's `inuse_space`).
     pub inuse_space: f64,
     /// Reallocations per iteration.
     pub reallocs: f64,
@@ -347,9 +347,9 @@ pub struct AllocSite {
     pub alloc_objects: f64,
     /// Bytes allocated per iteration from this site (pprof's `alloc_space`).
     pub alloc_space: f64,
-    /// Blocks allocated here and kept per iteration (pprof's `inuse_objects`).
+    /// Blocks allocated here and not freed per iteration (pprof's `inuse_objects`).
     pub inuse_objects: f64,
-    /// Bytes allocated here and kept per iteration (pprof's `inuse_space`).
+    /// Bytes allocated here and not freed per iteration (pprof's `inuse_space`).
     pub inuse_space: f64,
 }
 
@@ -370,9 +370,9 @@ pub struct HeapStack {
     pub alloc_objects: f64,
     /// Bytes allocated per iteration by this stack (pprof's `alloc_space`).
     pub alloc_space: f64,
-    /// Blocks allocated by this stack and kept per iteration (pprof's `inuse_objects`).
+    /// Blocks allocated by this stack and not freed per iteration (pprof's `inuse_objects`).
     pub inuse_objects: f64,
-    /// Bytes allocated by this stack and kept per iteration (pprof's `inuse_space`).
+    /// Bytes allocated by this stack and not freed per iteration (pprof's `inuse_space`).
     pub inuse_space: f64,
 }
 

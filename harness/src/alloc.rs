@@ -30,7 +30,7 @@
 //!
 //! # The allocation-site pass
 //!
-//! In the heap pass's process every thread counts through the overflow shard, whose cold path
+//! In the allocation-site pass's process every thread counts through the overflow shard, whose cold path
 //! also hands each block to the heap pass (module `heap`): the owner's path never looks at the pass.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -79,10 +79,10 @@ impl Alloc<System> {
 // SAFETY: every method forwards to `inner` with the caller's arguments unchanged and returns its
 // result unchanged, so `inner`'s guarantees are ours. The counting beside it never allocates,
 // never unwinds, and touches only this module's statics and a `const`-initialised thread local.
-// The one exception is the allocation-site pass, enabled only in the heap pass's process: there
+// The one exception is the allocation-site pass, enabled only in that pass's own process: there
 // the overflow shard's path calls `heap::on_alloc` / `on_free`, which lock the pass's state and
-// allocate for it. That is sound because the pass marks its thread busy first (`heap::busy`, a
-// `const` thread-local flag): an allocation made by the pass's own bookkeeping re-enters this
+// allocate for it. That is sound because the pass marks its thread busy first (`heap::busy` sets
+// the `const` thread-local flag `heap::BUSY`): an allocation made by the pass's own bookkeeping re-enters this
 // allocator and the pass again, which sees the flag and returns at once, so the lock is never
 // taken twice on one thread and the recursion ends at depth one.
 unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {

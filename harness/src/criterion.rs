@@ -42,8 +42,8 @@ impl Default for Criterion {
     }
 }
 
-/// Under `--allocs-only` and in the allocation-site pass, timing settings from the bench code are
-/// ignored: the subcommand asks criterion for the smallest run that still gives exact allocation
+/// In every counting pass (`--allocs-only`, the allocation-site pass, the instruction pass),
+/// timing settings from the bench code are ignored: the subcommand asks criterion for the smallest run that still gives exact allocation
 /// figures, and that needs linear sampling (see [`counting_sampling`]).
 pub(crate) fn timing_settings_apply() -> bool {
     !record::mode().is_some_and(Mode::counts_only)

@@ -1,8 +1,9 @@
 //! The allocation-site pass: the call stack of every allocation made inside criterion's measured
 //! windows, counted per stack and per sample.
 //!
-//! Only `cargo allocbench`'s heap pass turns this on ([`Mode::Heap`](crate::record::Mode)); in
-//! every other pass the allocator's hook pays one relaxed load of a flag that never changes.
+//! Only `cargo allocbench`'s allocation-site pass turns this on
+//! ([`Mode::Heap`](crate::record::Mode)); in every other pass the owner's path of the allocator's
+//! hook never looks at it, and only the overflow shard's cold path loads the flag.
 //! Capturing a stack costs microseconds and takes a lock, which is why this pass is a process of
 //! its own and its times are never reported.
 //!
@@ -19,8 +20,8 @@ use std::sync::Mutex;
 /// Deepest stack kept, leaf first. Deeper stacks lose their root-most frames.
 const DEPTH: usize = 64;
 
-/// The heap pass is on for this process: the allocator's hook calls into this module (it reads
-/// its own copy of the flag, on a cache line of read-mostly globals).
+/// The allocation-site pass is on for this process: the allocator's hook calls into this module
+/// (the allocator keeps its own flag, read only on the overflow shard's cold path).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 /// A measured window is open: allocations are attributed.
 static CAPTURE: AtomicBool = AtomicBool::new(false);

@@ -10,7 +10,7 @@
 //!
 //! The benchmark sources stay as they are, and `cargo bench` prints what criterion prints. Run
 //! `cargo allocbench` to get, per benchmark, the allocations and bytes of one iteration, the bytes
-//! it keeps and its peak, and to compare them with a stored baseline.
+//! it retains (`inuse_space`) and its peak, and to compare them with a stored baseline.
 //!
 //! ```no_run
 //! use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};

@@ -58,7 +58,7 @@ fn environment_warnings(base: &Baseline, new: &Report) -> Vec<String> {
         let known = |v: &str| !(v.is_empty() || what == "allocator" && v == "allocbench::Alloc");
         if known(old) && known(new) && old != new {
             warnings.push(format!(
-                "baseline `{name}` was measured with {what} `{old}`, this run with `{new}`: allocations still compare, time may not"
+                "baseline `{name}` was measured with {what} `{old}`, this run with `{new}`: allocation figures still compare; time and instructions may not"
             ));
         }
     }
@@ -572,8 +572,8 @@ mod tests {
         assert_eq!(
             c.warnings,
             vec![
-                "baseline `main` was measured with toolchain `rustc 1.95.0`, this run with `rustc 1.96.0`: allocations still compare, time may not",
-                "baseline `main` was measured with target `x86_64-unknown-linux-gnu`, this run with `aarch64-apple-darwin`: allocations still compare, time may not",
+                "baseline `main` was measured with toolchain `rustc 1.95.0`, this run with `rustc 1.96.0`: allocation figures still compare; time and instructions may not",
+                "baseline `main` was measured with target `x86_64-unknown-linux-gnu`, this run with `aarch64-apple-darwin`: allocation figures still compare; time and instructions may not",
                 "baseline `main` was measured on CPU `cpu`, this run on `other cpu`: time may not compare",
             ]
         );

@@ -14,7 +14,7 @@ use crate::exec::run::{Failure, Mode, RunFiles, RunSpec};
 use crate::passes::linear::{self, Measured};
 use crate::passes::records::{self, Recorded};
 use crate::passes::{figures, Context, Pass, TargetRun};
-use crate::render::units::printable;
+use crate::render::units::{format_bytes, format_count, printable};
 use crate::report::{Artifacts, Benchmark};
 use crate::ui::Ui;
 
@@ -138,12 +138,14 @@ pub fn add_run(ui: &Ui, first: &mut [Benchmark], later: &[Benchmark], run: u32) 
                 (a1.alloc_objects, a1.alloc_space, a1.inuse_space) == (a.alloc_objects, a.alloc_space, a.inuse_space);
             if a1.exact && a.exact && !same {
                 ui.warn(&format!(
-                    "`{}`: run {run} allocated {} blocks, {} B per iteration, run 1 {} blocks, {} B: the figures are run 1's",
+                    "`{}`: run {run} gave alloc_objects {}, alloc_space {}, inuse_space {} per iteration, run 1 {}, {}, {}: the figures are run 1's",
                     printable(&b.id),
-                    a.alloc_objects,
-                    a.alloc_space,
-                    a1.alloc_objects,
-                    a1.alloc_space
+                    format_count(a.alloc_objects),
+                    format_bytes(a.alloc_space),
+                    format_bytes(a.inuse_space),
+                    format_count(a1.alloc_objects),
+                    format_bytes(a1.alloc_space),
+                    format_bytes(a1.inuse_space)
                 ));
             }
         }

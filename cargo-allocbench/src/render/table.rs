@@ -147,7 +147,7 @@ pub fn lay_out_comparison(c: &ComparisonView, style: Style) -> String {
         }
         for g in &grown.cpu_grew {
             out.push_str(&format!(
-                "           cpu share      {} → {}  {}\n",
+                "           CPU share      {} → {}  {}\n",
                 format_change(g.base_share).trim_start_matches('+'),
                 format_change(g.new_share).trim_start_matches('+'),
                 printable(&g.function)

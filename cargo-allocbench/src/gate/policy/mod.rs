@@ -1,8 +1,8 @@
 //! The regression policy: which change of which figure fails the gate.
 //!
 //! Allocation figures are deterministic, so they get exact limits; time is noisy, so it gets a
-//! statistical test and an effect-size floor and fails the gate only when asked to (see
-//! `design.md`, "Regression policy"). A [`Policy`] is built from defaults, then the workspace's
+//! statistical test and an effect-size floor and fails the gate only when asked to (the README's
+//! "Baselines and the gate"). A [`Policy`] is built from defaults, then the workspace's
 //! and the package's `Cargo.toml` metadata, then `--limit` and `--fail-on-time` on the command
 //! line, and answers one question per benchmark and metric: [`Policy::limit`].
 //!
@@ -12,7 +12,8 @@
 //! `0`). The other allocation metrics (`free_objects`, `free_space`, `inuse_objects`,
 //! `reallocs`, `peak_space`) are reported with their change and not gated (limit `none`). Time
 //! is compared with Welch's t-test (p < 0.05) and a floor of 2 % on the change of the mean,
-//! reported, not gated.
+//! reported, not gated. When `--instructions` counted them, an increase of `instructions` beyond
+//! 1 % fails (limit `1%`).
 //!
 //! # Configuration
 //!
@@ -39,7 +40,7 @@
 //! ```
 //!
 //! Metrics are named as in the report: `alloc_objects`, `alloc_space`, `free_objects`,
-//! `free_space`, `inuse_objects`, `inuse_space`, `reallocs`, `peak_space`. A limit is the largest
+//! `free_space`, `inuse_objects`, `inuse_space`, `reallocs`, `peak_space`, `instructions`. A limit is the largest
 //! increase allowed per iteration: `"5%"` relative to the baseline, `"+64"` absolute, `"0"`
 //! exact, or `"none"` for no gate. A pattern is a glob over criterion's full benchmark id
 //! (`group/function/parameter`); `*` matches any characters, `/` included.
@@ -66,13 +67,13 @@ mod rules;
 pub use self::limit::{Limit, EPSILON};
 use self::rules::Rule;
 
-/// The default effect-size floor for time: 2 %.
 /// The default limit of `instructions`: relative, because callgrind's counts of one binary on
 /// one input still vary a little with the allocator's state (glibc's `malloc` takes other paths
 /// as its free lists change), with hash seeds and with ASLR. Measured in docs/performance.md
 /// (§8): the A/A spread is far below it, a 5 % change far above.
 pub const DEFAULT_INSTRUCTIONS_LIMIT: f64 = 0.01;
 
+/// The default effect-size floor for time: 2 %.
 pub const DEFAULT_TIME_NOISE: f64 = 0.02;
 
 /// The significance level of the time test: a change counts only when p < this.
