@@ -17,8 +17,8 @@ use libtest_mimic::Trial;
 use serde_json::Value;
 
 use crate::common::report::{
-    alloc, compared, comparisons, ids, metric, report, report_in, report_json, report_json_in, Metric, Report, Status,
-    Verdict,
+    alloc, baseline_in, compared, comparisons, ids, metric, report, report_in, report_json, report_json_in,
+    write_baseline, Metric, Report, Status, Verdict,
 };
 use crate::common::{
     allocbench, assert_exit, assert_mentions, copy_dir, files_in, fixture, only_error_line, out_dir, run, stderr,
@@ -136,14 +136,13 @@ fn an_ungated_metric_alone_does_not_change_a_benchmarks_status() {
     let baselines = dir.join("baselines");
     let save = run(gate(&dir.join("save"), &baselines, &["--save-baseline", "main", "vec/iter"]));
     assert_exit(&save, 0, "--save-baseline main vec/iter");
-    let path = baselines.join("main.json");
-    let mut document: Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
-    let peak = document["benchmarks"][0]["alloc"]["peak_space"].as_f64().unwrap();
-    assert_eq!(document["benchmarks"][0]["id"], "vec/iter");
+    let mut document = baseline_in(&baselines, "main");
+    assert_eq!(document.benchmarks[0].benchmark.id, "vec/iter");
+    let peak = document.benchmarks[0].benchmark.alloc.expect("allocation figures").peak_space;
 
     for (how, base_peak) in [("higher", peak * 10.0), ("lower", peak / 10.0)] {
-        document["benchmarks"][0]["alloc"]["peak_space"] = base_peak.into();
-        fs::write(&path, serde_json::to_vec_pretty(&document).unwrap()).unwrap();
+        document.benchmarks[0].benchmark.alloc.as_mut().expect("allocation figures").peak_space = base_peak;
+        write_baseline(&baselines, &document);
         let out = dir.join(format!("compare-{how}"));
         let compare = run(gate(&out, &baselines, &["--baseline", "main", "vec/iter", "--format", "json"]));
         assert_exit(&compare, 0, &format!("a baseline with a {how} ungated peak_space"));

@@ -6,11 +6,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use libtest_mimic::Trial;
-use serde_json::Value;
-
-use crate::common::report::{ids, report_in, Status};
+use crate::common::report::{baseline_in, ids, report_at, report_in, write_baseline, write_report, Status};
 use crate::common::{allocbench, assert_exit, assert_mentions, one_error_line, out_dir, repo, run, stderr, stdout};
+use libtest_mimic::Trial;
 
 pub fn trials() -> Vec<Trial> {
     vec![trial!(three_shards_merge_into_the_unsplit_run), trial!(shards_that_do_not_belong_together_are_refused)]
@@ -46,25 +44,25 @@ fn annotations(out: &Output) -> Vec<String> {
 /// Baseline `main` as saved, edited into `edited`: three benchmarks allocated one block less
 /// (so this run regresses), one is not in it (new), and one only it has (missing).
 fn edited_baseline(dir: &Path) {
-    let text = fs::read_to_string(dir.join("main.json")).expect("read the saved baseline");
-    let mut doc: Value = serde_json::from_str(&text).unwrap();
-    doc["name"] = "edited".into();
-    let benchmarks = doc["benchmarks"].as_array_mut().unwrap();
+    let mut doc = baseline_in(dir, "main");
+    doc.name = "edited".into();
+    let benchmarks = &mut doc.benchmarks;
     assert!(benchmarks.len() >= 6, "the examples have more benchmarks than this edits: {benchmarks:?}");
     let mut lowered = 0;
     for b in benchmarks.iter_mut() {
-        let objects = b["alloc"]["alloc_objects"].as_f64().unwrap();
-        if objects >= 1.0 && lowered < 3 {
-            b["alloc"]["alloc_objects"] = (objects - 1.0).into();
+        let id = b.benchmark.id.clone();
+        let alloc = b.benchmark.alloc.as_mut().unwrap_or_else(|| panic!("`{id}` has no allocation figures"));
+        if alloc.alloc_objects >= 1.0 && lowered < 3 {
+            alloc.alloc_objects -= 1.0;
             lowered += 1;
         }
     }
     assert_eq!(lowered, 3, "three benchmarks that allocate");
     benchmarks.remove(1);
     let mut removed = benchmarks[0].clone();
-    removed["id"] = "removed/since/then".into();
+    removed.benchmark.id = "removed/since/then".into();
     benchmarks.push(removed);
-    fs::write(dir.join("edited.json"), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    write_baseline(dir, &doc);
 }
 
 fn three_shards_merge_into_the_unsplit_run() {
@@ -174,14 +172,14 @@ fn shards_that_do_not_belong_together_are_refused() {
     refused(&[&h1, &h2, &c3], &["count:3/3", "same partition"], "shards of two partitions");
     refused(&[&whole.join("report.json")], &["not a shard's report", "--partition"], "an unsplit report");
     let future = root.join("future.json");
-    let mut doc: Value = serde_json::from_slice(&fs::read(&h1).unwrap()).unwrap();
-    doc["schema_version"] = 99.into();
-    fs::write(&future, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let mut doc = report_at(&h1);
+    doc.schema_version = 99;
+    write_report(&future, &doc);
     refused(&[&future, &h2], &["schema version 99", "one version"], "another schema");
-    let mut doc: Value = serde_json::from_slice(&fs::read(&h2).unwrap()).unwrap();
-    doc["environment"]["git_commit"] = "0123456789abcdef".into();
+    let mut doc = report_at(&h2);
+    doc.environment.git_commit = Some("0123456789abcdef".into());
     let other = root.join("other-commit.json");
-    fs::write(&other, serde_json::to_vec(&doc).unwrap()).unwrap();
+    write_report(&other, &doc);
     let (_, h3) = shard("hash:3/3", &[]);
     refused(&[&h1, &other, &h3], &["0123456789abcdef", "one revision"], "shards of two revisions");
 

@@ -6,6 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
+pub use allocbench_formats::baseline::BaselineDocument;
 pub use cargo_allocbench::gate::compare::{BenchmarkComparison, MetricComparison, Status};
 pub use cargo_allocbench::report::{AllocFigures, Benchmark, Metric, Report, Verdict};
 use serde_json::Value;
@@ -24,9 +25,7 @@ pub fn report_json(out: &Output) -> Value {
 
 /// `report.json` of a run whose `--out-dir` was `out`.
 pub fn report_in(out: &Path) -> Report {
-    let path = out.join("report.json");
-    let bytes = fs::read(&path).unwrap_or_else(|e| panic!("cannot read `{}`: {e}", path.display()));
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("`{}` is not a report: {e}", path.display()))
+    report_at(&out.join("report.json"))
 }
 
 /// `report.json` of a run whose `--out-dir` was `out`, as JSON.
@@ -34,6 +33,32 @@ pub fn report_json_in(out: &Path) -> Value {
     let path = out.join("report.json");
     let bytes = fs::read(&path).unwrap_or_else(|e| panic!("cannot read `{}`: {e}", path.display()));
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("`{}` is not JSON: {e}", path.display()))
+}
+
+/// Baseline `name` of the folder `dir`, in the baseline document's type, to edit.
+pub fn baseline_in(dir: &Path, name: &str) -> BaselineDocument {
+    let path = dir.join(format!("{name}.json"));
+    let bytes = fs::read(&path).unwrap_or_else(|e| panic!("cannot read `{}`: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("`{}` is not a baseline: {e}", path.display()))
+}
+
+/// Writes `document` into the folder `dir` as the baseline of its name.
+pub fn write_baseline(dir: &Path, document: &BaselineDocument) {
+    let path = dir.join(format!("{}.json", document.name));
+    fs::write(&path, serde_json::to_vec_pretty(document).expect("a baseline serializes"))
+        .unwrap_or_else(|e| panic!("cannot write `{}`: {e}", path.display()));
+}
+
+/// Writes `report` to `path`, as `report.json` holds it.
+pub fn write_report(path: &Path, report: &Report) {
+    fs::write(path, serde_json::to_vec_pretty(report).expect("a report serializes"))
+        .unwrap_or_else(|e| panic!("cannot write `{}`: {e}", path.display()));
+}
+
+/// The report at `path`, a `report.json`.
+pub fn report_at(path: &Path) -> Report {
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("cannot read `{}`: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("`{}` is not a report: {e}", path.display()))
 }
 
 /// The benchmark `id` of a report.
