@@ -127,9 +127,9 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         merge::share_of_baseline(base, report.partition.as_ref())?;
     }
     if let Some(base) = &base {
-        let mut comparison = compare::compare(base, &report, &policy);
+        let comparison = compare::compare(base, &report, &policy);
         instructions::against_baseline(&ctx, base, &mut report);
-        cpu::against_baseline(&ctx, base, &mut report, &mut comparison);
+        cpu::against_baseline(&ctx, base, &mut report);
         report.verdict = comparison.verdict();
         report.comparison = Some(comparison);
     }

@@ -1,17 +1,25 @@
 //! What grew: the code behind a regression, named from the two runs' stacks, sites and functions.
 //!
 //! The comparison ([`compare`](crate::gate::compare)) says which benchmarks regressed; this names
-//! where, in each benchmark's comparison: the functions whose own instructions grew
-//! (`instructions_grew`). It runs once every pass has attached what it found, the
-//! allocation-site pass included, which runs after the comparison.
+//! where, in each benchmark's comparison: where `instructions` regressed, the functions whose own
+//! instructions grew (`instructions_grew`); wherever both runs have CPU stacks, the functions
+//! whose share of the samples grew (`cpu_grew`). It runs once every pass has attached what it
+//! found, the allocation-site pass included, which runs after the comparison. The stacks are
+//! read as the CPU pass reads them ([`crate::passes::cpu`]).
 
-use allocbench_formats::comparison::InstructionChange;
+use std::collections::BTreeMap;
+
+use allocbench_formats::comparison::{InstructionChange, ShareChange};
 use allocbench_formats::report::InstructionFigures;
 
 use crate::gate::baseline::Baseline;
 use crate::gate::compare::Status;
 use crate::gate::policy::{Limit, Policy};
+use crate::passes::cpu::{parse_folded, top_functions, TOP};
 use crate::report::{Metric, Report};
+
+/// Growth in share, in points (0.02 = two percentage points), below which a function is noise.
+pub const SHARE_NOISE: f64 = 0.02;
 
 /// Fills in what grew in the comparison of `report` with `base`; nothing without a comparison.
 pub fn what_grew(base: &Baseline, report: &mut Report, policy: &Policy) {
@@ -31,6 +39,16 @@ pub fn what_grew(base: &Baseline, report: &mut Report, policy: &Policy) {
             _ => 0.0,
         };
         c.instructions_grew = instructions(old, new, noise);
+    }
+    // Where both runs have CPU stacks: the functions whose share grew.
+    for b in &report.benchmarks {
+        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.cpu_folded.is_empty()) else { continue };
+        if b.cpu_folded.is_empty() {
+            continue;
+        }
+        if let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.id == b.id) {
+            c.cpu_grew = cpu_shares(&old.cpu_folded, &b.cpu_folded);
+        }
     }
 }
 
@@ -54,6 +72,30 @@ fn instructions(base: &InstructionFigures, new: &InstructionFigures, noise: f64)
     out
 }
 
+/// Self-time share of every function.
+fn shares(stacks: &BTreeMap<String, u64>) -> BTreeMap<String, f64> {
+    let (_, all) = top_functions(stacks, usize::MAX);
+    all.into_iter().map(|f| (f.function, f.self_fraction)).collect()
+}
+
+/// Functions whose self-time share grew by more than [`SHARE_NOISE`], most growth first.
+fn cpu_shares(base_folded: &str, new_folded: &str) -> Vec<ShareChange> {
+    let base = shares(&parse_folded(base_folded));
+    let new = shares(&parse_folded(new_folded));
+    let mut grew: Vec<ShareChange> = new
+        .iter()
+        .map(|(f, &n)| ShareChange {
+            function: f.clone(),
+            base_share: base.get(f).copied().unwrap_or(0.0),
+            new_share: n,
+        })
+        .filter(|c| c.new_share - c.base_share > SHARE_NOISE)
+        .collect();
+    grew.sort_by(|a, b| (b.new_share - b.base_share).total_cmp(&(a.new_share - a.base_share)));
+    grew.truncate(TOP);
+    grew
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +114,17 @@ mod tests {
         let changes = instructions(&base, &new, 0.01);
         let grew: Vec<(&str, f64, f64)> = changes.iter().map(|c| (c.function.as_str(), c.base, c.new)).collect();
         assert_eq!(grew, [("hot", 1000.0, 1050.0), ("cold", 0.0, 40.0)]);
+    }
+
+    /// The differential flame graph of the same profiles is the CPU pass's test.
+    #[test]
+    fn grown_shares() {
+        let base = "main;encode 50\nmain;sort 50\n";
+        let new = "main;encode 80\nmain;sort 20\n";
+        let grew = cpu_shares(base, new);
+        assert_eq!(grew.len(), 1);
+        assert_eq!(grew[0].function, "encode");
+        assert!((grew[0].base_share - 0.5).abs() < 1e-12 && (grew[0].new_share - 0.8).abs() < 1e-12);
+        assert!(cpu_shares(base, base).is_empty());
     }
 }
