@@ -3,14 +3,16 @@
 //! The comparison ([`compare`](crate::gate::compare)) says which benchmarks regressed; this names
 //! where, in each benchmark's comparison: where `instructions` regressed, the functions whose own
 //! instructions grew (`instructions_grew`); wherever both runs have CPU stacks, the functions
-//! whose share of the samples grew (`cpu_grew`). It runs once every pass has attached what it
-//! found, the allocation-site pass included, which runs after the comparison. The stacks are
-//! read as the CPU pass reads them ([`crate::passes::cpu`]).
+//! whose share of the samples grew (`cpu_grew`); in a benchmark that regressed, the allocation
+//! sites that grew (`sites_grew`). It runs once every pass has attached what it found: the
+//! allocation-site pass runs after the comparison, so that `--heap-profile regressed` knows what
+//! regressed, and the sites are only known after it. The stacks are read as the CPU pass reads
+//! them ([`crate::passes::cpu`]).
 
 use std::collections::BTreeMap;
 
-use allocbench_formats::comparison::{InstructionChange, ShareChange};
-use allocbench_formats::report::InstructionFigures;
+use allocbench_formats::comparison::{InstructionChange, ShareChange, SiteChange};
+use allocbench_formats::report::{AllocSite, InstructionFigures};
 
 use crate::gate::baseline::Baseline;
 use crate::gate::compare::Status;
@@ -48,6 +50,15 @@ pub fn what_grew(base: &Baseline, report: &mut Report, policy: &Policy) {
         }
         if let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.id == b.id) {
             c.cpu_grew = cpu_shares(&old.cpu_folded, &b.cpu_folded);
+        }
+    }
+    // Where a benchmark regressed and both runs have sites: the sites that grew. The
+    // allocation-site pass says itself when the baseline has none.
+    for b in report.benchmarks.iter().filter(|b| !b.sites.is_empty()) {
+        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id) else { continue };
+        let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.id == b.id) else { continue };
+        if c.status == Status::Regressed && !old.sites.is_empty() {
+            c.sites_grew = sites(&old.sites, &b.sites);
         }
     }
 }
@@ -96,6 +107,30 @@ fn cpu_shares(base_folded: &str, new_folded: &str) -> Vec<ShareChange> {
     grew
 }
 
+/// Sites whose allocations per iteration grew against the baseline's, most bytes first.
+fn sites(base: &[AllocSite], new: &[AllocSite]) -> Vec<SiteChange> {
+    let mut out: Vec<SiteChange> = new
+        .iter()
+        .filter_map(|n| {
+            let b = base.iter().find(|b| b.key() == n.key());
+            let (bo, bs) = b.map_or((0.0, 0.0), |b| (b.alloc_objects, b.alloc_space));
+            let grew = n.alloc_objects > bo + 1e-9 || n.alloc_space > bs + 1e-9;
+            grew.then(|| SiteChange {
+                function: n.function.clone(),
+                file: n.file.clone(),
+                line: n.line,
+                caller: n.caller.clone(),
+                base_alloc_objects: bo,
+                new_alloc_objects: n.alloc_objects,
+                base_alloc_space: bs,
+                new_alloc_space: n.alloc_space,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (b.new_alloc_space - b.base_alloc_space).total_cmp(&(a.new_alloc_space - a.base_alloc_space)));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +161,30 @@ mod tests {
         assert_eq!(grew[0].function, "encode");
         assert!((grew[0].base_share - 0.5).abs() < 1e-12 && (grew[0].new_share - 0.8).abs() < 1e-12);
         assert!(cpu_shares(base, base).is_empty());
+    }
+
+    /// The sites `passes::heap::profile`'s test finds in two stacks, `serde_json`'s through
+    /// `notify_clients` and `flush`'s own, against a baseline of the second alone.
+    #[test]
+    fn grown_sites() {
+        let site = |function: &str, caller: Option<&str>, objects: f64, space: f64| AllocSite {
+            function: function.into(),
+            file: Some("src/lib.rs".into()),
+            line: Some(7),
+            caller: caller.map(String::from),
+            alloc_objects: objects,
+            alloc_space: space,
+            inuse_objects: 0.0,
+            inuse_space: 0.0,
+        };
+        let s = vec![
+            site("serde_json::ser::to_vec", Some("json_fanout::Hub::notify_clients"), 3.0, 384.0),
+            site("json_fanout::Hub::flush", None, 1.0, 64.0),
+        ];
+        let base = vec![site("json_fanout::Hub::flush", None, 1.0, 64.0)];
+        let grew = sites(&base, &s);
+        assert_eq!(grew.len(), 1);
+        assert_eq!(grew[0].function, "serde_json::ser::to_vec");
+        assert_eq!((grew[0].base_alloc_objects, grew[0].new_alloc_objects), (0.0, 3.0));
     }
 }
