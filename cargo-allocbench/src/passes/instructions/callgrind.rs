@@ -167,7 +167,8 @@ pub struct Counted {
     /// The figures of the report.
     pub figures: InstructionFigures,
     /// Self instructions per iteration by call chain, folded as inferno reads them
-    /// (`root;...;leaf COUNT`), criterion's and allocbench's frames cut away.
+    /// (`root;...;leaf COUNT`, one line per stack: chains that fold alike are added up),
+    /// criterion's and allocbench's frames cut away.
     pub folded: String,
 }
 

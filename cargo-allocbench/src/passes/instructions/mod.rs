@@ -8,7 +8,6 @@
 
 pub mod callgrind;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
@@ -120,7 +119,7 @@ impl Pass for Instructions<'_> {
                     let path = folder.join("instructions-flamegraph.svg");
                     let title = format!("{}: instructions per iteration", b.id);
                     let subtitle = "callgrind's Ir inside criterion's timed windows, by call chain";
-                    match cpu::draw(&folded_map(&counted.folded), &title, subtitle, "instructions", &path) {
+                    match cpu::draw(&cpu::parse_folded(&counted.folded), &title, subtitle, "instructions", &path) {
                         Ok(()) => b.artifacts.instructions_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
                         Err(e) => ctx.ui.warn(&e.to_string()),
                     }
@@ -134,15 +133,6 @@ impl Pass for Instructions<'_> {
         warn_side_pass_failures(ctx.ui, "instruction pass", "no instruction figures", run);
         Ok(())
     }
-}
-
-/// Folded stacks (`stack COUNT` lines) as a map, for [`cpu::draw`].
-fn folded_map(folded: &str) -> BTreeMap<String, u64> {
-    folded
-        .lines()
-        .filter_map(|l| l.rsplit_once(' '))
-        .filter_map(|(stack, count)| Some((stack.to_owned(), count.parse().ok()?)))
-        .collect()
 }
 
 /// Against the baseline, where both runs have instruction stacks: a differential flame graph
