@@ -268,8 +268,6 @@ pub fn sampling_shortfall(samples: impl Iterator<Item = u64>, profile_secs: u64,
     })
 }
 
-/// Draws a differential flame graph: the new profile's shape, red where a stack grew against the
-/// baseline, blue where it shrank (the baseline is scaled to the new sample count).
 /// A differential flame graph of instruction stacks: counts are per iteration and exact, so the
 /// baseline is not scaled (as CPU samples of runs of different lengths must be).
 pub fn draw_instructions_diff(base_folded: &str, new_folded: &str, title: &str, path: &Path) -> Result<(), CpuError> {
@@ -283,6 +281,9 @@ pub fn draw_diff(base_folded: &str, new_folded: &str, title: &str, path: &Path) 
     draw_differential(base_folded, new_folded, title, subtitle, "samples", true, path)
 }
 
+/// Draws a differential flame graph: the new profile's shape, red where a stack grew against the
+/// baseline, blue where it shrank (with `normalize`, the baseline is first scaled to the new
+/// count).
 fn draw_differential(
     base_folded: &str,
     new_folded: &str,
