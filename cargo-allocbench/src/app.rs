@@ -4,7 +4,8 @@
 //!
 //! The passes run in this order: counting and timing (under `--baseline-rev` with `--runs`, each
 //! run after one of the other revision's), instructions, CPU; then the comparison, and after it
-//! the allocation-site pass, so that `--heap-profile regressed` knows what regressed.
+//! the allocation-site pass, so that `--heap-profile regressed` knows what regressed; last, with
+//! every stack, site and function known, what grew ([`grown`]).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -19,7 +20,7 @@ use crate::exec::revision;
 use crate::exec::run::{Mode, RunSpec};
 use crate::gate::merge;
 use crate::gate::policy::{Policy, PolicyError};
-use crate::gate::{baseline, compare};
+use crate::gate::{baseline, compare, grown};
 use crate::passes::timing::{self, Timing};
 use crate::passes::{cpu, heap, instructions, Context};
 use crate::publish::{self, publish, Outputs};
@@ -125,9 +126,9 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         merge::share_of_baseline(base, report.partition.as_ref())?;
     }
     if let Some(base) = &base {
-        let mut comparison = compare::compare(base, &report, &policy);
-        instructions::against_baseline(&ctx, base, &mut report, &mut comparison, &policy);
-        cpu::against_baseline(&ctx, base, &mut report, &mut comparison);
+        let comparison = compare::compare(base, &report, &policy);
+        instructions::against_baseline(&ctx, base, &mut report);
+        cpu::against_baseline(&ctx, base, &mut report);
         report.verdict = comparison.verdict();
         report.comparison = Some(comparison);
     }
@@ -135,6 +136,9 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         report.verdict = Verdict::Error;
     }
     heap::run(&ctx, &mut report, base.as_ref())?;
+    if let Some(base) = &base {
+        grown::what_grew(base, &mut report, &policy);
+    }
 
     if let Some(token) = &commands_stopped {
         println!("::{token}::");

@@ -1,15 +1,14 @@
 //! The CPU pass: each target again under criterion's `--profile-time`, in a process of its own;
 //! per benchmark, `flamegraph.svg` (inferno) from the folded stacks the harness wrote,
 //! `cpu.pb.gz` for `go tool pprof`, and the functions with the most self time. A crash or hang
-//! here costs flame graphs, never the figures already measured. Against a baseline: the
-//! functions whose share grew, and a differential flame graph.
+//! here costs flame graphs, never the figures already measured. Against a baseline: a
+//! differential flame graph (which functions' shares grew is the gate's: [`crate::gate::grown`]).
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-pub use allocbench_formats::comparison::ShareChange;
 pub use allocbench_formats::report::{CpuSummary, TopFunction};
 use indicatif::ProgressBar;
 
@@ -18,7 +17,6 @@ use crate::cargo::discover::BenchTarget;
 use crate::cli::Cli;
 use crate::exec::run::{Mode, RunFiles, RunSpec};
 use crate::gate::baseline::Baseline;
-use crate::gate::compare::Comparison;
 use crate::passes::records::{self, CpuProfileRecord};
 use crate::passes::{pprof_names, warn_side_pass_failures, Context, Pass, TargetRun};
 use crate::render::units::printable;
@@ -136,16 +134,13 @@ impl Pass for Cpu<'_> {
     }
 }
 
-/// Where both runs have CPU stacks: the functions whose share grew, and a differential flame
-/// graph beside the benchmark's own.
-pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report, comparison: &mut Comparison) {
+/// Where both runs have CPU stacks: a differential flame graph beside the benchmark's own. The
+/// functions whose share grew are the gate's to name ([`crate::gate::grown`]).
+pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report) {
     for b in &mut report.benchmarks {
         let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.cpu_folded.is_empty()) else { continue };
         if b.cpu_folded.is_empty() {
             continue;
-        }
-        if let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.id == b.id) {
-            c.cpu_grew = grown(&old.cpu_folded, &b.cpu_folded);
         }
         let path = ctx.out_dir.join(artifacts::folder_for(&b.id)).join("flamegraph-diff.svg");
         let title = format!("{}: CPU time against baseline `{}`", b.id, base.name);
@@ -273,35 +268,6 @@ pub fn sampling_shortfall(samples: impl Iterator<Item = u64>, profile_secs: u64,
     })
 }
 
-/// Growth in share, in points (0.02 = two percentage points), below which a function is noise.
-pub const SHARE_NOISE: f64 = 0.02;
-
-/// Self-time share of every function.
-fn shares(stacks: &BTreeMap<String, u64>) -> BTreeMap<String, f64> {
-    let (_, all) = top_functions(stacks, usize::MAX);
-    all.into_iter().map(|f| (f.function, f.self_fraction)).collect()
-}
-
-/// Functions whose self-time share grew by more than [`SHARE_NOISE`], most growth first.
-pub fn grown(base_folded: &str, new_folded: &str) -> Vec<ShareChange> {
-    let base = shares(&parse_folded(base_folded));
-    let new = shares(&parse_folded(new_folded));
-    let mut grew: Vec<ShareChange> = new
-        .iter()
-        .map(|(f, &n)| ShareChange {
-            function: f.clone(),
-            base_share: base.get(f).copied().unwrap_or(0.0),
-            new_share: n,
-        })
-        .filter(|c| c.new_share - c.base_share > SHARE_NOISE)
-        .collect();
-    grew.sort_by(|a, b| (b.new_share - b.base_share).total_cmp(&(a.new_share - a.base_share)));
-    grew.truncate(TOP);
-    grew
-}
-
-/// Draws a differential flame graph: the new profile's shape, red where a stack grew against the
-/// baseline, blue where it shrank (the baseline is scaled to the new sample count).
 /// A differential flame graph of instruction stacks: counts are per iteration and exact, so the
 /// baseline is not scaled (as CPU samples of runs of different lengths must be).
 pub fn draw_instructions_diff(base_folded: &str, new_folded: &str, title: &str, path: &Path) -> Result<(), CpuError> {
@@ -315,6 +281,9 @@ pub fn draw_diff(base_folded: &str, new_folded: &str, title: &str, path: &Path) 
     draw_differential(base_folded, new_folded, title, subtitle, "samples", true, path)
 }
 
+/// Draws a differential flame graph: the new profile's shape, red where a stack grew against the
+/// baseline, blue where it shrank (with `normalize`, the baseline is first scaled to the new
+/// count).
 fn draw_differential(
     base_folded: &str,
     new_folded: &str,
@@ -353,15 +322,11 @@ mod tests {
         assert_eq!(sampling_shortfall(std::iter::empty(), 2, 997), None, "no profile, nothing to say");
     }
 
+    /// The shares that grew, of the same profiles, are `gate::grown`'s test.
     #[test]
-    fn grown_shares_and_a_differential_graph() {
+    fn a_differential_graph() {
         let base = "main;encode 50\nmain;sort 50\n";
         let new = "main;encode 80\nmain;sort 20\n";
-        let grew = grown(base, new);
-        assert_eq!(grew.len(), 1);
-        assert_eq!(grew[0].function, "encode");
-        assert!((grew[0].base_share - 0.5).abs() < 1e-12 && (grew[0].new_share - 0.8).abs() < 1e-12);
-        assert!(grown(base, base).is_empty());
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("d.svg");
         draw_diff(base, new, "t", &path).unwrap();

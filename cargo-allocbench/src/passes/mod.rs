@@ -8,8 +8,10 @@
 //! ([`timing`]); the CPU pass adds flame graphs and profiles ([`cpu`]); the instruction pass,
 //! under valgrind's callgrind, instructions per iteration ([`instructions`]); the
 //! allocation-site pass the sites and heap profiles ([`heap`]). What a pass adds when compared
-//! with a baseline (the functions or sites that grew, differential flame graphs) is its module's
-//! `against_baseline`, or part of its `attach` when the pass runs after the comparison.
+//! with a baseline (differential flame graphs, the baseline's heap profile) is its module's
+//! `against_baseline`, or part of its `attach` when the pass runs after the comparison; which
+//! functions or sites grew is the gate's to name, from what the passes found
+//! ([`crate::gate::grown`]).
 //!
 //! What the passes share: the harness's record lines ([`records`]), the figures per iteration
 //! ([`figures`], with [`linear`] for benchmarks criterion sampled flat), and pprof's names

@@ -3,11 +3,12 @@
 //! can be read side by side.
 
 use crate::gate::baseline::Baseline;
-use crate::gate::compare::{compare, InstructionChange, ShareChange, SiteChange, Status};
+use crate::gate::compare::{compare, InstructionChange, ShareChange, SiteChange};
+use crate::gate::grown;
 use crate::gate::policy::Policy;
 use crate::report::{
-    AllocFigures, Artifacts, Benchmark, CpuSummary, Environment, Inexact, Metric, Report, TimeFigures, TopFunction,
-    Verdict, SCHEMA_VERSION,
+    AllocFigures, Artifacts, Benchmark, CpuSummary, Environment, Inexact, Report, TimeFigures, TopFunction, Verdict,
+    SCHEMA_VERSION,
 };
 use allocbench_formats::report::{InstructionFigures, InstructionFunction};
 
@@ -288,17 +289,11 @@ pub fn instructions_report() -> Report {
     for (id, figures) in new {
         report.benchmarks.iter_mut().find(|b| b.id == id).unwrap().instructions = figures;
     }
-    let mut comparison = compare(&base, &report, &Policy::default());
-    for c in &mut comparison.benchmarks {
-        let regressed = c.metric(Metric::Instructions).is_some_and(|m| m.status == Status::Regressed);
-        let side =
-            |benchmarks: &[Benchmark]| benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.clone());
-        if let (true, Some(old), Some(new)) = (regressed, side(&base.benchmarks), side(&report.benchmarks)) {
-            c.instructions_grew = crate::passes::instructions::callgrind::grown(&old, &new, 0.01);
-        }
-    }
+    let policy = Policy::default();
+    let comparison = compare(&base, &report, &policy);
     report.verdict = comparison.verdict();
     report.comparison = Some(comparison);
+    grown::what_grew(&base, &mut report, &policy);
     report
 }
 

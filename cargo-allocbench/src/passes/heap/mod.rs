@@ -1,8 +1,9 @@
 //! The allocation-site pass, over the benchmarks `--heap-profile` selects: per benchmark the
 //! allocating stacks, the sites that allocate most, `heap.pb.gz` and `alloc-flamegraph.svg`,
-//! and, for a benchmark that regressed, the sites that grew against the baseline. It runs after
-//! the comparison, which decides what `--heap-profile regressed` selects. Like the CPU pass, a
-//! failure here costs the sites, never the figures.
+//! and, against a baseline, its stacks in `heap-base.pb.gz`. It runs after the comparison, which
+//! decides what `--heap-profile regressed` selects; which sites grew in a benchmark that
+//! regressed is the gate's to name, from the sites found here ([`crate::gate::grown`]). Like the
+//! CPU pass, a failure here costs the sites, never the figures.
 //!
 //! How stacks and sites come from the records, and how the profiles are written, is
 //! [`profile`].
@@ -23,7 +24,7 @@ use crate::render::units::printable;
 use crate::report::Report;
 
 /// Runs the allocation-site pass, attaching sites and heap profiles to the benchmarks of `report`
-/// and, against `base`, the sites that grew to its comparison.
+/// (against `base`, with the baseline's stacks beside them).
 pub fn run(ctx: &Context, report: &mut Report, base: Option<&Baseline>) -> Result<()> {
     let selected = selected(ctx.cli, report);
     crate::passes::run(ctx, &mut Heap { report, base, selected, ids: 0 })
@@ -132,19 +133,19 @@ impl Pass for Heap<'_> {
             }
             b.sites = profile::sites(&stacks, &target.package);
             b.heap_stacks = stacks;
-            if let (Some(old), Some(c)) =
-                (old, self.report.comparison.as_mut().and_then(|c| c.benchmarks.iter_mut().find(|c| c.id == b.id)))
-            {
-                if c.status == compare::Status::Regressed {
-                    if old.sites.is_empty() {
-                        ctx.ui.note(&format!(
-                            "`{}`: the baseline has no allocation sites to compare with; save it with `--heap-profile all` to see which sites grew",
-                            printable(&b.id)
-                        ));
-                    } else {
-                        c.sites_grew = profile::grown(&old.sites, &b.sites);
-                    }
-                }
+            // Which sites grew is the gate's to name once every site is known (`gate::grown`); that
+            // a baseline without sites leaves none to name is said here, among the pass's own lines.
+            let regressed = self
+                .report
+                .comparison
+                .as_ref()
+                .and_then(|c| c.get(&b.id))
+                .is_some_and(|c| c.status == compare::Status::Regressed);
+            if regressed && old.is_some_and(|o| o.sites.is_empty()) {
+                ctx.ui.note(&format!(
+                    "`{}`: the baseline has no allocation sites to compare with; save it with `--heap-profile all` to see which sites grew",
+                    printable(&b.id)
+                ));
             }
         }
         warn_side_pass_failures(ctx.ui, "allocation-site pass", "no sites", run);

@@ -13,7 +13,6 @@ use std::path::Path;
 
 use allocbench_formats::frames::is_harness_frame;
 
-pub use allocbench_formats::comparison::SiteChange;
 pub use allocbench_formats::report::{AllocSite, Frame, HeapStack};
 
 use crate::artifacts;
@@ -141,30 +140,6 @@ pub fn sites(stacks: &[HeapStack], package: &str) -> Vec<AllocSite> {
     }
     let mut out: Vec<AllocSite> = grouped.into_values().collect();
     out.sort_by(|a, b| b.alloc_space.total_cmp(&a.alloc_space).then_with(|| a.function.cmp(&b.function)));
-    out
-}
-
-/// Sites whose allocations per iteration grew against the baseline's, most bytes first.
-pub fn grown(base: &[AllocSite], new: &[AllocSite]) -> Vec<SiteChange> {
-    let mut out: Vec<SiteChange> = new
-        .iter()
-        .filter_map(|n| {
-            let b = base.iter().find(|b| b.key() == n.key());
-            let (bo, bs) = b.map_or((0.0, 0.0), |b| (b.alloc_objects, b.alloc_space));
-            let grew = n.alloc_objects > bo + 1e-9 || n.alloc_space > bs + 1e-9;
-            grew.then(|| SiteChange {
-                function: n.function.clone(),
-                file: n.file.clone(),
-                line: n.line,
-                caller: n.caller.clone(),
-                base_alloc_objects: bo,
-                new_alloc_objects: n.alloc_objects,
-                base_alloc_space: bs,
-                new_alloc_space: n.alloc_space,
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| (b.new_alloc_space - b.base_alloc_space).total_cmp(&(a.new_alloc_space - a.base_alloc_space)));
     out
 }
 
@@ -391,12 +366,7 @@ mod tests {
         assert_eq!((s[0].alloc_objects, s[0].alloc_space), (3.0, 384.0));
         assert_eq!(s[1].function, "json_fanout::Hub::flush");
         assert_eq!(s[1].caller, None);
-
-        let base = sites(&stacks[1..], "json-fanout");
-        let grew = grown(&base, &s);
-        assert_eq!(grew.len(), 1);
-        assert_eq!(grew[0].function, "serde_json::ser::to_vec");
-        assert_eq!((grew[0].base_alloc_objects, grew[0].new_alloc_objects), (0.0, 3.0));
+        // Which of these sites grew against a baseline of the second alone is `gate::grown`'s test.
     }
 
     /// The shape seen under load in `batched/small_input`: one allocation of 256 bytes per

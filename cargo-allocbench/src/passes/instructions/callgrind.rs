@@ -18,7 +18,6 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use allocbench_formats::comparison::InstructionChange;
 use allocbench_formats::frames::is_harness_frame;
 use allocbench_formats::report::{InstructionFigures, InstructionFunction};
 
@@ -168,7 +167,8 @@ pub struct Counted {
     /// The figures of the report.
     pub figures: InstructionFigures,
     /// Self instructions per iteration by call chain, folded as inferno reads them
-    /// (`root;...;leaf COUNT`), criterion's and allocbench's frames cut away.
+    /// (`root;...;leaf COUNT`, one line per stack: chains that fold alike are added up),
+    /// criterion's and allocbench's frames cut away.
     pub folded: String,
 }
 
@@ -234,26 +234,6 @@ pub fn fold(chain: &str) -> String {
     kept.join(";")
 }
 
-/// The functions of `new` whose own instructions per iteration grew against `base` by more than
-/// `noise` (relative) and by at least one instruction, most grown first.
-pub fn grown(base: &InstructionFigures, new: &InstructionFigures, noise: f64) -> Vec<InstructionChange> {
-    let mut out: Vec<InstructionChange> = new
-        .functions
-        .iter()
-        .filter_map(|f| {
-            let old = base.functions.iter().find(|o| o.function == f.function).map_or(0.0, |o| o.self_instructions);
-            let grew = f.self_instructions - old;
-            (grew >= 1.0 && f.self_instructions > old * (1.0 + noise)).then(|| InstructionChange {
-                function: f.function.clone(),
-                base: old,
-                new: f.self_instructions,
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| (b.new - b.base).total_cmp(&(a.new - a.base)).then_with(|| a.function.cmp(&b.function)));
-    out
-}
-
 /// The per-iteration slope of `(iterations, count)` points: between consecutive points of
 /// different iteration counts (in order of iterations); the value they all give, or their median
 /// when they disagree. `None` without two iteration counts.
@@ -303,21 +283,6 @@ fn=(1030)\n33\ntotals: 582\n";
         assert_eq!(fold("leaf'user::f'criterion::bencher::Bencher<M>::iter'main"), "user::f;leaf");
         assert_eq!(fold("hot::main'main"), "main;hot::main");
         assert_eq!(fold("criterion::x'main"), "criterion::x");
-    }
-
-    #[test]
-    fn grown_functions_beyond_the_noise() {
-        let f = |name: &str, n: f64| InstructionFunction { function: name.into(), self_instructions: n };
-        let base =
-            InstructionFigures { instructions: 0.0, exact: true, functions: vec![f("hot", 1000.0), f("warm", 100.0)] };
-        let new = InstructionFigures {
-            instructions: 0.0,
-            exact: true,
-            functions: vec![f("hot", 1050.0), f("warm", 100.5), f("cold", 40.0)],
-        };
-        let changes = grown(&base, &new, 0.01);
-        let grew: Vec<(&str, f64, f64)> = changes.iter().map(|c| (c.function.as_str(), c.base, c.new)).collect();
-        assert_eq!(grew, [("hot", 1000.0, 1050.0), ("cold", 0.0, 40.0)]);
     }
 
     #[test]

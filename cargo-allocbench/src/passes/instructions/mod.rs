@@ -1,14 +1,13 @@
 //! The instruction pass (`--instructions`): each target again, under valgrind's callgrind,
 //! counting inside criterion's windows; per benchmark the instructions per iteration and the
 //! functions that executed them, and in a full run a flame graph of them. Like the profiling
-//! passes, a failure here costs its figures, never the others. Against a baseline: the functions
-//! whose own instructions grew, and a differential flame graph.
+//! passes, a failure here costs its figures, never the others. Against a baseline: a differential
+//! flame graph (which functions grew is the gate's: [`crate::gate::grown`]).
 //!
 //! How the bench process runs under callgrind and how its dumps are read is [`callgrind`].
 
 pub mod callgrind;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
@@ -19,12 +18,10 @@ use crate::cargo::discover::BenchTarget;
 use crate::cli::Cli;
 use crate::exec::run::{Mode, RunFiles, RunSpec};
 use crate::gate::baseline::Baseline;
-use crate::gate::compare::{self, Comparison};
-use crate::gate::policy::{Limit, Policy};
 use crate::passes::linear::{self, Measured, Resampled};
 use crate::passes::{cpu, records, warn_side_pass_failures, Context, Pass, TargetRun};
 use crate::render::units::printable;
-use crate::report::{Benchmark, Metric, Report};
+use crate::report::{Benchmark, Report};
 
 /// Runs the instruction pass, attaching instruction figures (and their flame graphs) to
 /// `benchmarks`.
@@ -122,7 +119,7 @@ impl Pass for Instructions<'_> {
                     let path = folder.join("instructions-flamegraph.svg");
                     let title = format!("{}: instructions per iteration", b.id);
                     let subtitle = "callgrind's Ir inside criterion's timed windows, by call chain";
-                    match cpu::draw(&folded_map(&counted.folded), &title, subtitle, "instructions", &path) {
+                    match cpu::draw(&cpu::parse_folded(&counted.folded), &title, subtitle, "instructions", &path) {
                         Ok(()) => b.artifacts.instructions_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
                         Err(e) => ctx.ui.warn(&e.to_string()),
                     }
@@ -138,50 +135,9 @@ impl Pass for Instructions<'_> {
     }
 }
 
-/// Folded stacks (`stack COUNT` lines) as a map, for [`cpu::draw`].
-fn folded_map(folded: &str) -> BTreeMap<String, u64> {
-    folded
-        .lines()
-        .filter_map(|l| l.rsplit_once(' '))
-        .filter_map(|(stack, count)| Some((stack.to_owned(), count.parse().ok()?)))
-        .collect()
-}
-
-/// Against the baseline: where `instructions` regressed, the functions whose own instructions
-/// grew; where both runs have instruction stacks, a differential flame graph beside the
-/// benchmark's.
-pub fn against_baseline(
-    ctx: &Context,
-    base: &Baseline,
-    report: &mut Report,
-    comparison: &mut Comparison,
-    policy: &Policy,
-) {
-    functions_grown(base, report, comparison, policy);
-    diff_flamegraphs(ctx, base, report);
-}
-
-/// Where `instructions` regressed: the functions whose own instructions grew beyond the limit.
-fn functions_grown(base: &Baseline, report: &Report, comparison: &mut Comparison, policy: &Policy) {
-    for c in &mut comparison.benchmarks {
-        let regressed = c.metric(Metric::Instructions).is_some_and(|m| m.status == compare::Status::Regressed);
-        let (Some(old), Some(new), true) = (
-            base.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
-            report.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
-            regressed,
-        ) else {
-            continue;
-        };
-        let noise = match policy.limit(&c.id, Metric::Instructions) {
-            Limit::Relative(f) => f,
-            _ => 0.0,
-        };
-        c.instructions_grew = callgrind::grown(old, new, noise);
-    }
-}
-
-/// Where both runs have instruction stacks: a differential flame graph beside the benchmark's.
-fn diff_flamegraphs(ctx: &Context, base: &Baseline, report: &mut Report) {
+/// Against the baseline, where both runs have instruction stacks: a differential flame graph
+/// beside the benchmark's. The functions that grew are the gate's to name ([`crate::gate::grown`]).
+pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report) {
     for b in &mut report.benchmarks {
         let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.instructions_folded.is_empty()) else {
             continue;

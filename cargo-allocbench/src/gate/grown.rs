@@ -1,0 +1,190 @@
+//! What grew: the code behind a regression, named from the two runs' stacks, sites and functions.
+//!
+//! The comparison ([`compare`](crate::gate::compare)) says which benchmarks regressed; this names
+//! where, in each benchmark's comparison: where `instructions` regressed, the functions whose own
+//! instructions grew (`instructions_grew`); wherever both runs have CPU stacks, the functions
+//! whose share of the samples grew (`cpu_grew`); in a benchmark that regressed, the allocation
+//! sites that grew (`sites_grew`). It runs once every pass has attached what it found: the
+//! allocation-site pass runs after the comparison, so that `--heap-profile regressed` knows what
+//! regressed, and the sites are only known after it. The stacks are read as the CPU pass reads
+//! them ([`crate::passes::cpu`]).
+
+use std::collections::BTreeMap;
+
+use allocbench_formats::comparison::{InstructionChange, ShareChange, SiteChange};
+use allocbench_formats::report::{AllocSite, InstructionFigures};
+
+use crate::gate::baseline::Baseline;
+use crate::gate::compare::Status;
+use crate::gate::policy::{Limit, Policy};
+use crate::passes::cpu::{parse_folded, top_functions, TOP};
+use crate::report::{Metric, Report};
+
+/// Growth in share, in points (0.02 = two percentage points), below which a function is noise.
+pub const SHARE_NOISE: f64 = 0.02;
+
+/// Fills in what grew in the comparison of `report` with `base`; nothing without a comparison.
+pub fn what_grew(base: &Baseline, report: &mut Report, policy: &Policy) {
+    let Some(comparison) = report.comparison.as_mut() else { return };
+    // Where `instructions` regressed: the functions whose own instructions grew beyond the limit.
+    for c in &mut comparison.benchmarks {
+        let regressed = c.metric(Metric::Instructions).is_some_and(|m| m.status == Status::Regressed);
+        let (Some(old), Some(new), true) = (
+            base.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
+            report.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
+            regressed,
+        ) else {
+            continue;
+        };
+        let noise = match policy.limit(&c.id, Metric::Instructions) {
+            Limit::Relative(f) => f,
+            _ => 0.0,
+        };
+        c.instructions_grew = instructions(old, new, noise);
+    }
+    // Where both runs have CPU stacks: the functions whose share grew.
+    for b in &report.benchmarks {
+        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.cpu_folded.is_empty()) else { continue };
+        if b.cpu_folded.is_empty() {
+            continue;
+        }
+        if let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.id == b.id) {
+            c.cpu_grew = cpu_shares(&old.cpu_folded, &b.cpu_folded);
+        }
+    }
+    // Where a benchmark regressed and both runs have sites: the sites that grew. The
+    // allocation-site pass says itself when the baseline has none.
+    for b in report.benchmarks.iter().filter(|b| !b.sites.is_empty()) {
+        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id) else { continue };
+        let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.id == b.id) else { continue };
+        if c.status == Status::Regressed && !old.sites.is_empty() {
+            c.sites_grew = sites(&old.sites, &b.sites);
+        }
+    }
+}
+
+/// The functions of `new` whose own instructions per iteration grew against `base` by more than
+/// `noise` (relative) and by at least one instruction, most grown first.
+fn instructions(base: &InstructionFigures, new: &InstructionFigures, noise: f64) -> Vec<InstructionChange> {
+    let mut out: Vec<InstructionChange> = new
+        .functions
+        .iter()
+        .filter_map(|f| {
+            let old = base.functions.iter().find(|o| o.function == f.function).map_or(0.0, |o| o.self_instructions);
+            let grew = f.self_instructions - old;
+            (grew >= 1.0 && f.self_instructions > old * (1.0 + noise)).then(|| InstructionChange {
+                function: f.function.clone(),
+                base: old,
+                new: f.self_instructions,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (b.new - b.base).total_cmp(&(a.new - a.base)).then_with(|| a.function.cmp(&b.function)));
+    out
+}
+
+/// Self-time share of every function.
+fn shares(stacks: &BTreeMap<String, u64>) -> BTreeMap<String, f64> {
+    let (_, all) = top_functions(stacks, usize::MAX);
+    all.into_iter().map(|f| (f.function, f.self_fraction)).collect()
+}
+
+/// Functions whose self-time share grew by more than [`SHARE_NOISE`], most growth first.
+fn cpu_shares(base_folded: &str, new_folded: &str) -> Vec<ShareChange> {
+    let base = shares(&parse_folded(base_folded));
+    let new = shares(&parse_folded(new_folded));
+    let mut grew: Vec<ShareChange> = new
+        .iter()
+        .map(|(f, &n)| ShareChange {
+            function: f.clone(),
+            base_share: base.get(f).copied().unwrap_or(0.0),
+            new_share: n,
+        })
+        .filter(|c| c.new_share - c.base_share > SHARE_NOISE)
+        .collect();
+    grew.sort_by(|a, b| (b.new_share - b.base_share).total_cmp(&(a.new_share - a.base_share)));
+    grew.truncate(TOP);
+    grew
+}
+
+/// Sites whose allocations per iteration grew against the baseline's, most bytes first.
+fn sites(base: &[AllocSite], new: &[AllocSite]) -> Vec<SiteChange> {
+    let mut out: Vec<SiteChange> = new
+        .iter()
+        .filter_map(|n| {
+            let b = base.iter().find(|b| b.key() == n.key());
+            let (bo, bs) = b.map_or((0.0, 0.0), |b| (b.alloc_objects, b.alloc_space));
+            let grew = n.alloc_objects > bo + 1e-9 || n.alloc_space > bs + 1e-9;
+            grew.then(|| SiteChange {
+                function: n.function.clone(),
+                file: n.file.clone(),
+                line: n.line,
+                caller: n.caller.clone(),
+                base_alloc_objects: bo,
+                new_alloc_objects: n.alloc_objects,
+                base_alloc_space: bs,
+                new_alloc_space: n.alloc_space,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (b.new_alloc_space - b.base_alloc_space).total_cmp(&(a.new_alloc_space - a.base_alloc_space)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use allocbench_formats::report::InstructionFunction;
+
+    #[test]
+    fn grown_functions_beyond_the_noise() {
+        let f = |name: &str, n: f64| InstructionFunction { function: name.into(), self_instructions: n };
+        let base =
+            InstructionFigures { instructions: 0.0, exact: true, functions: vec![f("hot", 1000.0), f("warm", 100.0)] };
+        let new = InstructionFigures {
+            instructions: 0.0,
+            exact: true,
+            functions: vec![f("hot", 1050.0), f("warm", 100.5), f("cold", 40.0)],
+        };
+        let changes = instructions(&base, &new, 0.01);
+        let grew: Vec<(&str, f64, f64)> = changes.iter().map(|c| (c.function.as_str(), c.base, c.new)).collect();
+        assert_eq!(grew, [("hot", 1000.0, 1050.0), ("cold", 0.0, 40.0)]);
+    }
+
+    /// The differential flame graph of the same profiles is the CPU pass's test.
+    #[test]
+    fn grown_shares() {
+        let base = "main;encode 50\nmain;sort 50\n";
+        let new = "main;encode 80\nmain;sort 20\n";
+        let grew = cpu_shares(base, new);
+        assert_eq!(grew.len(), 1);
+        assert_eq!(grew[0].function, "encode");
+        assert!((grew[0].base_share - 0.5).abs() < 1e-12 && (grew[0].new_share - 0.8).abs() < 1e-12);
+        assert!(cpu_shares(base, base).is_empty());
+    }
+
+    /// The sites `passes::heap::profile`'s test finds in two stacks, `serde_json`'s through
+    /// `notify_clients` and `flush`'s own, against a baseline of the second alone.
+    #[test]
+    fn grown_sites() {
+        let site = |function: &str, caller: Option<&str>, objects: f64, space: f64| AllocSite {
+            function: function.into(),
+            file: Some("src/lib.rs".into()),
+            line: Some(7),
+            caller: caller.map(String::from),
+            alloc_objects: objects,
+            alloc_space: space,
+            inuse_objects: 0.0,
+            inuse_space: 0.0,
+        };
+        let s = vec![
+            site("serde_json::ser::to_vec", Some("json_fanout::Hub::notify_clients"), 3.0, 384.0),
+            site("json_fanout::Hub::flush", None, 1.0, 64.0),
+        ];
+        let base = vec![site("json_fanout::Hub::flush", None, 1.0, 64.0)];
+        let grew = sites(&base, &s);
+        assert_eq!(grew.len(), 1);
+        assert_eq!(grew[0].function, "serde_json::ser::to_vec");
+        assert_eq!((grew[0].base_alloc_objects, grew[0].new_alloc_objects), (0.0, 3.0));
+    }
+}
