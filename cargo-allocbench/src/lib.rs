@@ -4,7 +4,8 @@
 //! Data flows one way: bench binary → records → this crate → report and verdict, and the folders
 //! follow it. [`cargo`] finds and builds the bench targets; [`exec`] runs bench processes (and
 //! another revision of the repository); [`passes`] are what each process is run for and what
-//! comes out of it (allocation figures and time, CPU profiles, allocation sites); [`report`] holds
+//! comes out of it (allocation figures and time, CPU profiles, allocation sites), their stacks
+//! drawn as flame graphs by [`folded`]; [`report`] holds
 //! the result; [`gate`] compares it with a baseline and decides; [`render`] lays it out for
 //! people and other tools, and [`ui`] tells people how the run goes (notes, warnings, progress).
 //! [`app`] is the pipeline from start to verdict.
@@ -15,6 +16,7 @@ pub mod cargo;
 pub mod cli;
 pub mod environment;
 pub mod exec;
+pub mod folded;
 pub mod gate;
 pub mod passes;
 pub mod publish;

@@ -6,18 +6,17 @@
 //! whose share of the samples grew (`cpu_grew`); in a benchmark that regressed, the allocation
 //! sites that grew (`sites_grew`). It runs once every pass has attached what it found: the
 //! allocation-site pass runs after the comparison, so that `--heap-profile regressed` knows what
-//! regressed, and the sites are only known after it. The stacks are read as the CPU pass reads
-//! them ([`crate::passes::cpu`]).
+//! regressed, and the sites are only known after it. The stacks are read as the passes write them ([`crate::folded`]).
 
 use std::collections::BTreeMap;
 
 use allocbench_formats::comparison::{InstructionChange, ShareChange, SiteChange};
 use allocbench_formats::report::{AllocSite, InstructionFigures};
 
+use crate::folded::{self, top_functions, TOP};
 use crate::gate::baseline::Baseline;
 use crate::gate::compare::Status;
 use crate::gate::policy::{Limit, Policy};
-use crate::passes::cpu::{parse_folded, top_functions, TOP};
 use crate::report::{Metric, Report};
 
 /// Growth in share, in points (0.02 = two percentage points), below which a function is noise.
@@ -91,8 +90,8 @@ fn shares(stacks: &BTreeMap<String, u64>) -> BTreeMap<String, f64> {
 
 /// Functions whose self-time share grew by more than [`SHARE_NOISE`], most growth first.
 fn cpu_shares(base_folded: &str, new_folded: &str) -> Vec<ShareChange> {
-    let base = shares(&parse_folded(base_folded));
-    let new = shares(&parse_folded(new_folded));
+    let base = shares(&folded::parse(base_folded));
+    let new = shares(&folded::parse(new_folded));
     let mut grew: Vec<ShareChange> = new
         .iter()
         .map(|(f, &n)| ShareChange {

@@ -4,7 +4,6 @@
 //! here costs flame graphs, never the figures already measured. Against a baseline: a
 //! differential flame graph (which functions' shares grew is the gate's: [`crate::gate::grown`]).
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
@@ -16,14 +15,12 @@ use crate::artifacts;
 use crate::cargo::discover::BenchTarget;
 use crate::cli::Cli;
 use crate::exec::run::{Mode, RunFiles, RunSpec};
+use crate::folded;
 use crate::gate::baseline::Baseline;
 use crate::passes::records::{self, CpuProfileRecord};
 use crate::passes::{pprof_names, warn_side_pass_failures, Context, Pass, TargetRun};
 use crate::render::units::printable;
 use crate::report::{Benchmark, Report};
-
-/// How many functions the report lists per benchmark.
-pub const TOP: usize = 10;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -144,65 +141,11 @@ pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report) {
         }
         let path = ctx.out_dir.join(artifacts::folder_for(&b.id)).join("flamegraph-diff.svg");
         let title = format!("{}: CPU time against baseline `{}`", b.id, base.name);
-        match draw_diff(&old.cpu_folded, &b.cpu_folded, &title, &path) {
+        match folded::draw_diff(&old.cpu_folded, &b.cpu_folded, &title, &path) {
             Ok(()) => b.artifacts.cpu_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
             Err(e) => ctx.ui.warn(&e.to_string()),
         }
     }
-}
-
-/// Parses folded stacks (`a;b;c 12` per line) into stacks and counts.
-pub fn parse_folded(text: &str) -> BTreeMap<String, u64> {
-    let mut stacks = BTreeMap::new();
-    for line in text.lines() {
-        if let Some((stack, count)) = line.rsplit_once(' ') {
-            if let Ok(n) = count.trim().parse::<u64>() {
-                *stacks.entry(stack.to_owned()).or_insert(0) += n;
-            }
-        }
-    }
-    stacks
-}
-
-/// Functions by self time: the leaf of each stack.
-pub fn top_functions(stacks: &BTreeMap<String, u64>, n: usize) -> (u64, Vec<TopFunction>) {
-    let total: u64 = stacks.values().sum();
-    let mut by_leaf: BTreeMap<&str, u64> = BTreeMap::new();
-    for (stack, count) in stacks {
-        let leaf = stack.rsplit(';').next().unwrap_or(stack);
-        *by_leaf.entry(leaf).or_insert(0) += count;
-    }
-    let mut top: Vec<TopFunction> = by_leaf
-        .into_iter()
-        .map(|(f, c)| TopFunction {
-            function: f.to_owned(),
-            self_samples: c,
-            self_fraction: c as f64 / total.max(1) as f64,
-        })
-        .collect();
-    top.sort_by(|a, b| b.self_samples.cmp(&a.self_samples).then_with(|| a.function.cmp(&b.function)));
-    top.truncate(n);
-    (total, top)
-}
-
-/// Draws an inferno flame graph of `stacks` into `path`.
-pub fn draw(
-    stacks: &BTreeMap<String, u64>,
-    title: &str,
-    subtitle: &str,
-    count_name: &str,
-    path: &Path,
-) -> Result<(), CpuError> {
-    let lines: Vec<String> = stacks.iter().map(|(s, c)| format!("{s} {c}")).collect();
-    let mut options = inferno::flamegraph::Options::default();
-    options.title = title.to_owned();
-    options.subtitle = Some(subtitle.to_owned());
-    options.count_name = count_name.to_owned();
-    let mut svg = Vec::new();
-    let lines = if lines.is_empty() { vec!["[no samples] 0".to_owned()] } else { lines };
-    inferno::flamegraph::from_lines(&mut options, lines.iter().map(String::as_str), &mut svg)
-        .map_err(|source| CpuError::Write { path: path.to_owned(), source })?;
-    fs::write(path, svg).map_err(|source| CpuError::Write { path: path.to_owned(), source })
 }
 
 /// Places one benchmark's CPU profile in the output folder and summarises it.
@@ -222,14 +165,15 @@ pub fn place(id: &str, profile: &CpuProfileRecord, out_dir: &Path) -> Result<Cpu
     };
     let pb_path = write("cpu.pb.gz", &pb)?;
     let folded_path = write("cpu.folded", folded_text.as_bytes())?;
-    let stacks = parse_folded(&folded_text);
-    let (samples, top) = top_functions(&stacks, TOP);
+    let stacks = folded::parse(&folded_text);
+    let (samples, top) = folded::top_functions(&stacks, folded::TOP);
     let svg_path = folder.join("flamegraph.svg");
     let subtitle = format!(
         "CPU samples at {} Hz while criterion ran the routine; criterion's and allocbench's frames cut away",
         profile.frequency
     );
-    draw(&stacks, &format!("{id}: CPU time"), &subtitle, "samples", &svg_path)?;
+    folded::draw(&stacks, &format!("{id}: CPU time"), &subtitle, "samples", &svg_path)
+        .map_err(|e| CpuError::Write { path: e.path, source: e.source })?;
     Ok(CpuArtifacts {
         flamegraph: artifacts::relative(&svg_path, out_dir),
         cpu_profile: artifacts::relative(&pb_path, out_dir),
@@ -268,47 +212,6 @@ pub fn sampling_shortfall(samples: impl Iterator<Item = u64>, profile_secs: u64,
     })
 }
 
-/// A differential flame graph of instruction stacks: counts are per iteration and exact, so the
-/// baseline is not scaled (as CPU samples of runs of different lengths must be).
-pub fn draw_instructions_diff(base_folded: &str, new_folded: &str, title: &str, path: &Path) -> Result<(), CpuError> {
-    let subtitle = "red: more instructions per iteration than the baseline; blue: fewer";
-    draw_differential(base_folded, new_folded, title, subtitle, "instructions", false, path)
-}
-
-/// A differential flame graph of CPU samples: the baseline scaled to this run's samples.
-pub fn draw_diff(base_folded: &str, new_folded: &str, title: &str, path: &Path) -> Result<(), CpuError> {
-    let subtitle = "red: more samples than the baseline; blue: fewer (baseline scaled to this run)";
-    draw_differential(base_folded, new_folded, title, subtitle, "samples", true, path)
-}
-
-/// Draws a differential flame graph: the new profile's shape, red where a stack grew against the
-/// baseline, blue where it shrank (with `normalize`, the baseline is first scaled to the new
-/// count).
-fn draw_differential(
-    base_folded: &str,
-    new_folded: &str,
-    title: &str,
-    subtitle: &str,
-    count_name: &str,
-    normalize: bool,
-    path: &Path,
-) -> Result<(), CpuError> {
-    let write_err = |source| CpuError::Write { path: path.to_owned(), source };
-    let mut diff = Vec::new();
-    let options = inferno::differential::Options { normalize, ..Default::default() };
-    inferno::differential::from_readers(options, base_folded.as_bytes(), new_folded.as_bytes(), &mut diff)
-        .map_err(write_err)?;
-    let diff = String::from_utf8_lossy(&diff).into_owned();
-    let mut flame = inferno::flamegraph::Options::default();
-    flame.title = title.to_owned();
-    flame.subtitle = Some(subtitle.to_owned());
-    flame.count_name = count_name.to_owned();
-    let mut svg = Vec::new();
-    let lines: Vec<&str> = if diff.trim().is_empty() { vec!["[no samples] 0 0"] } else { diff.lines().collect() };
-    inferno::flamegraph::from_lines(&mut flame, lines, &mut svg).map_err(write_err)?;
-    fs::write(path, svg).map_err(write_err)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,29 +223,6 @@ mod tests {
         assert!(warning.contains("at most 225 samples/s") && warning.contains("997 Hz"), "{warning}");
         assert_eq!(sampling_shortfall([1900, 40].into_iter(), 2, 997), None, "one profile got the rate");
         assert_eq!(sampling_shortfall(std::iter::empty(), 2, 997), None, "no profile, nothing to say");
-    }
-
-    /// The shares that grew, of the same profiles, are `gate::grown`'s test.
-    #[test]
-    fn a_differential_graph() {
-        let base = "main;encode 50\nmain;sort 50\n";
-        let new = "main;encode 80\nmain;sort 20\n";
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("d.svg");
-        draw_diff(base, new, "t", &path).unwrap();
-        assert!(fs::read_to_string(&path).unwrap().contains("encode"));
-    }
-
-    #[test]
-    fn top_counts_leaves() {
-        let stacks = parse_folded("a;b;hot 30\na;hot 10\na;b 5\nbad line\nc;d x\n");
-        let (total, top) = top_functions(&stacks, 2);
-        assert_eq!(total, 45);
-        assert_eq!(top[0].function, "hot");
-        assert_eq!(top[0].self_samples, 40);
-        assert!((top[0].self_fraction - 40.0 / 45.0).abs() < 1e-12);
-        assert_eq!(top[1].function, "b");
-        assert_eq!(top.len(), 2);
     }
 
     #[test]
@@ -370,14 +250,5 @@ mod tests {
             back.function.iter().map(|f| back.string_table[f.system_name as usize].as_str()).collect();
         assert_eq!(system, ["", mangled]);
         assert!(keep_names(b"not gzip").is_err());
-    }
-
-    #[test]
-    fn draws_an_svg() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f.svg");
-        draw(&parse_folded("main;work;hot 7\n"), "t", "s", "samples", &path).unwrap();
-        let svg = fs::read_to_string(&path).unwrap();
-        assert!(svg.contains("<svg") && svg.contains("hot"));
     }
 }

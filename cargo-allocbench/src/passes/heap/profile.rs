@@ -316,8 +316,8 @@ pub fn write(
     let svg = folder.join("alloc-flamegraph.svg");
     let subtitle =
         format!("bytes allocated, {}; allocator and criterion frames cut away", per.trim_start_matches("values "));
-    crate::passes::cpu::draw(&folded, &format!("{id}: bytes allocated"), &subtitle, "bytes", &svg)
-        .map_err(|e| HeapError::Write { path: svg.clone(), source: std::io::Error::other(e.to_string()) })?;
+    crate::folded::draw(&folded, &format!("{id}: bytes allocated"), &subtitle, "bytes", &svg)
+        .map_err(|e| HeapError::Write { path: e.path, source: e.source })?;
     Ok(HeapArtifacts {
         heap_profile: artifacts::relative(&pb, out_dir),
         alloc_flamegraph: Some(artifacts::relative(&svg, out_dir)),

@@ -17,9 +17,10 @@ use crate::artifacts;
 use crate::cargo::discover::BenchTarget;
 use crate::cli::Cli;
 use crate::exec::run::{Mode, RunFiles, RunSpec};
+use crate::folded;
 use crate::gate::baseline::Baseline;
 use crate::passes::linear::{self, Measured, Resampled};
-use crate::passes::{cpu, records, warn_side_pass_failures, Context, Pass, TargetRun};
+use crate::passes::{records, warn_side_pass_failures, Context, Pass, TargetRun};
 use crate::render::units::printable;
 use crate::report::{Benchmark, Report};
 
@@ -119,7 +120,7 @@ impl Pass for Instructions<'_> {
                     let path = folder.join("instructions-flamegraph.svg");
                     let title = format!("{}: instructions per iteration", b.id);
                     let subtitle = "callgrind's Ir inside criterion's timed windows, by call chain";
-                    match cpu::draw(&cpu::parse_folded(&counted.folded), &title, subtitle, "instructions", &path) {
+                    match folded::draw(&folded::parse(&counted.folded), &title, subtitle, "instructions", &path) {
                         Ok(()) => b.artifacts.instructions_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
                         Err(e) => ctx.ui.warn(&e.to_string()),
                     }
@@ -147,7 +148,7 @@ pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report) {
         }
         let path = ctx.out_dir.join(artifacts::folder_for(&b.id)).join("instructions-flamegraph-diff.svg");
         let title = format!("{}: instructions per iteration against baseline `{}`", b.id, base.name);
-        match cpu::draw_instructions_diff(&old.instructions_folded, &b.instructions_folded, &title, &path) {
+        match folded::draw_instructions_diff(&old.instructions_folded, &b.instructions_folded, &title, &path) {
             Ok(()) => b.artifacts.instructions_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
             Err(e) => ctx.ui.warn(&e.to_string()),
         }
