@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use allocbench_formats::frames::is_harness_frame;
 use allocbench_formats::report::{InstructionFigures, InstructionFunction};
 
+use crate::passes::figures::slope;
 use crate::passes::records::{Joined, Recorded};
 
 /// Valgrind's program name.
@@ -234,28 +235,6 @@ pub fn fold(chain: &str) -> String {
     kept.join(";")
 }
 
-/// The per-iteration slope of `(iterations, count)` points: between consecutive points of
-/// different iteration counts (in order of iterations); the value they all give, or their median
-/// when they disagree. `None` without two iteration counts.
-pub fn slope(points: &[(u64, u64)]) -> Option<(f64, bool)> {
-    let mut sorted = points.to_vec();
-    sorted.sort_by_key(|p| p.0);
-    let mut slopes: Vec<f64> = sorted
-        .windows(2)
-        .filter(|w| w[1].0 != w[0].0)
-        .map(|w| (w[1].1 as f64 - w[0].1 as f64) / (w[1].0 - w[0].0) as f64)
-        .collect();
-    if slopes.is_empty() {
-        return None;
-    }
-    let exact = slopes.windows(2).all(|w| w[0] == w[1])
-        && sorted.windows(2).filter(|w| w[1].0 == w[0].0).all(|w| w[1].1 == w[0].1);
-    slopes.sort_by(f64::total_cmp);
-    let n = slopes.len();
-    let median = if n % 2 == 1 { slopes[n / 2] } else { (slopes[n / 2 - 1] + slopes[n / 2]) / 2.0 };
-    Some((median, exact))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,18 +262,5 @@ fn=(1030)\n33\ntotals: 582\n";
         assert_eq!(fold("leaf'user::f'criterion::bencher::Bencher<M>::iter'main"), "user::f;leaf");
         assert_eq!(fold("hot::main'main"), "main;hot::main");
         assert_eq!(fold("criterion::x'main"), "criterion::x");
-    }
-
-    #[test]
-    fn slope_of_exact_and_noisy_points() {
-        // 13 instructions of the window itself, 214 per iteration, as measured on a plain loop.
-        let exact: Vec<(u64, u64)> = (1..=10).map(|n| (n, 13 + 214 * n)).collect();
-        assert_eq!(slope(&exact), Some((214.0, true)));
-        let mut noisy = exact.clone();
-        noisy[4].1 += 3;
-        let (v, e) = slope(&noisy).unwrap();
-        assert_eq!(v, 214.0);
-        assert!(!e);
-        assert_eq!(slope(&[(1, 10), (1, 10)]), None);
     }
 }
