@@ -95,13 +95,14 @@ fn compare_benchmark(
 ) -> BenchmarkComparison {
     let base_alloc = base.and_then(|b| b.alloc);
     let new_alloc = new.and_then(|b| b.alloc);
-    // Instructions are compared where either side counted them (`--instructions`): a run
-    // without the pass compares as it always did.
-    let counted_instructions = [base, new].iter().flatten().any(|b| b.instructions.is_some());
+    // A figure that only a pass run on request measures (`--instructions`: its column does not
+    // always stand) is compared where either side measured it: a run without the pass compares
+    // as it always did.
+    let measured = |metric: Metric| [base, new].iter().flatten().any(|b| b.figure(metric).is_some());
     let mut metrics: Vec<MetricComparison> = Metric::counted()
-        .filter(|&metric| metric != Metric::Instructions || counted_instructions)
+        .filter(|&metric| metric.info().column.is_none_or(|c| c.always) || measured(metric))
         .map(|metric| {
-            compare_alloc(
+            compare_counted(
                 metric,
                 base.and_then(|b| b.figure(metric)),
                 new.and_then(|b| b.figure(metric)),
@@ -150,7 +151,8 @@ fn relative_change(base: f64, new: f64) -> Option<f64> {
     }
 }
 
-fn compare_alloc(metric: Metric, base: Option<f64>, new: Option<f64>, limit: Limit) -> MetricComparison {
+/// One counted figure (an allocation figure or `instructions`) against its limit, as exact numbers.
+fn compare_counted(metric: Metric, base: Option<f64>, new: Option<f64>, limit: Limit) -> MetricComparison {
     let (change, status) = match (base, new) {
         (Some(b), Some(n)) => {
             // An ungated figure that rose is `regressed` with `gated: false`, as time is: the
