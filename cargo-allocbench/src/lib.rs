@@ -12,6 +12,7 @@
 
 pub mod app;
 pub mod artifacts;
+pub mod atomic;
 pub mod cargo;
 pub mod cli;
 pub mod environment;

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::atomic::write_atomic;
 use crate::cli::Format;
-use crate::gate::baseline;
 use crate::render::export::{self, ExportFormat};
 use crate::render::view::View;
 use crate::render::{github, html, markdown, table};
@@ -29,16 +29,16 @@ pub struct Outputs<'a> {
 /// Writes and prints `report`; returns the path of `report.json`.
 pub fn publish(report: &Report, outputs: &Outputs) -> Result<PathBuf> {
     let report_path = outputs.out_dir.join("report.json");
-    baseline::write_atomic(&report_path, &serde_json::to_vec_pretty(report)?)?;
+    write_atomic(&report_path, &serde_json::to_vec_pretty(report)?)?;
     // Worked out once; every renderer lays out the same view.
     let view = View::new(report);
-    baseline::write_atomic(&outputs.out_dir.join("report.html"), html::lay_out(&view).as_bytes())?;
+    write_atomic(&outputs.out_dir.join("report.html"), html::lay_out(&view).as_bytes())?;
     for (format, path) in outputs.exports {
         export::write(report, *format, path)?;
     }
     let markdown = markdown::lay_out(&view);
     // For a pull-request comment (the action's `comment` input), which posts it as a file.
-    baseline::write_atomic(&outputs.out_dir.join("summary.md"), markdown.as_bytes())?;
+    write_atomic(&outputs.out_dir.join("summary.md"), markdown.as_bytes())?;
     let shard = report.partition.is_some();
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty() && !shard) {
         append(Path::new(&summary), &markdown)?;

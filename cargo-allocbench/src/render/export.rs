@@ -195,7 +195,7 @@ pub fn write(report: &Report, format: ExportFormat, path: &Path) -> Result<(), E
         error: io::Error::other(e),
     })?;
     json.push(b'\n');
-    crate::gate::baseline::write_atomic(path, &json).map_err(|e| ExportError::Io {
+    crate::atomic::write_atomic(path, &json).map_err(|e| ExportError::Io {
         action: e.action,
         path: e.path,
         error: e.error,
