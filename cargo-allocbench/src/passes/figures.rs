@@ -9,6 +9,8 @@
 //! first call of each sample reads as growing on every call; the subcommand measures such
 //! benchmarks again with linear sampling ([`crate::passes::linear`]).
 
+use allocbench_formats::record::RecordSample;
+
 use crate::report::{AllocFigures, Inexact};
 
 /// One sample: counts over `iters` iterations.
@@ -26,6 +28,23 @@ pub struct Sample {
     pub reallocs: u64,
     /// The highest rise of live bytes within one window.
     pub peak_space: u64,
+}
+
+impl Sample {
+    /// The sample of `iters` iterations whose counts the harness recorded in `record`.
+    pub fn new(iters: u64, record: &RecordSample) -> Sample {
+        Sample {
+            iters,
+            windows: record.windows,
+            custom: record.custom,
+            alloc_objects: record.alloc_objects,
+            alloc_space: record.alloc_space,
+            free_objects: record.free_objects,
+            free_space: record.free_space,
+            reallocs: record.reallocs,
+            peak_space: record.peak_space,
+        }
+    }
 }
 
 /// Two per-iteration figures this close (relative) are the same ratio of integers.

@@ -201,8 +201,9 @@ pub struct Joined {
     pub record_index: Vec<usize>,
     /// Criterion's per-iteration time of each sample (ns), for baselines.
     pub time_samples_ns: Vec<f64>,
-    /// The instruction pass: for each of `samples`, the callgrind dump holding its instructions.
-    pub callgrind_parts: Vec<Option<u32>>,
+    /// For each of `samples`, the record's sample it came from, whole: what a pass recorded of
+    /// its own (the instruction pass's callgrind dump, `callgrind_part`) is read from here.
+    pub records: Vec<RecordSample>,
 }
 
 /// Joins a record with criterion's samples by time value. Samples criterion did not save (the
@@ -211,7 +212,7 @@ pub struct Joined {
 pub fn join(record: &Recorded, crit: &CriterionBenchmark) -> Option<Joined> {
     let mut samples = Vec::with_capacity(crit.times.len());
     let mut record_index = Vec::with_capacity(crit.times.len());
-    let mut callgrind_parts = Vec::with_capacity(crit.times.len());
+    let mut records = Vec::with_capacity(crit.times.len());
     // Criterion saves samples in the order it closed them, so record k is sample k, unless it
     // kept some only (`--quick` keeps two); then a sample's record is found by its time. Two
     // samples can share a time value (a coarse clock, or valgrind's), so order comes first.
@@ -221,22 +222,12 @@ pub fn join(record: &Recorded, crit: &CriterionBenchmark) -> Option<Joined> {
         // Equal bits: serde_json writes the shortest representation that reads back the same f64.
         let k = if in_order { n } else { record.samples.iter().position(|(t, _)| t.to_bits() == time.to_bits())? };
         record_index.push(k);
-        let r = &record.samples[k].1;
-        callgrind_parts.push(r.callgrind_part);
-        samples.push(Sample {
-            iters: iters as u64,
-            windows: r.windows,
-            custom: r.custom,
-            alloc_objects: r.alloc_objects,
-            alloc_space: r.alloc_space,
-            free_objects: r.free_objects,
-            free_space: r.free_space,
-            reallocs: r.reallocs,
-            peak_space: r.peak_space,
-        });
+        let r = record.samples[k].1;
+        samples.push(Sample::new(iters as u64, &r));
+        records.push(r);
     }
     let time_samples_ns = crit.iters.iter().zip(&crit.times).map(|(n, t)| t / n.max(1.0)).collect();
-    Some(Joined { samples, record_index, time_samples_ns, callgrind_parts })
+    Some(Joined { samples, record_index, time_samples_ns, records })
 }
 
 #[cfg(test)]

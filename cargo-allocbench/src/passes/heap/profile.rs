@@ -392,7 +392,7 @@ mod tests {
                 .collect(),
             record_index: (0..10).collect(),
             time_samples_ns: vec![1.0; 10],
-            callgrind_parts: Vec::new(),
+            records: Vec::new(),
         };
         let site = |plumbing: &[&str], first_half: bool| SiteRecord {
             frames: ["alloc::vec::Vec<u8>::with_capacity", "exact_fixture::consume"]

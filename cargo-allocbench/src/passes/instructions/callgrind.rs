@@ -177,14 +177,14 @@ pub struct Counted {
 /// the record names no dumps (not the instruction pass, or not under valgrind) or its samples ran
 /// one iteration count only.
 pub fn measure(rec: &Recorded, joined: &Joined, dir: &Path) -> Result<Option<Counted>, InstructionsError> {
-    let (Some(pid), false) = (rec.pid, joined.callgrind_parts.iter().any(Option::is_none)) else {
+    let (Some(pid), false) = (rec.pid, joined.records.iter().any(|r| r.callgrind_part.is_none())) else {
         return Ok(None);
     };
     let mut points = Vec::with_capacity(joined.samples.len());
     let mut dumps = Vec::with_capacity(joined.samples.len());
-    for (sample, part) in joined.samples.iter().zip(&joined.callgrind_parts) {
-        let Some(part) = part else { continue };
-        let dump = read_dump(&dump_path(dir, pid, *part))?;
+    for (sample, record) in joined.samples.iter().zip(&joined.records) {
+        let Some(part) = record.callgrind_part else { continue };
+        let dump = read_dump(&dump_path(dir, pid, part))?;
         points.push((sample.iters, dump.total));
         dumps.push((sample.iters, dump.functions));
     }
