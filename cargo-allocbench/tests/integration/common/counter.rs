@@ -8,6 +8,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::SeqCst};
 
+use cargo_allocbench::report::AllocFigures;
+
 /// Counts every allocation while `ON` is set, from any thread.
 pub struct Counter;
 
@@ -96,6 +98,21 @@ impl Expected {
             reallocs: REALLOCS.load(SeqCst) as f64,
             peak_space: PEAK.load(SeqCst) as f64,
         }
+    }
+
+    /// Asserts that `figures` (a report's, per iteration) are these counts exactly: blocks and
+    /// bytes allocated and freed, reallocs, and what is kept (`inuse_*`). `what` says which
+    /// benchmark, for the message. The peak and the flags are the caller's to check: they depend
+    /// on how the benchmark runs.
+    pub fn assert_counted(&self, figures: &AllocFigures, what: &str) {
+        let msg = format!("{what}: report {figures:?} vs independent count {self:?}");
+        assert_eq!(figures.alloc_objects, self.alloc_objects, "{msg}");
+        assert_eq!(figures.alloc_space, self.alloc_space, "{msg}");
+        assert_eq!(figures.free_objects, self.free_objects, "{msg}");
+        assert_eq!(figures.free_space, self.free_space, "{msg}");
+        assert_eq!(figures.reallocs, self.reallocs, "{msg}");
+        assert_eq!(figures.inuse_objects, self.alloc_objects - self.free_objects, "{msg}");
+        assert_eq!(figures.inuse_space, self.alloc_space - self.free_space, "{msg}");
     }
 
     /// With a batch above one, criterion frees its vector of inputs inside the window:
