@@ -89,7 +89,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     let commands_stopped = (cli.verbose && publish::in_github_actions()).then(|| {
         let token = format!(
             "allocbench-{:016x}",
-            artifacts::fnv1a(format!("{:?}{}", std::time::SystemTime::now(), std::process::id()).as_bytes())
+            allocbench_formats::fnv1a(format!("{:?}{}", std::time::SystemTime::now(), std::process::id()).as_bytes())
         );
         println!("::stop-commands::{token}");
         token

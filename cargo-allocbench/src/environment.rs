@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use crate::artifacts::fnv1a;
 use crate::report::Environment;
+use allocbench_formats::fnv1a;
 
 /// The environment of a run in `workspace_root`, whose bench processes counted with `allocators`
 /// (the types `allocbench::Alloc` wrapped, as the harness recorded them). Anything that cannot

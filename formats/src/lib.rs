@@ -28,5 +28,7 @@ pub mod mode;
 pub mod partition;
 pub mod record;
 pub mod report;
+pub mod title;
 
 pub use crate::mode::Mode;
+pub use crate::partition::fnv1a;

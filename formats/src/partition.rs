@@ -26,6 +26,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::title::matches_title;
+
 /// How benchmarks are dealt to shards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -136,8 +138,15 @@ pub struct Partition {
     pub listed: Vec<ListedBenchmark>,
 }
 
-/// FNV-1a, 64 bits.
-fn fnv1a(bytes: &[u8]) -> u64 {
+/// Where benchmark `id` (a report's full id) is in a listing of criterion's titles, which cut
+/// ids over 100 bytes ([`crate::title`]).
+pub fn position(listed: &[ListedBenchmark], id: &str) -> Option<usize> {
+    listed.iter().position(|l| l.id == id).or_else(|| listed.iter().position(|l| matches_title(id, &l.id)))
+}
+
+/// FNV-1a, 64 bits: the hash of `hash:` partitions, and of whatever else needs a hash that no
+/// build or platform changes (folder names, fingerprints).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 

@@ -66,7 +66,7 @@ pub struct Environment {
 }
 
 /// One benchmark's figures.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Benchmark {
     /// Criterion's full id: `group/function/parameter`.
     pub id: String,
@@ -118,6 +118,19 @@ pub struct Benchmark {
 }
 
 impl Benchmark {
+    /// Benchmark `id` of `package`'s bench target `target`, with nothing measured yet: each pass
+    /// attaches what it found.
+    ///
+    /// ```
+    /// use allocbench_formats::report::Benchmark;
+    ///
+    /// let b = Benchmark::new("vec/iter", "exact-fixture", "exact");
+    /// assert_eq!((b.id.as_str(), b.alloc, b.error), ("vec/iter", None, None));
+    /// ```
+    pub fn new(id: impl Into<String>, package: impl Into<String>, target: impl Into<String>) -> Benchmark {
+        Benchmark { id: id.into(), package: package.into(), target: target.into(), ..Benchmark::default() }
+    }
+
     /// The figure of `metric` per iteration: criterion's typical time for [`Metric::Time`], the
     /// instruction count for [`Metric::Instructions`], else the allocation figure; `None` when the benchmark has no such figure.
     pub fn figure(&self, metric: Metric) -> Option<f64> {
@@ -420,21 +433,10 @@ mod tests {
     fn marks_follow_where_the_figure_comes_from() {
         let figures = |approximate, exact| AllocFigures { approximate, exact, ..AllocFigures::default() };
         let mut b = Benchmark {
-            id: "b".into(),
-            package: "p".into(),
-            target: "t".into(),
             alloc: Some(figures(false, true)),
             time: Some(TimeFigures::default()),
-            artifacts: Artifacts::default(),
-            cpu: None,
-            error: None,
-            time_runs_ns: Vec::new(),
-            time_samples_ns: Vec::new(),
-            cpu_folded: String::new(),
-            sites: Vec::new(),
-            heap_stacks: Vec::new(),
             instructions: Some(InstructionFigures { instructions: 1.0, exact: false, functions: Vec::new() }),
-            instructions_folded: String::new(),
+            ..Benchmark::new("b", "p", "t")
         };
         assert_eq!((b.mark(Metric::AllocSpace), b.mark(Metric::Instructions), b.mark(Metric::Time)), ("", "≈", ""));
         b.alloc = Some(figures(true, false));

@@ -53,9 +53,3 @@ pub fn share(
         .collect();
     Ok(Share { partition: Partition { spec, listed }, filters })
 }
-
-/// Where benchmark `id` (a report's full id) is in the listing of criterion's titles, which cut
-/// ids over 100 bytes.
-pub fn position(listed: &[ListedBenchmark], id: &str) -> Option<usize> {
-    listed.iter().position(|l| l.id == id).or_else(|| listed.iter().position(|l| run::matches_title(id, &l.id)))
-}

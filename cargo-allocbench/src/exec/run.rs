@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+pub use allocbench_formats::title::{matches_title, without_counter};
+
 use crate::cargo::discover::BenchTarget;
 use crate::exec::log::scan_log;
 pub use crate::exec::log::{last_started, log_tail};
@@ -313,24 +315,6 @@ pub fn run(
     }
 }
 
-/// Criterion's title without the ` #2` it appends to a title seen before in the process (the
-/// same id in two groups).
-pub fn without_counter(title: &str) -> &str {
-    match title.rsplit_once(" #") {
-        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
-        _ => title,
-    }
-}
-
-/// Whether criterion's title (the id, or its first 100 bytes and `...`, either perhaps with a
-/// ` #2` counter) names `id`.
-pub fn matches_title(id: &str, title: &str) -> bool {
-    let names = |title: &str| {
-        id == title || title.strip_suffix("...").is_some_and(|prefix| prefix.len() >= 100 && id.starts_with(prefix))
-    };
-    names(title) || names(without_counter(title))
-}
-
 /// Whether the benchmark criterion titled `title` is among the `recorded` ids: the title
 /// `ID #2` needs `ID` recorded twice.
 fn is_recorded(recorded: &[String], title: &str) -> bool {
@@ -478,12 +462,6 @@ mod tests {
     fn titles_match_ids_cut_and_counted() {
         let long = "x".repeat(150);
         let cut = format!("{}...", &long[..100]);
-        assert!(matches_title("g/f", "g/f"));
-        assert!(matches_title("g/f", "g/f #2"));
-        assert!(matches_title(&long, &cut));
-        assert!(matches_title(&long, &format!("{cut} #3")));
-        assert!(!matches_title("g/f", "g/f #x"));
-        assert!(!matches_title("g/f/1", "g/f"));
         assert_eq!(exact_filter(["a.b #2", "c"].into_iter()), "^(?:a\\.b$|c$)");
         let recorded = ["g/f".to_owned(), long.clone()];
         assert!(is_recorded(&recorded, "g/f") && !is_recorded(&recorded, "g/f #2"));

@@ -258,13 +258,10 @@ pub fn list(dir: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{AllocFigures, Artifacts, TimeFigures, Verdict, SCHEMA_VERSION};
+    use crate::report::{AllocFigures, TimeFigures, Verdict, SCHEMA_VERSION};
 
     pub(crate) fn report() -> Report {
         let bench = |id: &str, objects: f64| Benchmark {
-            id: id.to_string(),
-            package: "fixture".into(),
-            target: "exact".into(),
             alloc: Some(AllocFigures {
                 alloc_objects: objects,
                 alloc_space: objects * 64.0,
@@ -281,16 +278,8 @@ mod tests {
                 ci_low_ns: 99.0,
                 ci_high_ns: 101.0,
             }),
-            artifacts: Artifacts::default(),
-            cpu: None,
-            error: None,
-            time_runs_ns: Vec::new(),
             time_samples_ns: vec![100.0, 101.5, 99.25, 1.0 / 3.0],
-            cpu_folded: String::new(),
-            sites: Vec::new(),
-            heap_stacks: Vec::new(),
-            instructions: None,
-            instructions_folded: String::new(),
+            ..Benchmark::new(id, "fixture", "exact")
         };
         Report {
             schema_version: SCHEMA_VERSION,

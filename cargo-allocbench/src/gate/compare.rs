@@ -236,7 +236,7 @@ fn compare_time(id: &str, base: Option<&Benchmark>, new: Option<&Benchmark>, pol
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{AllocFigures, Artifacts, Environment, TimeFigures, Verdict};
+    use crate::report::{AllocFigures, Environment, TimeFigures, Verdict};
 
     fn close(a: f64, b: f64, tolerance: f64) -> bool {
         (a - b).abs() <= tolerance
@@ -274,24 +274,13 @@ mod tests {
 
     fn bench(id: &str, alloc: AllocFigures, time: Vec<f64>) -> Benchmark {
         Benchmark {
-            id: id.into(),
-            package: "p".into(),
-            target: "t".into(),
             alloc: Some(alloc),
             time: (!time.is_empty()).then(|| TimeFigures {
                 typical_ns: time.iter().sum::<f64>() / time.len() as f64,
                 ..TimeFigures::default()
             }),
-            artifacts: Artifacts::default(),
-            cpu: None,
-            error: None,
-            time_runs_ns: Vec::new(),
             time_samples_ns: time,
-            cpu_folded: String::new(),
-            sites: Vec::new(),
-            heap_stacks: Vec::new(),
-            instructions: None,
-            instructions_folded: String::new(),
+            ..Benchmark::new(id, "p", "t")
         }
     }
 

@@ -11,9 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use allocbench_formats::comparison::Comparison;
-use allocbench_formats::partition::{Partition, PartitionSpec};
+use allocbench_formats::partition::{position, Partition, PartitionSpec};
 
-use crate::exec::partition::position;
 use crate::gate::baseline::Baseline;
 use crate::report::{Report, Verdict, SCHEMA_VERSION};
 
@@ -206,25 +205,12 @@ mod tests {
     use allocbench_formats::partition::ListedBenchmark;
 
     use super::*;
-    use crate::report::{AllocFigures, Artifacts, Benchmark, Environment};
+    use crate::report::{AllocFigures, Benchmark, Environment};
 
     fn bench(id: &str) -> Benchmark {
         Benchmark {
-            id: id.into(),
-            package: "p".into(),
-            target: "t".into(),
             alloc: Some(AllocFigures { alloc_objects: 1.0, exact: true, ..AllocFigures::default() }),
-            time: None,
-            artifacts: Artifacts::default(),
-            cpu: None,
-            error: None,
-            time_runs_ns: Vec::new(),
-            time_samples_ns: Vec::new(),
-            cpu_folded: String::new(),
-            sites: Vec::new(),
-            heap_stacks: Vec::new(),
-            instructions: None,
-            instructions_folded: String::new(),
+            ..Benchmark::new(id, "p", "t")
         }
     }
 

@@ -15,7 +15,7 @@ use crate::passes::linear::{self, Measured};
 use crate::passes::records::{self, Recorded};
 use crate::passes::{figures, Context, Pass, TargetRun};
 use crate::render::units::{format_bytes, format_count, printable};
-use crate::report::{Artifacts, Benchmark};
+use crate::report::Benchmark;
 use crate::ui::Ui;
 
 /// The counting pass, over as many runs as `--runs` asks.
@@ -185,45 +185,14 @@ fn benchmarks_of(target: &BenchTarget, recorded: &Measured, failures: &[Failure]
         out.push(b);
     }
     for f in failures {
-        out.push(Benchmark {
-            id: f.title.clone().unwrap_or_else(|| format!("{}/{} (bench target)", target.package, target.target)),
-            package: target.package.clone(),
-            target: target.target.clone(),
-            alloc: None,
-            time: None,
-            artifacts: Artifacts::default(),
-            cpu: None,
-            error: Some(f.reason.clone()),
-            time_runs_ns: Vec::new(),
-            time_samples_ns: Vec::new(),
-            cpu_folded: String::new(),
-            sites: Vec::new(),
-            heap_stacks: Vec::new(),
-            instructions: None,
-            instructions_folded: String::new(),
-        });
+        let id = f.title.clone().unwrap_or_else(|| format!("{}/{} (bench target)", target.package, target.target));
+        out.push(Benchmark { error: Some(f.reason.clone()), ..Benchmark::new(id, &target.package, &target.target) });
     }
     out
 }
 
 fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::CriterionBenchmark>) -> Benchmark {
-    let mut b = Benchmark {
-        id: rec.id.clone(),
-        package: target.package.clone(),
-        target: target.target.clone(),
-        alloc: None,
-        time: None,
-        artifacts: Artifacts::default(),
-        cpu: None,
-        error: None,
-        time_runs_ns: Vec::new(),
-        time_samples_ns: Vec::new(),
-        cpu_folded: String::new(),
-        sites: Vec::new(),
-        heap_stacks: Vec::new(),
-        instructions: None,
-        instructions_folded: String::new(),
-    };
+    let mut b = Benchmark::new(&rec.id, &target.package, &target.target);
     if !rec.counting {
         b.error = Some(format!(
             "bench target `{}` counts no allocations: its #[global_allocator] is not allocbench's; wrap it: `static A: allocbench::Alloc<YourAlloc> = allocbench::Alloc::new(YourAlloc);`",

@@ -19,9 +19,6 @@ fn samples(n: usize, mean: f64, noise: f64) -> Vec<f64> {
 
 pub fn bench(id: &str, objects: f64, space: f64, inuse: f64, time_ns: Option<f64>) -> Benchmark {
     Benchmark {
-        id: id.into(),
-        package: "fixture".into(),
-        target: "benches".into(),
         alloc: Some(AllocFigures {
             alloc_objects: objects,
             alloc_space: space,
@@ -42,16 +39,8 @@ pub fn bench(id: &str, objects: f64, space: f64, inuse: f64, time_ns: Option<f64
             ci_low_ns: t * 0.99,
             ci_high_ns: t * 1.01,
         }),
-        artifacts: Artifacts::default(),
-        cpu: None,
-        error: None,
-        time_runs_ns: Vec::new(),
         time_samples_ns: time_ns.map(|t| samples(50, t, 0.01)).unwrap_or_default(),
-        cpu_folded: String::new(),
-        sites: Vec::new(),
-        heap_stacks: Vec::new(),
-        instructions: None,
-        instructions_folded: String::new(),
+        ..Benchmark::new(id, "fixture", "benches")
     }
 }
 
