@@ -174,6 +174,11 @@ fn figures_table(out: &mut String, view: &View) {
         }
         out.push('\n');
     }
+    // The titles in report.json's words, which the regressions above use.
+    let legends: Vec<String> = view.columns.iter().filter_map(|c| c.column.legend).map(escape).collect();
+    if !legends.is_empty() {
+        let _ = writeln!(out, "<sub>Per iteration of the benchmark's routine: {}</sub>\n", legends.join(" · "));
+    }
 }
 
 /// A figure after its mark, with the change beside it when it moved: relative, or absolute
