@@ -1,11 +1,11 @@
 //! The baseline document: a run's figures stored under a name (`NAME.json`), to compare later
 //! runs against. `cargo allocbench --save-baseline NAME` writes it, `--baseline NAME` reads it.
 //!
-//! It holds the environment the figures were measured in and, per benchmark, every figure of
-//! the report plus what `report.json` leaves out: criterion's per-iteration sample times for the
-//! statistical comparison of time, the CPU pass's folded stacks and the heap pass's stacks. The
-//! format is versioned ([`BASELINE_SCHEMA_VERSION`]); readers ignore fields they do not know (no
-//! `deny_unknown_fields`), so that newer writers may add fields within a schema version.
+//! It holds the environment the figures were measured in and, per benchmark, every figure of the
+//! report plus what `report.json` leaves out: criterion's per-iteration sample times for the
+//! statistical comparison of time, the CPU pass's folded stacks and the allocation-site pass's
+//! stacks. The format is versioned ([`BASELINE_SCHEMA_VERSION`]); readers ignore fields they do not
+//! know (no `deny_unknown_fields`), so that newer writers may add fields within a schema version.
 //!
 //! ```
 //! use allocbench_formats::baseline::{BaselineDocument, BASELINE_SCHEMA_VERSION};
@@ -56,7 +56,7 @@ pub struct StoredBenchmark {
     /// The CPU pass's folded stacks, for a differential flame graph against a later run.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub cpu_folded: String,
-    /// The heap pass's stacks, to write the baseline's heap profile for `-diff_base`.
+    /// The allocation-site pass's stacks, to write the baseline's heap profile for `-diff_base`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub heap_stacks: Vec<HeapStack>,
     /// The instruction pass's folded stacks, for a differential flame graph against a later run.

@@ -1,7 +1,8 @@
 //! The comparison of a run with a baseline, as `report.json`'s `comparison`: per benchmark and
-//! metric, the base and new figures, the change, the limit that applied and a status, plus the
-//! CPU functions, allocation sites and functions executing more instructions that grew. `cargo allocbench` computes it; the types and
-//! the small questions asked of them (the verdict, the one-line summary) are here.
+//! metric, the base and new figures, the change, the limit that applied and a status, plus the CPU
+//! functions, allocation sites and functions executing more instructions that grew. `cargo
+//! allocbench` computes it; the types and the small questions asked of them (the verdict, the
+//! one-line summary) are here.
 //!
 //! ```
 //! use allocbench_formats::comparison::{Comparison, Status};
@@ -45,7 +46,8 @@ pub struct BenchmarkComparison {
     /// Functions whose share of CPU samples grew, when both runs had a CPU pass.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cpu_grew: Vec<ShareChange>,
-    /// Allocation sites whose allocations per iteration grew, when both runs had a heap pass.
+    /// Allocation sites whose allocations per iteration grew, when both runs had an allocation-site
+    /// pass.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sites_grew: Vec<SiteChange>,
     /// Functions whose own instructions per iteration grew beyond the noise, when both runs had

@@ -1,7 +1,7 @@
-//! The report: what one run of `cargo allocbench` measured, in the schema of `report.json`
-//! (version [`SCHEMA_VERSION`]), also printed by `--format json`. Field names are part of the
-//! public contract (the README's "What every column means" lists them); the comparison with a baseline is in
-//! [`crate::comparison`].
+//! The report: what one run of `cargo allocbench` measured, in the schema of `report.json` (version
+//! [`SCHEMA_VERSION`]), also printed by `--format json`. Field names are part of the public
+//! contract (the README's "What every column means" lists them); the comparison with a baseline is
+//! in [`crate::comparison`].
 //!
 //! ```
 //! use allocbench_formats::report::{AllocFigures, Verdict};
@@ -98,12 +98,12 @@ pub struct Benchmark {
     /// later run. Kept in baselines, not in `report.json`.
     #[serde(skip)]
     pub cpu_folded: String,
-    /// Where the allocations come from (the heap pass), most bytes first; empty when the pass
-    /// did not run.
+    /// Where the allocations come from (the allocation-site pass), most bytes first; empty when the
+    /// pass did not run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sites: Vec<AllocSite>,
-    /// The heap pass's stacks, for `go tool pprof -diff_base` against a later run. Kept in
-    /// baselines, not in `report.json`.
+    /// The allocation-site pass's stacks, for `go tool pprof -diff_base` against a later run. Kept
+    /// in baselines, not in `report.json`.
     #[serde(skip)]
     pub heap_stacks: Vec<HeapStack>,
     /// Instructions per iteration (the instruction pass, `--instructions`); absent when it did
@@ -132,7 +132,8 @@ impl Benchmark {
     }
 
     /// The figure of `metric` per iteration: criterion's typical time for [`Metric::Time`], the
-    /// instruction count for [`Metric::Instructions`], else the allocation figure; `None` when the benchmark has no such figure.
+    /// instruction count for [`Metric::Instructions`], else the allocation figure; `None` when the
+    /// benchmark has no such figure.
     pub fn figure(&self, metric: Metric) -> Option<f64> {
         match (metric.info().alloc, metric) {
             (Some(_), _) => self.alloc.and_then(|a| a.get(metric)),
@@ -192,9 +193,11 @@ pub struct AllocFigures {
     pub free_objects: f64,
     /// Bytes freed per iteration.
     pub free_space: f64,
-    /// `alloc_objects - free_objects`: blocks allocated and not freed per iteration (pprof's `inuse_objects`).
+    /// `alloc_objects - free_objects`: blocks allocated and not freed per iteration (pprof's
+    /// `inuse_objects`).
     pub inuse_objects: f64,
-    /// `alloc_space - free_space`: bytes allocated and not freed per iteration (pprof's `inuse_space`).
+    /// `alloc_space - free_space`: bytes allocated and not freed per iteration (pprof's
+    /// `inuse_space`).
     pub inuse_space: f64,
     /// Reallocations per iteration.
     pub reallocs: f64,
@@ -373,7 +376,7 @@ impl AllocSite {
     }
 }
 
-/// One allocating stack with its figures per iteration, as the heap pass found it and a
+/// One allocating stack with its figures per iteration, as the allocation-site pass found it and a
 /// baseline keeps it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct HeapStack {

@@ -30,8 +30,9 @@
 //!
 //! # The allocation-site pass
 //!
-//! In the allocation-site pass's process every thread counts through the overflow shard, whose cold path
-//! also hands each block to the heap pass (module `heap`): the owner's path never looks at the pass.
+//! In the allocation-site pass's process every thread counts through the overflow shard, whose cold
+//! path also hands each block to the allocation-site pass (module `heap`): the owner's path never
+//! looks at the pass.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::any::type_name;
@@ -77,14 +78,14 @@ impl Alloc<System> {
 }
 
 // SAFETY: every method forwards to `inner` with the caller's arguments unchanged and returns its
-// result unchanged, so `inner`'s guarantees are ours. The counting beside it never allocates,
-// never unwinds, and touches only this module's statics and a `const`-initialised thread local.
-// The one exception is the allocation-site pass, enabled only in that pass's own process: there
-// the overflow shard's path calls `heap::on_alloc` / `on_free`, which lock the pass's state and
+// result unchanged, so `inner`'s guarantees are ours. The counting beside it never allocates, never
+// unwinds, and touches only this module's statics and a `const`-initialised thread local. The one
+// exception is the allocation-site pass, enabled only in that pass's own process: there the
+// overflow shard's path calls `heap::on_alloc` / `on_free`, which lock the pass's state and
 // allocate for it. That is sound because the pass marks its thread busy first (`heap::busy` sets
-// the `const` thread-local flag `heap::BUSY`): an allocation made by the pass's own bookkeeping re-enters this
-// allocator and the pass again, which sees the flag and returns at once, so the lock is never
-// taken twice on one thread and the recursion ends at depth one.
+// the `const` thread-local flag `heap::BUSY`): an allocation made by the pass's own bookkeeping
+// re-enters this allocator and the pass again, which sees the flag and returns at once, so the lock
+// is never taken twice on one thread and the recursion ends at depth one.
 unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -153,8 +154,8 @@ fn on_realloc(old_ptr: *mut u8, new_ptr: *mut u8, old: u64, new: u64, name: Name
     }
 }
 
-// The overflow shard's path, which the heap pass's hooks share: out of line, so that the owner's
-// path stays short.
+// The overflow shard's path, which the allocation-site pass's hooks share: out of line, so that the
+// owner's path stays short.
 
 #[cold]
 #[inline(never)]
@@ -332,8 +333,8 @@ static EPOCH: AtomicU64 = AtomicU64::new(0);
 #[cfg(feature = "heap-profile")]
 static HEAP_ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Turns the allocation-site hooks on for this process (the heap pass only). The calling thread
-/// gives its shard back; threads that claim one later get the overflow shard. Threads that
+/// Turns the allocation-site hooks on for this process (the allocation-site pass only). The calling
+/// thread gives its shard back; threads that claim one later get the overflow shard. Threads that
 /// already own a shard keep it and are not seen: `Criterion::default()` calls this (through
 /// `criterion_group!`) before any benchmark runs, when the main thread is the only one.
 #[cfg(feature = "heap-profile")]
@@ -385,8 +386,9 @@ fn writer(name: Name) -> Writer {
 /// The type of the allocator that counts, once a thread has allocated through it.
 static INNER: OnceLock<&'static str> = OnceLock::new();
 
-/// The type name of the allocator `Alloc` wraps (`std::alloc::System`, `tikv_jemallocator::Jemalloc`,
-/// ...), once anything was allocated through it; `None` when `Alloc` is not the global allocator.
+/// The type name of the allocator `Alloc` wraps (`std::alloc::System`,
+/// `tikv_jemallocator::Jemalloc`, ...), once anything was allocated through it; `None` when `Alloc`
+/// is not the global allocator.
 pub fn inner_allocator() -> Option<&'static str> {
     INNER.get().copied()
 }

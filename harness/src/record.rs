@@ -72,7 +72,7 @@ pub(crate) fn discard_open_sample() {
     crate::heap::discard_open_sample();
 }
 
-/// A measured window opens or closes: the heap pass attributes allocations inside it.
+/// A measured window opens or closes: the allocation-site pass attributes allocations inside it.
 #[inline(always)]
 pub(crate) fn set_capture(_on: bool) {
     #[cfg(feature = "heap-profile")]

@@ -21,11 +21,12 @@
 //!
 //! So `name` stays the full Rust name and `system_name` never repeats it. It is the symbol's
 //! mangled name where we have one (pprof-rs writes it in CPU profiles): then
-//! `-symbolize=demangle=full` recovers the full name from it. Where we have none (the heap pass
-//! records demangled names only), it is empty: `Demangle`'s forced mode copies `system_name`
-//! into `name` only `if f.Name != "" && f.SystemName != ""`, so an empty one keeps `name` under
-//! every `-symbolize` option. `-top` prints `name` unshortened (`NodeInfo.PrintableName`);
-//! `ShortenFunctionName` applies only to the graph and flame graph views.
+//! `-symbolize=demangle=full` recovers the full name from it. Where we have none (the
+//! allocation-site pass records demangled names only), it is empty: `Demangle`'s forced mode copies
+//! `system_name` into `name` only `if f.Name != "" && f.SystemName != ""`, so an empty one keeps
+//! `name` under every `-symbolize` option. `-top` prints `name` unshortened
+//! (`NodeInfo.PrintableName`); `ShortenFunctionName` applies only to the graph and flame graph
+//! views.
 
 use pprof::protos;
 

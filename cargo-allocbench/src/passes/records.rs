@@ -41,7 +41,7 @@ pub struct Recorded {
     samples: Vec<(f64, RecordSample)>,
     /// Set by the CPU pass.
     pub cpu_profile: Option<CpuProfileRecord>,
-    /// Set by the heap pass.
+    /// Set by the allocation-site pass.
     pub sites: Vec<SiteRecord>,
     /// The type `allocbench::Alloc` wraps in the bench process, when the harness said.
     pub allocator: Option<String>,

@@ -102,7 +102,7 @@ fn the_site_that_grew_is_named() {
     let save = args(&["--save-baseline", "main", "--heap-profile", "all"]);
     assert_eq!(run(allocbench(&save.iter().map(String::as_str).collect::<Vec<_>>())).status.code(), Some(0));
 
-    // Under --allocs-only the site pass runs for the regressed benchmarks only.
+    // Under --allocs-only the allocation-site pass runs for the regressed benchmarks only.
     let mut compare = args(&["--baseline", "main", "--features", "regress", "--format", "json"]);
     compare.retain(|a| a != "--format" && a != "json");
     let o = run(allocbench(&compare.iter().map(String::as_str).collect::<Vec<_>>()));

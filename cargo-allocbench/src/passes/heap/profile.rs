@@ -1,5 +1,6 @@
-//! The heap pass's results: per benchmark, the allocating stacks with per-iteration figures,
-//! `heap.pb.gz` in pprof's heap format, `alloc-flamegraph.svg`, and the sites that allocate most.
+//! The allocation-site pass's results: per benchmark, the allocating stacks with per-iteration
+//! figures, `heap.pb.gz` in pprof's heap format, `alloc-flamegraph.svg`, and the sites that
+//! allocate most.
 //!
 //! A stack's figures per iteration come from its counts per sample exactly as the benchmark's do
 //! (the slope across samples, [`figures`]), so for deterministic code the stacks add up to the
@@ -41,7 +42,8 @@ fn is_std(frame: &Frame) -> bool {
     ["alloc::", "core::", "std::", "hashbrown::"].iter().any(|p| name.starts_with(p))
 }
 
-/// Per-iteration stacks of one benchmark, from the heap pass's record joined with criterion.
+/// Per-iteration stacks of one benchmark, from the allocation-site pass's record joined with
+/// criterion.
 ///
 /// Stacks are told apart by their frames once the harness's are cut away, with the standard
 /// library's frames that criterion called the routine through (`FnMut::call_mut`, the iterator
@@ -203,7 +205,8 @@ pub fn pprof_bytes(stacks: &[HeapStack], id: &str) -> Vec<u8> {
                         None => {
                             let f = functions.len() as u64 + 1;
                             let name = s(&frame.function);
-                            // The heap pass records demangled names only: no symbol to give.
+                            // The allocation-site pass records demangled names only: no symbol to
+                            // give.
                             let system_name = s(pprof_names::system_name(&frame.function, None));
                             functions.push(protos::Function {
                                 id: f,
@@ -271,7 +274,7 @@ pub fn pprof_bytes(stacks: &[HeapStack], id: &str) -> Vec<u8> {
     gz.finish().unwrap_or_default()
 }
 
-/// Files of one benchmark's heap pass, relative to the output folder.
+/// Files of one benchmark's allocation-site pass, relative to the output folder.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeapArtifacts {
     pub heap_profile: String,
