@@ -59,7 +59,7 @@ fn profile_time(cli: &Cli) -> u64 {
     cli.profile_time.max(1)
 }
 
-/// The CPU pass, attaching to the counting pass's benchmarks.
+/// The CPU pass, attaching to the timing pass's benchmarks.
 struct Cpu<'a> {
     benchmarks: &'a mut [Benchmark],
 }

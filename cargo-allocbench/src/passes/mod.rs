@@ -3,8 +3,8 @@
 //! A pass is one [`Pass`]: what to run for a bench target ([`Pass::spec`]), how to read what
 //! the run left ([`Pass::collect`]), and what it attaches to the report's benchmarks
 //! ([`Pass::attach`]); [`run`] takes it over every target in order, one process each, with a
-//! progress bar. Each pass is one module: the counting pass (`--allocs-only`, or a full run with
-//! criterion's timing) makes the benchmarks, with their allocation figures and time
+//! progress bar. Each pass is one module: the timing pass (a full run with criterion's timing,
+//! or `--allocs-only`) makes the benchmarks, with their allocation figures and time
 //! ([`timing`]); the CPU pass adds flame graphs and profiles ([`cpu`]); the instruction pass,
 //! under valgrind's callgrind, instructions per iteration ([`instructions`]); the
 //! allocation-site pass the sites and heap profiles ([`heap`]). What a pass adds when compared

@@ -1,5 +1,5 @@
-//! The counting pass: each target under allocbench's counting allocator, with criterion's timing
-//! in a full run and without it under `--allocs-only`. It makes the report's benchmarks, with
+//! The timing pass: each target under allocbench's counting allocator, with criterion's timing
+//! in a full run and without it under `--allocs-only` (then one of the counting passes). It makes the report's benchmarks, with
 //! their allocation figures and time; the other passes attach to them. With `--runs`, later runs
 //! add their times only.
 
@@ -18,7 +18,7 @@ use crate::render::units::{format_bytes, format_count, printable};
 use crate::report::Benchmark;
 use crate::ui::Ui;
 
-/// The counting pass, over as many runs as `--runs` asks.
+/// The timing pass, over as many runs as `--runs` asks.
 pub struct Timing {
     mode: Mode,
     /// `--runs`, for the progress bar.

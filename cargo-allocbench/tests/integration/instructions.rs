@@ -79,7 +79,7 @@ fn instructions_equal_an_independent_callgrind_count() {
             i.instructions
         );
         assert_eq!(i.functions[0].function, "instructions_fixture::checksum", "{i:#?}");
-        // The allocation figures are still there, from the counting pass.
+        // The allocation figures are still there, from the timing pass.
         assert_eq!(b.alloc.map(|a| a.alloc_objects), Some(0.0), "{b:#?}");
         // The fast gate draws no flame graph.
         assert_eq!(b.artifacts.instructions_flamegraph, None, "{id}");

@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, benchmarks: &mut [Benchmark]) -> Result<()> {
     crate::passes::run(ctx, &mut Instructions { benchmarks })
 }
 
-/// The instruction pass, attaching to the counting pass's benchmarks.
+/// The instruction pass, attaching to the timing pass's benchmarks.
 struct Instructions<'a> {
     benchmarks: &'a mut [Benchmark],
 }
