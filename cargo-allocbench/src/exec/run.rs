@@ -459,7 +459,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn titles_match_ids_cut_and_counted() {
+    fn exact_filters_and_recorded_titles() {
         let long = "x".repeat(150);
         let cut = format!("{}...", &long[..100]);
         assert_eq!(exact_filter(["a.b #2", "c"].into_iter()), "^(?:a\\.b$|c$)");
