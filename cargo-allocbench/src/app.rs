@@ -2,7 +2,7 @@
 //! build, run the passes ([`crate::passes`]) in order, compare, render, save. Returns the
 //! verdict; the binary turns it into an exit code.
 //!
-//! The passes run in this order: counting and timing (under `--baseline-rev` with `--runs`, each
+//! The passes run in this order: timing (under `--baseline-rev` with `--runs`, each
 //! run after one of the other revision's), instructions, CPU; then the comparison, and after it
 //! the allocation-site pass, so that `--heap-profile regressed` knows what regressed; last, with
 //! every stack, site and function known, what grew ([`grown`]).
