@@ -458,9 +458,16 @@ impl Stats {
     /// All counts zero.
     pub const ZERO: Stats = Stats { alloc_objects: 0, alloc_space: 0, free_objects: 0, free_space: 0, reallocs: 0 };
 
-    /// Bytes allocated and not yet freed.
-    pub fn live_space(&self) -> i64 {
+    /// Bytes allocated and not freed: pprof's `inuse_space`, the report's `retained/iter` when
+    /// `self` counts one iteration ([`Stats::since`]).
+    pub fn inuse_space(&self) -> i64 {
         self.alloc_space.wrapping_sub(self.free_space) as i64
+    }
+
+    /// Bytes allocated and not freed: [`Stats::inuse_space`], under its old name.
+    #[deprecated(since = "0.1.0", note = "use `inuse_space`, pprof's name, as report.json has it")]
+    pub fn live_space(&self) -> i64 {
+        self.inuse_space()
     }
 
     /// The counts of `self` and `other` together.
@@ -560,6 +567,6 @@ mod tests {
         let b = Stats { alloc_objects: 5, alloc_space: 30, free_objects: 4, free_space: 30, reallocs: 2 };
         let d = b.since(&a);
         assert_eq!(d, Stats { alloc_objects: 2, alloc_space: 20, free_objects: 3, free_space: 26, reallocs: 2 });
-        assert_eq!(d.live_space(), -6);
+        assert_eq!(d.inuse_space(), -6);
     }
 }

@@ -333,7 +333,7 @@ fn freed_by_another_thread() {
     });
     let expected = Oracle::new().alloc(block_layout).free(block_layout).stats();
     assert_eq!(counts, expected, "allocated here, freed there");
-    assert_eq!(counts.live_space(), 0);
+    assert_eq!(counts.inuse_space(), 0);
     assert_eq!(peak, block_layout.size() as u64, "the allocating thread's shard rose");
 }
 
@@ -414,7 +414,7 @@ fn threads_at_once(threads: usize, rounds: usize) {
         counts
     });
     assert_eq!(counts, expected, "{threads} threads at once, {rounds} rounds each");
-    assert_eq!(counts.live_space(), kept as i64, "the blocks the threads kept");
+    assert_eq!(counts.inuse_space(), kept as i64, "the blocks the threads kept");
 }
 
 /// How many shards `threads` threads, all alive, write when they allocate and free a block one

@@ -49,6 +49,6 @@ fn a_push_marshals_once_or_once_per_client() {
             reallocs: marshals * marshal.reallocs,
         };
         assert_eq!(push, expected, "{clients} clients, {marshals} marshals");
-        assert_eq!(push.live_space(), 0, "a push and flush keeps nothing");
+        assert_eq!(push.inuse_space(), 0, "a push and flush keeps nothing");
     }
 }
