@@ -367,6 +367,22 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// The README's column table, the reference for the names, has a row for every column of the
+    /// metric table, with its key.
+    #[test]
+    fn readme_names_every_column() {
+        use allocbench_formats::metric::METRICS;
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
+        let readme = std::fs::read_to_string(path).expect("the workspace's README.md");
+        for info in METRICS.iter().filter(|m| m.column.is_some()) {
+            let title = info.column.map(|c| c.title).unwrap_or_default();
+            let row = readme.lines().find(|l| l.starts_with(&format!("| {title} |")));
+            let row = row.unwrap_or_else(|| panic!("no row for `{title}` in the README's column table"));
+            let key = info.key;
+            assert!(row.contains(&format!("`{key}.")) || row.contains(&format!(".{key}`")), "{row}");
+        }
+    }
+
     /// `--help` explains every column of the metric table, under its title and its key.
     #[test]
     fn help_names_every_column() {
