@@ -117,8 +117,8 @@ pub fn escape_workflow_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::compare::Status;
     use crate::render::fixtures::{compared_report, marked_report, plain_report};
+    use allocbench_formats::comparison::Status;
 
     #[test]
     fn escaping_follows_githubs_rules() {

@@ -20,10 +20,10 @@
 
 use std::fmt::Write as _;
 
-use crate::gate::compare::Status;
 use crate::render::units::format_count;
 use crate::render::view::{Cell, ColumnView, ComparedBenchmark, ComparedMetric, Row, RowStatus, View, DASH};
 use crate::report::Report;
+use allocbench_formats::comparison::Status;
 
 /// Functions whose own instructions grew, shown per benchmark; `report.json` has all.
 const INSTRUCTIONS_GREW_SHOWN: usize = 5;

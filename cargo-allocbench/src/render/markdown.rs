@@ -11,9 +11,9 @@
 
 use std::fmt::Write as _;
 
-use crate::gate::compare::Status;
 use crate::render::view::{Cell, ComparedMetric, ComparisonView, View, DASH};
 use crate::report::{Metric, Report, Verdict};
+use allocbench_formats::comparison::Status;
 
 /// Renders `report` as GitHub-flavoured Markdown, ending with a newline.
 pub fn render(report: &Report) -> String {

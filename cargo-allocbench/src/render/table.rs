@@ -2,11 +2,11 @@
 //! baseline below it. It lays out the [`View`]: what is in a cell is the view's, the widths,
 //! the `-` for a missing figure, the cut ids and the colors are the table's.
 
-use crate::gate::compare::{Comparison, Status};
 use crate::render::units::{format_bytes, format_change, format_count, printable};
 use crate::render::view::{ComparedBenchmark, ComparisonView, Row, View};
 use crate::report::Report;
 use crate::ui::Style;
+use allocbench_formats::comparison::{Comparison, Status};
 
 /// The widest the id column gets: `report.json` keeps the whole id.
 const ID_WIDTH: usize = 60;

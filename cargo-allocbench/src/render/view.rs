@@ -10,9 +10,9 @@
 //!
 //! Text in the view is plain and unescaped: each renderer escapes it for its medium.
 
+use allocbench_formats::comparison::{BenchmarkComparison, Comparison, MetricComparison, Status};
 use allocbench_formats::metric::Column;
 
-use crate::gate::compare::{BenchmarkComparison, Comparison, MetricComparison, Status};
 use crate::render::units::{format_change, format_metric};
 use crate::report::{mark_footnotes, Benchmark, Metric, Report, Verdict, ALL_METRICS};
 
