@@ -50,14 +50,7 @@ pub fn lay_out(view: &View) -> Vec<String> {
                 escape_workflow_data(&message)
             ));
         }
-        if regressed.len() > MAX_ANNOTATIONS {
-            let more = regressed.len() - MAX_ANNOTATIONS;
-            let message = format!(
-                "{more} more {} regressed; the job summary and report.json list them all",
-                if more == 1 { "benchmark" } else { "benchmarks" }
-            );
-            lines.push(format!("::error::{}", escape_workflow_data(&message)));
-        }
+        lines.extend(the_rest("error", "regressed", regressed.len()));
     }
 
     let failed: Vec<_> = view.failed().collect();
@@ -66,15 +59,17 @@ pub fn lay_out(view: &View) -> Vec<String> {
         let message = format!("Benchmark `{}` ({}/{}) failed: {error}", b.id, b.package, b.target);
         lines.push(format!("::warning title={}::{}", escape_workflow_property(&title), escape_workflow_data(&message)));
     }
-    if failed.len() > MAX_ANNOTATIONS {
-        let more = failed.len() - MAX_ANNOTATIONS;
-        let message = format!(
-            "{more} more {} failed; the job summary and report.json list them all",
-            if more == 1 { "benchmark" } else { "benchmarks" }
-        );
-        lines.push(format!("::warning::{}", escape_workflow_data(&message)));
-    }
+    lines.extend(the_rest("warning", "failed", failed.len()));
     lines
+}
+
+/// Past [`MAX_ANNOTATIONS`] of `count` benchmarks that `what` (regressed, failed): one `level`
+/// line that counts the rest.
+fn the_rest(level: &str, what: &str, count: usize) -> Option<String> {
+    let more = count.checked_sub(MAX_ANNOTATIONS).filter(|&more| more > 0)?;
+    let benchmarks = if more == 1 { "benchmark" } else { "benchmarks" };
+    let message = format!("{more} more {benchmarks} {what}; the job summary and report.json list them all");
+    Some(format!("::{level}::{}", escape_workflow_data(&message)))
 }
 
 /// `alloc_objects 100 → 101 (+1.0%, limit 0)`.
