@@ -20,7 +20,7 @@
 
 use std::fmt::Write as _;
 
-use crate::render::units::format_count;
+use crate::render::units::{format_count, format_share};
 use crate::render::view::{Cell, ColumnView, ComparedBenchmark, ComparedMetric, Row, RowStatus, View, DASH};
 use crate::report::Report;
 use allocbench_formats::comparison::Status;
@@ -227,10 +227,10 @@ fn render_row(out: &mut String, row: &Row, compared: Option<&ComparedBenchmark>)
         for g in c.cpu_grew.iter().take(CPU_GREW_SHOWN) {
             let _ = write!(
                 out,
-                "<li><code>{}</code> {:.1}% → {:.1}%</li>",
+                "<li><code>{}</code> {} → {}</li>",
                 escape_html(&g.function),
-                g.base_share * 100.0,
-                g.new_share * 100.0
+                format_share(g.base_share),
+                format_share(g.new_share)
             );
         }
         if c.cpu_grew.len() > CPU_GREW_SHOWN {

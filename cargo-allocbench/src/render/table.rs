@@ -2,7 +2,7 @@
 //! baseline below it. It lays out the [`View`]: what is in a cell is the view's, the widths,
 //! the `-` for a missing figure, the cut ids and the colors are the table's.
 
-use crate::render::units::{format_bytes, format_change, format_count, printable};
+use crate::render::units::{format_bytes, format_count, format_share, printable};
 use crate::render::view::{ComparedBenchmark, ComparisonView, Row, View};
 use crate::report::Report;
 use crate::ui::Style;
@@ -148,8 +148,8 @@ pub fn lay_out_comparison(c: &ComparisonView, style: Style) -> String {
         for g in &grown.cpu_grew {
             out.push_str(&format!(
                 "           CPU share      {} → {}  {}\n",
-                format_change(g.base_share).trim_start_matches('+'),
-                format_change(g.new_share).trim_start_matches('+'),
+                format_share(g.base_share),
+                format_share(g.new_share),
                 printable(&g.function)
             ));
         }

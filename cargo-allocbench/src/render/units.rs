@@ -97,6 +97,12 @@ pub fn format_change(change: f64) -> String {
     }
 }
 
+/// A share of the whole for humans: `25.0%`, `0.25%`, `0%` (a function's share of the CPU
+/// samples).
+pub fn format_share(share: f64) -> String {
+    format_change(share).trim_start_matches('+').to_owned()
+}
+
 /// Text from a benchmark id or a child's output, safe to print: control characters (escape
 /// sequences among them) and the invisible characters that reorder text on screen (Unicode's
 /// bidirectional overrides and isolates, as in "Trojan Source") are shown escaped, never passed
@@ -172,6 +178,13 @@ mod tests {
         assert_eq!(format_change(0.0025), "+0.25%");
         assert_eq!(format_change(0.000_001), "+<0.01%");
         assert_eq!(format_change(-0.000_001), "-<0.01%");
+    }
+
+    #[test]
+    fn shares() {
+        assert_eq!(format_share(0.25), "25.0%");
+        assert_eq!(format_share(0.0025), "0.25%");
+        assert_eq!(format_share(0.0), "0%");
     }
 
     #[test]
