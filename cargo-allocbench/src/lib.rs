@@ -5,10 +5,10 @@
 //! follow it. [`cargo`] finds and builds the bench targets; [`exec`] runs bench processes (and
 //! another revision of the repository); [`passes`] are what each process is run for and what
 //! comes out of it (allocation figures and time, CPU profiles, allocation sites), their stacks
-//! drawn as flame graphs by [`folded`]; [`report`] holds
-//! the result; [`gate`] compares it with a baseline and decides; [`render`] lays it out for
-//! people and other tools, and [`ui`] tells people how the run goes (notes, warnings, progress).
-//! [`app`] is the pipeline from start to verdict.
+//! drawn as flame graphs by [`folded`]; [`report`] holds the result; [`gate`] compares it with a
+//! baseline and decides; [`render`] lays it out for people and other tools, [`publish`] writes
+//! and prints it (every file whole or not at all, [`atomic`]), and [`ui`] tells people how the
+//! run goes (notes, warnings, progress). [`app`] is the pipeline from start to verdict.
 
 pub mod app;
 pub mod artifacts;
