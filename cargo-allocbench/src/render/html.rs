@@ -71,7 +71,7 @@ td.bench { min-width: 20em; }
 .delta.slower { color: var(--warn); }
 td.moved .value { font-weight: 600; }
 ul.why { margin: 4px 0 0; padding-left: 18px; font-size: 12px; }
-.error { color: var(--warn); font-size: 12px; overflow-wrap: anywhere; }
+.failure { color: var(--warn); font-size: 12px; overflow-wrap: anywhere; }
 .status { font-weight: 600; white-space: nowrap; }
 .status.regressed { color: var(--bad); } .status.improved { color: var(--good); }
 .status.failed { color: var(--warn); } .status.new, .status.missing, .status.pass { color: var(--muted); }
@@ -188,7 +188,7 @@ fn render_row(out: &mut String, row: &Row, compared: Option<&ComparedBenchmark>)
     }
     if let Some(error) = row.error() {
         let lines: Vec<String> = error.lines().map(escape_with_code).collect();
-        let _ = write!(out, "<div class=\"error\">{}</div>", lines.join("<br>"));
+        let _ = write!(out, "<div class=\"failure\">{}</div>", lines.join("<br>"));
     }
     if let Some(c) = compared.filter(|c| c.status == Status::Regressed) {
         out.push_str("<ul class=\"why\">");
@@ -480,6 +480,20 @@ mod tests {
         assert!(page.contains("<tr class=\"failed\">"));
         assert!(page.contains("killed by signal 11 (SIGSEGV)<br>last line of stderr: &lt;boom&gt;"), "{page}");
         assert!(page.contains("<span class=\"badge error\">error</span>"));
+    }
+
+    /// A badge keeps its white text: no rule for a verdict's word alone (`.error { color: … }`)
+    /// comes after `.badge`'s and paints the text in the badge's own colour.
+    #[test]
+    fn no_rule_repaints_a_badges_text() {
+        let page = render(&plain_report());
+        let css = &page[page.find("<style>").unwrap()..page.find("</style>").unwrap()];
+        use crate::report::Verdict;
+        for word in [Verdict::Pass, Verdict::Regressed, Verdict::Error].map(|v| v.name()) {
+            let alone = format!(".{word} {{");
+            let rule = css.lines().find(|l| l.starts_with(&alone) || l.contains(&format!("}} {alone}")));
+            assert!(rule.is_none_or(|r| !r.contains("color")), "{word}: {rule:?}");
+        }
     }
 
     #[test]
