@@ -5,11 +5,12 @@ use libtest_mimic::Trial;
 
 use crate::common::pprof::{go_pprof, top_names};
 use crate::common::report::{alloc, bench, compared, report, Report};
+use crate::common::tools::{Needs, Tool};
 use crate::common::{allocbench, fixture, out_dir, run};
 
 pub fn trials() -> Vec<Trial> {
     vec![
-        trial!(hot_function_leads_the_flame_graph_and_pprof_top),
+        trial!(hot_function_leads_the_flame_graph_and_pprof_top).needs(Tool::Go),
         trial!(a_crash_in_the_cpu_pass_keeps_the_figures),
         trial!(a_hang_in_the_cpu_pass_keeps_the_figures),
         trial!(cpu_share_that_grew_against_a_baseline),

@@ -8,10 +8,14 @@ use libtest_mimic::Trial;
 
 use crate::common::pprof::{go_pprof, top_names};
 use crate::common::report::{bench, compared, report, report_in, Status};
+use crate::common::tools::{Needs, Tool};
 use crate::common::{allocbench, fixture, out_dir, repo, run};
 
 pub fn trials() -> Vec<Trial> {
-    vec![trial!(sites_add_up_and_pprof_reads_every_profile), trial!(the_site_that_grew_is_named)]
+    vec![
+        trial!(sites_add_up_and_pprof_reads_every_profile).needs(Tool::Go),
+        trial!(the_site_that_grew_is_named).needs(Tool::Go),
+    ]
 }
 
 /// Sums of each sample type over `go tool pprof -raw`'s samples.

@@ -12,12 +12,13 @@ use std::process::Command;
 use libtest_mimic::Trial;
 
 use crate::common::report::{bench, compared, metric, report, Metric, Status};
+use crate::common::tools::{Needs, Tool};
 use crate::common::{allocbench, assert_exit, fixture, one_error_line, out_dir, run, shared_target, stderr};
 
 pub fn trials() -> Vec<Trial> {
     vec![
-        trial!(instructions_equal_an_independent_callgrind_count),
-        trial!(five_percent_more_work_fails_the_gate),
+        trial!(instructions_equal_an_independent_callgrind_count).needs(Tool::Valgrind),
+        trial!(five_percent_more_work_fails_the_gate).needs(Tool::Valgrind),
         trial!(missing_valgrind_is_one_line_before_the_build),
     ]
 }

@@ -90,7 +90,11 @@ fn main() -> ExitCode {
         let rank = |t: &Trial| LONGEST_FIRST.iter().position(|n| *n == t.name()).unwrap_or(LONGEST_FIRST.len());
         trials.sort_by_key(rank);
     }
-    libtest_mimic::run(&args, trials).exit_code()
+    let conclusion = libtest_mimic::run(&args, trials);
+    for line in common::tools::skipped_summary() {
+        eprintln!("{line}");
+    }
+    conclusion.exit_code()
 }
 
 /// The threads of this process, where `/proc` tells.

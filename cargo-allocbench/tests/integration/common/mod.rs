@@ -8,6 +8,7 @@ pub mod harness;
 pub mod counter;
 pub mod pprof;
 pub mod report;
+pub mod tools;
 
 use std::fs;
 use std::path::{Path, PathBuf};
