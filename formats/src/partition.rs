@@ -1,23 +1,31 @@
 //! Partitions: one job's share of a workspace's benchmarks, so that a CI job matrix measures
 //! them on several machines and `cargo allocbench merge` joins the shards' reports into one.
 //!
-//! The words and the arithmetic are nextest's (`--partition`): `count:K/N` deals the listed
-//! benchmarks round-robin, the i-th (from 0, in the order the run lists them) to shard
-//! `i mod N + 1`; `hash:K/N` puts each benchmark in shard `hash(id) mod N + 1`, so that a
-//! benchmark stays in its shard when others are added or removed, and a base revision's shard
-//! holds the same benchmarks as the head's. The hash is FNV-1a 64 of the benchmark id's bytes:
-//! fixed here, since shards measured by different builds must agree.
+//! The words and the arithmetic are nextest's (`--partition`): `count:K/N` deals each bench
+//! target's benchmarks round-robin, its i-th (from 0, in the order the target lists them) to
+//! shard `i mod N + 1`; `slice:K/N` deals the whole listing round-robin across targets, the i-th
+//! of the run to shard `i mod N + 1`; `hash:K/N` puts each benchmark in shard
+//! `hash(id) mod N + 1`, so that a benchmark stays in its shard when others are added or
+//! removed, and a base revision's shard holds the same benchmarks as the head's. The hash is
+//! FNV-1a 64 of the benchmark id's bytes: fixed here, since shards measured by different builds
+//! must agree.
 //!
 //! ```
-//! use allocbench_formats::partition::{PartitionKind, PartitionSpec};
+//! use allocbench_formats::partition::{ListedBenchmark, PartitionKind, PartitionSpec};
 //!
 //! let spec: PartitionSpec = "hash:2/3".parse().unwrap();
 //! assert_eq!((spec.kind, spec.shard, spec.total), (PartitionKind::Hash, 2, 3));
 //! assert_eq!(spec.to_string(), "hash:2/3");
-//! let ids = ["a", "b", "c", "d"];
-//! let count: PartitionSpec = "count:1/2".parse().unwrap();
-//! let mine: Vec<&str> = ids.iter().enumerate().filter(|(i, id)| count.contains(*i, id)).map(|(_, id)| *id).collect();
-//! assert_eq!(mine, ["a", "c"]);
+//! // Two bench targets, `one` with a, b, c and `two` with d.
+//! let listed: Vec<ListedBenchmark> = [("one", "a"), ("one", "b"), ("one", "c"), ("two", "d")]
+//!     .map(|(target, id)| ListedBenchmark { package: "p".into(), target: target.into(), id: id.into() })
+//!     .to_vec();
+//! let mine = |spec: &str| {
+//!     let spec: PartitionSpec = spec.parse().unwrap();
+//!     (0..listed.len()).filter(|&i| spec.contains(&listed, i)).map(|i| listed[i].id.as_str()).collect::<Vec<_>>()
+//! };
+//! assert_eq!(mine("count:1/2"), ["a", "c", "d"]);
+//! assert_eq!(mine("slice:1/2"), ["a", "c"]);
 //! assert!("count:3/2".parse::<PartitionSpec>().is_err());
 //! ```
 
@@ -32,17 +40,22 @@ use crate::title::matches_title;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PartitionKind {
-    /// Round-robin over the listing: even shards, but a benchmark added early moves the others.
+    /// Round-robin over each bench target's listing: even shards per target, but a benchmark
+    /// added early moves the others of its target.
     Count,
+    /// Round-robin over the whole run's listing, across targets: even shards for a workspace of
+    /// many small targets.
+    Slice,
     /// By a hash of the benchmark id: a benchmark's shard never depends on the others.
     Hash,
 }
 
 impl PartitionKind {
-    /// `count` or `hash`, as on the command line.
+    /// `count`, `slice` or `hash`, as on the command line.
     pub const fn name(self) -> &'static str {
         match self {
             PartitionKind::Count => "count",
+            PartitionKind::Slice => "slice",
             PartitionKind::Hash => "hash",
         }
     }
@@ -59,13 +72,17 @@ pub struct PartitionSpec {
     pub total: u32,
 }
 
-/// A `--partition` value that is not `count:K/N` or `hash:K/N` with `1 <= K <= N`.
+/// A `--partition` value that is not `count:K/N`, `slice:K/N` or `hash:K/N` with `1 <= K <= N`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionSpecError(pub String);
 
 impl fmt::Display for PartitionSpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "partition `{}` is not `count:K/N` or `hash:K/N` with 1 <= K <= N (e.g. `hash:1/3`)", self.0)
+        write!(
+            f,
+            "partition `{}` is not `count:K/N`, `slice:K/N` or `hash:K/N` with 1 <= K <= N (e.g. `hash:1/3`)",
+            self.0
+        )
     }
 }
 
@@ -79,6 +96,7 @@ impl FromStr for PartitionSpec {
         let (kind, shares) = s.split_once(':').ok_or_else(error)?;
         let kind = match kind {
             "count" => PartitionKind::Count,
+            "slice" => PartitionKind::Slice,
             "hash" => PartitionKind::Hash,
             _ => return Err(error()),
         };
@@ -98,17 +116,23 @@ impl fmt::Display for PartitionSpec {
 }
 
 impl PartitionSpec {
-    /// Whether the benchmark `id`, the `index`-th of the run's listing (from 0), is this shard's.
-    pub fn contains(&self, index: usize, id: &str) -> bool {
-        self.shard_of(index, id) == self.shard
+    /// Whether `listed[index]`, the `index`-th benchmark of the run's listing (from 0), is this
+    /// shard's.
+    pub fn contains(&self, listed: &[ListedBenchmark], index: usize) -> bool {
+        self.shard_of(listed, index) == self.shard
     }
 
-    /// The shard (from 1) the benchmark `id`, the `index`-th of the listing, belongs to.
-    pub fn shard_of(&self, index: usize, id: &str) -> u32 {
+    /// The shard (from 1) that `listed[index]` belongs to.
+    pub fn shard_of(&self, listed: &[ListedBenchmark], index: usize) -> u32 {
         let n = u64::from(self.total);
+        let this = &listed[index];
         let slot = match self.kind {
-            PartitionKind::Count => index as u64 % n,
-            PartitionKind::Hash => fnv1a(id.as_bytes()) % n,
+            PartitionKind::Count => {
+                let before = listed[..index].iter().filter(|l| l.package == this.package && l.target == this.target);
+                before.count() as u64 % n
+            }
+            PartitionKind::Slice => index as u64 % n,
+            PartitionKind::Hash => fnv1a(this.id.as_bytes()) % n,
         };
         // `slot < total <= u32::MAX`.
         slot as u32 + 1
@@ -156,10 +180,10 @@ mod tests {
 
     #[test]
     fn parses_what_nextest_takes_and_nothing_else() {
-        for ok in ["count:1/1", "count:2/3", "hash:3/3", "hash:1/100"] {
+        for ok in ["count:1/1", "count:2/3", "slice:1/2", "hash:3/3", "hash:1/100"] {
             assert_eq!(ok.parse::<PartitionSpec>().map(|s| s.to_string()), Ok(ok.to_owned()));
         }
-        for bad in ["", "count", "count:1", "count:0/3", "count:4/3", "hash:1/0", "slice:1/2", "hash:-1/2", "hash:a/b"]
+        for bad in ["", "count", "count:1", "count:0/3", "count:4/3", "hash:1/0", "slice:0/2", "hash:-1/2", "hash:a/b"]
         {
             assert!(bad.parse::<PartitionSpec>().is_err(), "{bad}");
         }
@@ -167,14 +191,14 @@ mod tests {
 
     #[test]
     fn every_benchmark_is_in_exactly_one_shard() {
-        let ids: Vec<String> = (0..200).map(|i| format!("group/f/{i}")).collect();
-        for kind in ["count", "hash"] {
-            let mut seen = vec![0; ids.len()];
+        let listed = listing(&[("a", 120), ("b", 80)]);
+        for kind in ["count", "slice", "hash"] {
+            let mut seen = vec![0; listed.len()];
             for k in 1..=3 {
                 let spec: PartitionSpec = format!("{kind}:{k}/3").parse().unwrap();
-                for (i, id) in ids.iter().enumerate() {
-                    if spec.contains(i, id) {
-                        seen[i] += 1;
+                for (i, n) in seen.iter_mut().enumerate() {
+                    if spec.contains(&listed, i) {
+                        *n += 1;
                     }
                 }
             }
@@ -182,12 +206,33 @@ mod tests {
         }
     }
 
+    /// Bench targets named as given, each with so many benchmarks `f/0`, `f/1`, ...
+    fn listing(targets: &[(&str, usize)]) -> Vec<ListedBenchmark> {
+        let mut out = Vec::new();
+        for (target, n) in targets {
+            out.extend((0..*n).map(|i| ListedBenchmark {
+                package: "p".into(),
+                target: (*target).into(),
+                id: format!("f/{i}"),
+            }));
+        }
+        out
+    }
+
     #[test]
-    fn count_deals_round_robin_and_hash_ignores_the_position() {
-        let spec: PartitionSpec = "count:2/3".parse().unwrap();
-        assert_eq!((0..7).filter(|&i| spec.contains(i, "x")).collect::<Vec<_>>(), vec![1, 4]);
+    fn count_deals_each_target_round_robin_slice_the_run_and_hash_ignores_the_position() {
+        // As nextest: `count` per test binary, `slice` across them.
+        let listed = listing(&[("a", 4), ("b", 3)]);
+        let mine = |spec: &str| {
+            let spec: PartitionSpec = spec.parse().unwrap();
+            (0..listed.len()).filter(|&i| spec.contains(&listed, i)).collect::<Vec<_>>()
+        };
+        assert_eq!(mine("count:2/3"), [1, 5]);
+        assert_eq!(mine("slice:2/3"), [1, 4]);
         let spec: PartitionSpec = "hash:1/3".parse().unwrap();
-        assert_eq!(spec.shard_of(0, "alloc/fresh_vec"), spec.shard_of(99, "alloc/fresh_vec"));
+        let moved = listing(&[("a", 1), ("c", 9)]);
+        assert_eq!(spec.shard_of(&listed, 0), spec.shard_of(&moved, 0));
+        assert_eq!(spec.shard_of(&listed, 4), spec.shard_of(&moved, 1), "b's f/0 and c's f/0: the id alone");
         // The published FNV-1a test vector: a change of hash would move every benchmark.
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
     }

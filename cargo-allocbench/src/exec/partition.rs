@@ -46,8 +46,7 @@ pub fn share(
     let filters = per_target
         .into_iter()
         .map(|range| {
-            let mine: Vec<&str> =
-                range.filter(|&i| spec.contains(i, &listed[i].id)).map(|i| listed[i].id.as_str()).collect();
+            let mine: Vec<&str> = range.filter(|&i| spec.contains(&listed, i)).map(|i| listed[i].id.as_str()).collect();
             (!mine.is_empty()).then(|| run::exact_filter(mine.into_iter()))
         })
         .collect();

@@ -72,7 +72,7 @@ pub fn share_of_baseline(base: &mut Baseline, partition: Option<&Partition>) -> 
     let Some(partition) = partition else { return Ok(()) };
     let spec = partition.spec;
     base.benchmarks.retain(|b| match position(&partition.listed, &b.id) {
-        Some(i) => spec.contains(i, &partition.listed[i].id),
+        Some(i) => spec.contains(&partition.listed, i),
         None if base.partition.is_some() => true,
         None => spec.shard == 1,
     });
