@@ -45,7 +45,8 @@ pub fn publish(report: &Report, outputs: &Outputs) -> Result<PathBuf> {
     }
     if in_github_actions() && !shard {
         // On stderr: the runner reads workflow commands there too, and stdout keeps its format.
-        for line in github::lay_out(&view) {
+        let workspace = std::env::var_os("GITHUB_WORKSPACE");
+        for line in github::lay_out(&view, workspace.as_deref().map(Path::new)) {
             eprintln!("{line}");
         }
     }

@@ -299,6 +299,102 @@ pub struct Artifacts {
     /// Differential instruction flame graph against the baseline's stacks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions_diff_flamegraph: Option<String>,
+    /// The baseline's heap profile of the benchmark (`heap-base.pb.gz`), for
+    /// `go tool pprof -diff_base heap-base.pb.gz heap.pb.gz`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heap_base_profile: Option<String>,
+}
+
+/// The kinds of file written for a benchmark, in the order a page lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArtifactKind {
+    /// [`Artifacts::flamegraph`].
+    Flamegraph,
+    /// [`Artifacts::cpu_diff_flamegraph`].
+    CpuDiffFlamegraph,
+    /// [`Artifacts::alloc_flamegraph`].
+    AllocFlamegraph,
+    /// [`Artifacts::instructions_flamegraph`].
+    InstructionsFlamegraph,
+    /// [`Artifacts::instructions_diff_flamegraph`].
+    InstructionsDiffFlamegraph,
+    /// [`Artifacts::cpu_profile`].
+    CpuProfile,
+    /// [`Artifacts::heap_profile`].
+    HeapProfile,
+    /// [`Artifacts::heap_base_profile`].
+    HeapBaseProfile,
+}
+
+impl ArtifactKind {
+    /// Every kind, in the order a page lists them.
+    pub const ALL: [ArtifactKind; 8] = [
+        ArtifactKind::Flamegraph,
+        ArtifactKind::CpuDiffFlamegraph,
+        ArtifactKind::AllocFlamegraph,
+        ArtifactKind::InstructionsFlamegraph,
+        ArtifactKind::InstructionsDiffFlamegraph,
+        ArtifactKind::CpuProfile,
+        ArtifactKind::HeapProfile,
+        ArtifactKind::HeapBaseProfile,
+    ];
+
+    /// A short label for a link.
+    pub const fn label(self) -> &'static str {
+        match self {
+            ArtifactKind::Flamegraph => "flame graph",
+            ArtifactKind::CpuDiffFlamegraph => "CPU diff",
+            ArtifactKind::AllocFlamegraph => "alloc flame graph",
+            ArtifactKind::InstructionsFlamegraph => "instr flame graph",
+            ArtifactKind::InstructionsDiffFlamegraph => "instr diff",
+            ArtifactKind::CpuProfile => "cpu.pb.gz",
+            ArtifactKind::HeapProfile => "heap.pb.gz",
+            ArtifactKind::HeapBaseProfile => "heap-base.pb.gz",
+        }
+    }
+
+    /// What the file is and how to open it.
+    pub const fn help(self) -> &'static str {
+        match self {
+            ArtifactKind::Flamegraph => "CPU flame graph (SVG, opens in a browser)",
+            ArtifactKind::CpuDiffFlamegraph => "differential CPU flame graph against the baseline (SVG)",
+            ArtifactKind::AllocFlamegraph => "allocation sites by bytes per iteration (SVG)",
+            ArtifactKind::InstructionsFlamegraph => "instructions per iteration by stack (SVG)",
+            ArtifactKind::InstructionsDiffFlamegraph => {
+                "differential instruction flame graph against the baseline (SVG)"
+            }
+            ArtifactKind::CpuProfile => "CPU profile: go tool pprof -http=: cpu.pb.gz",
+            ArtifactKind::HeapProfile => "heap profile: go tool pprof -http=: heap.pb.gz",
+            ArtifactKind::HeapBaseProfile => {
+                "the baseline's heap profile: go tool pprof -http=: -diff_base heap-base.pb.gz heap.pb.gz"
+            }
+        }
+    }
+}
+
+impl Artifacts {
+    /// Every file written for the benchmark, with its kind, in [`ArtifactKind`]'s order.
+    ///
+    /// ```
+    /// use allocbench_formats::report::{ArtifactKind, Artifacts};
+    ///
+    /// let a = Artifacts { heap_profile: Some("b/heap.pb.gz".into()), ..Artifacts::default() };
+    /// assert_eq!(a.each().collect::<Vec<_>>(), [(ArtifactKind::HeapProfile, "b/heap.pb.gz")]);
+    /// ```
+    pub fn each(&self) -> impl Iterator<Item = (ArtifactKind, &str)> {
+        [
+            (ArtifactKind::Flamegraph, &self.flamegraph),
+            (ArtifactKind::CpuDiffFlamegraph, &self.cpu_diff_flamegraph),
+            (ArtifactKind::AllocFlamegraph, &self.alloc_flamegraph),
+            (ArtifactKind::InstructionsFlamegraph, &self.instructions_flamegraph),
+            (ArtifactKind::InstructionsDiffFlamegraph, &self.instructions_diff_flamegraph),
+            (ArtifactKind::CpuProfile, &self.cpu_profile),
+            (ArtifactKind::HeapProfile, &self.heap_profile),
+            (ArtifactKind::HeapBaseProfile, &self.heap_base_profile),
+        ]
+        .into_iter()
+        .filter_map(|(kind, path)| Some((kind, path.as_deref()?)))
+    }
 }
 
 /// The outcome of a run.

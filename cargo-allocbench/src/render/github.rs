@@ -13,9 +13,14 @@
 //! `,` too ([`escape_workflow_property`]). A benchmark named `a\n::error::pwned` then stays one
 //! line and one annotation.
 //!
-//! The figures and changes are the [`View`]'s, as the other renderers show them.
+//! The figures and changes are the [`View`]'s, as the other renderers show them, and so is what
+//! grew ([`crate::render::grew`]). An allocation site that grew and lies in the checked-out
+//! repository (`GITHUB_WORKSPACE`) gives its regression's annotation `file=` and `line=`, so
+//! that it shows on the pull request's diff, at the line that allocates more.
 
-use crate::render::view::{ComparedMetric, View};
+use std::path::Path;
+
+use crate::render::view::{ComparedBenchmark, ComparedMetric, View};
 use crate::report::Report;
 
 /// Annotations of each kind written at most, as GitHub displays at most ten per step.
@@ -25,11 +30,12 @@ pub const MAX_ANNOTATIONS: usize = 10;
 /// benchmark, `::warning` for each failed one, each kind capped at [`MAX_ANNOTATIONS`] plus one
 /// line that counts the rest. Empty when nothing regressed or failed.
 pub fn annotations(report: &Report) -> Vec<String> {
-    lay_out(&View::new(report))
+    lay_out(&View::new(report), std::env::var_os("GITHUB_WORKSPACE").as_deref().map(Path::new))
 }
 
-/// The workflow command lines for the view, as [`annotations`] describes them.
-pub fn lay_out(view: &View) -> Vec<String> {
+/// The workflow command lines for the view, as [`annotations`] describes them; `workspace` is
+/// the checked-out repository, which annotation paths are relative to.
+pub fn lay_out(view: &View, workspace: Option<&Path>) -> Vec<String> {
     let mut lines = Vec::new();
 
     if let Some(comparison) = &view.comparison {
@@ -38,14 +44,21 @@ pub fn lay_out(view: &View) -> Vec<String> {
             let names: Vec<&str> = b.failing().map(|m| m.name()).collect();
             let details: Vec<String> = b.failing().map(describe).collect();
             let title = format!("allocbench: {} regressed ({})", b.id, names.join(", "));
-            let message = format!(
+            let mut message = format!(
                 "Benchmark `{}` regressed against baseline `{}`: {}",
                 b.id,
                 comparison.baseline,
                 details.join("; ")
             );
+            for g in &b.grew {
+                message.push('\n');
+                message.push_str(&g.text);
+            }
+            let place = place_in(b, workspace)
+                .map(|(file, line)| format!("file={},line={line},", escape_workflow_property(&file)))
+                .unwrap_or_default();
             lines.push(format!(
-                "::error title={}::{}",
+                "::error {place}title={}::{}",
                 escape_workflow_property(&title),
                 escape_workflow_data(&message)
             ));
@@ -61,6 +74,16 @@ pub fn lay_out(view: &View) -> Vec<String> {
     }
     lines.extend(the_rest("warning", "failed", failed.len()));
     lines
+}
+
+/// The first allocation site that grew in `b` and lies in `workspace`: its path relative to
+/// `workspace` (GitHub's annotations take such a path) and its line.
+fn place_in(b: &ComparedBenchmark, workspace: Option<&Path>) -> Option<(String, u32)> {
+    let workspace = workspace?;
+    b.grew.iter().find_map(|g| {
+        let relative = Path::new(g.file.as_deref()?).strip_prefix(workspace).ok()?;
+        Some((relative.to_str()?.to_owned(), g.line?))
+    })
 }
 
 /// Past [`MAX_ANNOTATIONS`] of `count` benchmarks that `what` (regressed, failed): one `level`
@@ -138,9 +161,33 @@ mod tests {
         );
     }
 
+    /// What the run prints outside a checked-out repository: no annotation has a place.
+    fn annotations(report: &Report) -> Vec<String> {
+        lay_out(&View::new(report), None)
+    }
+
     #[test]
     fn annotations_with_marks_and_time_gated() {
         insta::assert_snapshot!(annotations(&marked_report()).join("\n"));
+    }
+
+    #[test]
+    fn a_site_that_grew_in_the_repository_places_the_annotation_on_its_line() {
+        let report = marked_report();
+        let view = View::new(&report);
+        let placed = lay_out(&view, Some(Path::new("/src")));
+        let varies = placed.iter().find(|l| l.contains("varies regressed")).unwrap();
+        assert!(
+            varies.starts_with("::error file=varies/src/lib.rs,line=12,title=allocbench%3A varies regressed"),
+            "{varies}"
+        );
+        assert!(
+            varies.contains("%0Aallocates more: varies::grow (src/lib.rs:12, called from varies::run)"),
+            "{varies}"
+        );
+        // Outside the repository (a dependency's source), no place: GitHub could not show it.
+        let elsewhere = lay_out(&view, Some(Path::new("/work")));
+        assert!(elsewhere.iter().all(|l| !l.contains("file=")), "{elsewhere:?}");
     }
 
     #[test]

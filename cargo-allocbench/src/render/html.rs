@@ -20,19 +20,13 @@
 
 use std::fmt::Write as _;
 
-use crate::render::units::{format_count, format_share};
+use crate::render::units::format_count;
 use crate::render::view::{Cell, ColumnView, ComparedBenchmark, ComparedMetric, Row, RowStatus, View, DASH};
 use crate::report::Report;
 use allocbench_formats::comparison::Status;
 
-/// Functions whose own instructions grew, shown per benchmark; `report.json` has all.
-const INSTRUCTIONS_GREW_SHOWN: usize = 5;
-
 /// Functions by self instructions, shown per benchmark; `report.json` has all.
 const TOP_INSTRUCTIONS_SHOWN: usize = 3;
-
-/// Functions whose CPU share grew, shown per benchmark; the differential flame graph has all.
-const CPU_GREW_SHOWN: usize = 3;
 
 const STYLE: &str = r#"
 :root { color-scheme: light dark; --fg: #1f2328; --muted: #59636e; --bg: #ffffff; --line: #d1d9e0;
@@ -71,6 +65,8 @@ td.bench { min-width: 20em; }
 .delta.slower { color: var(--warn); }
 td.moved .value { font-weight: 600; }
 ul.why { margin: 4px 0 0; padding-left: 18px; font-size: 12px; }
+ul.grew { margin: 4px 0 0; padding-left: 18px; font-size: 12px; overflow-wrap: anywhere; }
+ul.grew li.fails { color: var(--bad); } ul.grew li.note { color: var(--muted); }
 .failure { color: var(--warn); font-size: 12px; overflow-wrap: anywhere; }
 .status { font-weight: 600; white-space: nowrap; }
 .status.regressed { color: var(--bad); } .status.improved { color: var(--good); }
@@ -205,36 +201,12 @@ fn render_row(out: &mut String, row: &Row, compared: Option<&ComparedBenchmark>)
         }
         out.push_str("</ul>");
     }
-    let grown = compared.map(|c| c.comparison);
-    if let Some(c) = grown.filter(|c| !c.instructions_grew.is_empty()) {
-        out.push_str("<div class=\"note\">Executes more instructions of its own:</div><ul class=\"why\">");
-        for g in c.instructions_grew.iter().take(INSTRUCTIONS_GREW_SHOWN) {
-            let _ = write!(
-                out,
-                "<li><code>{}</code> {} → {}</li>",
-                escape_html(&g.function),
-                format_count(g.base),
-                format_count(g.new)
-            );
-        }
-        if c.instructions_grew.len() > INSTRUCTIONS_GREW_SHOWN {
-            let _ = write!(out, "<li>and {} more</li>", c.instructions_grew.len() - INSTRUCTIONS_GREW_SHOWN);
-        }
-        out.push_str("</ul>");
-    }
-    if let Some(c) = grown.filter(|c| !c.cpu_grew.is_empty()) {
-        out.push_str("<div class=\"note\">CPU share grew:</div><ul class=\"why\">");
-        for g in c.cpu_grew.iter().take(CPU_GREW_SHOWN) {
-            let _ = write!(
-                out,
-                "<li><code>{}</code> {} → {}</li>",
-                escape_html(&g.function),
-                format_share(g.base_share),
-                format_share(g.new_share)
-            );
-        }
-        if c.cpu_grew.len() > CPU_GREW_SHOWN {
-            let _ = write!(out, "<li>and {} more</li>", c.cpu_grew.len() - CPU_GREW_SHOWN);
+    // What grew, in the terminal's words: sites, functions, CPU shares, whichever passes ran.
+    if let Some(c) = compared.filter(|c| !c.grew.is_empty()) {
+        out.push_str("<ul class=\"grew\">");
+        for g in &c.grew {
+            let class = if g.kind.explains_a_failure() { "fails" } else { "note" };
+            let _ = write!(out, "<li class=\"{class}\">{}</li>", escape_html(&g.text));
         }
         out.push_str("</ul>");
     }
@@ -248,15 +220,8 @@ fn render_row(out: &mut String, row: &Row, compared: Option<&ComparedBenchmark>)
 
     out.push_str("<td class=\"links\">");
     if let Some(b) = row.benchmark {
-        let a = &b.artifacts;
-        for (path, label, help) in [
-            (&a.flamegraph, "flame graph", "CPU flame graph (SVG)"),
-            (&a.cpu_diff_flamegraph, "CPU diff", "differential CPU flame graph against the baseline (SVG)"),
-            (&a.alloc_flamegraph, "alloc flame graph", "allocation sites by bytes (SVG)"),
-            (&a.cpu_profile, "cpu.pb.gz", "CPU profile for go tool pprof"),
-            (&a.heap_profile, "heap.pb.gz", "heap profile for go tool pprof"),
-        ] {
-            let Some(path) = path else { continue };
+        for (kind, path) in b.artifacts.each() {
+            let (label, help) = (kind.label(), escape_html(kind.help()));
             match href(path) {
                 Some(href) => {
                     let _ = write!(out, "<a href=\"{href}\" title=\"{help}\">{label}</a> ");
@@ -455,9 +420,9 @@ mod tests {
         // Counted in this run only: no base.
         assert!(page.contains("<td class=\"num\"><span class=\"value\">900</span></td>"), "{page}");
         // The functions that grew, escaped, most growth first; the baseline's unchanged one not.
-        let grew = "<div class=\"note\">Executes more instructions of its own:</div><ul class=\"why\"><li><code>core::ptr::drop_in_place&lt;alloc::vec::Vec&lt;u8&gt;&gt;</code> 0 → 1460</li><li><code>&lt;&amp;mut T as Trait&gt;::f</code> 5500 → 6000</li><li><code>alloc::vec::Vec&lt;T,A&gt;::push</code> 0 → 40</li></ul>";
+        let grew = "<ul class=\"grew\"><li class=\"fails\">executes more: core::ptr::drop_in_place&lt;alloc::vec::Vec&lt;u8&gt;&gt;: 0 → 1460 instructions of its own</li><li class=\"fails\">executes more: &lt;&amp;mut T as Trait&gt;::f: 5500 → 6000 instructions of its own</li><li class=\"fails\">executes more: alloc::vec::Vec&lt;T,A&gt;::push: 0 → 40 instructions of its own</li></ul>";
         assert!(page.contains(grew), "{page}");
-        assert_eq!(page.matches("Executes more instructions").count(), 1, "{page}");
+        assert_eq!(page.matches("<ul class=\"grew\">").count(), 1, "{page}");
         // The top functions by self instructions, a few, escaped.
         assert!(page.contains("<div class=\"note\">most instructions of its own:</div><ul class=\"why\"><li><code>&lt;&amp;mut T as Trait&gt;::f</code> 6000</li><li><code>fanout::send</code> 3000</li><li><code>core::ptr::drop_in_place&lt;alloc::vec::Vec&lt;u8&gt;&gt;</code> 1460</li></ul>"), "{page}");
         assert!(!page.contains("alloc::vec::Vec<"), "{page}");
@@ -537,6 +502,30 @@ mod tests {
     fn code_spans_in_prose() {
         assert_eq!(escape_with_code("against `ma<in>` & more"), "against <code>ma&lt;in&gt;</code> &amp; more");
         assert_eq!(escape_with_code("odd ` <tick>"), "odd ` &lt;tick&gt;");
+    }
+
+    /// Every kind of file a benchmark can have is linked, with how to open it.
+    #[test]
+    fn every_artifact_kind_is_linked() {
+        use allocbench_formats::report::{ArtifactKind, Artifacts};
+        let mut report = plain_report();
+        let path = |name: &str| Some(format!("b/{name}"));
+        report.benchmarks[0].artifacts = Artifacts {
+            flamegraph: path("flamegraph.svg"),
+            cpu_profile: path("cpu.pb.gz"),
+            heap_profile: path("heap.pb.gz"),
+            alloc_flamegraph: path("alloc-flamegraph.svg"),
+            cpu_diff_flamegraph: path("flamegraph-diff.svg"),
+            instructions_flamegraph: path("instructions-flamegraph.svg"),
+            instructions_diff_flamegraph: path("instructions-flamegraph-diff.svg"),
+            heap_base_profile: path("heap-base.pb.gz"),
+        };
+        assert_eq!(report.benchmarks[0].artifacts.each().count(), ArtifactKind::ALL.len());
+        let page = render(&report);
+        for kind in ArtifactKind::ALL {
+            assert!(page.contains(&format!(">{}</a>", kind.label())), "{kind:?}");
+        }
+        assert!(page.contains("go tool pprof -http=: -diff_base heap-base.pb.gz heap.pb.gz"), "{page}");
     }
 
     #[test]

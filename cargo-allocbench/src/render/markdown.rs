@@ -69,6 +69,13 @@ fn render_comparison(out: &mut String, view: &View, comparison: &ComparisonView)
                 );
             }
             out.push('\n');
+            // Where the new work comes from, in the terminal's words.
+            for g in &benchmark.grew {
+                let _ = writeln!(out, "- {}", escape(&g.text));
+            }
+            if !benchmark.grew.is_empty() {
+                out.push('\n');
+            }
         }
     }
 

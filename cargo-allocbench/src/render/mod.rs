@@ -4,12 +4,13 @@
 //!
 //! One [`view`] is worked out from the report, from the metric table and the comparison, and each
 //! renderer lays it out for its medium; numbers are formatted for people in one place
-//! ([`units`]).
+//! ([`units`]), and what grew against the baseline is worded in one place ([`grew`]).
 
 pub mod export;
 #[cfg(test)]
 mod fixtures;
 pub mod github;
+pub mod grew;
 pub mod html;
 pub mod markdown;
 pub mod table;

@@ -2,7 +2,8 @@
 //! baseline below it. It lays out the [`View`]: what is in a cell is the view's, the widths,
 //! the `-` for a missing figure, the cut ids and the colors are the table's.
 
-use crate::render::units::{format_bytes, format_count, format_share, printable};
+use crate::render::grew::location;
+use crate::render::units::{format_bytes, format_count, printable};
 use crate::render::view::{ComparedBenchmark, ComparisonView, Row, View};
 use crate::report::Report;
 use crate::ui::Style;
@@ -124,50 +125,12 @@ pub fn lay_out_comparison(c: &ComparisonView, style: Style) -> String {
             out.push_str(&if m.fails() { style.red(&line) } else { line });
             out.push('\n');
         }
-        let grown = b.comparison;
-        for g in &grown.sites_grew {
-            let caller = g.caller.as_deref().map(|c| format!(", called from {}", printable(c))).unwrap_or_default();
-            out.push_str(&style.red(&format!(
-                "           allocates more: {} ({}{caller}): {} → {} allocs, {} → {}\n",
-                printable(&g.function),
-                location(g.file.as_deref(), g.line),
-                format_count(g.base_alloc_objects),
-                format_count(g.new_alloc_objects),
-                format_bytes(g.base_alloc_space),
-                format_bytes(g.new_alloc_space),
-            )));
-        }
-        for g in &grown.instructions_grew {
-            out.push_str(&style.red(&format!(
-                "           executes more: {}: {} → {} instructions of its own\n",
-                printable(&g.function),
-                format_count(g.base),
-                format_count(g.new),
-            )));
-        }
-        for g in &grown.cpu_grew {
-            out.push_str(&format!(
-                "           CPU share      {} → {}  {}\n",
-                format_share(g.base_share),
-                format_share(g.new_share),
-                printable(&g.function)
-            ));
+        for g in &b.grew {
+            let line = format!("           {}\n", g.text);
+            out.push_str(&if g.kind.explains_a_failure() { style.red(&line) } else { line });
         }
     }
     out
-}
-
-/// `file:line`, the file cut to its last two components.
-fn location(file: Option<&str>, line: Option<u32>) -> String {
-    let file = file.map(|f| {
-        let parts: Vec<&str> = f.rsplit('/').take(2).collect();
-        parts.into_iter().rev().collect::<Vec<_>>().join("/")
-    });
-    match (file, line) {
-        (Some(f), Some(l)) => format!("{}:{l}", printable(&f)),
-        (Some(f), None) => printable(&f),
-        _ => "unknown location".to_owned(),
-    }
 }
 
 /// The top `n` allocation sites of each benchmark that has them.

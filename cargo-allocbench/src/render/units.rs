@@ -14,6 +14,15 @@ pub fn format_metric(metric: Metric, value: f64) -> String {
     }
 }
 
+/// `n` things as a person counts them: `1 benchmark`, `2 benchmarks`, `0 benchmarks`.
+pub fn count_of(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
 /// Bytes for humans: `512 B`, `0.5 B`, `1.50 KiB`, `12.25 MiB`, `512.0 KiB` (binary units; two
 /// decimals below 100, one above).
 pub fn format_bytes(bytes: f64) -> String {

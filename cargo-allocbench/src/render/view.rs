@@ -13,7 +13,8 @@
 use allocbench_formats::comparison::{BenchmarkComparison, Comparison, MetricComparison, Status};
 use allocbench_formats::metric::Column;
 
-use crate::render::units::{format_change, format_metric};
+use crate::render::grew::{grew, Grew};
+use crate::render::units::{count_of, format_change, format_metric};
 use crate::report::{mark_footnotes, Benchmark, Metric, Report, Verdict, ALL_METRICS};
 
 /// What the Markdown summary, the page and the annotations show for a figure there is not; the
@@ -98,7 +99,7 @@ impl<'a> View<'a> {
 fn measured(benchmarks: &[Benchmark]) -> String {
     let failed = benchmarks.iter().filter(|b| b.error.is_some()).count();
     let measured = benchmarks.len() - failed;
-    let mut line = format!("{measured} {} measured", if measured == 1 { "benchmark" } else { "benchmarks" });
+    let mut line = format!("{} measured", count_of(measured, "benchmark"));
     if failed > 0 {
         line.push_str(&format!(", {failed} failed"));
     }
@@ -299,8 +300,10 @@ pub struct ComparedBenchmark<'a> {
     pub status: Status,
     /// Every metric compared, in the comparison's order (time last).
     pub metrics: Vec<ComparedMetric<'a>>,
-    /// The comparison itself, for what grew (sites, functions, CPU shares).
+    /// The comparison itself.
     pub comparison: &'a BenchmarkComparison,
+    /// What grew (allocation sites, functions, CPU shares), in the words every renderer prints.
+    pub grew: Vec<Grew>,
 }
 
 impl<'a> ComparedBenchmark<'a> {
@@ -310,6 +313,7 @@ impl<'a> ComparedBenchmark<'a> {
             status: comparison.status,
             metrics: comparison.metrics.iter().map(ComparedMetric::new).collect(),
             comparison,
+            grew: grew(comparison),
         }
     }
 

@@ -72,7 +72,7 @@ impl Pass for Heap<'_> {
     }
 
     fn progress(&self, done: usize) -> String {
-        format!("{done} of {} benchmarks", self.ids)
+        format!("{done} of {}", crate::render::units::count_of(self.ids, "benchmark"))
     }
 
     fn spec(&mut self, ctx: &Context, target: &BenchTarget, _: &RunFiles) -> Result<Option<RunSpec>> {
@@ -127,6 +127,7 @@ impl Pass for Heap<'_> {
             match profile::write(&b.id, &stacks, base_stacks, ctx.out_dir) {
                 Ok(a) => {
                     b.artifacts.heap_profile = Some(a.heap_profile);
+                    b.artifacts.heap_base_profile = a.heap_base_profile;
                     b.artifacts.alloc_flamegraph = a.alloc_flamegraph;
                 }
                 Err(e) => ctx.ui.warn(&e.to_string()),

@@ -278,6 +278,8 @@ pub fn pprof_bytes(stacks: &[HeapStack], id: &str) -> Vec<u8> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeapArtifacts {
     pub heap_profile: String,
+    /// The baseline's stacks, when there was a baseline with sites: `heap-base.pb.gz`.
+    pub heap_base_profile: Option<String>,
     /// None when the benchmark allocates nothing: there is no graph to draw.
     pub alloc_flamegraph: Option<String>,
 }
@@ -298,9 +300,10 @@ pub fn write(
             .map(|_| folder.join(name))
     };
     let pb = write("heap.pb.gz", &pprof_bytes(stacks, id))?;
-    if let Some(base) = base {
-        write("heap-base.pb.gz", &pprof_bytes(base, id))?;
-    }
+    let heap_base_profile = match base {
+        Some(base) => Some(artifacts::relative(&write("heap-base.pb.gz", &pprof_bytes(base, id))?, out_dir)),
+        None => None,
+    };
     let (mult, per) = scale(stacks);
     let folded: BTreeMap<String, u64> = stacks
         .iter()
@@ -314,7 +317,11 @@ pub fn write(
             m
         });
     if folded.is_empty() {
-        return Ok(HeapArtifacts { heap_profile: artifacts::relative(&pb, out_dir), alloc_flamegraph: None });
+        return Ok(HeapArtifacts {
+            heap_profile: artifacts::relative(&pb, out_dir),
+            heap_base_profile,
+            alloc_flamegraph: None,
+        });
     }
     let svg = folder.join("alloc-flamegraph.svg");
     let subtitle =
@@ -323,6 +330,7 @@ pub fn write(
         .map_err(|e| HeapError::Write { path: e.path, source: e.source })?;
     Ok(HeapArtifacts {
         heap_profile: artifacts::relative(&pb, out_dir),
+        heap_base_profile,
         alloc_flamegraph: Some(artifacts::relative(&svg, out_dir)),
     })
 }

@@ -1,0 +1,144 @@
+//! What grew against the baseline, for one benchmark, in the words every renderer prints: the
+//! allocation sites that allocate more, the functions that execute more instructions of their
+//! own, the functions whose CPU share grew. The gate names them ([`crate::gate::grown`]); this
+//! module words them once, so that the table, the Markdown summary, `report.html` and the
+//! annotations iterate one list and none forgets a kind.
+
+use allocbench_formats::comparison::BenchmarkComparison;
+
+use crate::render::units::{format_bytes, format_count, format_share, printable};
+
+/// The kinds of "grew", in the order they are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrewKind {
+    /// An allocation site allocates more per iteration (the allocation-site pass).
+    Allocations,
+    /// A function executes more instructions of its own per iteration (the instruction pass).
+    Instructions,
+    /// A function's share of the CPU samples grew (the CPU pass).
+    CpuShare,
+}
+
+impl GrewKind {
+    /// Whether an entry of this kind explains a failed gate (allocations and instructions are
+    /// gated; a CPU share says where time went, which is reported, not gated).
+    pub fn explains_a_failure(self) -> bool {
+        !matches!(self, GrewKind::CpuShare)
+    }
+}
+
+/// One thing that grew.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grew {
+    pub kind: GrewKind,
+    /// What grew and by how much, printable, as the terminal shows it:
+    /// `allocates more: f (src/lib.rs:12, called from g): 1 → 16 allocs, 16 B → 256 B`.
+    pub text: String,
+    /// The source file of the entry, as debug info recorded it (often an absolute path).
+    pub file: Option<String>,
+    /// Its line, when debug info says.
+    pub line: Option<u32>,
+}
+
+/// What grew in `comparison`, each kind in [`GrewKind`]'s order.
+pub fn grew(comparison: &BenchmarkComparison) -> Vec<Grew> {
+    let mut out = Vec::new();
+    for g in &comparison.sites_grew {
+        let caller = g.caller.as_deref().map(|c| format!(", called from {}", printable(c))).unwrap_or_default();
+        out.push(Grew {
+            kind: GrewKind::Allocations,
+            text: format!(
+                "allocates more: {} ({}{caller}): {} → {} allocs, {} → {}",
+                printable(&g.function),
+                location(g.file.as_deref(), g.line),
+                format_count(g.base_alloc_objects),
+                format_count(g.new_alloc_objects),
+                format_bytes(g.base_alloc_space),
+                format_bytes(g.new_alloc_space),
+            ),
+            file: g.file.clone(),
+            line: g.line,
+        });
+    }
+    for g in &comparison.instructions_grew {
+        out.push(Grew {
+            kind: GrewKind::Instructions,
+            text: format!(
+                "executes more: {}: {} → {} instructions of its own",
+                printable(&g.function),
+                format_count(g.base),
+                format_count(g.new)
+            ),
+            file: None,
+            line: None,
+        });
+    }
+    for g in &comparison.cpu_grew {
+        out.push(Grew {
+            kind: GrewKind::CpuShare,
+            text: format!(
+                "CPU share grew: {}: {} → {}",
+                printable(&g.function),
+                format_share(g.base_share),
+                format_share(g.new_share)
+            ),
+            file: None,
+            line: None,
+        });
+    }
+    out
+}
+
+/// `file:line`, the file cut to its last two components.
+pub fn location(file: Option<&str>, line: Option<u32>) -> String {
+    let file = file.map(|f| {
+        let parts: Vec<&str> = f.rsplit('/').take(2).collect();
+        parts.into_iter().rev().collect::<Vec<_>>().join("/")
+    });
+    match (file, line) {
+        (Some(f), Some(l)) => format!("{}:{l}", printable(&f)),
+        (Some(f), None) => printable(&f),
+        _ => "unknown location".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use allocbench_formats::comparison::{InstructionChange, ShareChange, SiteChange, Status};
+
+    #[test]
+    fn every_kind_in_its_words_sites_first() {
+        let c = BenchmarkComparison {
+            id: "b".into(),
+            status: Status::Regressed,
+            metrics: vec![],
+            cpu_grew: vec![ShareChange { function: "f".into(), base_share: 0.25, new_share: 0.5 }],
+            sites_grew: vec![SiteChange {
+                function: "json::encode".into(),
+                file: Some("/repo/crate/src/lib.rs".into()),
+                line: Some(12),
+                caller: Some("crate::push".into()),
+                base_alloc_objects: 1.0,
+                new_alloc_objects: 16.0,
+                base_alloc_space: 16.0,
+                new_alloc_space: 256.0,
+            }],
+            instructions_grew: vec![InstructionChange { function: "g".into(), base: 10.0, new: 20.0 }],
+        };
+        let texts: Vec<(GrewKind, String)> = grew(&c).into_iter().map(|g| (g.kind, g.text)).collect();
+        assert_eq!(
+            texts,
+            [
+                (
+                    GrewKind::Allocations,
+                    "allocates more: json::encode (src/lib.rs:12, called from crate::push): 1 → 16 allocs, 16 B → 256 B"
+                        .to_owned()
+                ),
+                (GrewKind::Instructions, "executes more: g: 10 → 20 instructions of its own".to_owned()),
+                (GrewKind::CpuShare, "CPU share grew: f: 25.0% → 50.0%".to_owned()),
+            ]
+        );
+        assert_eq!(grew(&c)[0].file.as_deref(), Some("/repo/crate/src/lib.rs"));
+    }
+}
