@@ -15,9 +15,10 @@ use anyhow::{Context as _, Result};
 use crate::cargo::build;
 use crate::cargo::discover::{self, BenchTarget};
 use crate::cli::{Cli, MergeArgs};
-use crate::exec::partition;
+use crate::criterion_args::CriterionArgs;
 use crate::exec::revision;
 use crate::exec::run::{Mode, RunSpec};
+use crate::exec::{listing, partition};
 use crate::gate::merge;
 use crate::gate::policy::{Policy, PolicyError};
 use crate::gate::{baseline, compare, grown};
@@ -33,12 +34,25 @@ use allocbench_formats::partition::Partition;
 /// Runs the whole job for `cli`.
 pub fn run(cli: &Cli) -> Result<Verdict> {
     let ui = Ui::new(cli);
+    // Criterion's arguments after `--` are sorted before anything is built: a baseline flag of
+    // criterion's is refused with ours, and a counting pass says which timing settings it leaves out.
+    let criterion = CriterionArgs::resolve(&cli.criterion_args, cli.filter.as_deref())?;
+    let listing = cli.list || criterion.list();
+    let left_out = criterion.left_out_when_counting();
+    if cli.allocs_only && !left_out.is_empty() && !listing {
+        ui.note(&format!(
+            "note: `{}` after `--` set criterion's timing, which --allocs-only does not measure: left out (its counting pass samples as it needs)",
+            left_out.join("`, `")
+        ));
+    }
     let opts = cli.cargo_options();
     let project = discover::discover(&opts)?;
     for s in &project.skipped {
         ui.warn(&format!(
-            "skipping bench target `{}/{}`: it does not use allocbench (in [dev-dependencies] write `criterion = {{ package = \"allocbench\", version = \"0.1\" }}`)",
-            s.package, s.target
+            "skipping bench target `{}/{}`: it does not use allocbench (in [dev-dependencies] write `{}`)",
+            s.package,
+            s.target,
+            crate::cargo::dependency::line()
         ));
     }
 
@@ -83,8 +97,14 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     };
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
 
-    let executables = build::build(&opts, &project.targets, &project.target_dir, false)?;
-    let (targets, executables, partition) = share(cli, &project.targets, executables, &out_dir)?;
+    let built = build::build(&opts, &project.targets, &project.target_dir, cli.quiet)?;
+    let filter = cli.filter.as_deref().or(criterion.filter());
+    let timeout = std::time::Duration::from_secs(cli.timeout.max(1));
+    if listing {
+        listing::print(&project.targets, &listing::listed(&project.targets, &built, filter, timeout, &out_dir)?);
+        return Ok(Verdict::Pass);
+    }
+    let (targets, executables, partition) = share(cli, filter, &project.targets, built.clone(), &out_dir)?;
     // Benchmarks' own output must not issue workflow commands (annotations, masks, outputs).
     let commands_stopped = (cli.verbose && publish::in_github_actions()).then(|| {
         let token = format!(
@@ -94,7 +114,14 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         println!("::stop-commands::{token}");
         token
     });
-    let ctx = Context { cli, ui: &ui, out_dir: &out_dir, targets: &targets, executables: &executables };
+    let ctx = Context {
+        cli,
+        criterion: &criterion,
+        ui: &ui,
+        out_dir: &out_dir,
+        targets: &targets,
+        executables: &executables,
+    };
     let mut timing = Timing::new(cli);
     for run in 1..=cli.runs {
         if let (Some((rev, manifest, dir)), Some(base), true) = (&other_rev, base.as_mut(), run > 1) {
@@ -105,6 +132,12 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         timing.measure(&ctx, run)?;
     }
     let (mut benchmarks, allocators) = timing.finish();
+    // A run that measured nothing passes nothing, and leaves the last report as it was; a shard
+    // of a partition whose selection is not empty may hold none.
+    if benchmarks.is_empty() && partition.as_ref().is_none_or(|p| p.listed.is_empty()) {
+        let all = listing::listed(&project.targets, &built, None, timeout, &out_dir)?;
+        return Err(listing::nothing_measured(filter, all.iter().map(Vec::len).sum(), project.targets.len()).into());
+    }
 
     if cli.instructions {
         instructions::run(&ctx, &mut benchmarks)?;
@@ -115,7 +148,12 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
 
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
-        environment: environment::capture(&project.workspace_root, &allocators),
+        environment: environment::capture(
+            &project.workspace_root,
+            &allocators,
+            opts.profile_name(),
+            opts.target.as_deref(),
+        ),
         benchmarks,
         comparison: None,
         verdict: Verdict::Pass,
@@ -145,16 +183,19 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     }
     let outputs = Outputs { out_dir: &out_dir, format: cli.format, exports: &exports, style: ui.style };
     let report_path = publish(&report, &outputs)?;
-    if report.benchmarks.is_empty() {
-        ui.warn("no benchmark was measured: does the filter match any id? `-- --list` lists them");
-    }
+    artifacts::remove_stale(&out_dir, &report).with_context(|| {
+        format!("cannot remove an earlier run's files from `{}`", out_dir.join("benchmarks").display())
+    })?;
     if let Some(c) = &report.comparison {
         for w in &c.warnings {
             ui.warn(w);
         }
         ui.note(&c.summary_line());
     }
-    ui.note(&ui.style.dim(&format!("report: {}", report_path.display())));
+    ui.note(
+        &ui.style
+            .dim(&format!("report: {} (report.json beside it)", report_path.with_file_name("report.html").display())),
+    );
 
     if let Some(name) = &cli.save_baseline {
         save_baseline(&ui, &baseline_dir, name, &report, base.is_some())?;
@@ -187,7 +228,10 @@ pub fn merge(args: &MergeArgs) -> Result<Verdict> {
         }
         ui.note(&c.summary_line());
     }
-    ui.note(&ui.style.dim(&format!("report: {}", report_path.display())));
+    ui.note(
+        &ui.style
+            .dim(&format!("report: {} (report.json beside it)", report_path.with_file_name("report.html").display())),
+    );
     Ok(report.verdict)
 }
 
@@ -195,6 +239,7 @@ pub fn merge(args: &MergeArgs) -> Result<Verdict> {
 /// a target with none in this shard is not run at all.
 fn share(
     cli: &Cli,
+    filter: Option<&str>,
     targets: &[BenchTarget],
     executables: Vec<PathBuf>,
     out_dir: &Path,
@@ -202,7 +247,7 @@ fn share(
     let Some(spec) = cli.partition else { return Ok((targets.to_vec(), executables, None)) };
     let list_spec = RunSpec {
         pass: Mode::AllocsOnly,
-        filter: cli.filter.clone(),
+        filter: filter.map(str::to_owned),
         criterion_args: Vec::new(),
         env: Vec::new(),
         counting_times: None,

@@ -38,21 +38,39 @@ pub fn relative(path: &Path, base: &Path) -> String {
 /// Makes the paths of `artifacts`, relative to folder `from`, relative to folder `to` (both
 /// absolute): a merged report links to the files each shard wrote in its own folder.
 pub fn rebase(artifacts: &mut allocbench_formats::report::Artifacts, from: &Path, to: &Path) {
-    let a = artifacts;
-    for path in [
-        &mut a.flamegraph,
-        &mut a.cpu_profile,
-        &mut a.heap_profile,
-        &mut a.alloc_flamegraph,
-        &mut a.cpu_diff_flamegraph,
-        &mut a.instructions_flamegraph,
-        &mut a.instructions_diff_flamegraph,
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for path in artifacts.paths_mut() {
         *path = relative_between(&from.join(&*path), to);
     }
+}
+
+/// Removes what an earlier run left in `<out_dir>/benchmarks/` that `report` does not link: a
+/// flame graph of a benchmark since renamed, a differential one of a run with a baseline. What
+/// is uploaded beside a report is then what the report says.
+pub fn remove_stale(out_dir: &Path, report: &allocbench_formats::report::Report) -> std::io::Result<()> {
+    let linked: std::collections::BTreeSet<PathBuf> =
+        report.benchmarks.iter().flat_map(|b| b.artifacts.each().map(|(_, p)| out_dir.join(p))).collect();
+    remove_unlinked(&out_dir.join("benchmarks"), &linked).map(|_| ())
+}
+
+/// Removes the files below `dir` that are not in `linked`, and the folders left empty; returns
+/// whether `dir` is left empty (it is then removed too).
+fn remove_unlinked(dir: &Path, linked: &std::collections::BTreeSet<PathBuf>) -> std::io::Result<bool> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(false) };
+    let mut empty = true;
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_dir() {
+            empty &= remove_unlinked(&path, linked)?;
+        } else if linked.contains(&path) {
+            empty = false;
+        } else {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    if empty {
+        std::fs::remove_dir(dir)?;
+    }
+    Ok(empty)
 }
 
 /// `path` relative to `base`, climbing with `..` where `path` is not below it.
@@ -70,6 +88,36 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
     use std::path::Component;
+
+    #[test]
+    fn an_earlier_runs_files_go_and_the_reports_stay() {
+        use allocbench_formats::report::{Artifacts, Benchmark, Report};
+        let out = tempfile::tempdir().unwrap();
+        let kept = folder_for("kept").join("flamegraph.svg");
+        let stale_diff = folder_for("kept").join("flamegraph-diff.svg");
+        let gone = folder_for("renamed").join("flamegraph.svg");
+        for f in [&kept, &stale_diff, &gone] {
+            std::fs::create_dir_all(out.path().join(f).parent().unwrap()).unwrap();
+            std::fs::write(out.path().join(f), "svg").unwrap();
+        }
+        let mut b = Benchmark::new("kept", "p", "t");
+        b.artifacts =
+            Artifacts { flamegraph: Some(relative(&out.path().join(&kept), out.path())), ..Artifacts::default() };
+        let report = Report {
+            schema_version: 1,
+            environment: Default::default(),
+            benchmarks: vec![b],
+            comparison: None,
+            verdict: allocbench_formats::report::Verdict::Pass,
+            partition: None,
+        };
+        remove_stale(out.path(), &report).unwrap();
+        assert!(out.path().join(&kept).exists());
+        assert!(!out.path().join(&stale_diff).exists());
+        assert!(!out.path().join(folder_for("renamed")).exists(), "an emptied folder goes too");
+        // Nothing to clean: no folder at all is fine.
+        remove_stale(&out.path().join("nowhere"), &report).unwrap();
+    }
 
     #[test]
     fn folders_stay_inside_and_never_collide() {

@@ -19,6 +19,7 @@ Examples:
   cargo allocbench --save-baseline main     store the figures under the name `main`
   cargo allocbench --baseline main          compare with `main`; exit 1 on a regression
   cargo allocbench fanout -- --quick        only ids matching `fanout`; criterion's `--quick`
+  cargo allocbench --list                   the benchmark ids each bench target holds
 
 Columns (per iteration of the benchmark's routine, report.json's names in brackets):
   time/iter      criterion's typical time (its slope estimate, or the mean) [time.typical_ns]
@@ -31,9 +32,15 @@ Columns (per iteration of the benchmark's routine, report.json's names in bracke
 Exit status: 0 nothing regressed, 1 a regression, 2 the run failed (bad input, build error,
 a benchmark that crashed or hung); 130, 143, 129 interrupted by SIGINT, SIGTERM, SIGHUP (the bench
 processes it started are stopped, no baseline is written).
+";
 
-Bench targets must use allocbench: in [dev-dependencies] write
-  criterion = { package = \"allocbench\", version = \"0.1\" }";
+/// [`AFTER_HELP`], then the `[dev-dependencies]` line for this build of the subcommand.
+fn after_help() -> String {
+    format!(
+        "{AFTER_HELP}\nBench targets must use allocbench: in [dev-dependencies] write\n  {}",
+        crate::cargo::dependency::line()
+    )
+}
 
 /// Allocation and hot-path regression gate for criterion benchmarks.
 ///
@@ -44,7 +51,7 @@ Bench targets must use allocbench: in [dev-dependencies] write
     name = "cargo-allocbench",
     bin_name = "cargo allocbench",
     version,
-    after_help = AFTER_HELP,
+    after_help = after_help(),
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -56,6 +63,11 @@ pub struct Cli {
     pub filter: Option<String>,
 
     /// Arguments for criterion, after `--` (e.g. `-- --quick`)
+    ///
+    /// Criterion's timing settings (`--quick`, `--sample-size`, `--warm-up-time`,
+    /// `--measurement-time`, `--nresamples`) apply to a full run's timing; --allocs-only leaves
+    /// them out, with a note. Criterion's baselines (`--save-baseline`, `--baseline`) and
+    /// `--profile-time` are refused: use allocbench's options of the same names, before `--`.
     #[arg(last = true, value_name = "CRITERION_ARGS")]
     pub criterion_args: Vec<String>,
 
@@ -156,11 +168,24 @@ pub struct Cli {
     pub out_dir: Option<PathBuf>,
 
     /// Show the bench processes' output as they run
-    #[arg(short, long, help_heading = "Output")]
+    #[arg(short, long, conflicts_with = "quiet", help_heading = "Output")]
     pub verbose: bool,
 
-    /// Coloring: auto, always, never (NO_COLOR is honoured)
-    #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN", help_heading = "Output")]
+    /// Print no notes, no progress and no cargo status lines: warnings, errors and the chosen
+    /// format only
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+
+    /// Coloring: auto, always, never (NO_COLOR is honoured under auto)
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = Color::Auto,
+        value_name = "WHEN",
+        env = "CARGO_TERM_COLOR",
+        hide_env_values = true,
+        help_heading = "Output"
+    )]
     pub color: Color,
 
     /// Path to Cargo.toml
@@ -183,7 +208,13 @@ pub struct Cli {
     #[arg(long = "bench", value_name = "NAME", help_heading = "Target Selection")]
     pub benches: Vec<String>,
 
-    /// Measure one shard of the benchmarks: `count:K/N` (round-robin) or `hash:K/N` (by id)
+    /// List the benchmarks of the selected bench targets that the filter selects, as criterion's
+    /// `--list` prints them, and measure nothing (`-- --list` does the same)
+    #[arg(long, help_heading = "Target Selection")]
+    pub list: bool,
+
+    /// Measure one shard of the benchmarks: `hash:K/N` (by id), `count:K/N` (round-robin within
+    /// each bench target) or `slice:K/N` (round-robin across them)
     ///
     /// As nextest's `--partition`: the benchmarks every target lists (with the filter) are dealt
     /// to N shards, and this run measures shard K, compares it with the same benchmarks of the
@@ -208,6 +239,14 @@ pub struct Cli {
     /// Directory for all generated artifacts
     #[arg(long, value_name = "DIRECTORY", help_heading = "Compilation Options")]
     pub target_dir: Option<PathBuf>,
+
+    /// Build the benchmarks with the specified profile [default: bench]
+    #[arg(long, value_name = "PROFILE-NAME", help_heading = "Compilation Options")]
+    pub profile: Option<String>,
+
+    /// Build and run the benchmarks for the target triple (it must run on this machine)
+    #[arg(long, value_name = "TRIPLE", help_heading = "Compilation Options")]
+    pub target: Option<String>,
 
     /// Assert that `Cargo.lock` will remain unchanged
     #[arg(long, help_heading = "Manifest Options")]
@@ -322,6 +361,8 @@ impl Cli {
             all_features: self.all_features,
             no_default_features: self.no_default_features,
             target_dir: self.target_dir.as_ref().map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone())),
+            profile: self.profile.clone(),
+            target: self.target.clone(),
             frozen: self.frozen,
             locked: self.locked,
             offline: self.offline,

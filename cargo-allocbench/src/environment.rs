@@ -10,7 +10,13 @@ use allocbench_formats::fnv1a;
 /// The environment of a run in `workspace_root`, whose bench processes counted with `allocators`
 /// (the types `allocbench::Alloc` wrapped, as the harness recorded them). Anything that cannot
 /// be learned stays empty: the environment describes, it never stops a run.
-pub fn capture(workspace_root: &Path, allocators: &BTreeSet<String>) -> Environment {
+/// `profile` and `target` are cargo's `--profile` and `--target`, when given.
+pub fn capture(
+    workspace_root: &Path,
+    allocators: &BTreeSet<String>,
+    profile: &str,
+    target: Option<&str>,
+) -> Environment {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let version = Command::new(rustc)
         .arg("-vV")
@@ -23,8 +29,8 @@ pub fn capture(workspace_root: &Path, allocators: &BTreeSet<String>) -> Environm
     let release = field("release:");
     Environment {
         rustc: if release.is_empty() { String::new() } else { format!("rustc {release}") },
-        target: field("host:"),
-        profile: "bench".to_owned(),
+        target: target.map_or_else(|| field("host:"), str::to_owned),
+        profile: profile.to_owned(),
         allocator: allocator(allocators),
         git_commit: git_commit(workspace_root),
         cpu: cpu_model(),

@@ -15,6 +15,7 @@ pub mod artifacts;
 pub mod atomic;
 pub mod cargo;
 pub mod cli;
+pub mod criterion_args;
 pub mod environment;
 pub mod exec;
 pub mod folded;

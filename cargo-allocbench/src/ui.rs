@@ -13,23 +13,27 @@ use crate::cli::Cli;
 pub struct Ui {
     pub style: Style,
     progress: bool,
+    /// `--quiet`: no notes, no progress; warnings still.
+    quiet: bool,
 }
 
 impl Ui {
     /// Colors as `cli` asks; progress bars only on a terminal, where they can be redrawn.
     pub fn new(cli: &Cli) -> Ui {
         let terminal = std::io::stderr().is_terminal();
-        Ui { style: Style { color: cli.color_enabled(terminal) }, progress: terminal }
+        Ui { style: Style { color: cli.color_enabled(terminal) }, progress: terminal && !cli.quiet, quiet: cli.quiet }
     }
 
     /// Notes and warnings in `style`, without progress bars (`cargo allocbench merge`, which
     /// measures nothing).
     pub fn quiet(style: Style) -> Ui {
-        Ui { style, progress: false }
+        Ui { style, progress: false, quiet: false }
     }
 
     pub fn note(&self, text: &str) {
-        eprintln!("{text}");
+        if !self.quiet {
+            eprintln!("{text}");
+        }
     }
 
     pub fn warn(&self, text: &str) {

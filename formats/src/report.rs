@@ -395,6 +395,23 @@ impl Artifacts {
         .into_iter()
         .filter_map(|(kind, path)| Some((kind, path.as_deref()?)))
     }
+
+    /// Every path, to change in place, in [`ArtifactKind`]'s order as [`Artifacts::each`] gives
+    /// them (a merged report makes each shard's paths relative to its own folder).
+    pub fn paths_mut(&mut self) -> impl Iterator<Item = &mut String> {
+        [
+            &mut self.flamegraph,
+            &mut self.cpu_diff_flamegraph,
+            &mut self.alloc_flamegraph,
+            &mut self.instructions_flamegraph,
+            &mut self.instructions_diff_flamegraph,
+            &mut self.cpu_profile,
+            &mut self.heap_profile,
+            &mut self.heap_base_profile,
+        ]
+        .into_iter()
+        .flatten()
+    }
 }
 
 /// The outcome of a run.

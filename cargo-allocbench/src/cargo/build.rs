@@ -52,6 +52,12 @@ pub fn build(
         cmd.args(["--bench", n]);
     }
     cmd.args(opts.feature_args()).args(opts.lock_args());
+    if let Some(profile) = &opts.profile {
+        cmd.args(["--profile", profile]);
+    }
+    if let Some(target) = &opts.target {
+        cmd.args(["--target", target]);
+    }
     cmd.arg("--target-dir").arg(target_dir);
     if quiet {
         cmd.arg("--quiet");

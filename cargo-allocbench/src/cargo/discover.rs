@@ -20,6 +20,10 @@ pub struct CargoOptions {
     pub all_features: bool,
     pub no_default_features: bool,
     pub target_dir: Option<PathBuf>,
+    /// Cargo's `--profile`; `None` builds with `bench`.
+    pub profile: Option<String>,
+    /// Cargo's `--target`; `None` builds for the host.
+    pub target: Option<String>,
     pub frozen: bool,
     pub locked: bool,
     pub offline: bool,
@@ -40,6 +44,11 @@ impl CargoOptions {
             args.push("--no-default-features".to_owned());
         }
         args
+    }
+
+    /// The profile the benchmarks are built with, as the report's environment names it.
+    pub fn profile_name(&self) -> &str {
+        self.profile.as_deref().unwrap_or("bench")
     }
 
     /// `--frozen`, `--locked`, `--offline`, passed to every cargo command.
@@ -96,8 +105,8 @@ pub enum DiscoverError {
     UnknownBench(String),
     #[error("no bench targets in {packages}; add a `[[bench]]` with `harness = false` and `criterion = {{ package = \"allocbench\", ... }}` in `[dev-dependencies]`, or select another package with `-p`")]
     NoBenches { packages: String },
-    #[error("no bench target uses allocbench ({skipped}); in `[dev-dependencies]` write `criterion = {{ package = \"allocbench\", version = \"0.1\" }}`")]
-    NoAllocbench { skipped: String },
+    #[error("no bench target uses allocbench ({skipped}); in `[dev-dependencies]` write `{line}`")]
+    NoAllocbench { skipped: String, line: String },
 }
 
 /// Runs `cargo metadata` and selects the bench targets to measure.
@@ -164,11 +173,13 @@ fn select(metadata: &Metadata, opts: &CargoOptions) -> Result<Project, DiscoverE
     let members = metadata.workspace_packages();
     let mut packages: Vec<&Package> = if !opts.packages.is_empty() {
         let mut chosen = Vec::new();
-        for name in &opts.packages {
+        for spec in &opts.packages {
+            // Cargo's package spec: `name`, or `name@version` to tell two versions apart.
+            let (name, version) = spec.split_once('@').map_or((spec.as_str(), None), |(n, v)| (n, Some(v)));
             let p = members
                 .iter()
-                .find(|p| p.name.as_str() == name)
-                .ok_or_else(|| DiscoverError::UnknownPackage(name.clone()))?;
+                .find(|p| p.name.as_str() == name && version.is_none_or(|v| p.version.to_string() == v))
+                .ok_or_else(|| DiscoverError::UnknownPackage(spec.clone()))?;
             chosen.push(*p);
         }
         chosen
@@ -217,7 +228,7 @@ fn select(metadata: &Metadata, opts: &CargoOptions) -> Result<Project, DiscoverE
     }
     if targets.is_empty() {
         let names: Vec<String> = skipped.iter().map(|s| format!("{}/{}", s.package, s.target)).collect();
-        return Err(DiscoverError::NoAllocbench { skipped: names.join(", ") });
+        return Err(DiscoverError::NoAllocbench { skipped: names.join(", "), line: super::dependency::line() });
     }
     let package_metadata = packages
         .iter()

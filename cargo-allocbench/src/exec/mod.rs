@@ -1,8 +1,9 @@
 //! Running things: bench processes for a pass, with a timeout on progress and a log
-//! ([`run`], [`log`]), every process this run started tracked so that a signal stops them all
+//! ([`run`], [`log`]), criterion's `--list` over them ([`listing`]), every process this run started tracked so that a signal stops them all
 //! ([`process`]), and another revision of the repository checked out and measured as the
 //! baseline ([`revision`]).
 
+pub mod listing;
 pub mod log;
 pub mod partition;
 pub mod process;

@@ -160,6 +160,12 @@ fn forwarded(cli: &Cli, timing_only: bool) -> Vec<String> {
     flag(&mut args, cli.offline, "--offline");
     flag(&mut args, cli.frozen, "--frozen");
     flag(&mut args, cli.verbose, "--verbose");
+    flag(&mut args, cli.quiet, "--quiet");
+    for (flag, value) in [("--profile", &cli.profile), ("--target", &cli.target)] {
+        if let Some(v) = value {
+            args.extend([flag.to_owned(), v.clone()]);
+        }
+    }
     if let Some(partition) = cli.partition {
         // Its share of the benchmarks, dealt by the same rule: with `hash:`, the same ones.
         args.extend(["--partition".to_owned(), partition.to_string()]);

@@ -107,7 +107,7 @@ pub fn merge(shards: Vec<(PathBuf, Report)>) -> Result<Report, MergeError> {
         };
         if partition.listed != first_partition.listed {
             return Err(mismatch(
-                format!("lists {} benchmarks", partition.listed.len()),
+                format!("lists {}", crate::render::units::count_of(partition.listed.len(), "benchmark")),
                 format!("lists {} or others", first_partition.listed.len()),
             ));
         }

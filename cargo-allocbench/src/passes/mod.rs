@@ -34,6 +34,7 @@ use indicatif::ProgressBar;
 
 use crate::cargo::discover::BenchTarget;
 use crate::cli::Cli;
+use crate::criterion_args::CriterionArgs;
 use crate::exec::run::{Failure, Mode, RunFiles, RunSpec};
 use crate::render::units::printable;
 use crate::ui::Ui;
@@ -42,6 +43,8 @@ use crate::ui::Ui;
 pub struct Context<'a> {
     /// The command line: the filter, the timeout, and each pass's own settings.
     pub cli: &'a Cli,
+    /// The user's criterion arguments (after `--`), sorted for the passes.
+    pub criterion: &'a CriterionArgs,
     pub ui: &'a Ui,
     /// Where the runs' files and the benchmarks' artifacts go.
     pub out_dir: &'a Path,
@@ -51,6 +54,11 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// Criterion's filter: the one before `--`, or the one after it.
+    pub fn filter(&self) -> Option<String> {
+        self.cli.filter.as_deref().or(self.criterion.filter()).map(str::to_owned)
+    }
+
     /// The longest time a bench process may go without finishing a benchmark (`--timeout`).
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.cli.timeout.max(1))
@@ -61,7 +69,7 @@ impl Context<'_> {
     pub fn spec(&self, mode: Mode) -> RunSpec {
         RunSpec {
             pass: mode,
-            filter: self.cli.filter.clone(),
+            filter: self.filter(),
             criterion_args: Vec::new(),
             env: Vec::new(),
             counting_times: None,

@@ -80,7 +80,7 @@ impl Pass for Timing {
     }
 
     fn progress(&self, done: usize) -> String {
-        format!("{done} benchmarks measured")
+        format!("{} measured", crate::render::units::count_of(done, "benchmark"))
     }
 
     fn files(&self, ctx: &Context, target: &BenchTarget) -> RunFiles {
@@ -88,7 +88,8 @@ impl Pass for Timing {
     }
 
     fn spec(&mut self, ctx: &Context, target: &BenchTarget, _: &RunFiles) -> Result<Option<RunSpec>> {
-        Ok(Some(RunSpec { criterion_args: ctx.cli.criterion_args.clone(), ..ctx.share_spec(self.mode, target) }))
+        let criterion_args = ctx.criterion.for_timing_pass(self.mode.counts_only());
+        Ok(Some(RunSpec { criterion_args, ..ctx.share_spec(self.mode, target) }))
     }
 
     fn collect(&mut self, ctx: &Context, run: &TargetRun, bar: &ProgressBar) -> Result<Vec<Benchmark>> {

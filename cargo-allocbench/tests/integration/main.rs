@@ -27,6 +27,7 @@ mod instructions;
 mod messages;
 mod partition;
 mod runs;
+mod selection;
 
 use std::process::ExitCode;
 
@@ -77,6 +78,7 @@ fn main() -> ExitCode {
         messages::trials(),
         partition::trials(),
         runs::trials(),
+        selection::trials(),
     ]
     .into_iter()
     .flatten()
@@ -91,7 +93,7 @@ fn main() -> ExitCode {
         trials.sort_by_key(rank);
     }
     let conclusion = libtest_mimic::run(&args, trials);
-    for line in common::tools::skipped_summary() {
+    for line in common::tools::skipped_summary(&args) {
         eprintln!("{line}");
     }
     conclusion.exit_code()

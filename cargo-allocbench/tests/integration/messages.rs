@@ -23,6 +23,7 @@ pub fn trials() -> Vec<Trial> {
         trial!(bad_baseline_names_and_missing_baselines),
         trial!(corrupt_baselines),
         trial!(arguments_clap_refuses),
+        trial!(criterions_arguments_that_allocbench_refuses),
     ]
 }
 
@@ -195,4 +196,23 @@ fn arguments_clap_refuses() {
         cmd.env("COLUMNS", "100");
         assert_fails(name, &temp, cmd);
     }
+}
+
+/// Criterion's own options after `--` that allocbench has a flag of its own for, or that
+/// criterion does not know: one line naming what to use, before anything is built.
+fn criterions_arguments_that_allocbench_refuses() {
+    let temp = out_dir("messages-criterion-arguments");
+    let exact = fixture("exact");
+    for (name, args) in [
+        ("error_criterion_save_baseline", &["--", "--save-baseline", "main"][..]),
+        ("error_criterion_baseline", &["--", "--baseline=main"][..]),
+        ("error_criterion_profile_time", &["--", "--profile-time", "1"][..]),
+        ("error_criterion_unknown_option", &["--", "--quik"][..]),
+        ("error_criterion_two_filters", &["vec", "--", "zero"][..]),
+    ] {
+        let mut all = vec!["--manifest-path", exact.to_str().unwrap()];
+        all.extend_from_slice(args);
+        assert_fails(name, &temp, allocbench_in(&temp, &all));
+    }
+    assert!(!temp.join("out").exists(), "every case stopped before creating the output folder");
 }

@@ -66,10 +66,15 @@ impl Needs for Trial {
     }
 }
 
-/// One line per missing program: the tests it left out and the line that installs it. Empty when
-/// nothing was left out.
-pub fn skipped_summary() -> Vec<String> {
+/// One line per missing program: the tests it left out among those `args` selects, and the line
+/// that installs it. Empty when nothing was left out.
+pub fn skipped_summary(args: &libtest_mimic::Arguments) -> Vec<String> {
+    let selected = |name: &str| {
+        let matches = |f: &String| if args.exact { name == f } else { name.contains(f.as_str()) };
+        args.filter.as_ref().is_none_or(matches) && !args.skip.iter().any(matches)
+    };
     let skipped = SKIPPED.lock().unwrap_or_else(|e| e.into_inner());
+    let skipped: Vec<&(String, Tool)> = skipped.iter().filter(|(name, _)| selected(name)).collect();
     [Tool::Go, Tool::Valgrind]
         .into_iter()
         .filter_map(|tool| {
