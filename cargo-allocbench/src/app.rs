@@ -29,6 +29,7 @@ use crate::render::export;
 use crate::report::{Report, Verdict, SCHEMA_VERSION};
 use crate::ui::{Style, Ui};
 use crate::{artifacts, environment};
+use allocbench_formats::key::BenchmarkKey;
 use allocbench_formats::partition::Partition;
 
 /// Runs the whole job for `cli`.
@@ -161,6 +162,11 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     };
     let failed = report.benchmarks.iter().any(|b| b.error.is_some());
     if let Some(base) = base.as_mut() {
+        // A baseline saved without keys is matched by id against the whole run: a shard's
+        // listing names the benchmarks of every shard.
+        let mut run: Vec<BenchmarkKey> = report.benchmarks.iter().map(|b| b.key()).collect();
+        run.extend(report.partition.iter().flat_map(|p| p.listed.iter().map(|l| l.key())));
+        baseline::place_unplaced(base, &run);
         merge::share_of_baseline(base, report.partition.as_ref())?;
     }
     if let Some(base) = &base {

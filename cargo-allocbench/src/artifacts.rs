@@ -4,16 +4,44 @@
 //! Ids are the user's text: `/`, spaces, `..`, unicode, control characters, hundreds of bytes.
 //! The folder name keeps what is readable of the id (ASCII letters, digits, `-`, `_`, `.`), cut to
 //! 48 bytes, then a hash of the whole id: never a path separator, never `.` or `..`, never two
-//! ids in one folder. `report.json` maps each id to its files.
+//! ids in one folder. Where two packages (or bench targets) of the run have a benchmark of one id,
+//! each one's folder is named from its whole key, `package/target/id`, read and hashed alike, so
+//! that neither overwrites the other's files; an id of one benchmark keeps the folder it always
+//! had. `report.json` maps each benchmark to its files.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use allocbench_formats::fnv1a;
+use allocbench_formats::key::{shared_ids, BenchmarkKey};
 
-/// The folder of `id`'s files, relative to the output folder.
-pub fn folder_for(id: &str) -> PathBuf {
+use crate::report::Benchmark;
+
+/// The folders of a run's benchmarks: knows which ids several benchmarks of the run share.
+#[derive(Debug, Clone, Default)]
+pub struct Folders {
+    shared: BTreeSet<String>,
+}
+
+impl Folders {
+    /// The folders of the benchmarks of `run` (every benchmark the run measured).
+    pub fn new(run: &[Benchmark]) -> Folders {
+        let keys: Vec<BenchmarkKey> = run.iter().map(Benchmark::key).collect();
+        Folders { shared: shared_ids(&keys).into_iter().map(str::to_owned).collect() }
+    }
+
+    /// The folder of benchmark `key`'s files, relative to the output folder.
+    pub fn of(&self, key: &BenchmarkKey) -> PathBuf {
+        folder_for(key, self.shared.contains(&key.id))
+    }
+}
+
+/// The folder of `key`'s files, relative to the output folder: named from its id, or from its
+/// whole key when another benchmark of the run has the same id (`shared`).
+pub fn folder_for(key: &BenchmarkKey, shared: bool) -> PathBuf {
+    let named = if shared { format!("{}/{}/{}", key.package, key.target, key.id) } else { key.id.clone() };
     let mut readable = String::new();
-    for c in id.chars() {
+    for c in named.chars() {
         let keep = c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
         let c = if keep { c } else { '_' };
         if !(c == '_' && readable.ends_with('_')) {
@@ -24,7 +52,7 @@ pub fn folder_for(id: &str) -> PathBuf {
         }
     }
     let readable = readable.trim_matches(|c| c == '_' || c == '.');
-    let hash = fnv1a(id.as_bytes());
+    let hash = fnv1a(named.as_bytes());
     let name = if readable.is_empty() { format!("{hash:016x}") } else { format!("{readable}-{hash:016x}") };
     Path::new("benchmarks").join(name)
 }
@@ -93,9 +121,9 @@ mod tests {
     fn an_earlier_runs_files_go_and_the_reports_stay() {
         use allocbench_formats::report::{Artifacts, Benchmark, Report};
         let out = tempfile::tempdir().unwrap();
-        let kept = folder_for("kept").join("flamegraph.svg");
-        let stale_diff = folder_for("kept").join("flamegraph-diff.svg");
-        let gone = folder_for("renamed").join("flamegraph.svg");
+        let kept = folder_for(&BenchmarkKey::new("p", "t", "kept"), false).join("flamegraph.svg");
+        let stale_diff = folder_for(&BenchmarkKey::new("p", "t", "kept"), false).join("flamegraph-diff.svg");
+        let gone = folder_for(&BenchmarkKey::new("p", "t", "renamed"), false).join("flamegraph.svg");
         for f in [&kept, &stale_diff, &gone] {
             std::fs::create_dir_all(out.path().join(f).parent().unwrap()).unwrap();
             std::fs::write(out.path().join(f), "svg").unwrap();
@@ -114,7 +142,10 @@ mod tests {
         remove_stale(out.path(), &report).unwrap();
         assert!(out.path().join(&kept).exists());
         assert!(!out.path().join(&stale_diff).exists());
-        assert!(!out.path().join(folder_for("renamed")).exists(), "an emptied folder goes too");
+        assert!(
+            !out.path().join(folder_for(&BenchmarkKey::new("p", "t", "renamed"), false)).exists(),
+            "an emptied folder goes too"
+        );
         // Nothing to clean: no folder at all is fine.
         remove_stale(&out.path().join("nowhere"), &report).unwrap();
     }
@@ -141,7 +172,7 @@ mod tests {
         ];
         let mut seen = HashSet::new();
         for id in ids {
-            let f = folder_for(id);
+            let f = folder_for(&BenchmarkKey::new("p", "t", id), false);
             let parts: Vec<Component> = f.components().collect();
             assert_eq!(parts.len(), 2, "{id:?} -> {f:?}");
             assert!(matches!(parts[1], Component::Normal(_)), "{id:?} -> {f:?}");
@@ -150,6 +181,27 @@ mod tests {
             assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)), "{name}");
             assert!(seen.insert(f), "{id:?} collides");
         }
+    }
+
+    /// Two packages' `parse` get a folder each; a benchmark whose id is its own keeps the folder
+    /// its id alone names, whatever its package, as before benchmarks had keys.
+    #[test]
+    fn two_packages_of_one_id_get_two_folders() {
+        let run = [
+            Benchmark::new("parse", "json", "parsing"),
+            Benchmark::new("parse", "toml", "parsing"),
+            Benchmark::new("serialize", "json", "parsing"),
+        ];
+        let folders = Folders::new(&run);
+        let [json, toml, own] = run.each_ref().map(|b| folders.of(&b.key()));
+        assert_ne!(json, toml);
+        let name = |p: &PathBuf| p.file_name().unwrap().to_str().unwrap().to_owned();
+        assert!(name(&json).starts_with("json_parsing_parse-"), "{json:?}");
+        assert!(name(&toml).starts_with("toml_parsing_parse-"), "{toml:?}");
+        // The folder of an id of one benchmark is the id's: `serialize-` and FNV-1a of the id.
+        let hash = fnv1a(b"serialize");
+        assert_eq!(own, Path::new("benchmarks").join(format!("serialize-{hash:016x}")));
+        assert_eq!(Folders::new(&run[..1]).of(&run[0].key()), folder_for(&BenchmarkKey::new("x", "y", "parse"), false));
     }
 
     #[test]

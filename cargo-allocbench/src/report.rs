@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use allocbench_formats::key::BenchmarkKey;
+
 pub use allocbench_formats::metric::{Metric, MetricInfo, Unit, ALL_METRICS, METRICS};
 pub use allocbench_formats::report::{
     AllocFigures, AllocSite, Artifacts, Benchmark, CpuSummary, Environment, Frame, HeapStack, Inexact, Report,
@@ -26,7 +28,7 @@ pub fn mark_footnotes(benchmarks: &[Benchmark]) -> Vec<String> {
     notes
 }
 
-/// Benchmarks by id, for joining two reports.
-pub fn by_id(benchmarks: &[Benchmark]) -> BTreeMap<&str, &Benchmark> {
-    benchmarks.iter().map(|b| (b.id.as_str(), b)).collect()
+/// Benchmarks by key (package, bench target, id), for joining two reports.
+pub fn by_key(benchmarks: &[Benchmark]) -> BTreeMap<BenchmarkKey, &Benchmark> {
+    benchmarks.iter().map(|b| (b.key(), b)).collect()
 }

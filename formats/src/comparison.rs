@@ -18,6 +18,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::key::BenchmarkKey;
 use crate::metric::Metric;
 use crate::report::Verdict;
 
@@ -38,6 +39,14 @@ pub struct Comparison {
 pub struct BenchmarkComparison {
     /// Criterion's full id: `group/function/parameter`.
     pub id: String,
+    /// The package whose bench target holds it; with `target` and `id`, the benchmark's key
+    /// ([`BenchmarkComparison::key`]). Empty for a benchmark of a baseline saved without it that
+    /// the run does not have.
+    #[serde(default)]
+    pub package: String,
+    /// The bench target; empty where `package` is.
+    #[serde(default)]
+    pub target: String,
     /// `regressed` when a gated metric regressed; `improved` when a gated metric improved and none
     /// regressed; `new` / `missing` when only one side has it; else `pass`.
     pub status: Status,
@@ -219,13 +228,29 @@ impl Comparison {
         line
     }
 
-    /// The comparison of benchmark `id`.
+    /// The comparison of the first benchmark with id `id`, whatever its package: for a run
+    /// whose ids are its own. Where a benchmark is known, [`Comparison::benchmark`] finds it.
     pub fn get(&self, id: &str) -> Option<&BenchmarkComparison> {
         self.benchmarks.iter().find(|b| b.id == id)
+    }
+
+    /// The comparison of benchmark `key`.
+    pub fn benchmark(&self, key: &BenchmarkKey) -> Option<&BenchmarkComparison> {
+        self.benchmarks.iter().find(|b| b.is(key))
     }
 }
 
 impl BenchmarkComparison {
+    /// Its benchmark's identity: package, bench target and id.
+    pub fn key(&self) -> BenchmarkKey {
+        BenchmarkKey::new(&self.package, &self.target, &self.id)
+    }
+
+    /// Whether it is the comparison of benchmark `key`.
+    pub fn is(&self, key: &BenchmarkKey) -> bool {
+        self.id == key.id && self.package == key.package && self.target == key.target
+    }
+
     /// The comparison of one metric.
     pub fn metric(&self, metric: Metric) -> Option<&MetricComparison> {
         self.metrics.iter().find(|m| m.metric == metric)

@@ -23,6 +23,7 @@ pub mod comparison;
 pub mod env;
 pub mod exit;
 pub mod frames;
+pub mod key;
 pub mod metric;
 pub mod mode;
 pub mod partition;
@@ -30,5 +31,6 @@ pub mod record;
 pub mod report;
 pub mod title;
 
+pub use crate::key::BenchmarkKey;
 pub use crate::mode::Mode;
 pub use crate::partition::fnv1a;

@@ -34,6 +34,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::key::BenchmarkKey;
 use crate::title::matches_title;
 
 /// How benchmarks are dealt to shards.
@@ -162,10 +163,21 @@ pub struct Partition {
     pub listed: Vec<ListedBenchmark>,
 }
 
-/// Where benchmark `id` (a report's full id) is in a listing of criterion's titles, which cut
-/// ids over 100 bytes ([`crate::title`]).
-pub fn position(listed: &[ListedBenchmark], id: &str) -> Option<usize> {
-    listed.iter().position(|l| l.id == id).or_else(|| listed.iter().position(|l| matches_title(id, &l.id)))
+impl ListedBenchmark {
+    /// Its identity: package, bench target and title.
+    pub fn key(&self) -> BenchmarkKey {
+        BenchmarkKey::new(&self.package, &self.target, &self.id)
+    }
+}
+
+/// Where benchmark `key` (a report's full id, in its package's bench target) is in a listing of
+/// criterion's titles, which cut ids over 100 bytes ([`crate::title`]).
+pub fn position(listed: &[ListedBenchmark], key: &BenchmarkKey) -> Option<usize> {
+    let here = |l: &ListedBenchmark| l.package == key.package && l.target == key.target;
+    listed
+        .iter()
+        .position(|l| here(l) && l.id == key.id)
+        .or_else(|| listed.iter().position(|l| here(l) && matches_title(&key.id, &l.id)))
 }
 
 /// FNV-1a, 64 bits: the hash of `hash:` partitions, and of whatever else needs a hash that no

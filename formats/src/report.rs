@@ -17,6 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::comparison::Comparison;
+use crate::key::BenchmarkKey;
 use crate::metric::{Metric, METRICS};
 use crate::partition::Partition;
 use crate::record::FrameRecord;
@@ -70,9 +71,12 @@ pub struct Environment {
 pub struct Benchmark {
     /// Criterion's full id: `group/function/parameter`.
     pub id: String,
-    /// The package whose bench target holds it.
+    /// The package whose bench target holds it; with `target` and `id`, the benchmark's key
+    /// ([`Benchmark::key`]). Empty in a baseline saved before it was stored.
+    #[serde(default)]
     pub package: String,
-    /// The bench target (`[[bench]] name`).
+    /// The bench target (`[[bench]] name`); empty in a baseline saved before it was stored.
+    #[serde(default)]
     pub target: String,
     /// Null when the benchmark failed before it was measured.
     pub alloc: Option<AllocFigures>,
@@ -129,6 +133,16 @@ impl Benchmark {
     /// ```
     pub fn new(id: impl Into<String>, package: impl Into<String>, target: impl Into<String>) -> Benchmark {
         Benchmark { id: id.into(), package: package.into(), target: target.into(), ..Benchmark::default() }
+    }
+
+    /// Its identity: package, bench target and id.
+    pub fn key(&self) -> BenchmarkKey {
+        BenchmarkKey::new(&self.package, &self.target, &self.id)
+    }
+
+    /// Whether it is the benchmark `key`.
+    pub fn is(&self, key: &BenchmarkKey) -> bool {
+        self.id == key.id && self.package == key.package && self.target == key.target
     }
 
     /// The figure of `metric` per iteration: criterion's typical time for [`Metric::Time`], the

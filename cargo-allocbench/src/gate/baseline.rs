@@ -14,15 +14,19 @@
 //! the new one, never a mix; at worst a stray `.NAME.*.tmp` file that [`list`] ignores. A run in
 //! which a benchmark failed is never saved ([`BaselineError::RunFailed`]).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 pub use allocbench_formats::baseline::BASELINE_SCHEMA_VERSION;
 use allocbench_formats::baseline::{BaselineDocument, StoredBenchmark};
+use allocbench_formats::key::BenchmarkKey;
 use allocbench_formats::partition::PartitionSpec;
+use allocbench_formats::title::matches_title;
 
 use crate::atomic::write_atomic;
+use crate::render::units::printable;
 use crate::report::{Benchmark, Environment, Report};
 
 /// A stored run, as loaded from `NAME.json`.
@@ -37,6 +41,9 @@ pub struct Baseline {
     pub benchmarks: Vec<Benchmark>,
     /// The shard the saved run measured (`--partition`); `None` when it measured them all.
     pub partition: Option<PartitionSpec>,
+    /// What the comparison must say of this baseline before its figures, one line each: the
+    /// benchmarks of an older baseline that could not be matched ([`place_unplaced`]).
+    pub warnings: Vec<String>,
 }
 
 /// A baseline that cannot be named, read or written. Each message is one line that names the
@@ -223,7 +230,65 @@ pub fn parse(name: &str, path: &Path, bytes: &[u8]) -> Result<Baseline, Baseline
         environment: document.environment,
         benchmarks: document.benchmarks.into_iter().map(StoredBenchmark::into_benchmark).collect(),
         partition: document.partition,
+        warnings: Vec::new(),
     })
+}
+
+/// Gives the benchmarks of a baseline saved without their package and bench target (by an older
+/// cargo-allocbench) the key of the run's benchmark with their id, where exactly one benchmark of
+/// the run and one of the baseline have that id. Where several do, which figures belong to which
+/// benchmark cannot be told: the baseline's are left out of the comparison (the run's are then
+/// new), and one warning per id says so. `run` is every benchmark of the run, or of the whole
+/// listing for a shard, whose ids may be criterion's cut titles.
+pub fn place_unplaced(base: &mut Baseline, run: &[BenchmarkKey]) {
+    if base.benchmarks.iter().all(|b| b.key().is_placed()) {
+        return;
+    }
+    let places = |id: &str| -> BTreeSet<(&str, &str)> {
+        run.iter()
+            .filter(|k| k.id == id || matches_title(id, &k.id))
+            .map(|k| (k.package.as_str(), k.target.as_str()))
+            .collect()
+    };
+    let mut in_base: BTreeMap<String, usize> = BTreeMap::new();
+    for b in base.benchmarks.iter().filter(|b| !b.key().is_placed()) {
+        *in_base.entry(b.id.clone()).or_default() += 1;
+    }
+    let name = base.name.clone();
+    let mut warned = BTreeSet::new();
+    let mut kept = Vec::with_capacity(base.benchmarks.len());
+    for mut b in std::mem::take(&mut base.benchmarks) {
+        if b.key().is_placed() {
+            kept.push(b);
+            continue;
+        }
+        let places = places(&b.id);
+        let copies = in_base.get(&b.id).copied().unwrap_or(1);
+        match places.iter().next() {
+            // Not in the run: missing, under its id.
+            None => kept.push(b),
+            Some(&(package, target)) if places.len() == 1 && copies == 1 => {
+                (b.package, b.target) = (package.to_owned(), target.to_owned());
+                kept.push(b);
+            }
+            Some(_) => {
+                if !warned.insert(b.id.clone()) {
+                    continue;
+                }
+                let why = if places.len() > 1 {
+                    let list: Vec<String> = places.iter().map(|(p, t)| format!("{p}/{t}")).collect();
+                    format!("this run has it in {} bench targets ({})", places.len(), list.join(", "))
+                } else {
+                    format!("the baseline holds it {copies} times")
+                };
+                base.warnings.push(format!(
+                    "baseline `{name}` does not say which package `{}` is from (saved by an older cargo-allocbench), and {why}: not compared; save the baseline again to compare it",
+                    printable(&b.id)
+                ));
+            }
+        }
+    }
+    base.benchmarks = kept;
 }
 
 fn describe_json_error(error: &serde_json::Error) -> String {
@@ -645,6 +710,57 @@ mod tests {
             assert_eq!(list(dir.path()), vec!["main".to_string()]);
         }
         assert_eq!(seen, [true, true], "the child never replaced the baseline: the test tested nothing");
+    }
+
+    /// A baseline saved before benchmarks had keys: `package` and `target` left out of the file.
+    fn without_keys(dir: &Path, report: &Report) -> Baseline {
+        let path = save(dir, "main", report).unwrap();
+        let mut value: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        for b in value["benchmarks"].as_array_mut().unwrap() {
+            let b = b.as_object_mut().unwrap();
+            assert!(b.remove("package").is_some() && b.remove("target").is_some());
+        }
+        fs::write(&path, serde_json::to_vec(&value).unwrap()).unwrap();
+        load(dir, "main").unwrap()
+    }
+
+    #[test]
+    fn an_old_baseline_is_matched_by_id_where_one_benchmark_has_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut report = report();
+        report.benchmarks.push(Benchmark { id: "gone".into(), ..report.benchmarks[0].clone() });
+        let mut base = without_keys(dir.path(), &report);
+        assert!(base.benchmarks.iter().all(|b| !b.key().is_placed()));
+        // `vec/push` is one benchmark of the run; `map/insert` is in two packages' bench targets.
+        let run = [
+            BenchmarkKey::new("fixture", "exact", "vec/push"),
+            BenchmarkKey::new("json", "parsing", "map/insert"),
+            BenchmarkKey::new("toml", "parsing", "map/insert"),
+        ];
+        place_unplaced(&mut base, &run);
+        let keys: Vec<BenchmarkKey> = base.benchmarks.iter().map(Benchmark::key).collect();
+        assert_eq!(keys, [run[0].clone(), BenchmarkKey::new("", "", "gone")]);
+        assert_eq!(base.benchmarks[0], report.benchmarks[0], "placed, with every figure");
+        assert_eq!(
+            base.warnings,
+            ["baseline `main` does not say which package `map/insert` is from (saved by an older cargo-allocbench), and this run has it in 2 bench targets (json/parsing, toml/parsing): not compared; save the baseline again to compare it"]
+        );
+
+        // A baseline that holds one id twice cannot say which is the run's.
+        report.benchmarks[1].id = "vec/push".into();
+        let mut base = without_keys(dir.path(), &report);
+        place_unplaced(&mut base, &run[..1]);
+        assert_eq!(base.benchmarks.iter().map(|b| b.id.as_str()).collect::<Vec<_>>(), ["gone"]);
+        assert_eq!(
+            base.warnings,
+            ["baseline `main` does not say which package `vec/push` is from (saved by an older cargo-allocbench), and the baseline holds it 2 times: not compared; save the baseline again to compare it"]
+        );
+
+        // A baseline with keys is left as it is.
+        save(dir.path(), "main", &report).unwrap();
+        let mut keyed = load(dir.path(), "main").unwrap();
+        place_unplaced(&mut keyed, &run);
+        assert_eq!((keyed.benchmarks, keyed.warnings), (report.benchmarks, Vec::<String>::new()));
     }
 
     #[test]

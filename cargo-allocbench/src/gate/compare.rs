@@ -13,7 +13,9 @@
 //! The tests themselves are in [`stats`]. The comparison's types, as `report.json` holds them,
 //! are in [`allocbench_formats::comparison`], re-exported here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use allocbench_formats::key::BenchmarkKey;
 
 pub use allocbench_formats::comparison::{
     BenchmarkComparison, Comparison, Counts, InstructionChange, MetricComparison, ShareChange, SiteChange, Status,
@@ -25,20 +27,28 @@ use crate::gate::stats;
 use crate::report::{Benchmark, Metric, Report};
 
 /// Compares run `new` with baseline `base` under `policy`.
+///
+/// A benchmark of the run is compared with the baseline's benchmark of the same key (package,
+/// bench target, id): two packages' `parse` are two benchmarks. A baseline saved without the key
+/// has had it given where the run allows ([`crate::gate::baseline::place_unplaced`]), and what
+/// could not be matched is in its warnings, which come first.
 pub fn compare(base: &Baseline, new: &Report, policy: &Policy) -> Comparison {
-    let base_by_id: BTreeMap<&str, &Benchmark> = base.benchmarks.iter().map(|b| (b.id.as_str(), b)).collect();
-    let new_ids: std::collections::BTreeSet<&str> = new.benchmarks.iter().map(|b| b.id.as_str()).collect();
-    let mut warnings = environment_warnings(base, new);
+    let base_by_key: BTreeMap<BenchmarkKey, &Benchmark> = base.benchmarks.iter().map(|b| (b.key(), b)).collect();
+    let new_keys: BTreeSet<BenchmarkKey> = new.benchmarks.iter().map(Benchmark::key).collect();
+    let mut warnings = base.warnings.clone();
+    warnings.extend(environment_warnings(base, new));
     let mut benchmarks = Vec::new();
     for n in &new.benchmarks {
-        let comparison = compare_benchmark(&n.id, base_by_id.get(n.id.as_str()).copied(), Some(n), policy);
-        if let Some(b) = base_by_id.get(n.id.as_str()) {
+        let key = n.key();
+        let old = base_by_key.get(&key).copied();
+        let comparison = compare_benchmark(&key, old, Some(n), policy);
+        if let Some(b) = old {
             warnings.extend(inexact_warning(&comparison, b, n));
         }
         benchmarks.push(comparison);
     }
-    for b in base.benchmarks.iter().filter(|b| !new_ids.contains(b.id.as_str())) {
-        benchmarks.push(compare_benchmark(&b.id, Some(b), None, policy));
+    for b in base.benchmarks.iter().filter(|b| !new_keys.contains(&b.key())) {
+        benchmarks.push(compare_benchmark(&b.key(), Some(b), None, policy));
     }
     Comparison { baseline: base.name.clone(), warnings, benchmarks }
 }
@@ -88,11 +98,12 @@ fn inexact_warning(comparison: &BenchmarkComparison, base: &Benchmark, new: &Ben
 }
 
 fn compare_benchmark(
-    id: &str,
+    key: &BenchmarkKey,
     base: Option<&Benchmark>,
     new: Option<&Benchmark>,
     policy: &Policy,
 ) -> BenchmarkComparison {
+    let id = key.id.as_str();
     let base_alloc = base.and_then(|b| b.alloc);
     let new_alloc = new.and_then(|b| b.alloc);
     // A figure that only a pass run on request measures (`--instructions`: its column does not
@@ -128,6 +139,8 @@ fn compare_benchmark(
     };
     BenchmarkComparison {
         id: id.to_string(),
+        package: key.package.clone(),
+        target: key.target.clone(),
         status,
         metrics,
         cpu_grew: Vec::new(),
@@ -296,7 +309,14 @@ mod tests {
     }
 
     fn baseline(benchmarks: Vec<Benchmark>) -> Baseline {
-        Baseline { schema_version: 1, name: "main".into(), environment: env(), benchmarks, partition: None }
+        Baseline {
+            schema_version: 1,
+            name: "main".into(),
+            environment: env(),
+            benchmarks,
+            partition: None,
+            warnings: Vec::new(),
+        }
     }
 
     fn run(benchmarks: Vec<Benchmark>) -> Report {
@@ -597,6 +617,31 @@ mod tests {
             c.warnings,
             vec!["`map/[big]`: allocation figures varied between samples, so its alloc_space regression may be noise; allow it with a limit such as `--limit 'map/[[]big[]]:alloc_space=5%'`"]
         );
+    }
+
+    /// Two packages' `parse`, each compared with its own baseline: unchanged code passes, though
+    /// one allocates twice what the other does.
+    #[test]
+    fn two_packages_of_one_id_are_two_benchmarks() {
+        let parse = |package: &str, objects: f64| Benchmark {
+            package: package.into(),
+            ..bench("parse", figures(objects, objects * 8.0), vec![])
+        };
+        let benches = vec![parse("json", 2.0), parse("toml", 1.0)];
+        let c = compare(&baseline(benches.clone()), &run(benches.clone()), &Policy::default());
+        let outcome: Vec<(&str, &str, Status)> =
+            c.benchmarks.iter().map(|b| (b.package.as_str(), b.id.as_str(), b.status)).collect();
+        assert_eq!(outcome, [("json", "parse", Status::Pass), ("toml", "parse", Status::Pass)]);
+        let toml = c.benchmark(&benches[1].key()).unwrap().metric(Metric::AllocObjects).unwrap();
+        assert_eq!((toml.base, toml.new), (Some(1.0), Some(1.0)));
+
+        // One package's regression is that package's.
+        let worse = vec![parse("json", 2.0), parse("toml", 2.0)];
+        let c = compare(&baseline(benches), &run(worse), &Policy::default());
+        let statuses: Vec<(&str, Status)> = c.benchmarks.iter().map(|b| (b.package.as_str(), b.status)).collect();
+        assert_eq!(statuses, [("json", Status::Pass), ("toml", Status::Regressed)]);
+        let json = serde_json::to_value(&c.benchmarks[1]).unwrap();
+        assert_eq!((&json["id"], &json["package"], &json["target"]), (&"parse".into(), &"toml".into(), &"t".into()));
     }
 
     #[test]

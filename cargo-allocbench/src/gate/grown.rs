@@ -28,9 +28,10 @@ pub fn what_grew(base: &Baseline, report: &mut Report, policy: &Policy) {
     // Where `instructions` regressed: the functions whose own instructions grew beyond the limit.
     for c in &mut comparison.benchmarks {
         let regressed = c.metric(Metric::Instructions).is_some_and(|m| m.status == Status::Regressed);
+        let key = c.key();
         let (Some(old), Some(new), true) = (
-            base.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
-            report.benchmarks.iter().find(|b| b.id == c.id).and_then(|b| b.instructions.as_ref()),
+            base.benchmarks.iter().find(|b| b.is(&key)).and_then(|b| b.instructions.as_ref()),
+            report.benchmarks.iter().find(|b| b.is(&key)).and_then(|b| b.instructions.as_ref()),
             regressed,
         ) else {
             continue;
@@ -43,19 +44,21 @@ pub fn what_grew(base: &Baseline, report: &mut Report, policy: &Policy) {
     }
     // Where both runs have CPU stacks: the functions whose share grew.
     for b in &report.benchmarks {
-        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.cpu_folded.is_empty()) else { continue };
+        let key = b.key();
+        let Some(old) = base.benchmarks.iter().find(|o| o.is(&key) && !o.cpu_folded.is_empty()) else { continue };
         if b.cpu_folded.is_empty() {
             continue;
         }
-        if let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.id == b.id) {
+        if let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.is(&key)) {
             c.cpu_grew = cpu_shares(&old.cpu_folded, &b.cpu_folded);
         }
     }
     // Where a benchmark regressed and both runs have sites: the sites that grew. The
     // allocation-site pass says itself when the baseline has none.
     for b in report.benchmarks.iter().filter(|b| !b.sites.is_empty()) {
-        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id) else { continue };
-        let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.id == b.id) else { continue };
+        let key = b.key();
+        let Some(old) = base.benchmarks.iter().find(|o| o.is(&key)) else { continue };
+        let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.is(&key)) else { continue };
         if c.status == Status::Regressed && !old.sites.is_empty() {
             c.sites_grew = sites(&old.sites, &b.sites);
         }

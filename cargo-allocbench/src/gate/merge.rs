@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use allocbench_formats::comparison::Comparison;
+use allocbench_formats::key::BenchmarkKey;
 use allocbench_formats::partition::{position, Partition, PartitionSpec};
 
 use crate::gate::baseline::Baseline;
@@ -71,7 +72,7 @@ pub fn share_of_baseline(base: &mut Baseline, partition: Option<&Partition>) -> 
     }
     let Some(partition) = partition else { return Ok(()) };
     let spec = partition.spec;
-    base.benchmarks.retain(|b| match position(&partition.listed, &b.id) {
+    base.benchmarks.retain(|b| match position(&partition.listed, &b.key()) {
         Some(i) => spec.contains(&partition.listed, i),
         None if base.partition.is_some() => true,
         None => spec.shard == 1,
@@ -147,11 +148,11 @@ pub fn merge(shards: Vec<(PathBuf, Report)>) -> Result<Report, MergeError> {
             comparisons.push(c.clone());
         }
     }
-    let rank = |package: &str, target: &str, id: &str| {
-        let target = target_rank.get(&(package, target)).copied().unwrap_or(usize::MAX);
-        (target, position(listed, id).unwrap_or(usize::MAX))
+    let rank = |b: &crate::report::Benchmark| {
+        let target = target_rank.get(&(b.package.as_str(), b.target.as_str())).copied().unwrap_or(usize::MAX);
+        (target, position(listed, &b.key()).unwrap_or(usize::MAX))
     };
-    benchmarks.sort_by_key(|b| rank(&b.package, &b.target, &b.id));
+    benchmarks.sort_by_key(rank);
     let comparison = (!comparisons.is_empty()).then(|| merge_comparisons(&benchmarks, comparisons));
 
     let failed = benchmarks.iter().any(|b| b.error.is_some());
@@ -166,7 +167,10 @@ pub fn merge(shards: Vec<(PathBuf, Report)>) -> Result<Report, MergeError> {
 /// ones; the warnings once each, those about one benchmark in that benchmark's place.
 fn merge_comparisons(benchmarks: &[crate::report::Benchmark], comparisons: Vec<Comparison>) -> Comparison {
     let baseline = comparisons[0].baseline.clone();
-    let order: BTreeMap<&str, usize> = benchmarks.iter().enumerate().rev().map(|(i, b)| (b.id.as_str(), i)).collect();
+    let order: BTreeMap<BenchmarkKey, usize> = benchmarks.iter().enumerate().rev().map(|(i, b)| (b.key(), i)).collect();
+    // A warning names its benchmark by id: it goes with the first benchmark of that id.
+    let first_of_id: BTreeMap<&str, usize> =
+        benchmarks.iter().enumerate().rev().map(|(i, b)| (b.id.as_str(), i)).collect();
     let mut present = Vec::new();
     let mut missing = Vec::new();
     let mut general = Vec::new();
@@ -174,7 +178,7 @@ fn merge_comparisons(benchmarks: &[crate::report::Benchmark], comparisons: Vec<C
     let mut seen = BTreeSet::new();
     for c in comparisons {
         for b in c.benchmarks {
-            match order.get(b.id.as_str()) {
+            match order.get(&b.key()) {
                 Some(&i) => present.push((i, b)),
                 None => missing.push(b),
             }
@@ -185,7 +189,7 @@ fn merge_comparisons(benchmarks: &[crate::report::Benchmark], comparisons: Vec<C
             }
             // A warning about one benchmark starts with its id in backticks.
             let subject = w.strip_prefix('`').and_then(|rest| rest.split_once("`:")).map(|(id, _)| id);
-            match subject.and_then(|id| order.get(id)) {
+            match subject.and_then(|id| first_of_id.get(id)) {
                 Some(&i) => about.push((i, w)),
                 None => general.push(w),
             }
@@ -229,6 +233,7 @@ mod tests {
             environment: Environment::default(),
             benchmarks: ids.iter().map(|id| bench(id)).collect(),
             partition: partition.map(|p| p.parse().unwrap()),
+            warnings: Vec::new(),
         }
     }
 

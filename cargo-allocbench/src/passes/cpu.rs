@@ -8,6 +8,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
+use allocbench_formats::key::BenchmarkKey;
 pub use allocbench_formats::report::{CpuSummary, TopFunction};
 use indicatif::ProgressBar;
 
@@ -107,8 +108,10 @@ impl Pass for Cpu<'_> {
 
     fn attach(&mut self, ctx: &Context, run: &TargetRun, (): ()) -> anyhow::Result<()> {
         let target = run.target;
+        let folders = artifacts::Folders::new(self.benchmarks);
         for rec in &records::read_records(&run.files.records)? {
             let Some(profile) = &rec.cpu_profile else { continue };
+            let folder = folders.of(&BenchmarkKey::new(&target.package, &target.target, &rec.id));
             let Some(b) = self
                 .benchmarks
                 .iter_mut()
@@ -116,7 +119,7 @@ impl Pass for Cpu<'_> {
             else {
                 continue;
             };
-            match place(&rec.id, profile, ctx.out_dir) {
+            match place(&rec.id, &folder, profile, ctx.out_dir) {
                 Ok(placed) => {
                     b.cpu_folded = std::fs::read_to_string(ctx.out_dir.join(&placed.folded)).unwrap_or_default();
                     b.artifacts.flamegraph = Some(placed.flamegraph);
@@ -134,12 +137,14 @@ impl Pass for Cpu<'_> {
 /// Where both runs have CPU stacks: a differential flame graph beside the benchmark's own. The
 /// functions whose share grew are the gate's to name ([`crate::gate::grown`]).
 pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report) {
+    let folders = artifacts::Folders::new(&report.benchmarks);
     for b in &mut report.benchmarks {
-        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.cpu_folded.is_empty()) else { continue };
+        let key = b.key();
+        let Some(old) = base.benchmarks.iter().find(|o| o.is(&key) && !o.cpu_folded.is_empty()) else { continue };
         if b.cpu_folded.is_empty() {
             continue;
         }
-        let path = ctx.out_dir.join(artifacts::folder_for(&b.id)).join("flamegraph-diff.svg");
+        let path = ctx.out_dir.join(folders.of(&key)).join("flamegraph-diff.svg");
         let title = format!("{}: CPU time against baseline `{}`", b.id, base.name);
         match folded::draw_diff(&old.cpu_folded, &b.cpu_folded, &title, &path) {
             Ok(()) => b.artifacts.cpu_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
@@ -148,8 +153,9 @@ pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report) {
     }
 }
 
-/// Places one benchmark's CPU profile in the output folder and summarises it.
-pub fn place(id: &str, profile: &CpuProfileRecord, out_dir: &Path) -> Result<CpuArtifacts, CpuError> {
+/// Places one benchmark's CPU profile in its `folder` ([`artifacts::Folders`]) of the output
+/// folder and summarises it.
+pub fn place(id: &str, folder: &Path, profile: &CpuProfileRecord, out_dir: &Path) -> Result<CpuArtifacts, CpuError> {
     let read = |name: &str| {
         let path = profile.dir.join(name);
         fs::read(&path).map_err(|source| CpuError::Read { path, source })
@@ -157,7 +163,7 @@ pub fn place(id: &str, profile: &CpuProfileRecord, out_dir: &Path) -> Result<Cpu
     let folded_text = String::from_utf8_lossy(&read("cpu.folded")?).into_owned();
     let pb = read("cpu.pb.gz")?;
     let pb = keep_names(&pb).map_err(|source| CpuError::Decode { path: profile.dir.join("cpu.pb.gz"), source })?;
-    let folder = out_dir.join(artifacts::folder_for(id));
+    let folder = out_dir.join(folder);
     fs::create_dir_all(&folder).map_err(|source| CpuError::Write { path: folder.clone(), source })?;
     let write = |name: &str, bytes: &[u8]| {
         let path = folder.join(name);

@@ -123,7 +123,8 @@ impl Pass for Timing {
 /// the code then does not allocate deterministically.
 pub fn add_run(ui: &Ui, first: &mut [Benchmark], later: &[Benchmark], run: u32) {
     for b in first.iter_mut() {
-        let Some(l) = later.iter().find(|l| l.id == b.id && l.package == b.package && l.target == b.target) else {
+        let key = b.key();
+        let Some(l) = later.iter().find(|l| l.is(&key)) else {
             continue;
         };
         if let (None, Some(error)) = (&b.error, &l.error) {

@@ -16,13 +16,15 @@
 //! The exported metrics are those with a column in the metric table, in the columns' order
 //! ([`ColumnView::all`]), each under the Bencher measure and the unit its
 //! [`Column`](allocbench_formats::metric::Column) gives it.
-//! Benchmarks that failed (no figures) are left out; the gate, not the history service, reports
+//! A benchmark is named by its id, or `package/target: id` where two bench targets of the run
+//! have a benchmark of that id, as the tables name it. Benchmarks that failed (no figures) are left out; the gate, not the history service, reports
 //! them. Files are written atomically.
 
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use allocbench_formats::key::{shared_ids, BenchmarkKey};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -102,7 +104,9 @@ fn exported(b: &Benchmark) -> impl Iterator<Item = (ColumnView, f64)> + '_ {
 
 /// The report in Bencher Metric Format.
 pub fn bmf(report: &Report) -> Value {
-    let mut benchmarks: BTreeMap<&str, BTreeMap<&str, BmfMetric>> = BTreeMap::new();
+    let keys: Vec<BenchmarkKey> = report.benchmarks.iter().map(|b| b.key()).collect();
+    let shared = shared_ids(&keys);
+    let mut benchmarks: BTreeMap<String, BTreeMap<&str, BmfMetric>> = BTreeMap::new();
     for b in report.benchmarks.iter().filter(|b| b.error.is_none()) {
         let mut measures = BTreeMap::new();
         for (c, value) in exported(b) {
@@ -115,7 +119,7 @@ pub fn bmf(report: &Report) -> Value {
             measures.insert(c.column.bencher, BmfMetric { value, lower_value, upper_value });
         }
         if !measures.is_empty() {
-            benchmarks.insert(&b.id, measures);
+            benchmarks.insert(b.key().shown(&shared), measures);
         }
     }
     serde_json::to_value(benchmarks).unwrap_or(Value::Null)
@@ -134,6 +138,8 @@ struct GabEntry {
 
 /// The report as github-action-benchmark's `customSmallerIsBetter` input.
 pub fn github_action_benchmark(report: &Report) -> Value {
+    let keys: Vec<BenchmarkKey> = report.benchmarks.iter().map(|b| b.key()).collect();
+    let shared = shared_ids(&keys);
     let mut entries = Vec::new();
     for b in report.benchmarks.iter().filter(|b| b.error.is_none()) {
         for (c, value) in exported(b) {
@@ -145,7 +151,7 @@ pub fn github_action_benchmark(report: &Report) -> Value {
                 _ => None,
             };
             entries.push(GabEntry {
-                name: format!("{} ({})", b.id, c.metric.name()),
+                name: format!("{} ({})", b.key().shown(&shared), c.metric.name()),
                 unit: c.column.unit_label,
                 value,
                 range,

@@ -83,6 +83,7 @@ pub fn plain_report() -> Report {
 pub fn compared_report() -> Report {
     let base = Baseline {
         partition: None,
+        warnings: Vec::new(),
         schema_version: 1,
         name: "main".into(),
         environment: Environment { rustc: "rustc 1.94.0".into(), ..environment() },
@@ -149,6 +150,7 @@ pub fn marked_report() -> Report {
     };
     let base = Baseline {
         partition: None,
+        warnings: Vec::new(),
         schema_version: 1,
         name: "main".into(),
         environment: environment(),
@@ -208,8 +210,9 @@ pub fn empty_report() -> Report {
 /// [`compared_report`], with artifacts as the CPU pass leaves them.
 pub fn report_with_artifacts() -> Report {
     let mut report = compared_report();
+    let folders = crate::artifacts::Folders::new(&report.benchmarks);
     for b in &mut report.benchmarks {
-        let folder = crate::artifacts::folder_for(&b.id);
+        let folder = folders.of(&b.key());
         let folder = folder.to_string_lossy().replace('\\', "/");
         b.artifacts = Artifacts {
             flamegraph: Some(format!("{folder}/flamegraph.svg")),
@@ -241,6 +244,7 @@ pub fn instructions_report() -> Report {
     let mut report = report_with_artifacts();
     let mut base = Baseline {
         partition: None,
+        warnings: Vec::new(),
         schema_version: 1,
         name: "main".into(),
         environment: report.environment.clone(),

@@ -43,10 +43,10 @@ pub fn lay_out(view: &View, workspace: Option<&Path>) -> Vec<String> {
         for b in regressed.iter().take(MAX_ANNOTATIONS) {
             let names: Vec<&str> = b.failing().map(|m| m.name()).collect();
             let details: Vec<String> = b.failing().map(describe).collect();
-            let title = format!("allocbench: {} regressed ({})", b.id, names.join(", "));
+            let title = format!("allocbench: {} regressed ({})", b.name, names.join(", "));
             let mut message = format!(
                 "Benchmark `{}` regressed against baseline `{}`: {}",
-                b.id,
+                b.name,
                 comparison.baseline,
                 details.join("; ")
             );
@@ -66,9 +66,9 @@ pub fn lay_out(view: &View, workspace: Option<&Path>) -> Vec<String> {
         lines.extend(the_rest("error", "regressed", regressed.len()));
     }
 
-    let failed: Vec<_> = view.failed().collect();
-    for (b, error) in failed.iter().take(MAX_ANNOTATIONS) {
-        let title = format!("allocbench: {} failed", b.id);
+    let failed: Vec<_> = view.failed_rows().collect();
+    for (row, b, error) in failed.iter().take(MAX_ANNOTATIONS) {
+        let title = format!("allocbench: {} failed", row.name);
         let message = format!("Benchmark `{}` ({}/{}) failed: {error}", b.id, b.package, b.target);
         lines.push(format!("::warning title={}::{}", escape_workflow_property(&title), escape_workflow_data(&message)));
     }

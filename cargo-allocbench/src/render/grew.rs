@@ -111,6 +111,8 @@ mod tests {
     fn every_kind_in_its_words_sites_first() {
         let c = BenchmarkComparison {
             id: "b".into(),
+            package: "p".into(),
+            target: "t".into(),
             status: Status::Regressed,
             metrics: vec![],
             cpu_grew: vec![ShareChange { function: "f".into(), base_share: 0.25, new_share: 0.5 }],

@@ -178,7 +178,7 @@ fn render_row(out: &mut String, row: &Row, compared: Option<&ComparedBenchmark>)
     }
 
     // The benchmark: id, where it comes from, why it regressed or failed.
-    let _ = write!(out, "<td class=\"bench\"><div class=\"id\">{}</div>", escape_html(row.id));
+    let _ = write!(out, "<td class=\"bench\"><div class=\"id\">{}</div>", escape_html(&row.name));
     if let Some(b) = row.benchmark {
         let _ = write!(out, "<div class=\"where\">{} · {}</div>", escape_html(&b.package), escape_html(&b.target));
     }

@@ -53,7 +53,7 @@ fn render_comparison(out: &mut String, view: &View, comparison: &ComparisonView)
     if regressed.peek().is_some() {
         out.push_str("### Regressions\n\n");
         for benchmark in regressed {
-            let _ = writeln!(out, "#### {}\n", escape(benchmark.id));
+            let _ = writeln!(out, "#### {}\n", escape(&benchmark.name));
             out.push_str("| metric | base | new | change | limit | status |\n");
             out.push_str("| --- | ---: | ---: | ---: | ---: | --- |\n");
             for m in benchmark.metrics.iter().filter(|m| worth_showing(m)) {
@@ -85,7 +85,7 @@ fn render_comparison(out: &mut String, view: &View, comparison: &ComparisonView)
         .benchmarks
         .iter()
         .filter(|b| b.status != Status::Regressed)
-        .filter_map(|b| b.metric(Metric::Time).map(|m| (b.id, m)))
+        .filter_map(|b| b.metric(Metric::Time).map(|m| (b.name.as_str(), m)))
         .filter(|(_, m)| m.status == Status::Regressed && !m.gated)
         .collect();
     if !slower.is_empty() {
@@ -111,8 +111,8 @@ fn render_comparison(out: &mut String, view: &View, comparison: &ComparisonView)
         comparison
             .benchmarks
             .iter()
-            .filter(|b| b.status == status && !view.failed_in_run(b.id))
-            .map(|b| escape(b.id))
+            .filter(|b| b.status == status && !view.failed_in_run(&b.comparison.key()))
+            .map(|b| escape(&b.name))
             .collect()
     };
     let (new, missing) = (ids(Status::New), ids(Status::Missing));
@@ -139,13 +139,13 @@ fn worth_showing(m: &ComparedMetric) -> bool {
 }
 
 fn render_failed(out: &mut String, view: &View) {
-    let mut failed = view.failed().peekable();
+    let mut failed = view.failed_rows().peekable();
     if failed.peek().is_none() {
         return;
     }
     out.push_str("### Failed\n\n");
-    for (b, error) in failed {
-        let _ = writeln!(out, "- {}: {}", escape(&b.id), escape(error));
+    for (row, _, error) in failed {
+        let _ = writeln!(out, "- {}: {}", escape(&row.name), escape(error));
     }
     out.push('\n');
 }
@@ -165,7 +165,7 @@ fn figures_table(out: &mut String, view: &View) {
     out.push_str(if compared { " --- |\n" } else { "\n" });
 
     for row in &view.rows {
-        let _ = write!(out, "| {} |", escape(row.id));
+        let _ = write!(out, "| {} |", escape(&row.name));
         for cell in &row.cells {
             let _ = write!(out, " {} |", figure_cell(cell));
         }
@@ -326,6 +326,7 @@ mod tests {
         let mut report = compared_report();
         let base = Baseline {
             partition: None,
+            warnings: Vec::new(),
             schema_version: 1,
             name: "main".into(),
             environment: environment(),

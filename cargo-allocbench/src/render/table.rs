@@ -8,6 +8,7 @@ use crate::render::view::{ComparedBenchmark, ComparisonView, Row, View};
 use crate::report::Report;
 use crate::ui::Style;
 use allocbench_formats::comparison::{Comparison, Status};
+use allocbench_formats::key::{shared_ids, BenchmarkKey};
 
 /// The widest the id column gets: `report.json` keeps the whole id.
 const ID_WIDTH: usize = 60;
@@ -26,7 +27,7 @@ fn shown_id(id: &str) -> String {
 /// A row's cells: the id and a figure per column, or the id and the error of a failed
 /// benchmark, which takes the rest of the line.
 fn cells(row: &Row) -> Vec<String> {
-    let id = shown_id(row.id);
+    let id = shown_id(&row.name);
     match row.error() {
         Some(e) => vec![id, format!("error: {}", printable(e))],
         None => std::iter::once(id).chain(row.cells.iter().map(|c| c.marked_or("-"))).collect(),
@@ -111,7 +112,7 @@ pub fn lay_out_comparison(c: &ComparisonView, style: Style) -> String {
             Status::New | Status::Missing => style.yellow(&word),
             Status::Pass => style.dim(&word),
         };
-        out.push_str(&format!("{status}  {}\n", printable(b.id)));
+        out.push_str(&format!("{status}  {}\n", printable(&b.name)));
         for m in &b.metrics {
             let decided = m.status == Status::Regressed || m.status == Status::Improved;
             if !decided {
@@ -135,12 +136,14 @@ pub fn lay_out_comparison(c: &ComparisonView, style: Style) -> String {
 
 /// The top `n` allocation sites of each benchmark that has them.
 pub fn render_sites(report: &Report, n: usize, style: Style) -> String {
+    let keys: Vec<BenchmarkKey> = report.benchmarks.iter().map(|b| b.key()).collect();
+    let shared = shared_ids(&keys);
     let mut out = String::new();
     for b in report.benchmarks.iter().filter(|b| !b.sites.is_empty()) {
         if out.is_empty() {
             out.push_str(&format!("\n{}\n", style.bold("where the allocations come from (per iteration)")));
         }
-        out.push_str(&format!("{}\n", printable(&b.id)));
+        out.push_str(&format!("{}\n", printable(&b.key().shown(&shared))));
         for s in b.sites.iter().take(n) {
             let caller = s.caller.as_deref().map(|c| format!(" ← {}", printable(c))).unwrap_or_default();
             out.push_str(&format!(

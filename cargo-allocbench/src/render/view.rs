@@ -10,7 +10,10 @@
 //!
 //! Text in the view is plain and unescaped: each renderer escapes it for its medium.
 
+use std::collections::BTreeSet;
+
 use allocbench_formats::comparison::{BenchmarkComparison, Comparison, MetricComparison, Status};
+use allocbench_formats::key::{shared_ids, BenchmarkKey};
 use allocbench_formats::metric::Column;
 
 use crate::render::grew::{grew, Grew};
@@ -48,18 +51,31 @@ impl<'a> View<'a> {
         let columns: Vec<ColumnView> = ColumnView::all()
             .filter(|c| c.column.always || report.benchmarks.iter().any(|b| b.figure(c.metric).is_some()))
             .collect();
-        // Each row of the run with the first comparison of its id, as [`Comparison::get`] finds
-        // it; then the comparisons of benchmarks the run does not have, each its own row.
-        let at = |id: &str| comparison.as_ref().and_then(|c| c.benchmarks.iter().position(|b| b.id == id));
+        // Each row of the run with the comparison of its benchmark (package, target and id);
+        // then the comparisons of benchmarks the run does not have, each its own row. An id that
+        // names several of the rows is shown with its package and target in each.
+        let keys: Vec<BenchmarkKey> = report
+            .benchmarks
+            .iter()
+            .map(Benchmark::key)
+            .chain(report.comparison.iter().flat_map(|c| c.benchmarks.iter().map(BenchmarkComparison::key)))
+            .collect();
+        let shared = shared_ids(&keys);
+        let at = |key: &BenchmarkKey| {
+            comparison.as_ref().and_then(|c| c.benchmarks.iter().position(|b| b.comparison.is(key)))
+        };
         let mut rows: Vec<Row<'a>> = report
             .benchmarks
             .iter()
-            .map(|b| Row::new(&b.id, Some(b), comparison.as_ref(), at(&b.id), &columns))
+            .map(|b| {
+                let key = b.key();
+                Row::new(&b.id, key.shown(&shared), Some(b), comparison.as_ref(), at(&key), &columns)
+            })
             .collect();
         if let Some(c) = &comparison {
-            let in_run = |id: &str| report.benchmarks.iter().any(|b| b.id == id);
-            for (i, compared) in c.benchmarks.iter().enumerate().filter(|(_, b)| !in_run(b.id)) {
-                rows.push(Row::new(compared.id, None, Some(c), Some(i), &columns));
+            let in_run = |key: &BenchmarkKey| report.benchmarks.iter().any(|b| b.is(key));
+            for (i, compared) in c.benchmarks.iter().enumerate().filter(|(_, b)| !in_run(&b.comparison.key())) {
+                rows.push(Row::new(compared.id, compared.name.clone(), None, Some(c), Some(i), &columns));
             }
         }
         View {
@@ -83,10 +99,16 @@ impl<'a> View<'a> {
         self.rows.iter().filter_map(|r| r.benchmark.and_then(|b| b.error.as_deref().map(|e| (b, e))))
     }
 
-    /// Whether benchmark `id` is in the run and failed there: listed as failed, not again as
+    /// Whether benchmark `key` is in the run and failed there: listed as failed, not again as
     /// new or missing.
-    pub fn failed_in_run(&self, id: &str) -> bool {
-        self.failed().any(|(b, _)| b.id == id)
+    pub fn failed_in_run(&self, key: &BenchmarkKey) -> bool {
+        self.failed().any(|(b, _)| b.is(key))
+    }
+
+    /// The run's benchmarks that failed, in the run's order, each with its row (for its name,
+    /// [`Row::name`]) and its error.
+    pub fn failed_rows(&self) -> impl Iterator<Item = (&Row<'a>, &'a Benchmark, &'a str)> + '_ {
+        self.rows.iter().filter_map(|r| r.benchmark.and_then(|b| b.error.as_deref().map(|e| (r, b, e))))
     }
 
     /// The comparison of a row's benchmark with the baseline, when there is one.
@@ -152,6 +174,9 @@ impl ColumnView {
 pub struct Row<'a> {
     /// Criterion's full id.
     pub id: &'a str,
+    /// How the row names its benchmark: the id, or `package/target: id` where another row has
+    /// the same id ([`BenchmarkKey::shown`]). Plain text; each renderer makes it printable.
+    pub name: String,
     /// The run's benchmark; `None` when only the baseline has it.
     pub benchmark: Option<&'a Benchmark>,
     /// Where its comparison is among the comparison's benchmarks ([`View::compared`]).
@@ -165,6 +190,7 @@ pub struct Row<'a> {
 impl<'a> Row<'a> {
     fn new(
         id: &'a str,
+        name: String,
         benchmark: Option<&'a Benchmark>,
         comparison: Option<&ComparisonView<'a>>,
         compared: Option<usize>,
@@ -186,7 +212,7 @@ impl<'a> Row<'a> {
                 change: against.and_then(|a| a.metric(c.metric)).cloned(),
             })
             .collect();
-        Row { id, benchmark, compared, status, cells }
+        Row { id, name, benchmark, compared, status, cells }
     }
 
     /// Why the benchmark has no figures, when it failed.
@@ -272,11 +298,13 @@ pub struct ComparisonView<'a> {
 impl<'a> ComparisonView<'a> {
     /// The view of `comparison`.
     pub fn new(comparison: &'a Comparison) -> ComparisonView<'a> {
+        let keys: Vec<BenchmarkKey> = comparison.benchmarks.iter().map(BenchmarkComparison::key).collect();
+        let shared = shared_ids(&keys);
         ComparisonView {
             baseline: &comparison.baseline,
             summary: comparison.summary_line(),
             warnings: &comparison.warnings,
-            benchmarks: comparison.benchmarks.iter().map(ComparedBenchmark::new).collect(),
+            benchmarks: comparison.benchmarks.iter().map(|b| ComparedBenchmark::new(b, &shared)).collect(),
         }
     }
 
@@ -296,6 +324,9 @@ impl<'a> ComparisonView<'a> {
 pub struct ComparedBenchmark<'a> {
     /// Criterion's full id.
     pub id: &'a str,
+    /// How the comparison names it: the id, or `package/target: id` where the comparison has
+    /// another benchmark of the same id, as [`Row::name`].
+    pub name: String,
     /// Its status against the baseline.
     pub status: Status,
     /// Every metric compared, in the comparison's order (time last).
@@ -307,9 +338,10 @@ pub struct ComparedBenchmark<'a> {
 }
 
 impl<'a> ComparedBenchmark<'a> {
-    fn new(comparison: &'a BenchmarkComparison) -> ComparedBenchmark<'a> {
+    fn new(comparison: &'a BenchmarkComparison, shared: &BTreeSet<&str>) -> ComparedBenchmark<'a> {
         ComparedBenchmark {
             id: &comparison.id,
+            name: comparison.key().shown(shared),
             status: comparison.status,
             metrics: comparison.metrics.iter().map(ComparedMetric::new).collect(),
             comparison,
@@ -502,7 +534,8 @@ mod tests {
         assert_eq!(row("crash/later").status, RowStatus::Failed);
         assert_eq!(row("gone").status, RowStatus::Compared(Status::Missing));
         assert!(row("gone").benchmark.is_none());
-        assert!(view.failed_in_run("crash/later") && !view.failed_in_run("gone"));
+        let key = |id: &str| row(id).benchmark.map_or_else(|| BenchmarkKey::new("", "", id), Benchmark::key);
+        assert!(view.failed_in_run(&key("crash/later")) && !view.failed_in_run(&key("gone")));
     }
 
     #[test]

@@ -28,6 +28,7 @@ mod messages;
 mod partition;
 mod runs;
 mod selection;
+mod two_packages;
 
 use std::process::ExitCode;
 
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
     let exact = exact::oracle();
     let flat_sampling = flat_sampling::oracle();
     let compat = compat::oracle();
+    let two_packages = two_packages::oracle();
     assert!(threads().is_none_or(|n| n == 1), "the counted routines leave no thread running");
 
     let args = Arguments::from_args();
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
         partition::trials(),
         runs::trials(),
         selection::trials(),
+        two_packages::trials(two_packages),
     ]
     .into_iter()
     .flatten()

@@ -13,6 +13,7 @@ pub mod profile;
 use anyhow::Result;
 use indicatif::ProgressBar;
 
+use crate::artifacts;
 use crate::cargo::discover::BenchTarget;
 use crate::cli::{Cli, HeapProfile};
 use crate::exec::run::{self, Mode, RunFiles, RunSpec};
@@ -21,7 +22,7 @@ use crate::gate::compare;
 use crate::passes::linear::{self, Measured, Resampled};
 use crate::passes::{records, warn_side_pass_failures, Context, Pass, TargetRun};
 use crate::render::units::printable;
-use crate::report::Report;
+use crate::report::{Benchmark, Report};
 
 /// Runs the allocation-site pass, attaching sites and heap profiles to the benchmarks of `report`
 /// (against `base`, with the baseline's stacks beside them).
@@ -43,8 +44,12 @@ struct Heap<'a> {
 /// The benchmarks `--heap-profile` selects, by package, target and id: all, or the regressed
 /// ones, of those with allocation figures that are not approximate (`iter_custom`'s).
 fn selected(cli: &Cli, report: &Report) -> Vec<(String, String, String)> {
-    let regressed = |id: &str| {
-        report.comparison.as_ref().and_then(|c| c.get(id)).is_some_and(|c| c.status == compare::Status::Regressed)
+    let regressed = |b: &Benchmark| {
+        report
+            .comparison
+            .as_ref()
+            .and_then(|c| c.benchmark(&b.key()))
+            .is_some_and(|c| c.status == compare::Status::Regressed)
     };
     report
         .benchmarks
@@ -52,7 +57,7 @@ fn selected(cli: &Cli, report: &Report) -> Vec<(String, String, String)> {
         .filter(|b| b.alloc.is_some() && !b.alloc.is_some_and(|a| a.approximate))
         .filter(|b| match cli.heap_profile() {
             HeapProfile::All => true,
-            HeapProfile::Regressed => regressed(&b.id),
+            HeapProfile::Regressed => regressed(b),
             HeapProfile::None => false,
         })
         .map(|b| (b.package.clone(), b.target.clone(), b.id.clone()))
@@ -111,6 +116,7 @@ impl Pass for Heap<'_> {
             ));
         }
         let target = run.target;
+        let folders = artifacts::Folders::new(&self.report.benchmarks);
         for rec in recorded.records {
             let Some(joined) = recorded.criterion.get(&rec.id).and_then(|c| records::join(&rec, c)) else { continue };
             let Some(b) = self
@@ -122,9 +128,10 @@ impl Pass for Heap<'_> {
                 continue;
             };
             let stacks = profile::stacks(&rec.sites, &joined);
-            let old = self.base.and_then(|base| base.benchmarks.iter().find(|o| o.id == b.id));
+            let key = b.key();
+            let old = self.base.and_then(|base| base.benchmarks.iter().find(|o| o.is(&key)));
             let base_stacks = old.map(|o| o.heap_stacks.as_slice()).filter(|s| !s.is_empty());
-            match profile::write(&b.id, &stacks, base_stacks, ctx.out_dir) {
+            match profile::write(&b.id, &folders.of(&key), &stacks, base_stacks, ctx.out_dir) {
                 Ok(a) => {
                     b.artifacts.heap_profile = Some(a.heap_profile);
                     b.artifacts.heap_base_profile = a.heap_base_profile;
@@ -140,7 +147,7 @@ impl Pass for Heap<'_> {
                 .report
                 .comparison
                 .as_ref()
-                .and_then(|c| c.get(&b.id))
+                .and_then(|c| c.benchmark(&key))
                 .is_some_and(|c| c.status == compare::Status::Regressed);
             if regressed && old.is_some_and(|o| o.sites.is_empty()) {
                 ctx.ui.note(&format!(

@@ -284,15 +284,17 @@ pub struct HeapArtifacts {
     pub alloc_flamegraph: Option<String>,
 }
 
-/// Writes `heap.pb.gz` and `alloc-flamegraph.svg` for `id`; with `base`, also `heap-base.pb.gz`
-/// for `go tool pprof -diff_base`.
+/// Writes `heap.pb.gz` and `alloc-flamegraph.svg` for `id` in its `folder`
+/// ([`artifacts::Folders`]) of `out_dir`; with `base`, also `heap-base.pb.gz` for
+/// `go tool pprof -diff_base`.
 pub fn write(
     id: &str,
+    folder: &Path,
     stacks: &[HeapStack],
     base: Option<&[HeapStack]>,
     out_dir: &Path,
 ) -> Result<HeapArtifacts, HeapError> {
-    let folder = out_dir.join(artifacts::folder_for(id));
+    let folder = out_dir.join(folder);
     let write = |name: &str, bytes: &[u8]| {
         std::fs::create_dir_all(&folder)
             .and_then(|_| std::fs::write(folder.join(name), bytes))

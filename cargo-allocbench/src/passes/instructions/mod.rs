@@ -97,6 +97,7 @@ impl Pass for Instructions<'_> {
             ));
         }
         let (target, dumps) = (run.target, dumps(&run.files));
+        let folders = artifacts::Folders::new(self.benchmarks);
         for rec in &recorded.records {
             let Some(joined) = recorded.criterion.get(&rec.id).and_then(|c| records::join(rec, c)) else { continue };
             // `iter_custom` times itself: criterion opens no window, so nothing was counted.
@@ -114,7 +115,7 @@ impl Pass for Instructions<'_> {
             match callgrind::measure(rec, &joined, &dumps) {
                 Ok(Some(counted)) if !call_chains(ctx.cli) => b.instructions = Some(counted.figures),
                 Ok(Some(counted)) => {
-                    let folder = ctx.out_dir.join(artifacts::folder_for(&b.id));
+                    let folder = ctx.out_dir.join(folders.of(&b.key()));
                     std::fs::create_dir_all(&folder)
                         .with_context(|| format!("cannot create `{}`", folder.display()))?;
                     let path = folder.join("instructions-flamegraph.svg");
@@ -139,14 +140,16 @@ impl Pass for Instructions<'_> {
 /// Against the baseline, where both runs have instruction stacks: a differential flame graph
 /// beside the benchmark's. The functions that grew are the gate's to name ([`crate::gate::grown`]).
 pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report) {
+    let folders = artifacts::Folders::new(&report.benchmarks);
     for b in &mut report.benchmarks {
-        let Some(old) = base.benchmarks.iter().find(|o| o.id == b.id && !o.instructions_folded.is_empty()) else {
+        let key = b.key();
+        let Some(old) = base.benchmarks.iter().find(|o| o.is(&key) && !o.instructions_folded.is_empty()) else {
             continue;
         };
         if b.instructions_folded.is_empty() {
             continue;
         }
-        let path = ctx.out_dir.join(artifacts::folder_for(&b.id)).join("instructions-flamegraph-diff.svg");
+        let path = ctx.out_dir.join(folders.of(&key)).join("instructions-flamegraph-diff.svg");
         let title = format!("{}: instructions per iteration against baseline `{}`", b.id, base.name);
         match folded::draw_instructions_diff(&old.instructions_folded, &b.instructions_folded, &title, &path) {
             Ok(()) => b.artifacts.instructions_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
