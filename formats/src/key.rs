@@ -84,7 +84,7 @@ mod tests {
     #[test]
     fn ordered_by_package_then_target_then_id() {
         let mut keys =
-            vec![BenchmarkKey::new("b", "t", "a"), BenchmarkKey::new("a", "u", "a"), BenchmarkKey::new("a", "t", "z")];
+            [BenchmarkKey::new("b", "t", "a"), BenchmarkKey::new("a", "u", "a"), BenchmarkKey::new("a", "t", "z")];
         keys.sort();
         let ids: Vec<String> = keys.iter().map(BenchmarkKey::qualified).collect();
         assert_eq!(ids, ["a/t: z", "a/u: a", "b/t: a"]);

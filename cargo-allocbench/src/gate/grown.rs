@@ -189,4 +189,55 @@ mod tests {
         assert_eq!(grew[0].function, "serde_json::ser::to_vec");
         assert_eq!((grew[0].base_alloc_objects, grew[0].new_alloc_objects), (0.0, 3.0));
     }
+
+    /// The sites of the second package's `parse` are compared with its own baseline's, not with
+    /// those of the first package's `parse`.
+    #[test]
+    fn sites_grow_against_the_same_packages_benchmark() {
+        use crate::report::{AllocFigures, Benchmark, Environment, Verdict};
+        let parse = |package: &str, objects: f64| Benchmark {
+            alloc: Some(AllocFigures { alloc_objects: objects, exact: true, ..AllocFigures::default() }),
+            sites: vec![AllocSite {
+                function: "parse".into(),
+                file: None,
+                line: None,
+                caller: None,
+                alloc_objects: objects,
+                alloc_space: 0.0,
+                inuse_objects: 0.0,
+                inuse_space: 0.0,
+            }],
+            ..Benchmark::new("parse", package, "t")
+        };
+        let base = Baseline {
+            schema_version: 1,
+            name: "main".into(),
+            environment: Environment::default(),
+            benchmarks: vec![parse("json", 2.0), parse("toml", 1.0)],
+            partition: None,
+            warnings: Vec::new(),
+        };
+        let mut report = Report {
+            schema_version: 1,
+            environment: Environment::default(),
+            benchmarks: vec![parse("json", 2.0), parse("toml", 2.0)],
+            comparison: None,
+            verdict: Verdict::Pass,
+            partition: None,
+        };
+        let policy = Policy::default();
+        report.comparison = Some(crate::gate::compare::compare(&base, &report, &policy));
+        what_grew(&base, &mut report, &policy);
+        let grew: Vec<(&str, Vec<(f64, f64)>)> = report
+            .comparison
+            .as_ref()
+            .unwrap()
+            .benchmarks
+            .iter()
+            .map(|c| {
+                (c.package.as_str(), c.sites_grew.iter().map(|g| (g.base_alloc_objects, g.new_alloc_objects)).collect())
+            })
+            .collect();
+        assert_eq!(grew, [("json", vec![]), ("toml", vec![(1.0, 2.0)])]);
+    }
 }

@@ -291,4 +291,57 @@ mod tests {
         assert_eq!(order, listed);
         assert_eq!((merged.partition, merged.verdict), (None, Verdict::Pass));
     }
+
+    /// Two packages' `a`: each is dealt, compared and merged as the benchmark it is.
+    #[test]
+    fn two_packages_of_one_id_keep_their_shard_and_their_comparison() {
+        let in_package = |package: &str, id: &str| Benchmark { package: package.into(), ..bench(id) };
+        let listed: Vec<ListedBenchmark> = [("p", "a"), ("q", "a"), ("p", "b")]
+            .iter()
+            .map(|(package, id)| ListedBenchmark { package: (*package).into(), target: "t".into(), id: (*id).into() })
+            .collect();
+        let partition = |k: u32| Partition { spec: format!("slice:{k}/2").parse().unwrap(), listed: listed.clone() };
+        let whole = || Baseline {
+            benchmarks: vec![in_package("p", "a"), in_package("q", "a"), in_package("p", "b")],
+            ..baseline(&[], None)
+        };
+        let mut shares = Vec::new();
+        for k in 1..=2 {
+            let mut base = whole();
+            share_of_baseline(&mut base, Some(&partition(k))).unwrap();
+            shares.push(base.benchmarks.iter().map(|b| format!("{}:{}", b.package, b.id)).collect::<Vec<_>>());
+        }
+        assert_eq!(shares, [vec!["p:a", "p:b"], vec!["q:a"]]);
+
+        let shard = |k: u32, benchmarks: Vec<Benchmark>| {
+            let mut base = whole();
+            share_of_baseline(&mut base, Some(&partition(k))).unwrap();
+            let mut report = Report {
+                schema_version: SCHEMA_VERSION,
+                environment: Environment::default(),
+                benchmarks,
+                comparison: None,
+                verdict: Verdict::Pass,
+                partition: Some(partition(k)),
+            };
+            let policy = crate::gate::policy::Policy::default();
+            report.comparison = Some(crate::gate::compare::compare(&base, &report, &policy));
+            (PathBuf::from(format!("s{k}/report.json")), report)
+        };
+        let merged = merge(vec![
+            shard(2, vec![in_package("q", "a")]),
+            shard(1, vec![in_package("p", "a"), in_package("p", "b")]),
+        ])
+        .unwrap();
+        let order: Vec<String> = merged.benchmarks.iter().map(|b| format!("{}:{}", b.package, b.id)).collect();
+        assert_eq!(order, ["p:a", "p:b", "q:a"]);
+        let compared: Vec<String> = merged
+            .comparison
+            .unwrap()
+            .benchmarks
+            .iter()
+            .map(|c| format!("{}:{} {}", c.package, c.id, c.status))
+            .collect();
+        assert_eq!(compared, ["p:a pass", "p:b pass", "q:a pass"]);
+    }
 }

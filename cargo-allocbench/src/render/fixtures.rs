@@ -304,3 +304,42 @@ pub fn plain_instructions_report() -> Report {
     }
     report
 }
+
+/// Two packages of one workspace with a benchmark `parse` each, and an id of one benchmark: the
+/// second package's `parse` allocates one block more than its baseline, the first's as many as
+/// its own (which is more than the second's was).
+pub fn two_packages_report() -> Report {
+    let in_package = |package: &str, id: &str, objects: f64| Benchmark {
+        package: package.into(),
+        target: "parsing".into(),
+        ..bench(id, objects, objects * 64.0, 0.0, None)
+    };
+    let base = Baseline {
+        partition: None,
+        warnings: Vec::new(),
+        schema_version: 1,
+        name: "main".into(),
+        environment: environment(),
+        benchmarks: vec![
+            in_package("json", "parse", 2.0),
+            in_package("json", "serialize", 3.0),
+            in_package("toml", "parse", 1.0),
+        ],
+    };
+    let mut report = Report {
+        partition: None,
+        schema_version: SCHEMA_VERSION,
+        environment: environment(),
+        benchmarks: vec![
+            in_package("json", "parse", 2.0),
+            in_package("json", "serialize", 3.0),
+            in_package("toml", "parse", 2.0),
+        ],
+        comparison: None,
+        verdict: Verdict::Pass,
+    };
+    let comparison = compare(&base, &report, &Policy::default());
+    report.verdict = comparison.verdict();
+    report.comparison = Some(comparison);
+    report
+}

@@ -501,7 +501,10 @@ impl<'a> Fact<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixtures::{compared_report, instructions_report, marked_report, plain_report};
+    use crate::render::fixtures::{
+        compared_report, instructions_report, marked_report, plain_report, two_packages_report,
+    };
+    use crate::ui::Style;
 
     #[test]
     fn columns_come_from_the_metric_table() {
@@ -572,5 +575,42 @@ mod tests {
                 ("Cargo.lock hash", "00ff"),
             ]
         );
+    }
+
+    /// An id two packages have is named `package/target: id` in every renderer, each with its
+    /// own figures and status; an id of one benchmark by itself.
+    #[test]
+    fn an_id_of_two_packages_is_named_with_its_package_everywhere() {
+        let report = two_packages_report();
+        let view = View::new(&report);
+        let rows: Vec<(&str, RowStatus, String)> =
+            view.rows.iter().map(|r| (r.name.as_str(), r.status, r.cells[1].marked_or("-"))).collect();
+        assert_eq!(
+            rows,
+            [
+                ("json/parsing: parse", RowStatus::Compared(Status::Pass), "2".to_owned()),
+                ("serialize", RowStatus::Compared(Status::Pass), "3".to_owned()),
+                ("toml/parsing: parse", RowStatus::Compared(Status::Regressed), "2".to_owned()),
+            ]
+        );
+        let compared: Vec<&str> = view.comparison.as_ref().unwrap().regressed().map(|b| b.name.as_str()).collect();
+        assert_eq!(compared, ["toml/parsing: parse"]);
+
+        let table = crate::render::table::lay_out(&view, Style { color: false });
+        assert!(table.lines().any(|l| l.starts_with("toml/parsing: parse ")), "{table}");
+        assert!(table.lines().any(|l| l.starts_with("serialize ")), "{table}");
+        let c = crate::render::table::lay_out_comparison(view.comparison.as_ref().unwrap(), Style { color: false });
+        assert!(c.contains("regressed  toml/parsing: parse\n") && c.contains("pass  json/parsing: parse\n"), "{c}");
+        let summary = crate::render::markdown::lay_out(&view);
+        assert!(summary.contains("#### toml/parsing: parse\n"), "{summary}");
+        assert!(summary.contains("| json/parsing: parse | "), "{summary}");
+        let page = crate::render::html::lay_out(&view);
+        assert!(page.contains("<div class=\"id\">toml/parsing: parse</div>"), "{page}");
+        let annotations = crate::render::github::lay_out(&view, None);
+        assert_eq!(annotations.len(), 1, "{annotations:?}");
+        assert!(annotations[0].contains("::Benchmark `toml/parsing: parse` regressed"), "{annotations:?}");
+        let bmf = crate::render::export::bmf(&report);
+        let names: Vec<&String> = bmf.as_object().unwrap().keys().collect();
+        assert_eq!(names, ["json/parsing: parse", "serialize", "toml/parsing: parse"]);
     }
 }
