@@ -34,6 +34,16 @@ impl Folders {
     pub fn of(&self, key: &BenchmarkKey) -> PathBuf {
         folder_for(key, self.shared.contains(&key.id))
     }
+
+    /// How the files (flame graph titles, profile comments) name benchmark `key`: as the tables
+    /// do, its id, or `package/target: id` where the run has another benchmark of that id.
+    pub fn name(&self, key: &BenchmarkKey) -> String {
+        if self.shared.contains(&key.id) {
+            key.qualified()
+        } else {
+            key.id.clone()
+        }
+    }
 }
 
 /// The folder of `key`'s files, relative to the output folder: named from its id, or from its

@@ -111,7 +111,7 @@ impl Pass for Cpu<'_> {
         let folders = artifacts::Folders::new(self.benchmarks);
         for rec in &records::read_records(&run.files.records)? {
             let Some(profile) = &rec.cpu_profile else { continue };
-            let folder = folders.of(&BenchmarkKey::new(&target.package, &target.target, &rec.id));
+            let key = BenchmarkKey::new(&target.package, &target.target, &rec.id);
             let Some(b) = self
                 .benchmarks
                 .iter_mut()
@@ -119,7 +119,7 @@ impl Pass for Cpu<'_> {
             else {
                 continue;
             };
-            match place(&rec.id, &folder, profile, ctx.out_dir) {
+            match place(&folders.name(&key), &folders.of(&key), profile, ctx.out_dir) {
                 Ok(placed) => {
                     b.cpu_folded = std::fs::read_to_string(ctx.out_dir.join(&placed.folded)).unwrap_or_default();
                     b.artifacts.flamegraph = Some(placed.flamegraph);
@@ -145,7 +145,7 @@ pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report) {
             continue;
         }
         let path = ctx.out_dir.join(folders.of(&key)).join("flamegraph-diff.svg");
-        let title = format!("{}: CPU time against baseline `{}`", b.id, base.name);
+        let title = format!("{}: CPU time against baseline `{}`", folders.name(&key), base.name);
         match folded::draw_diff(&old.cpu_folded, &b.cpu_folded, &title, &path) {
             Ok(()) => b.artifacts.cpu_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
             Err(e) => ctx.ui.warn(&e.to_string()),
@@ -153,9 +153,9 @@ pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report) {
     }
 }
 
-/// Places one benchmark's CPU profile in its `folder` ([`artifacts::Folders`]) of the output
-/// folder and summarises it.
-pub fn place(id: &str, folder: &Path, profile: &CpuProfileRecord, out_dir: &Path) -> Result<CpuArtifacts, CpuError> {
+/// Places the CPU profile of benchmark `name` in its `folder` ([`artifacts::Folders`]) of the
+/// output folder and summarises it.
+pub fn place(name: &str, folder: &Path, profile: &CpuProfileRecord, out_dir: &Path) -> Result<CpuArtifacts, CpuError> {
     let read = |name: &str| {
         let path = profile.dir.join(name);
         fs::read(&path).map_err(|source| CpuError::Read { path, source })
@@ -178,7 +178,7 @@ pub fn place(id: &str, folder: &Path, profile: &CpuProfileRecord, out_dir: &Path
         "CPU samples at {} Hz while criterion ran the routine; criterion's and allocbench's frames cut away",
         profile.frequency
     );
-    folded::draw(&stacks, &format!("{id}: CPU time"), &subtitle, "samples", &svg_path)
+    folded::draw(&stacks, &format!("{name}: CPU time"), &subtitle, "samples", &svg_path)
         .map_err(|e| CpuError::Write { path: e.path, source: e.source })?;
     Ok(CpuArtifacts {
         flamegraph: artifacts::relative(&svg_path, out_dir),

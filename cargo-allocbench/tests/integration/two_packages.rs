@@ -15,6 +15,7 @@ use libtest_mimic::Trial;
 use serde_json::Value;
 
 use crate::common::counter::{sink, Expected};
+use crate::common::pprof::go_pprof;
 use crate::common::report::{comparisons, report, report_in, Benchmark, Report, Status, Verdict};
 use crate::common::{allocbench, assert_exit, fixture, out_dir, run, stdout};
 
@@ -106,6 +107,11 @@ fn each_package_keeps_its_figures_folder_and_verdict(oracle: &Oracle) {
         Path::new(profile).parent().unwrap().to_owned()
     };
     assert_ne!(folder(alpha), folder(beta));
+    // Each profile names its benchmark with its package, as the table does; `go tool pprof` says.
+    for b in [alpha, beta] {
+        let top = go_pprof(&["-top"], &out.join(b.artifacts.heap_profile.as_deref().unwrap()));
+        assert!(top.contains(&format!("allocbench: {}/parsing: parse: ", b.package)), "{top}");
+    }
     assert_eq!(folder(large), Path::new("benchmarks").join(format!("parse_large-{:016x}", fnv1a(b"parse/large"))));
     // Each one's sites are its own package's.
     let names = |b: &Benchmark| -> String {

@@ -131,7 +131,7 @@ impl Pass for Heap<'_> {
             let key = b.key();
             let old = self.base.and_then(|base| base.benchmarks.iter().find(|o| o.is(&key)));
             let base_stacks = old.map(|o| o.heap_stacks.as_slice()).filter(|s| !s.is_empty());
-            match profile::write(&b.id, &folders.of(&key), &stacks, base_stacks, ctx.out_dir) {
+            match profile::write(&folders.name(&key), &folders.of(&key), &stacks, base_stacks, ctx.out_dir) {
                 Ok(a) => {
                     b.artifacts.heap_profile = Some(a.heap_profile);
                     b.artifacts.heap_base_profile = a.heap_base_profile;

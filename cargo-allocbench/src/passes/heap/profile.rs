@@ -284,8 +284,8 @@ pub struct HeapArtifacts {
     pub alloc_flamegraph: Option<String>,
 }
 
-/// Writes `heap.pb.gz` and `alloc-flamegraph.svg` for `id` in its `folder`
-/// ([`artifacts::Folders`]) of `out_dir`; with `base`, also `heap-base.pb.gz` for
+/// Writes `heap.pb.gz` and `alloc-flamegraph.svg` for benchmark `id` (as
+/// [`artifacts::Folders::name`] names it) in its `folder` ([`artifacts::Folders::of`]) of `out_dir`; with `base`, also `heap-base.pb.gz` for
 /// `go tool pprof -diff_base`.
 pub fn write(
     id: &str,

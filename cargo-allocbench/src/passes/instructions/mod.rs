@@ -115,11 +115,12 @@ impl Pass for Instructions<'_> {
             match callgrind::measure(rec, &joined, &dumps) {
                 Ok(Some(counted)) if !call_chains(ctx.cli) => b.instructions = Some(counted.figures),
                 Ok(Some(counted)) => {
-                    let folder = ctx.out_dir.join(folders.of(&b.key()));
+                    let key = b.key();
+                    let folder = ctx.out_dir.join(folders.of(&key));
                     std::fs::create_dir_all(&folder)
                         .with_context(|| format!("cannot create `{}`", folder.display()))?;
                     let path = folder.join("instructions-flamegraph.svg");
-                    let title = format!("{}: instructions per iteration", b.id);
+                    let title = format!("{}: instructions per iteration", folders.name(&key));
                     let subtitle = "callgrind's Ir inside criterion's timed windows, by call chain";
                     match folded::draw(&folded::parse(&counted.folded), &title, subtitle, "instructions", &path) {
                         Ok(()) => b.artifacts.instructions_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
@@ -150,7 +151,7 @@ pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report) {
             continue;
         }
         let path = ctx.out_dir.join(folders.of(&key)).join("instructions-flamegraph-diff.svg");
-        let title = format!("{}: instructions per iteration against baseline `{}`", b.id, base.name);
+        let title = format!("{}: instructions per iteration against baseline `{}`", folders.name(&key), base.name);
         match folded::draw_instructions_diff(&old.instructions_folded, &b.instructions_folded, &title, &path) {
             Ok(()) => b.artifacts.instructions_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
             Err(e) => ctx.ui.warn(&e.to_string()),
