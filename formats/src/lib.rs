@@ -27,6 +27,7 @@ pub mod key;
 pub mod metric;
 pub mod mode;
 pub mod partition;
+pub mod probe;
 pub mod record;
 pub mod report;
 pub mod title;

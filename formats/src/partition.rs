@@ -147,7 +147,8 @@ pub struct ListedBenchmark {
     pub package: String,
     /// The bench target.
     pub target: String,
-    /// Criterion's title of it: its full id (a duplicate's with ` #2`).
+    /// Its full id as the harness listed it (a duplicate's with ` #2`), or criterion's title of
+    /// it (cut to 100 bytes) from a harness that does not list ids itself.
     pub id: String,
 }
 
