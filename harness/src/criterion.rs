@@ -173,6 +173,7 @@ impl<M: Measurement + 'static> Criterion<M> {
     where
         F: FnMut(&mut Bencher<'_, M>),
     {
+        record::begin(id);
         self.inner.bench_function(id, |b| record::around_routine(|| f(b)));
         record::finish(id);
         self
@@ -188,6 +189,7 @@ impl<M: Measurement + 'static> Criterion<M> {
         // What criterion's own `bench_with_input` does, through a group whose sampling mode the
         // counting passes can set.
         let full_id = format!("{group}/{parameter}");
+        record::begin(&full_id);
         let mut g = self.inner.benchmark_group(group);
         if let Some(mode) = counting_sampling() {
             g.sampling_mode(mode);

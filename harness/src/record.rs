@@ -8,6 +8,12 @@
 //!
 //! Nothing is written unless the subcommand names the file in [`RECORDS_ENV`]: under plain
 //! `cargo bench` the harness prints and writes exactly what criterion does.
+//!
+//! Beside the records, and only when the subcommand asks (see [`allocbench_formats::probe`]):
+//! the harness answers the probe that tells allocbench's bench executables from the others,
+//! names each benchmark it starts, and lists the benchmarks the bench functions define, each id
+//! as a JSON string, so that an id holding newlines or anything else reaches the subcommand
+//! byte for byte, which criterion's printed text cannot promise.
 
 use std::cell::{Cell, RefCell};
 use std::fs::OpenOptions;
@@ -15,6 +21,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use allocbench_formats::probe::ProbeAnswer;
 pub use allocbench_formats::record::RECORD_VERSION;
 use allocbench_formats::record::{CpuProfileRecord, RecordLine, RecordSample};
 pub use allocbench_formats::Mode;
@@ -50,6 +57,8 @@ thread_local! {
     static OPEN: Cell<Open> = const { Cell::new(CLOSED) };
     static SAMPLES: RefCell<Vec<RecordSample>> = const { RefCell::new(Vec::new()) };
     static CUSTOM: Cell<bool> = const { Cell::new(false) };
+    /// The benchmark criterion is about to run, until its routine is first called.
+    static PENDING: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// Adds one measured window to the open sample. Never allocates.
@@ -79,14 +88,65 @@ pub(crate) fn set_capture(_on: bool) {
     crate::heap::set_capture(_on);
 }
 
-/// Turns on the passes this process was started for.
+/// Turns on the passes this process was started for. Called by every `Criterion::default()`,
+/// which is the first thing a bench's `main` does with allocbench (through `criterion_group!`),
+/// before any benchmark's setup.
 pub(crate) fn start_mode() {
+    answer_probe();
+    if let Some(path) = std::env::var_os(allocbench_formats::env::STARTED) {
+        // Present, even empty, says that this harness names what it starts: the subcommand then
+        // reads this file rather than criterion's text.
+        let _ = OpenOptions::new().create(true).append(true).open(path);
+    }
     #[cfg(feature = "heap-profile")]
     if mode() == Some(Mode::Heap) {
         crate::heap::enable();
     }
     if mode() == Some(Mode::Instructions) && !crate::callgrind::enable() {
         eprintln!("allocbench: the instruction pass runs under valgrind's callgrind; this process does not, and counts no instructions");
+    }
+}
+
+/// `cargo allocbench`'s probe: says that this is allocbench's harness, then exits with success
+/// before any benchmark's setup runs, which keeps the probe as cheap as starting the process.
+fn answer_probe() {
+    let Some(path) = std::env::var_os(allocbench_formats::env::PROBE) else { return };
+    let answer = ProbeAnswer { harness: env!("CARGO_PKG_VERSION").to_owned(), record_version: RECORD_VERSION };
+    let result = serde_json::to_string(&answer)
+        .map_err(std::io::Error::from)
+        .and_then(|line| std::fs::write(&path, line + "\n"));
+    if let Err(e) = result {
+        eprintln!("allocbench: cannot answer the probe in `{}`: {e}", PathBuf::from(path).display());
+        std::process::exit(2);
+    }
+    std::process::exit(0);
+}
+
+/// Criterion is about to run (or list, or skip) the benchmark `id`: its routine's first call
+/// says that it started.
+pub(crate) fn begin(id: &str) {
+    if std::env::var_os(allocbench_formats::env::STARTED).is_some() {
+        PENDING.with(|p| *p.borrow_mut() = Some(id.to_owned()));
+    }
+}
+
+/// The first call of the routine of the benchmark [`begin`] named: appends its id to the file
+/// named by [`allocbench_formats::env::STARTED`]. Outside every measured window.
+fn note_started() {
+    let Some(id) = PENDING.with(|p| p.borrow_mut().take()) else { return };
+    if let Some(path) = std::env::var_os(allocbench_formats::env::STARTED) {
+        append_id(&PathBuf::from(path), &id);
+    }
+}
+
+/// Appends `id` as a line of JSON to `path`, in one write.
+fn append_id(path: &std::path::Path, id: &str) {
+    let result = serde_json::to_string(id).map_err(std::io::Error::from).and_then(|mut line| {
+        line.push('\n');
+        OpenOptions::new().create(true).append(true).open(path)?.write_all(line.as_bytes())
+    });
+    if let Err(e) = result {
+        eprintln!("allocbench: cannot write `{}`: {e}", path.display());
     }
 }
 
@@ -118,6 +178,7 @@ pub(crate) fn close_sample(time: f64) {
 /// closure used `iter_custom`, which times itself), the whole call becomes the window, and the
 /// sample is marked as such.
 pub(crate) fn around_routine(f: impl FnOnce()) {
+    note_started();
     let before = WINDOWS.load(Relaxed);
     let stats = alloc::stats();
     let mark = alloc::mark();
@@ -129,8 +190,13 @@ pub(crate) fn around_routine(f: impl FnOnce()) {
     }
 }
 
-/// The benchmark `id` has finished: write its samples, if `cargo allocbench` asked for them.
+/// The benchmark `id` has finished (or was listed, or left out by criterion's filter): write its
+/// samples, if `cargo allocbench` asked for them, and list it, if asked.
 pub(crate) fn finish(id: &str) {
+    PENDING.with(|p| p.borrow_mut().take());
+    if let Some(path) = std::env::var_os(allocbench_formats::env::LISTED) {
+        append_id(&PathBuf::from(path), id);
+    }
     discard_open_sample();
     let samples = SAMPLES.with(|s| std::mem::take(&mut *s.borrow_mut()));
     if samples.is_empty() {
