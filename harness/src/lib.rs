@@ -57,9 +57,17 @@ pub use crate::alloc::Alloc;
 pub use crate::criterion::Criterion;
 pub use crate::group::{BenchmarkGroup, BenchmarkId, IntoBenchmarkId};
 
-// Criterion deprecates its `black_box` for `std::hint::black_box`; benches still use it.
-#[allow(deprecated)]
-pub use ::criterion::black_box;
+/// Hides `dummy` from the optimizer, as criterion's `black_box`: it is [`std::hint::black_box`].
+///
+/// Criterion 0.8 deprecates its own `black_box` (`use std::hint::black_box() instead`). Rustc
+/// would name the re-exported function by its crate, `allocbench::black_box`, in every warning
+/// about code that says `criterion::black_box`, a name the user never wrote; so allocbench keeps
+/// the function without the deprecation, and code written for criterion 0.4 or 0.5 builds as
+/// quietly as it did. New code can call [`std::hint::black_box`].
+#[inline(always)]
+pub fn black_box<T>(dummy: T) -> T {
+    std::hint::black_box(dummy)
+}
 #[cfg(feature = "async")]
 pub use ::criterion::AsyncBencher;
 pub use ::criterion::{
@@ -73,3 +81,13 @@ pub type Bencher<'a, M = measurement::WallTime> = ::criterion::Bencher<'a, measu
 #[cfg(feature = "global-allocator")]
 #[global_allocator]
 static GLOBAL: Alloc = Alloc::system();
+
+#[cfg(test)]
+mod tests {
+    /// Compiles only while `black_box` warns nobody: a deprecation would be an error here.
+    #[test]
+    #[deny(deprecated)]
+    fn black_box_is_not_deprecated() {
+        assert_eq!(crate::black_box(3), 3);
+    }
+}
