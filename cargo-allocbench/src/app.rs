@@ -1,6 +1,7 @@
 //! One run of `cargo allocbench`, start to verdict: discover, check what the user can get wrong,
-//! build, run the passes ([`crate::passes`]) in order, compare, render, save. Returns the
-//! verdict; the binary turns it into an exit code.
+//! build, ask each bench executable whether it is an allocbench bench ([`probe`]), run the passes
+//! ([`crate::passes`]) in order, compare, render, save. Returns the verdict; the binary turns it
+//! into an exit code.
 //!
 //! The passes run in this order: timing (under `--baseline-rev` with `--runs`, each
 //! run after one of the other revision's), instructions, CPU; then the comparison, and after it
@@ -16,6 +17,7 @@ use crate::cargo::build;
 use crate::cargo::discover::{self, BenchTarget};
 use crate::cli::{Cli, MergeArgs};
 use crate::criterion_args::CriterionArgs;
+use crate::exec::probe;
 use crate::exec::revision;
 use crate::exec::run::{Mode, RunSpec};
 use crate::exec::{listing, partition};
@@ -99,13 +101,16 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
 
     let built = build::build(&opts, &project.targets, &project.target_dir, cli.quiet)?;
-    let filter = cli.filter.as_deref().or(criterion.filter());
+    // Autobenches' helper modules and other harnesses' targets are left out before anything runs.
     let timeout = std::time::Duration::from_secs(cli.timeout.max(1));
+    let kinds = probe::probe(&project.targets, &built, &out_dir, timeout)?;
+    let (benches, built) = probe::select(&project.targets, built, &kinds, |n| ui.note(n))?;
+    let filter = cli.filter.as_deref().or(criterion.filter());
     if listing {
-        listing::print(&project.targets, &listing::listed(&project.targets, &built, filter, timeout, &out_dir)?);
+        listing::print(&benches, &listing::listed(&benches, &built, filter, timeout, &out_dir)?);
         return Ok(Verdict::Pass);
     }
-    let (targets, executables, partition) = share(cli, filter, &project.targets, built.clone(), &out_dir)?;
+    let (targets, executables, partition) = share(cli, filter, &benches, built.clone(), &out_dir)?;
     // Benchmarks' own output must not issue workflow commands (annotations, masks, outputs).
     let commands_stopped = (cli.verbose && publish::in_github_actions()).then(|| {
         let token = format!(
@@ -136,8 +141,8 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     // A run that measured nothing passes nothing, and leaves the last report as it was; a shard
     // of a partition whose selection is not empty may hold none.
     if benchmarks.is_empty() && partition.as_ref().is_none_or(|p| p.listed.is_empty()) {
-        let all = listing::listed(&project.targets, &built, None, timeout, &out_dir)?;
-        return Err(listing::nothing_measured(filter, all.iter().map(Vec::len).sum(), project.targets.len()).into());
+        let all = listing::listed(&benches, &built, None, timeout, &out_dir)?;
+        return Err(listing::nothing_measured(filter, all.iter().map(Vec::len).sum(), benches.len()).into());
     }
 
     if cli.instructions {

@@ -2,6 +2,11 @@
 //! lines, a panic's message. One pass of bounded memory, whatever a benchmark printed: a
 //! benchmark may flood its output, print megabytes without a newline, or print bytes that are
 //! not UTF-8.
+//!
+//! Which benchmark a process was in when it ended comes from the harness itself
+//! ([`allocbench_formats::env::STARTED`]); criterion's `Benchmarking ID` lines are read only for
+//! a bench binary whose allocbench predates that. Criterion prints an id as it is, so an id that
+//! holds a newline spans lines there, and only its last line's text is found.
 
 use std::fs;
 use std::io::{Read, Seek, SeekFrom};

@@ -15,6 +15,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 pub use allocbench_formats::title::{matches_title, without_counter};
+use allocbench_formats::{env, probe, title};
 
 use crate::cargo::discover::BenchTarget;
 use crate::exec::log::scan_log;
@@ -98,6 +99,8 @@ impl RunSpec {
 #[derive(Debug, Clone)]
 pub struct RunFiles {
     pub records: PathBuf,
+    /// Where the harness names each benchmark it starts ([`env::STARTED`]).
+    started: PathBuf,
     /// Everything criterion writes is below this folder; [`crate::passes::records::read_criterion`]
     /// reads it from here.
     pub criterion_home: PathBuf,
@@ -124,6 +127,7 @@ impl RunFiles {
         let base = out_dir.join("runs").join(folder).join(&target.package).join(&target.target);
         RunFiles {
             records: base.join("records.jsonl"),
+            started: base.join("started.jsonl"),
             criterion_home: base.join("criterion"),
             log: base.join("output.log"),
             lock: out_dir.join("runs").join(".lock"),
@@ -136,6 +140,7 @@ impl RunFiles {
         let base = self.log.parent().unwrap_or(&self.criterion_home).join("again").join(n.to_string());
         RunFiles {
             records: base.join("records.jsonl"),
+            started: base.join("started.jsonl"),
             criterion_home: base.join("criterion"),
             log: base.join("output.log"),
             lock: self.lock.clone(),
@@ -150,6 +155,11 @@ impl RunFiles {
     /// Where `--list` writes, beside the log.
     fn list_output(&self) -> PathBuf {
         self.log.with_file_name("list.txt")
+    }
+
+    /// Where the harness lists the ids for `--list` ([`env::LISTED`]).
+    fn listed_output(&self) -> PathBuf {
+        self.log.with_file_name("listed.jsonl")
     }
 }
 
@@ -209,8 +219,10 @@ fn prepare(files: &RunFiles) -> Result<(), RunError> {
         fs::remove_dir_all(&files.criterion_home).map_err(io(&files.criterion_home))?;
     }
     fs::create_dir_all(files.criterion_env()).map_err(io(&files.criterion_home))?;
-    if files.records.exists() {
-        fs::remove_file(&files.records).map_err(io(&files.records))?;
+    for file in [&files.records, &files.started] {
+        if file.exists() {
+            fs::remove_file(file).map_err(io(file))?;
+        }
     }
     Ok(())
 }
@@ -218,8 +230,9 @@ fn prepare(files: &RunFiles) -> Result<(), RunError> {
 /// A benchmark (or, when criterion had not said which, a whole bench process) that failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// Criterion's title of the benchmark running when the process died (its id, cut to 100
-    /// bytes with `...`), when it had said so.
+    /// The benchmark running when the process died, when the harness had said so: its full id
+    /// (` #2` for the second benchmark of that id in the process), or, from an older harness,
+    /// criterion's title of it (its id cut to 100 bytes with `...`), as criterion printed it.
     pub title: Option<String>,
     pub reason: String,
 }
@@ -253,20 +266,26 @@ pub fn run(
     let mut filter = spec.filter.clone();
     let mut listed: Option<Vec<String>> = None;
     loop {
-        // Only this process's part of the log says what it did: the log is appended to.
-        let log_start = fs::metadata(&files.log).map(|m| m.len()).unwrap_or(0);
+        // Only this process's part of the files says what it did: they are appended to.
+        let start = |path: &Path| fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let (log_start, records_start, started_start) =
+            (start(&files.log), start(&files.records), start(&files.started));
         let exit = run_once(exe, target, spec, filter.as_deref(), files, &mut progress)?;
-        let recorded = recorded_ids(&files.records);
+        let recorded = recorded_ids(&files.records, 0);
         let log = scan_log(&files.log, log_start, 3);
-        let title = log.last_started.clone().filter(|t| !is_recorded(&recorded, t));
+        let (title, started_any) = match read_ids(&files.started, started_start) {
+            // The harness's own word, byte for byte.
+            Some(started) => (unfinished(&started, &recorded_ids(&files.records, records_start)), !started.is_empty()),
+            // An allocbench that predates it: criterion's text, which a newline in an id splits.
+            None => (log.last_started.clone().filter(|t| !is_recorded(&recorded, t)), log.last_started.is_some()),
+        };
         let reason = match &exit {
             Exit::Success => match &title {
                 Some(_) if measures(spec) => {
                     "the bench process exited with success in the middle of this benchmark, before it finished; does the benchmark call `std::process::exit`?".to_owned()
                 }
                 _ => {
-                    if measures(spec) && spec.filter.is_none() && recorded.is_empty() && log.last_started.is_none()
-                    {
+                    if measures(spec) && spec.filter.is_none() && recorded.is_empty() && !started_any {
                         failures.push(Failure {
                             title: None,
                             reason: "ran no benchmark: the bench process exited with success before criterion started one; does its `main` run `criterion_main!` over groups that have benchmarks? If it is not a criterion bench, leave it out with `--bench`".to_owned(),
@@ -306,7 +325,7 @@ pub fn run(
         let remaining: Vec<&String> = all
             .iter()
             .filter(|t| !is_recorded(&recorded, t))
-            .filter(|t| !failures.iter().any(|f| f.title.as_ref() == Some(*t)))
+            .filter(|t| !failures.iter().any(|f| f.title.as_deref().is_some_and(|id| id == *t || matches_title(id, t))))
             .collect();
         if remaining.is_empty() {
             return Ok(failures);
@@ -339,15 +358,27 @@ pub fn exact_filter<'a>(titles: impl Iterator<Item = &'a str>) -> String {
     format!("^(?:{})", alternatives.join("|"))
 }
 
-/// The titles of the benchmarks `spec` selects, from criterion's `--list`, which runs under the
-/// same timeout as a benchmark.
+/// Criterion's titles of the benchmarks `spec` selects (see [`title::titles`]), in the order
+/// the process defines them, from `--list`, which runs under the same timeout as a benchmark.
+/// The harness lists the ids itself ([`env::LISTED`]), and the filter is applied to them here
+/// as criterion applies it (a regular expression that matches somewhere in the id): criterion's
+/// printed listing puts an id with a newline on two lines. From an allocbench that predates
+/// that, criterion's printed listing.
 pub fn list(exe: &Path, target: &BenchTarget, spec: &RunSpec, files: &RunFiles) -> Result<Vec<String>, RunError> {
     let path = files.list_output();
-    let io = |source| RunError::Io { path: path.clone(), source };
-    let output = fs::File::create(&path).map_err(io)?;
+    let listed = files.listed_output();
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| RunError::Io { path, source }
+    };
+    if listed.exists() {
+        fs::remove_file(&listed).map_err(io(&listed))?;
+    }
+    let output = fs::File::create(&path).map_err(io(&path))?;
     let mut cmd = Command::new(exe);
     cmd.args(["--bench", "--list"])
         .current_dir(&target.package_dir)
+        .env(env::LISTED, &listed)
         .env("CRITERION_HOME", files.criterion_env())
         .stdin(Stdio::null())
         .stdout(output)
@@ -368,7 +399,16 @@ pub fn list(exe: &Path, target: &BenchTarget, spec: &RunSpec, files: &RunFiles) 
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let text = fs::read(&path).map_err(io)?;
+    if let Some(ids) = read_ids(&listed, 0) {
+        let selects = |id: &str| match &spec.filter {
+            // Criterion panics on a filter that is not a regular expression: it lists nothing.
+            Some(f) => regex::Regex::new(f).is_ok_and(|r| r.is_match(id)),
+            None => true,
+        };
+        let titles = title::titles(ids.iter().map(String::as_str));
+        return Ok(ids.iter().zip(titles).filter(|(id, _)| selects(id)).map(|(_, t)| t).collect());
+    }
+    let text = fs::read(&path).map_err(io(&path))?;
     Ok(String::from_utf8_lossy(&text)
         .lines()
         .filter_map(|l| l.strip_suffix(": benchmark"))
@@ -376,14 +416,35 @@ pub fn list(exe: &Path, target: &BenchTarget, spec: &RunSpec, files: &RunFiles) 
         .collect())
 }
 
-/// Ids of the benchmarks the record file holds.
-fn recorded_ids(records: &Path) -> Vec<String> {
+/// Ids of the benchmarks the record file holds, from byte `from`.
+fn recorded_ids(records: &Path, from: u64) -> Vec<String> {
     let text = fs::read(records).unwrap_or_default();
-    String::from_utf8_lossy(&text)
+    let text = text.get(from as usize..).unwrap_or_default();
+    String::from_utf8_lossy(text)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter_map(|v| v["id"].as_str().map(str::to_owned))
         .collect()
+}
+
+/// The ids of a file of id lines ([`env::STARTED`], [`env::LISTED`]) from byte `from`; `None`
+/// when the file does not exist (a harness that does not write it).
+fn read_ids(path: &Path, from: u64) -> Option<Vec<String>> {
+    let text = fs::read(path).ok()?;
+    let text = String::from_utf8_lossy(text.get(from as usize..).unwrap_or_default()).into_owned();
+    Some(probe::read_id_lines(&text, |l| serde_json::from_str(l).ok()))
+}
+
+/// The benchmark a process was in when it ended: the last one it started, unless its record is
+/// there. Both lists are the process's own, in order; the n-th start of an id is finished when
+/// the id has n records (criterion runs two benchmarks of one id, and titles the second ` #2`).
+fn unfinished(started: &[String], recorded: &[String]) -> Option<String> {
+    let last = started.last()?;
+    let n = started.iter().filter(|id| *id == last).count();
+    if recorded.iter().filter(|id| *id == last).count() >= n {
+        return None;
+    }
+    Some(if n == 1 { last.clone() } else { format!("{last} #{n}") })
 }
 
 fn run_once(
@@ -408,6 +469,7 @@ fn run_once(
     }
     cmd.current_dir(&target.package_dir)
         .env(allocbench_formats::env::RECORDS, &files.records)
+        .env(env::STARTED, &files.started)
         .env(allocbench_formats::env::MODE, spec.pass.as_str())
         .env("CRITERION_HOME", files.criterion_env())
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
@@ -468,5 +530,30 @@ mod tests {
         assert!(is_recorded(&recorded, &cut) && !is_recorded(&recorded, "h"));
         assert!(is_recorded(&["g/f".to_owned(), "g/f".to_owned()], "g/f #2"));
         assert_eq!(exact_filter([cut.as_str()].into_iter()), format!("^(?:{})", &long[..100]));
+    }
+
+    #[test]
+    fn the_benchmark_in_the_middle_is_the_last_started_without_its_record() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let multi = "multi\nline\t✓/f";
+        // Finished, newline and all: nothing was in the middle, and no phantom named `multi`.
+        assert_eq!(unfinished(&ids(&["a", multi]), &ids(&["a", multi])), None);
+        assert_eq!(unfinished(&ids(&["a", multi]), &ids(&["a"])).as_deref(), Some(multi));
+        assert_eq!(unfinished(&[], &[]), None);
+        // The second benchmark of one id is criterion's `ID #2`.
+        assert_eq!(unfinished(&ids(&["g/f", "g/f"]), &ids(&["g/f"])).as_deref(), Some("g/f #2"));
+        assert_eq!(unfinished(&ids(&["g/f", "g/f"]), &ids(&["g/f", "g/f"])), None);
+    }
+
+    #[test]
+    fn id_lines_keep_every_byte_and_skip_a_torn_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("started.jsonl");
+        assert_eq!(read_ids(&path, 0), None, "no file: a harness that does not name what it starts");
+        let multi = "multi\nline\t✓/f";
+        let text = format!("\"a\"\n{}\n\"torn", serde_json::to_string(multi).unwrap());
+        fs::write(&path, &text).unwrap();
+        assert_eq!(read_ids(&path, 0).unwrap(), ["a", multi]);
+        assert_eq!(read_ids(&path, 4).unwrap(), [multi]);
     }
 }
