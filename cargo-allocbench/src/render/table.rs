@@ -13,21 +13,43 @@ use allocbench_formats::key::{shared_ids, BenchmarkKey};
 /// The widest the id column gets: `report.json` keeps the whole id.
 const ID_WIDTH: usize = 60;
 
-/// An id for the table: printable, and cut to [`ID_WIDTH`] characters with `…`.
+/// An id for the table: printable (a newline shows as `\n`, a tab as `\t`, so the id keeps to
+/// one row), and over [`ID_WIDTH`] characters cut in the middle with `…`. The middle, because
+/// ids share their start (a long group name) and differ at their end (function, parameter).
 fn shown_id(id: &str) -> String {
     let id = printable(id);
-    if id.chars().count() <= ID_WIDTH {
+    let n = id.chars().count();
+    if n <= ID_WIDTH {
         return id;
     }
-    let mut cut: String = id.chars().take(ID_WIDTH - 1).collect();
+    let tail = ID_WIDTH / 2;
+    let head = ID_WIDTH - tail - 1;
+    let mut cut: String = id.chars().take(head).collect();
     cut.push('…');
+    cut.extend(id.chars().skip(n - tail));
     cut
 }
 
-/// A row's cells: the id and a figure per column, or the id and the error of a failed
+/// The rows' ids as the table shows them: cut by [`shown_id`], unless two cut ids would read the
+/// same; those rows show their whole id, so that no two rows look alike.
+fn shown_ids(rows: &[&Row]) -> Vec<String> {
+    let cut: Vec<String> = rows.iter().map(|r| shown_id(&r.name)).collect();
+    rows.iter()
+        .zip(&cut)
+        .map(|(r, c)| {
+            let alike = cut.iter().zip(rows).any(|(other, o)| other == c && o.name != r.name);
+            if alike {
+                printable(&r.name)
+            } else {
+                c.clone()
+            }
+        })
+        .collect()
+}
+
+/// A row's cells: the id as shown and a figure per column, or the id and the error of a failed
 /// benchmark, which takes the rest of the line.
-fn cells(row: &Row) -> Vec<String> {
-    let id = shown_id(&row.name);
+fn cells(row: &Row, id: String) -> Vec<String> {
     match row.error() {
         Some(e) => vec![id, format!("error: {}", printable(e))],
         None => std::iter::once(id).chain(row.cells.iter().map(|c| c.marked_or("-"))).collect(),
@@ -43,7 +65,7 @@ pub fn render(report: &Report, style: Style) -> String {
 pub fn lay_out(view: &View, style: Style) -> String {
     let headers: Vec<&str> = std::iter::once("benchmark").chain(view.columns.iter().map(|c| c.title())).collect();
     let run: Vec<&Row> = view.run().collect();
-    let rows: Vec<Vec<String>> = run.iter().map(|r| cells(r)).collect();
+    let rows: Vec<Vec<String>> = run.iter().zip(shown_ids(&run)).map(|(r, id)| cells(r, id)).collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         if row.len() == headers.len() {
@@ -235,9 +257,28 @@ mod tests {
     #[test]
     fn long_ids_are_cut_in_the_table() {
         let mut report = plain_report();
-        report.benchmarks[0].id = "x".repeat(300);
+        report.benchmarks[0].id = format!("{}/end", "x".repeat(300));
         let out = render(&report, PLAIN);
         assert!(out.lines().all(|l| l.chars().count() < 140), "{out}");
-        assert!(out.contains(&format!("{}…", "x".repeat(59))));
+        assert!(out.contains(&format!("{}…{}/end ", "x".repeat(29), "x".repeat(26))), "{out}");
+    }
+
+    #[test]
+    fn ids_with_newlines_keep_to_one_row_and_rows_never_look_alike() {
+        let mut report = plain_report();
+        let group = format!("multi\nline\t✓ {}", "q".repeat(80));
+        report.benchmarks[0].id = format!("{group}/small");
+        report.benchmarks[1].id = format!("{group}/large");
+        let (p, q) = ("p".repeat(40), "q".repeat(40));
+        report.benchmarks[2].id = format!("{p}/a/{q}");
+        report.benchmarks[3].id = format!("{p}/b/{q}");
+        let out = render(&report, PLAIN);
+        assert_eq!(out.lines().count(), render(&plain_report(), PLAIN).lines().count(), "{out}");
+        let shown: Vec<&str> = out.lines().skip(1).map(|l| l.split("  ").next().unwrap()).collect();
+        assert!(shown[0].starts_with("multi\\nline\\t✓ q") && shown[0].ends_with("q/small"), "{out}");
+        assert!(shown[1].ends_with("q/large") && shown[0].chars().count() == 60, "{out}");
+        // Cut, these two would both read `ppp…qqq`: they are shown whole.
+        assert_eq!(shown[2], report.benchmarks[2].id);
+        assert_eq!(shown[3], report.benchmarks[3].id);
     }
 }
