@@ -6,6 +6,11 @@
 //! holds it and counts with the binary's counting allocator, before the harness starts a thread;
 //! the trials compare the counts with the report. The figures the patterns cannot make
 //! deterministic are named where they are checked.
+//!
+//! The workspace also holds what public suites hold beside their benches: a helper module,
+//! `benches/utils.rs`, which cargo's autobenches makes a bench target of libtest's harness (left
+//! alone, with one note), and a group named with a multi-line string, last in its binary (its id
+//! kept byte for byte, its row on one line).
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -22,8 +27,8 @@ use compat_fixture as fx;
 use libtest_mimic::Trial;
 
 use crate::common::counter::{kept, sink, Expected};
-use crate::common::report::{alloc, bench, report, Report};
-use crate::common::{allocbench, files_below, fixture, out_dir, run, shared_target};
+use crate::common::report::{alloc, baseline_in, bench, report, report_in, report_json_in, Report};
+use crate::common::{allocbench, assert_exit, files_below, fixture, out_dir, run, shared_target, stderr, stdout};
 
 /// Every benchmark of the compat workspace: (package, bench target, id, what one iteration's
 /// window allocates, what is checked).
@@ -90,6 +95,9 @@ pub fn oracle() -> Oracle {
     add("compat-benches", "groups", "make_vec", Expected::of(|| sink(fx::make_vec(black_box(64)))), Exact);
     let bytes = fx::bytes(64);
     add("compat-benches", "groups", "hex_of/64", Expected::of(|| sink(fx::to_hex(&bytes))), Exact);
+    let s = fx::sentence(3);
+    let e = Expected::of(|| sink(fx::split_words(black_box(&s))));
+    add("compat-benches", "groups", &format!("{MULTI_LINE_GROUP}/split"), e, Exact);
 
     add("compat-benches", "loops", "iter", Expected::of(|| sink(fx::make_vec(black_box(64)))), Exact);
     let input = fx::make_vec(16);
@@ -141,6 +149,13 @@ pub fn oracle() -> Oracle {
 fn compat_benches_word_counts() -> [usize; 2] {
     [1, 8]
 }
+
+/// `utils::MULTI_LINE_GROUP` of the compat benches (`benches/utils.rs`), the last group of the
+/// `groups` binary: newlines, a tab, and characters beyond ASCII.
+const MULTI_LINE_GROUP: &str = "multi-line\ninput:\tñandú ✓\nend";
+
+/// How the table and `report.html` show its benchmark: escaped, on one line.
+const MULTI_LINE_SHOWN: &str = "multi-line\\ninput:\\tñandú ✓\\nend/split";
 
 pub fn trials(oracle: Oracle) -> Vec<Trial> {
     let oracle = Arc::new(oracle);
@@ -211,16 +226,33 @@ fn executables() -> Vec<(String, String, std::path::PathBuf)> {
     project.targets.into_iter().zip(exes).map(|(t, exe)| (t.package, t.target, exe)).collect()
 }
 
-/// Criterion's own listing of a bench executable.
+/// Criterion's own listing of a bench executable. Criterion prints an id as it is, so an id
+/// with newlines spans lines: the lines up to one that ends with `: benchmark` are one id (the
+/// fixture's benches print nothing else, and no id starts with a newline, so a blank line
+/// before an id is criterion's own). libtest's listing of the helper target has none.
 fn listed(exe: &Path, home: &Path) -> Vec<String> {
     let out = Command::new(exe).args(["--bench", "--list"]).env("CRITERION_HOME", home).output().expect("run --list");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.strip_suffix(": benchmark")).map(Into::into).collect()
+    let mut ids = Vec::new();
+    let mut lines: Vec<&str> = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).split('\n') {
+        if lines.is_empty() && line.is_empty() {
+            continue; // criterion's blank line after a group, not the start of an id
+        }
+        lines.push(line);
+        if let Some(last) = line.strip_suffix(": benchmark") {
+            let id = lines[..lines.len() - 1].iter().map(|l| format!("{l}\n")).collect::<String>() + last;
+            ids.push(id);
+            lines.clear();
+        }
+    }
+    ids
 }
 
 fn every_pattern_is_measured(expected: &[(&str, &str, String, Expected, Check)]) {
     let started = Instant::now();
     let out = out_dir("compat-allocs-only");
+    let baselines = out.join("baselines");
     let o = run(allocbench(&[
         "--manifest-path",
         fixture("compat").to_str().expect("a UTF-8 path"),
@@ -228,12 +260,46 @@ fn every_pattern_is_measured(expected: &[(&str, &str, String, Expected, Check)])
         "--allocs-only",
         "--out-dir",
         out.to_str().expect("a UTF-8 path"),
-        "--format",
-        "json",
+        "--save-baseline",
+        "compat",
+        "--baseline-dir",
+        baselines.to_str().expect("a UTF-8 path"),
+        // Saving a baseline turns the allocation-site pass on; the figures are what is checked.
+        "--heap-profile",
+        "none",
     ]));
-    assert_eq!(o.status.code(), Some(0));
-    let r = report(&o);
+    assert_exit(&o, 0, "compat: --allocs-only --workspace");
+    let r = report_in(&out);
     check(&r, expected);
+
+    // The helper module's target is left alone, and said so once.
+    let notes: Vec<String> =
+        stderr(&o).lines().filter(|l| l.contains("`compat-benches/utils`")).map(Into::into).collect();
+    assert_eq!(notes.len(), 1, "one note on the helper target: {notes:?}");
+    assert!(
+        notes[0].starts_with("skipping bench target `compat-benches/utils`: it runs libtest's harness"),
+        "{notes:?}"
+    );
+    assert!(!r.benchmarks.iter().any(|b| b.target == "utils"), "the helper target is not measured");
+
+    // The multi-line id: byte for byte in report.json and the baseline, escaped on one row of the
+    // table and in report.html.
+    let multi_line = format!("{MULTI_LINE_GROUP}/split");
+    assert!(report_json_in(&out)["benchmarks"]
+        .as_array()
+        .expect("benchmarks")
+        .iter()
+        .any(|b| b["id"] == multi_line.as_str()));
+    assert!(
+        baseline_in(&baselines, "compat").benchmarks.iter().any(|b| b.benchmark.id == multi_line),
+        "the baseline keeps the id"
+    );
+    let table = stdout(&o);
+    let rows: Vec<&str> = table.lines().filter(|l| l.contains("ñandú")).collect();
+    assert!(rows.len() == 1 && rows[0].starts_with(&format!("{MULTI_LINE_SHOWN} ")), "one row, escaped:\n{table}");
+    assert!(!table.lines().any(|l| l.starts_with("input:") || l.starts_with("end/split")), "{table}");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains(MULTI_LINE_SHOWN) && !html.contains(MULTI_LINE_GROUP), "report.html shows the id escaped");
 
     let reported: BTreeSet<String> =
         r.benchmarks.iter().map(|b| format!("{}/{} {}", b.package, b.target, b.id)).collect();
