@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use allocbench_formats::env;
 use allocbench_formats::probe::ProbeAnswer;
+use allocbench_formats::record::RECORD_VERSION;
 
 use crate::cargo::discover::BenchTarget;
 use crate::exec::process::{lock_out_dir, spawn, Tracked};
@@ -57,6 +58,8 @@ impl Kind {
 pub enum ProbeError {
     #[error("nothing to measure: no selected bench target runs allocbench's `criterion_main!` ({skipped}); a bench target needs `harness = false` and `criterion = {{ package = \"allocbench\", ... }}` in `[dev-dependencies]`")]
     NothingToMeasure { skipped: String },
+    #[error("bench target `{target}` links allocbench {harness}, which writes records of version {theirs}; this cargo-allocbench reads version {ours}: use the same version of both (`cargo install cargo-allocbench --version {harness}`)")]
+    RecordVersion { target: String, harness: String, theirs: u32, ours: u32 },
     #[error(transparent)]
     Run(#[from] RunError),
 }
@@ -159,7 +162,8 @@ fn is_libtest_count(line: &str) -> bool {
 }
 
 /// Keeps the targets the probe found measurable, with their executables; notes each target left
-/// out on one line. A run in which no target is left to measure fails.
+/// out on one line. A run in which no target is left to measure fails, and so does one whose
+/// harness writes records this build cannot read.
 pub fn select(
     targets: &[BenchTarget],
     executables: Vec<PathBuf>,
@@ -173,6 +177,15 @@ pub fn select(
             Kind::Other(why) => {
                 note(&format!("skipping bench target `{}/{}`: {why}", target.package, target.target));
                 skipped.push(format!("`{}/{}`", target.package, target.target));
+            }
+            Kind::Allocbench(answer) if answer.record_version != RECORD_VERSION => {
+                // Found now, not when its records fail to read after minutes of measuring.
+                return Err(ProbeError::RecordVersion {
+                    target: format!("{}/{}", target.package, target.target),
+                    harness: answer.harness.clone(),
+                    theirs: answer.record_version,
+                    ours: RECORD_VERSION,
+                });
             }
             _ => {
                 kept.0.push(target.clone());
@@ -227,6 +240,13 @@ mod tests {
         assert_eq!(
             (kept.len(), kept_exes, notes.borrow().clone()),
             (1, vec![PathBuf::from("a")], vec!["skipping bench target `p/utils`: libtest".to_owned()])
+        );
+        let newer = ProbeAnswer { harness: "9.0.0".into(), record_version: RECORD_VERSION + 1 };
+        let e = select(&targets, exes.clone(), &[Kind::Allocbench(newer), Kind::Unannounced], |_| {}).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("bench target `p/benches` links allocbench 9.0.0, which writes records of version"),
+            "{e}"
         );
         let none = [Kind::Other("x".into()), Kind::Other("y".into())];
         let e = select(&targets, exes, &none, |_| {}).unwrap_err();
