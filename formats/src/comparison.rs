@@ -90,6 +90,13 @@ pub struct MetricComparison {
     /// The time test's p-value (Welch's two-tailed t-test on one run's samples, or the
     /// permutation test across `--runs`), for time only.
     pub p_value: Option<f64>,
+    /// For a `≈` figure (its samples disagreed): how far above the baseline's figure the new
+    /// one may go before the limit applies, in the metric's unit, taken from the samples' own
+    /// spread (the baseline's highest sample less its figure; when only this run is `≈`, its
+    /// figure less its lowest sample). `limit` says it too. Absent for exact figures, which are
+    /// judged as exact numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<f64>,
 }
 
 /// The outcome for one benchmark or metric.

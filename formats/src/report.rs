@@ -211,6 +211,50 @@ pub struct AllocFigures {
     /// The benchmark used `iter_custom`: the figures cover its whole routine, not a timed window.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub approximate: bool,
+    /// For figures that are not exact: per metric, the smallest and the largest figure one
+    /// sample gave on its own (its counts over its iterations, less the work every sample
+    /// repeats once). The gate takes its tolerance for `≈` figures from it. Absent when the
+    /// figures are exact, and in reports written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_range: Option<SampleRange>,
+}
+
+/// The smallest and the largest per-iteration figure any one sample gave, per metric, as
+/// `[low, high]`: how far the samples of a benchmark whose figures are not exact disagree.
+/// `peak_space` comes from one sample and has no range.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct SampleRange {
+    /// Blocks allocated per iteration.
+    pub alloc_objects: [f64; 2],
+    /// Bytes allocated per iteration.
+    pub alloc_space: [f64; 2],
+    /// Blocks freed per iteration.
+    pub free_objects: [f64; 2],
+    /// Bytes freed per iteration.
+    pub free_space: [f64; 2],
+    /// Blocks allocated and not freed per iteration.
+    pub inuse_objects: [f64; 2],
+    /// Bytes allocated and not freed per iteration.
+    pub inuse_space: [f64; 2],
+    /// Reallocations per iteration.
+    pub reallocs: [f64; 2],
+}
+
+impl SampleRange {
+    /// The range of one metric; `None` for metrics that have none (`peak_space`, time,
+    /// instructions).
+    pub fn get(&self, metric: Metric) -> Option<[f64; 2]> {
+        match metric {
+            Metric::AllocObjects => Some(self.alloc_objects),
+            Metric::AllocSpace => Some(self.alloc_space),
+            Metric::FreeObjects => Some(self.free_objects),
+            Metric::FreeSpace => Some(self.free_space),
+            Metric::InuseObjects => Some(self.inuse_objects),
+            Metric::InuseSpace => Some(self.inuse_space),
+            Metric::Reallocs => Some(self.reallocs),
+            Metric::PeakSpace | Metric::Instructions | Metric::Time => None,
+        }
+    }
 }
 
 impl AllocFigures {
@@ -235,6 +279,14 @@ impl AllocFigures {
     /// The figure of one metric; `None` for [`Metric::Time`], which is not an allocation figure.
     pub fn get(&self, metric: Metric) -> Option<f64> {
         metric.info().alloc.map(|read| read(self))
+    }
+
+    /// The `[low, high]` range of one metric's per-sample figures, when the figures are not
+    /// exact and the samples gave more than one value for it: the spread the gate allows a
+    /// `≈` figure. `None` for exact figures and for a metric every sample agreed on.
+    pub fn spread(&self, metric: Metric) -> Option<[f64; 2]> {
+        let [low, high] = self.sample_range?.get(metric)?;
+        (high > low).then_some([low, high])
     }
 }
 

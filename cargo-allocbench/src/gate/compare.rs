@@ -22,6 +22,7 @@ pub use allocbench_formats::comparison::{
 use crate::gate::baseline::Baseline;
 use crate::gate::policy::{Limit, Policy, EPSILON, TIME_ALPHA};
 use crate::gate::stats;
+use crate::render::units::format_metric;
 use crate::report::{Benchmark, Metric, Report};
 
 /// Compares run `new` with baseline `base` under `policy`.
@@ -71,13 +72,18 @@ fn environment_warnings(base: &Baseline, new: &Report) -> Vec<String> {
     warnings
 }
 
-/// A regression in figures that varied between samples may be noise: say how to allow it.
+/// A regression in figures that varied between samples, judged without a tolerance (neither
+/// side kept its samples' spread: a baseline saved before it was kept), may be noise: say how
+/// to allow it.
 fn inexact_warning(comparison: &BenchmarkComparison, base: &Benchmark, new: &Benchmark) -> Option<String> {
     let exact = |b: &Benchmark| b.alloc.map(|a| a.exact).unwrap_or(true);
     if exact(base) && exact(new) {
         return None;
     }
-    let metric = comparison.metrics.iter().find(|m| m.metric != Metric::Time && m.status == Status::Regressed)?;
+    let metric = comparison
+        .metrics
+        .iter()
+        .find(|m| m.metric != Metric::Time && m.status == Status::Regressed && m.tolerance.is_none())?;
     Some(format!(
         "`{}`: allocation figures varied between samples, so its {} regression may be noise; allow it with a limit such as `--limit '{}:{}=5%'`",
         comparison.id,
@@ -102,10 +108,12 @@ fn compare_benchmark(
     let mut metrics: Vec<MetricComparison> = Metric::counted()
         .filter(|&metric| metric.info().column.is_none_or(|c| c.always) || measured(metric))
         .map(|metric| {
+            let spread = |b: Option<&Benchmark>| b.and_then(|b| b.alloc).and_then(|a| a.spread(metric));
             compare_counted(
                 metric,
                 base.and_then(|b| b.figure(metric)),
                 new.and_then(|b| b.figure(metric)),
+                Spreads { base: spread(base), new: spread(new) },
                 policy.limit(id, metric),
             )
         })
@@ -151,20 +159,56 @@ fn relative_change(base: f64, new: f64) -> Option<f64> {
     }
 }
 
-/// One counted figure (an allocation figure or `instructions`) against its limit, as exact numbers.
-fn compare_counted(metric: Metric, base: Option<f64>, new: Option<f64>, limit: Limit) -> MetricComparison {
+/// The `[low, high]` range of a `≈` figure's per-sample figures on each side
+/// ([`crate::report::AllocFigures::spread`]); none for an exact figure.
+#[derive(Debug, Clone, Copy, Default)]
+struct Spreads {
+    base: Option<[f64; 2]>,
+    new: Option<[f64; 2]>,
+}
+
+impl Spreads {
+    /// How far the new figure may rise above the base, and fall below it, before it counts: for
+    /// a `≈` figure, the samples' own spread. The baseline's when it has one: its highest
+    /// sample's figure less its figure, and its figure less its lowest's, so that a run of the
+    /// same code, whose figure is a mean of samples like the baseline's, stays within. Else
+    /// this run's, the other way round: a rise counts when even its lowest sample's figure rose.
+    /// `None` when both figures are exact.
+    fn tolerance(self, base: f64, new: f64) -> Option<(f64, f64)> {
+        match (self.base, self.new) {
+            (Some([low, high]), _) => Some(((high - base).max(0.0), (base - low).max(0.0))),
+            (None, Some([low, high])) => Some(((new - low).max(0.0), (high - new).max(0.0))),
+            (None, None) => None,
+        }
+    }
+}
+
+/// One counted figure (an allocation figure or `instructions`) against its limit, as exact
+/// numbers; a `≈` figure against its limit above the baseline's figure plus the samples' spread.
+fn compare_counted(
+    metric: Metric,
+    base: Option<f64>,
+    new: Option<f64>,
+    spreads: Spreads,
+    limit: Limit,
+) -> MetricComparison {
+    let mut tolerance = None;
     let (change, status) = match (base, new) {
         (Some(b), Some(n)) => {
+            let (above, below) = spreads.tolerance(b, n).unwrap_or((0.0, 0.0));
+            tolerance = spreads.tolerance(b, n).map(|(above, _)| above);
+            // Exact figures compare with no tolerance: `b + 0.0` and `b - 0.0` are `b`.
+            let (high, low) = (b + above, b - below);
             // An ungated figure that rose is `regressed` with `gated: false`, as time is: the
             // metric says it moved; only gated metrics decide the benchmark.
-            let rose = n > b && !same(b, n);
+            let rose = n > high && !same(high, n);
             // Instructions vary a little from run to run: a fall within their limit is noise,
             // as a rise within it is.
             let fell = match (metric, limit) {
                 (Metric::Instructions, Limit::Relative(fraction)) => n < b * (1.0 - fraction),
-                _ => n < b && !same(b, n),
+                _ => n < low && !same(low, n),
             };
-            let status = if limit.exceeded(b, n) || (!limit.is_gated() && rose) {
+            let status = if limit.exceeded(high, n) || (!limit.is_gated() && rose) {
                 Status::Regressed
             } else if fell {
                 Status::Improved
@@ -176,15 +220,20 @@ fn compare_counted(metric: Metric, base: Option<f64>, new: Option<f64>, limit: L
         (None, Some(_)) => (None, Status::New),
         (_, None) => (None, Status::Missing),
     };
+    let limit_text = match tolerance {
+        Some(t) if limit.is_gated() => format!("{limit} + ≈{} (samples' spread)", format_metric(metric, t)),
+        _ => limit.to_string(),
+    };
     MetricComparison {
         metric,
         base,
         new,
         change,
-        limit: limit.to_string(),
+        limit: limit_text,
         gated: limit.is_gated(),
         status,
         p_value: None,
+        tolerance,
     }
 }
 
@@ -201,6 +250,7 @@ fn compare_time(id: &str, base: Option<&Benchmark>, new: Option<&Benchmark>, pol
         gated: false,
         status,
         p_value: None,
+        tolerance: None,
     };
     let (Some(b), Some(n)) = (base, new.filter(|n| n.alloc.is_some())) else {
         return not_compared(if base.is_none() { Status::New } else { Status::Missing });
@@ -230,6 +280,7 @@ fn compare_time(id: &str, base: Option<&Benchmark>, new: Option<&Benchmark>, pol
         gated,
         status,
         p_value: Some(p),
+        tolerance: None,
     }
 }
 
@@ -269,6 +320,7 @@ mod tests {
             exact: true,
             inexact: None,
             approximate: false,
+            sample_range: None,
         }
     }
 

@@ -3,8 +3,9 @@
 //! allocate most.
 //!
 //! A stack's figures per iteration come from its counts per sample exactly as the benchmark's do
-//! (the slope across samples, [`figures`]), so for deterministic code the stacks add up to the
-//! report's `alloc_objects` and `alloc_space`. `inuse_*` per stack is what the stack's own
+//! (the slope across samples, or for figures that cannot be exact the same amortization,
+//! [`figures::Estimate`]), so the stacks add up to the `alloc_objects` and `alloc_space` of the
+//! pass's samples: for deterministic code, the report's. `inuse_*` per stack is what the stack's own
 //! allocations keep; the report's `inuse_*` also subtracts frees of blocks allocated before the
 //! window (an `iter_batched` input consumed by the routine), which belong to no stack.
 
@@ -53,6 +54,9 @@ fn is_std(frame: &Frame) -> bool {
 /// before the slope is taken; apart, each would allocate in only some samples, look like one-off
 /// work, and the benchmark would lose its sites (seen under load: 3 runs in 80).
 pub fn stacks(sites: &[SiteRecord], joined: &Joined) -> Vec<HeapStack> {
+    // Each stack's figures are taken as the benchmark's are (`figures::Estimate`): when the
+    // benchmark's samples disagree, its stacks are amortized alike, and add up to it.
+    let Some((_, estimate)) = figures::estimate(&joined.samples) else { return Vec::new() };
     let mut merged: BTreeMap<Vec<Frame>, Vec<[u64; 4]>> = BTreeMap::new();
     for site in sites {
         let mut frames: Vec<Frame> = site.frames.iter().map(Frame::from).collect();
@@ -96,7 +100,7 @@ pub fn stacks(sites: &[SiteRecord], joined: &Joined) -> Vec<HeapStack> {
                 }
             })
             .collect();
-        let Some(f) = figures::per_iteration_figures(&samples) else { continue };
+        let Some(f) = estimate.apply(&samples) else { continue };
         if f.alloc_objects == 0.0 && f.alloc_space == 0.0 {
             continue; // a stack that allocated only during one-off work
         }
