@@ -3,7 +3,10 @@
 //!
 //! Allocation figures are deterministic and compared as exact numbers against the
 //! [`Policy`]'s limit (with a relative tolerance of 1e-9 for float noise: per-iteration figures
-//! are ratios of integers). Time is compared with an exact permutation test on each run's typical
+//! are ratios of integers). Figures that cannot be exact (`≈`: the samples disagreed, and the
+//! figure is what the run did over the iterations it ran) are compared against the limit above
+//! the baseline's figure plus a tolerance from the samples' own spread ([`Spreads`]), which the
+//! metric's comparison states. Time is compared with an exact permutation test on each run's typical
 //! time when both sides ran several times (`--runs`), else with Welch's two-tailed t-test on
 //! criterion's per-iteration samples of one run: a change counts when p < 0.05 *and* the mean
 //! moved beyond the policy's noise floor (2 % by default); it fails the gate only with
@@ -74,7 +77,7 @@ fn environment_warnings(base: &Baseline, new: &Report) -> Vec<String> {
 
 /// A regression in figures that varied between samples, judged without a tolerance (neither
 /// side kept its samples' spread: a baseline saved before it was kept), may be noise: say how
-/// to allow it.
+/// to allow it. A metric that is not gated fails nothing and needs no limit.
 fn inexact_warning(comparison: &BenchmarkComparison, base: &Benchmark, new: &Benchmark) -> Option<String> {
     let exact = |b: &Benchmark| b.alloc.map(|a| a.exact).unwrap_or(true);
     if exact(base) && exact(new) {
@@ -83,7 +86,7 @@ fn inexact_warning(comparison: &BenchmarkComparison, base: &Benchmark, new: &Ben
     let metric = comparison
         .metrics
         .iter()
-        .find(|m| m.metric != Metric::Time && m.status == Status::Regressed && m.tolerance.is_none())?;
+        .find(|m| m.metric != Metric::Time && m.status == Status::Regressed && m.gated && m.tolerance.is_none())?;
     Some(format!(
         "`{}`: allocation figures varied between samples, so its {} regression may be noise; allow it with a limit such as `--limit '{}:{}=5%'`",
         comparison.id,
@@ -169,17 +172,23 @@ struct Spreads {
 
 impl Spreads {
     /// How far the new figure may rise above the base, and fall below it, before it counts: for
-    /// a `≈` figure, the samples' own spread. The baseline's when it has one: its highest
-    /// sample's figure less its figure, and its figure less its lowest's, so that a run of the
-    /// same code, whose figure is a mean of samples like the baseline's, stays within. Else
-    /// this run's, the other way round: a rise counts when even its lowest sample's figure rose.
-    /// `None` when both figures are exact.
+    /// a `≈` figure, the samples' own spread. A figure that cannot be exact is a mean of its
+    /// samples' figures, and a run of the same code with other iteration counts gives another
+    /// such mean: it counts as a rise only when it is above every sample of the baseline *and*
+    /// every sample of this run is above the baseline's figure, so the tolerance is the larger
+    /// of the baseline's spread above its figure (highest sample less figure) and this run's
+    /// below its own (figure less lowest sample); a fall the other way round. A side without
+    /// a spread (an exact figure, a baseline saved before spreads were kept) adds nothing.
+    /// `None` when neither side has one: exact figures compare as exact numbers.
     fn tolerance(self, base: f64, new: f64) -> Option<(f64, f64)> {
-        match (self.base, self.new) {
-            (Some([low, high]), _) => Some(((high - base).max(0.0), (base - low).max(0.0))),
-            (None, Some([low, high])) => Some(((new - low).max(0.0), (high - new).max(0.0))),
-            (None, None) => None,
+        if self.base.is_none() && self.new.is_none() {
+            return None;
         }
+        let [base_low, base_high] = self.base.unwrap_or([base, base]);
+        let [new_low, new_high] = self.new.unwrap_or([new, new]);
+        let above = (base_high - base).max(new - new_low).max(0.0);
+        let below = (base - base_low).max(new_high - new).max(0.0);
+        Some((above, below))
     }
 }
 
@@ -649,6 +658,92 @@ mod tests {
             c.warnings,
             vec!["`map/[big]`: allocation figures varied between samples, so its alloc_space regression may be noise; allow it with a limit such as `--limit 'map/[[]big[]]:alloc_space=5%'`"]
         );
+    }
+
+    /// Figures of a routine whose samples disagree: `figure` per iteration, each sample's own
+    /// between `low` and `high`, for the three gated metrics.
+    fn varied(figure: f64, low: f64, high: f64) -> AllocFigures {
+        let mut a = figures(figure / 1000.0, figure);
+        a.free_objects = 0.0;
+        a.free_space = 0.0;
+        a.inuse_objects = a.alloc_objects;
+        a.inuse_space = figure;
+        a.exact = false;
+        a.inexact = Some(crate::report::Inexact::SamplesDisagree);
+        a.sample_range = Some(crate::report::SampleRange {
+            alloc_objects: [low / 1000.0, high / 1000.0],
+            alloc_space: [low, high],
+            inuse_objects: [low / 1000.0, high / 1000.0],
+            inuse_space: [low, high],
+            ..Default::default()
+        });
+        a
+    }
+
+    /// A `≈` figure is judged against the baseline's figure plus its samples' spread: the same
+    /// code, whose figure is another mean of such samples, passes; twice the allocations fail.
+    #[test]
+    fn a_varied_figure_is_judged_with_its_samples_spread() {
+        let base = baseline(vec![bench("buf", varied(1400.0, 1000.0, 1900.0), vec![])]);
+        let same_code = run(vec![bench("buf", varied(1650.0, 1100.0, 1800.0), vec![])]);
+        let c = compare(&base, &same_code, &Policy::default());
+        assert_eq!(c.verdict(), Verdict::Pass, "{c:#?}");
+        // The larger of the baseline's spread above its figure and this run's below its own.
+        let m = c.get("buf").unwrap().metric(Metric::InuseSpace).unwrap();
+        assert_eq!((m.status, m.tolerance, m.limit.as_str()), (Status::Pass, Some(550.0), "0 + ≈550 B (samples' spread)"));
+        // Above every baseline sample, but not every sample of this run above the baseline's
+        // figure: another mean of the same samples.
+        let wide = run(vec![bench("buf", varied(1950.0, 1300.0, 2600.0), vec![])]);
+        assert_eq!(compare(&base, &wide, &Policy::default()).verdict(), Verdict::Pass);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        // Below the baseline's lowest sample is an improvement; within its spread is not.
+        let lower = run(vec![bench("buf", varied(1050.0, 1000.0, 1100.0), vec![])]);
+        assert_eq!(compare(&base, &lower, &Policy::default()).get("buf").unwrap().status, Status::Pass);
+        let lowest = run(vec![bench("buf", varied(900.0, 800.0, 1000.0), vec![])]);
+        assert_eq!(compare(&base, &lowest, &Policy::default()).get("buf").unwrap().status, Status::Improved);
+
+        let doubled = run(vec![bench("buf", varied(2800.0, 2000.0, 3800.0), vec![])]);
+        let c = compare(&base, &doubled, &Policy::default());
+        assert_eq!(c.verdict(), Verdict::Regressed);
+        let m = c.get("buf").unwrap().metric(Metric::AllocSpace).unwrap();
+        assert_eq!((m.status, m.tolerance, m.change), (Status::Regressed, Some(800.0), Some(1.0)));
+        // A limit applies on top of the tolerance.
+        let mut policy = Policy::default();
+        policy.add_limit("inuse_space=50%").unwrap();
+        let c = compare(&base, &doubled, &policy);
+        let m = c.get("buf").unwrap().metric(Metric::InuseSpace).unwrap();
+        assert_eq!((m.status, m.limit.as_str()), (Status::Pass, "50% + ≈800 B (samples' spread)"));
+        // Not gated: reported as moved beyond the spread, deciding nothing.
+        let free = c.get("buf").unwrap().metric(Metric::FreeSpace).unwrap();
+        assert_eq!((free.tolerance, free.limit.as_str()), (None, "none"));
+    }
+
+    /// Exact on one side, `≈` on the other: the `≈` side's spread is the tolerance, so a rise
+    /// counts when even this run's lowest sample rose.
+    #[test]
+    fn only_this_runs_spread_judges_against_an_exact_baseline() {
+        let mut exact = figures(1.4, 1400.0);
+        exact.inuse_space = 1400.0;
+        let base = baseline(vec![bench("buf", exact, vec![])]);
+        let c = compare(&base, &run(vec![bench("buf", varied(1600.0, 1300.0, 1900.0), vec![])]), &Policy::default());
+        let m = c.get("buf").unwrap().metric(Metric::AllocSpace).unwrap();
+        assert_eq!((m.status, m.tolerance), (Status::Pass, Some(300.0)));
+        let c = compare(&base, &run(vec![bench("buf", varied(1600.0, 1450.0, 1900.0), vec![])]), &Policy::default());
+        assert_eq!(c.get("buf").unwrap().metric(Metric::AllocSpace).unwrap().status, Status::Regressed);
+        assert!(c.warnings.is_empty(), "judged with a tolerance, so no warning: {:?}", c.warnings);
+    }
+
+    /// Exact figures keep limit 0 and no tolerance: the comparison reads as it always did.
+    #[test]
+    fn exact_figures_have_no_tolerance() {
+        let c = compare(
+            &baseline(vec![bench("a", figures(2.0, 128.0), vec![])]),
+            &run(vec![bench("a", figures(2.0, 128.0), vec![])]),
+            &Policy::default(),
+        );
+        assert!(c.benchmarks[0].metrics.iter().all(|m| m.tolerance.is_none()), "{c:#?}");
+        let json = serde_json::to_value(&c).unwrap();
+        assert!(json["benchmarks"][0]["metrics"][0].get("tolerance").is_none(), "{json}");
     }
 
     #[test]
