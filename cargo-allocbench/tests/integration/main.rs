@@ -25,6 +25,7 @@ mod hardening;
 mod heap_sites;
 mod instructions;
 mod messages;
+mod nonstationary;
 mod partition;
 mod runs;
 
@@ -75,6 +76,7 @@ fn main() -> ExitCode {
         heap_sites::trials(),
         instructions::trials(),
         messages::trials(),
+        nonstationary::trials(),
         partition::trials(),
         runs::trials(),
     ]
