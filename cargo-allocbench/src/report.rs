@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 pub use allocbench_formats::metric::{Metric, MetricInfo, Unit, ALL_METRICS, METRICS};
 pub use allocbench_formats::report::{
-    AllocFigures, AllocSite, Artifacts, Benchmark, CpuSummary, Environment, Frame, HeapStack, Inexact, Report,
+    AllocFigures, AllocSample, AllocSite, Artifacts, Benchmark, CpuSummary, Environment, Frame, HeapStack, Inexact, Report,
     SampleRange, TimeFigures, TopFunction, Verdict, SCHEMA_VERSION,
 };
 

@@ -90,6 +90,12 @@ pub struct Benchmark {
     /// first; time is then compared across runs. Absent with one run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub time_runs_ns: Vec<f64>,
+    /// When the allocation figures are not exact because the samples disagreed: each sample's
+    /// iterations and counts, so that a later run is compared with this one at like iteration
+    /// counts (a routine that grows a buffer of each sample allocates per iteration as the
+    /// sample's length decides). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alloc_samples: Vec<AllocSample>,
     /// Criterion's samples as time per iteration (ns), for a later statistical comparison. Kept
     /// in baselines, not in `report.json`.
     #[serde(skip)]
@@ -217,6 +223,42 @@ pub struct AllocFigures {
     /// figures are exact, and in reports written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample_range: Option<SampleRange>,
+}
+
+/// One sample of a benchmark whose allocation figures are not exact: its iterations and what
+/// the allocator counted over them.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AllocSample {
+    /// Iterations of the sample.
+    pub iters: u64,
+    /// Blocks allocated.
+    pub alloc_objects: u64,
+    /// Bytes allocated.
+    pub alloc_space: u64,
+    /// Blocks freed.
+    pub free_objects: u64,
+    /// Bytes freed.
+    pub free_space: u64,
+    /// Reallocations.
+    pub reallocs: u64,
+}
+
+impl AllocSample {
+    /// The sample's count of `metric`, over all its iterations (`inuse_*` as allocated less
+    /// freed); `None` for metrics a sample does not count (`peak_space`, time, instructions).
+    pub fn count(&self, metric: Metric) -> Option<f64> {
+        let c = |v: u64| v as f64;
+        match metric {
+            Metric::AllocObjects => Some(c(self.alloc_objects)),
+            Metric::AllocSpace => Some(c(self.alloc_space)),
+            Metric::FreeObjects => Some(c(self.free_objects)),
+            Metric::FreeSpace => Some(c(self.free_space)),
+            Metric::InuseObjects => Some(c(self.alloc_objects) - c(self.free_objects)),
+            Metric::InuseSpace => Some(c(self.alloc_space) - c(self.free_space)),
+            Metric::Reallocs => Some(c(self.reallocs)),
+            Metric::PeakSpace | Metric::Instructions | Metric::Time => None,
+        }
+    }
 }
 
 /// The smallest and the largest per-iteration figure any one sample gave, per metric, as

@@ -26,7 +26,7 @@ use crate::gate::baseline::Baseline;
 use crate::gate::policy::{Limit, Policy, EPSILON, TIME_ALPHA};
 use crate::gate::stats;
 use crate::render::units::format_metric;
-use crate::report::{Benchmark, Metric, Report};
+use crate::report::{AllocSample, Benchmark, Metric, Report};
 
 /// Compares run `new` with baseline `base` under `policy`.
 pub fn compare(base: &Baseline, new: &Report, policy: &Policy) -> Comparison {
@@ -96,10 +96,10 @@ fn inexact_warning(comparison: &BenchmarkComparison, base: &Benchmark, new: &Ben
     ))
 }
 
-fn compare_benchmark(
+fn compare_benchmark<'a>(
     id: &str,
-    base: Option<&Benchmark>,
-    new: Option<&Benchmark>,
+    base: Option<&'a Benchmark>,
+    new: Option<&'a Benchmark>,
     policy: &Policy,
 ) -> BenchmarkComparison {
     let base_alloc = base.and_then(|b| b.alloc);
@@ -112,11 +112,12 @@ fn compare_benchmark(
         .filter(|&metric| metric.info().column.is_none_or(|c| c.always) || measured(metric))
         .map(|metric| {
             let spread = |b: Option<&Benchmark>| b.and_then(|b| b.alloc).and_then(|a| a.spread(metric));
+            let samples = |b: Option<&'a Benchmark>| b.map_or(&[][..], |b| b.alloc_samples.as_slice());
             compare_counted(
                 metric,
                 base.and_then(|b| b.figure(metric)),
                 new.and_then(|b| b.figure(metric)),
-                Spreads { base: spread(base), new: spread(new) },
+                Spreads { base: spread(base), new: spread(new), base_samples: samples(base), new_samples: samples(new) },
                 policy.limit(id, metric),
             )
         })
@@ -164,13 +165,16 @@ fn relative_change(base: f64, new: f64) -> Option<f64> {
 
 /// The `[low, high]` range of a `≈` figure's per-sample figures on each side
 /// ([`crate::report::AllocFigures::spread`]); none for an exact figure.
+/// With each side's samples, when it kept them ([`Benchmark::alloc_samples`]).
 #[derive(Debug, Clone, Copy, Default)]
-struct Spreads {
+struct Spreads<'a> {
     base: Option<[f64; 2]>,
     new: Option<[f64; 2]>,
+    base_samples: &'a [AllocSample],
+    new_samples: &'a [AllocSample],
 }
 
-impl Spreads {
+impl Spreads<'_> {
     /// How far the new figure may rise above the base, and fall below it, before it counts: for
     /// a `≈` figure, the samples' own spread. A figure that cannot be exact is a mean of its
     /// samples' figures, and a run of the same code with other iteration counts gives another
@@ -190,6 +194,30 @@ impl Spreads {
         let below = (base - base_low).max(new_high - new).max(0.0);
         Some((above, below))
     }
+
+    /// Whether a sample of this run counted more of `metric`, beyond `limit`, than the
+    /// baseline's code can have at its iteration count: more than the fewest that any baseline
+    /// sample of as many iterations or more counted (a count does not fall as a sample gets
+    /// longer), or, longer than every baseline sample, more per iteration than any of them. A
+    /// figure that depends on the samples' lengths (a buffer each sample grows from empty
+    /// allocates `log2(n)` times in `n` calls) is so judged at like lengths: two runs of the
+    /// same code whose criterion chose other iteration counts are not a rise. `None` when
+    /// either side kept no samples (exact figures, a baseline saved before samples were kept).
+    fn a_sample_rose(self, metric: Metric, limit: Limit) -> Option<bool> {
+        if self.base_samples.is_empty() || self.new_samples.is_empty() {
+            return None;
+        }
+        let per_iteration = |s: &AllocSample| s.count(metric).map(|c| c / s.iters.max(1) as f64);
+        let highest = self.base_samples.iter().filter_map(per_iteration).fold(f64::NEG_INFINITY, f64::max);
+        Some(self.new_samples.iter().any(|s| {
+            let as_long = self.base_samples.iter().filter(|b| b.iters >= s.iters).filter_map(|b| b.count(metric));
+            let bound = match as_long.fold(None, |min: Option<f64>, c| Some(min.map_or(c, |m| m.min(c)))) {
+                Some(count) => count / s.iters.max(1) as f64,
+                None => highest,
+            };
+            per_iteration(s).is_some_and(|v| bound.is_finite() && limit.exceeded(bound, v))
+        }))
+    }
 }
 
 /// One counted figure (an allocation figure or `instructions`) against its limit, as exact
@@ -198,7 +226,7 @@ fn compare_counted(
     metric: Metric,
     base: Option<f64>,
     new: Option<f64>,
-    spreads: Spreads,
+    spreads: Spreads<'_>,
     limit: Limit,
 ) -> MetricComparison {
     let mut tolerance = None;
@@ -217,7 +245,11 @@ fn compare_counted(
                 (Metric::Instructions, Limit::Relative(fraction)) => n < b * (1.0 - fraction),
                 _ => n < low && !same(low, n),
             };
-            let status = if limit.exceeded(high, n) || (!limit.is_gated() && rose) {
+            // A `≈` figure with samples on both sides rises only if a sample rose too.
+            let sample_limit = if limit.is_gated() { limit } else { Limit::Exact };
+            let confirmed = spreads.a_sample_rose(metric, sample_limit).unwrap_or(true);
+            let rose = rose && confirmed;
+            let status = if (limit.exceeded(high, n) && confirmed) || (!limit.is_gated() && rose) {
                 Status::Regressed
             } else if fell {
                 Status::Improved
@@ -731,6 +763,58 @@ mod tests {
         let c = compare(&base, &run(vec![bench("buf", varied(1600.0, 1450.0, 1900.0), vec![])]), &Policy::default());
         assert_eq!(c.get("buf").unwrap().metric(Metric::AllocSpace).unwrap().status, Status::Regressed);
         assert!(c.warnings.is_empty(), "judged with a tolerance, so no warning: {:?}", c.warnings);
+    }
+
+    /// A buffer each sample grows from empty, 1000 bytes a call (`copies` times): samples of
+    /// `step`, `2 * step`, ... `10 * step` iterations, as the figures pass reads them.
+    fn grown_each_sample(step: u64, copies: u64) -> Benchmark {
+        use crate::passes::figures::{self, Sample};
+        let samples: Vec<Sample> = (1..=10u64)
+            .map(|k| {
+                let n = k * step;
+                let doublings = u64::from(n.next_power_of_two().trailing_zeros());
+                let top = n.next_power_of_two();
+                Sample {
+                    iters: n,
+                    windows: 1,
+                    custom: false,
+                    alloc_objects: copies * (1 + doublings),
+                    alloc_space: copies * 1000 * (2 * top - 1),
+                    free_objects: copies * doublings,
+                    free_space: copies * 1000 * (top - 1),
+                    reallocs: copies * doublings,
+                    peak_space: 0,
+                }
+            })
+            .collect();
+        let alloc = figures::per_iteration_figures(&samples).unwrap();
+        assert_eq!(alloc.inexact, Some(crate::report::Inexact::SamplesDisagree));
+        Benchmark {
+            alloc_samples: figures::kept_samples(&samples, Some(&alloc)),
+            alloc: Some(alloc),
+            ..Benchmark::new("buf", "p", "t")
+        }
+    }
+
+    /// Allocations per iteration of a buffer each sample grows depend on the samples' lengths
+    /// (`log2(n) / n`): a run whose criterion chose samples of 1 to 10 iterations against a
+    /// baseline of 80 to 800 reads 30 times the allocations, and no sample of it counted more
+    /// than a baseline sample as long or longer. Twice the work does, wherever a sample of this
+    /// run is as long as one of the baseline's.
+    #[test]
+    fn a_varied_figure_is_judged_at_like_sample_lengths() {
+        for (base_step, new_step) in [(80, 1), (80, 10), (1, 80), (7, 13), (100, 100)] {
+            let base = baseline(vec![grown_each_sample(base_step, 1)]);
+            let c = compare(&base, &run(vec![grown_each_sample(new_step, 1)]), &Policy::default());
+            assert_eq!(c.verdict(), Verdict::Pass, "steps {base_step} and {new_step}: {c:#?}");
+            let c = compare(&base, &run(vec![grown_each_sample(new_step, 2)]), &Policy::default());
+            let b = c.get("buf").unwrap();
+            // Samples of this run as long as the baseline's shortest, or longer.
+            if new_step * 10 >= base_step {
+                assert_eq!(b.status, Status::Regressed, "steps {base_step} and {new_step}, twice: {b:#?}");
+                assert_eq!(b.metric(Metric::InuseSpace).unwrap().status, Status::Regressed);
+            }
+        }
     }
 
     /// Exact figures keep limit 0 and no tolerance: the comparison reads as it always did.

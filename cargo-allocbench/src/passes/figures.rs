@@ -11,7 +11,7 @@
 
 use allocbench_formats::record::RecordSample;
 
-use crate::report::{AllocFigures, Inexact, SampleRange};
+use crate::report::{AllocFigures, AllocSample, Inexact, SampleRange};
 
 /// One sample: counts over `iters` iterations.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -290,6 +290,26 @@ fn figures_of(
         approximate: sorted.iter().any(|s| s.custom),
         sample_range,
     }
+}
+
+/// The samples a benchmark keeps beside figures that are not exact because its samples
+/// disagreed ([`crate::report::Benchmark::alloc_samples`]): none for exact figures, nor for
+/// flat sampling, whose samples all ran one iteration count.
+pub fn kept_samples(samples: &[Sample], figures: Option<&AllocFigures>) -> Vec<AllocSample> {
+    if figures.is_none_or(|f| f.inexact != Some(Inexact::SamplesDisagree)) {
+        return Vec::new();
+    }
+    samples
+        .iter()
+        .map(|s| AllocSample {
+            iters: s.iters,
+            alloc_objects: s.alloc_objects,
+            alloc_space: s.alloc_space,
+            free_objects: s.free_objects,
+            free_space: s.free_space,
+            reallocs: s.reallocs,
+        })
+        .collect()
 }
 
 /// The per-iteration slope of `(iterations, count)` points, for a count that may vary a little
