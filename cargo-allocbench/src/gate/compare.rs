@@ -117,7 +117,12 @@ fn compare_benchmark<'a>(
                 metric,
                 base.and_then(|b| b.figure(metric)),
                 new.and_then(|b| b.figure(metric)),
-                Spreads { base: spread(base), new: spread(new), base_samples: samples(base), new_samples: samples(new) },
+                Spreads {
+                    base: spread(base),
+                    new: spread(new),
+                    base_samples: samples(base),
+                    new_samples: samples(new),
+                },
                 policy.limit(id, metric),
             )
         })
@@ -198,7 +203,8 @@ impl Spreads<'_> {
     /// Whether a sample of this run counted more of `metric`, beyond `limit`, than the
     /// baseline's code can have at its iteration count: more than the fewest that any baseline
     /// sample of as many iterations or more counted (a count does not fall as a sample gets
-    /// longer), or, longer than every baseline sample, more per iteration than any of them. A
+    /// longer), or, longer than every baseline sample or where the baseline's samples count in
+    /// proportion to their iterations, more per iteration than any of them. A
     /// figure that depends on the samples' lengths (a buffer each sample grows from empty
     /// allocates `log2(n)` times in `n` calls) is so judged at like lengths: two runs of the
     /// same code whose criterion chose other iteration counts are not a rise. `None` when
@@ -209,9 +215,15 @@ impl Spreads<'_> {
         }
         let per_iteration = |s: &AllocSample| s.count(metric).map(|c| c / s.iters.max(1) as f64);
         let highest = self.base_samples.iter().filter_map(per_iteration).fold(f64::NEG_INFINITY, f64::max);
+        let lowest = self.base_samples.iter().filter_map(per_iteration).fold(f64::INFINITY, f64::min);
+        // Samples whose figures stay within a factor of two of each other (what a `Vec` that
+        // doubles keeps) count in proportion to their iterations: their highest figure bounds
+        // a sample of any length. Others (`log2(n) / n`) only bound samples as short or shorter.
+        let proportional = lowest > 0.0 && highest <= 2.0 * lowest;
         Some(self.new_samples.iter().any(|s| {
             let as_long = self.base_samples.iter().filter(|b| b.iters >= s.iters).filter_map(|b| b.count(metric));
             let bound = match as_long.fold(None, |min: Option<f64>, c| Some(min.map_or(c, |m| m.min(c)))) {
+                Some(count) if proportional => (count / s.iters.max(1) as f64).min(highest),
                 Some(count) => count / s.iters.max(1) as f64,
                 None => highest,
             };
@@ -722,7 +734,10 @@ mod tests {
         assert_eq!(c.verdict(), Verdict::Pass, "{c:#?}");
         // The larger of the baseline's spread above its figure and this run's below its own.
         let m = c.get("buf").unwrap().metric(Metric::InuseSpace).unwrap();
-        assert_eq!((m.status, m.tolerance, m.limit.as_str()), (Status::Pass, Some(550.0), "0 + ≈550 B (samples' spread)"));
+        assert_eq!(
+            (m.status, m.tolerance, m.limit.as_str()),
+            (Status::Pass, Some(550.0), "0 + ≈550 B (samples' spread)")
+        );
         // Above every baseline sample, but not every sample of this run above the baseline's
         // figure: another mean of the same samples.
         let wide = run(vec![bench("buf", varied(1950.0, 1300.0, 2600.0), vec![])]);
@@ -814,6 +829,49 @@ mod tests {
                 assert_eq!(b.status, Status::Regressed, "steps {base_step} and {new_step}, twice: {b:#?}");
                 assert_eq!(b.metric(Metric::InuseSpace).unwrap().status, Status::Regressed);
             }
+        }
+    }
+
+    /// A history keeps a block a call in a `Vec` that doubles: its samples count in proportion
+    /// to their iterations, so twice the blocks is caught whatever lengths criterion chose; the
+    /// same code passes.
+    #[test]
+    fn a_history_is_judged_per_iteration_at_any_length() {
+        use crate::passes::figures::{self, Sample};
+        let history = |step: u64, copies: u64| {
+            let mut kept = 1000u64; // entries before the first sample
+            let samples: Vec<Sample> = (1..=10u64)
+                .map(|k| {
+                    let n = k * step;
+                    let (before, after) = (kept.next_power_of_two(), (kept + n).next_power_of_two());
+                    let grew = u64::from(after != before);
+                    kept += n;
+                    Sample {
+                        iters: n,
+                        windows: 1,
+                        custom: false,
+                        alloc_objects: copies * (n + grew),
+                        alloc_space: copies * (1000 * n + grew * 24 * after),
+                        free_objects: copies * grew,
+                        free_space: copies * grew * 24 * before,
+                        reallocs: copies * grew,
+                        peak_space: 0,
+                    }
+                })
+                .collect();
+            let alloc = figures::per_iteration_figures(&samples).unwrap();
+            Benchmark {
+                alloc_samples: figures::kept_samples(&samples, Some(&alloc)),
+                alloc: Some(alloc),
+                ..Benchmark::new("history", "p", "t")
+            }
+        };
+        for (base_step, new_step) in [(123, 2), (2, 123), (50, 60)] {
+            let base = baseline(vec![history(base_step, 1)]);
+            let c = compare(&base, &run(vec![history(new_step, 1)]), &Policy::default());
+            assert_eq!(c.verdict(), Verdict::Pass, "steps {base_step} and {new_step}: {c:#?}");
+            let c = compare(&base, &run(vec![history(new_step, 2)]), &Policy::default());
+            assert_eq!(c.get("history").unwrap().status, Status::Regressed, "steps {base_step} and {new_step}: {c:#?}");
         }
     }
 

@@ -8,6 +8,11 @@
 //! as if every iteration did it, and is never called exact. A buffer that a routine grows on its
 //! first call of each sample reads as growing on every call; the subcommand measures such
 //! benchmarks again with linear sampling ([`crate::passes::linear`]).
+//!
+//! When the samples disagree (code that does not allocate the same on every iteration), no slope
+//! is the figure: the counts they disagree on are amortized over all the iterations measured,
+//! one choice for the whole benchmark ([`Estimate`]), so that the figures stay possible and
+//! coherent and the benchmark's stacks add up to it.
 
 use allocbench_formats::record::RecordSample;
 

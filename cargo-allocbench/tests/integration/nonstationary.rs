@@ -33,7 +33,8 @@ pub fn trials() -> Vec<Trial> {
 /// `cargo allocbench --allocs-only` on the fixture, its report in `out`, then `args`.
 fn allocs_only(out: &Path, args: &[&str]) -> Command {
     let manifest = fixture("nonstationary");
-    let mut all = vec!["--manifest-path", manifest.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "--allocs-only"];
+    let mut all =
+        vec!["--manifest-path", manifest.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "--allocs-only"];
     all.extend_from_slice(args);
     allocbench(&all)
 }
@@ -145,7 +146,9 @@ fn assert_possible(a: &AllocFigures, what: &str) {
 /// The report's figures equal the independent ones (up to float rounding).
 fn assert_figures(a: &AllocFigures, expected: [f64; 5], what: &str) {
     let got = [a.alloc_objects, a.alloc_space, a.free_objects, a.free_space, a.reallocs];
-    for ((g, e), name) in got.iter().zip(expected).zip(["alloc_objects", "alloc_space", "free_objects", "free_space", "reallocs"]) {
+    for ((g, e), name) in
+        got.iter().zip(expected).zip(["alloc_objects", "alloc_space", "free_objects", "free_space", "reallocs"])
+    {
         assert!((g - e).abs() <= 1e-9 * e.abs().max(1.0), "{what}: {name} {g}, independent count {e}");
     }
 }
@@ -160,7 +163,10 @@ fn figures_are_possible_and_amortized() {
     let r = report(&o);
     let calls_text = std::fs::read_to_string(&calls_file).expect("the bench wrote its calls");
     let calls = |id: &str| -> u64 {
-        calls_text.lines().find_map(|l| l.strip_prefix(id)?.trim().parse().ok()).unwrap_or_else(|| panic!("no calls of {id}"))
+        calls_text
+            .lines()
+            .find_map(|l| l.strip_prefix(id)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no calls of {id}"))
     };
     let runs = out.join("runs").join("allocs-only");
     for id in IDS {
