@@ -244,8 +244,9 @@ fn compare_counted(
     let mut tolerance = None;
     let (change, status) = match (base, new) {
         (Some(b), Some(n)) => {
-            let (above, below) = spreads.tolerance(b, n).unwrap_or((0.0, 0.0));
-            tolerance = spreads.tolerance(b, n).map(|(above, _)| above);
+            let judged = spreads.tolerance(b, n);
+            let (above, below) = judged.unwrap_or((0.0, 0.0));
+            tolerance = judged.map(|(above, _)| above);
             // Exact figures compare with no tolerance: `b + 0.0` and `b - 0.0` are `b`.
             let (high, low) = (b + above, b - below);
             // An ungated figure that rose is `regressed` with `gated: false`, as time is: the
@@ -257,9 +258,10 @@ fn compare_counted(
                 (Metric::Instructions, Limit::Relative(fraction)) => n < b * (1.0 - fraction),
                 _ => n < low && !same(low, n),
             };
-            // A `≈` figure with samples on both sides rises only if a sample rose too.
+            // A `≈` figure with samples on both sides rises only if a sample rose too; a figure
+            // every sample agreed on is exact, whatever the benchmark's others.
             let sample_limit = if limit.is_gated() { limit } else { Limit::Exact };
-            let confirmed = spreads.a_sample_rose(metric, sample_limit).unwrap_or(true);
+            let confirmed = judged.is_none() || spreads.a_sample_rose(metric, sample_limit).unwrap_or(true);
             let rose = rose && confirmed;
             let status = if (limit.exceeded(high, n) && confirmed) || (!limit.is_gated() && rose) {
                 Status::Regressed
@@ -830,6 +832,42 @@ mod tests {
                 assert_eq!(b.metric(Metric::InuseSpace).unwrap().status, Status::Regressed);
             }
         }
+    }
+
+    /// In a benchmark whose samples disagree on some counts, a count they all agree on is
+    /// exact and judged as exact: one more allocation a call fails, whatever lengths the
+    /// samples had.
+    #[test]
+    fn an_agreed_count_beside_varied_ones_stays_exact() {
+        use crate::passes::figures::{self, Sample};
+        let batched = |step: u64, per: u64| {
+            let samples: Vec<Sample> = (1..=10u64)
+                .map(|k| {
+                    let n = k * step;
+                    Sample {
+                        iters: n,
+                        windows: 1,
+                        custom: false,
+                        alloc_objects: per * n + 5,
+                        alloc_space: 64 * per * n,
+                        free_objects: per * n + n.div_ceil(8),
+                        free_space: 64 * per * n,
+                        reallocs: 0,
+                        peak_space: 0,
+                    }
+                })
+                .collect();
+            let alloc = figures::per_iteration_figures(&samples).unwrap();
+            assert!(alloc.spread(Metric::FreeObjects).is_some() && alloc.spread(Metric::AllocObjects).is_none());
+            Benchmark {
+                alloc_samples: figures::kept_samples(&samples, Some(&alloc)),
+                alloc: Some(alloc),
+                ..Benchmark::new("batched", "p", "t")
+            }
+        };
+        let c = compare(&baseline(vec![batched(100, 2)]), &run(vec![batched(3, 3)]), &Policy::default());
+        let m = c.get("batched").unwrap().metric(Metric::AllocObjects).unwrap();
+        assert_eq!((m.status, m.tolerance, m.limit.as_str()), (Status::Regressed, None, "0"), "{m:?}");
     }
 
     /// A history keeps a block a call in a `Vec` that doubles: its samples count in proportion
