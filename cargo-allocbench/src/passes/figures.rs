@@ -147,6 +147,17 @@ pub struct Estimate {
 }
 
 impl Estimate {
+    /// How figures already taken were taken: a count with a spread (`sample_range`) was
+    /// amortized; the others agreed. The allocation-site pass takes its stacks as the report's
+    /// figures were taken, not as its own run's totals would be: recording stacks makes that
+    /// run's samples disagree where the counting run's agreed.
+    pub fn of(figures: &AllocFigures) -> Estimate {
+        use crate::report::Metric;
+        let metrics =
+            [Metric::AllocObjects, Metric::AllocSpace, Metric::FreeObjects, Metric::FreeSpace, Metric::Reallocs];
+        Estimate { kinds: metrics.map(|m| if figures.spread(m).is_some() { Kind::Amortized } else { Kind::Agreed }) }
+    }
+
     /// Whether every count's samples agreed: the figures are those of the slope (or ratio) the
     /// samples share, as they always were.
     fn agreed(&self) -> bool {

@@ -8,7 +8,8 @@
 //! retained over the iterations it ran, computed here from the routines' own growth (the
 //! fixture's functions called again, their capacities read) for the iteration counts criterion
 //! saved and the calls the bench reports. The gate judges them with a tolerance from their
-//! samples' spread: the same code passes 20 comparisons of 20, twice the allocations fails.
+//! samples' spread: the same code passes 20 comparisons of 20, twice the allocations fails. Their
+//! allocation sites are amortized alike, and never negative.
 
 use std::path::Path;
 use std::process::Command;
@@ -156,7 +157,7 @@ fn assert_figures(a: &AllocFigures, expected: [f64; 5], what: &str) {
 fn figures_are_possible_and_amortized() {
     let out = out_dir("nonstationary-figures");
     let calls_file = out.join("calls.txt");
-    let mut cmd = allocs_only(&out, &["--format", "json"]);
+    let mut cmd = allocs_only(&out, &["--heap-profile", "all", "--format", "json"]);
     cmd.env(fx::CALLS_FILE, &calls_file);
     let o = run(cmd);
     assert_exit(&o, 0, "--allocs-only");
@@ -175,6 +176,15 @@ fn figures_are_possible_and_amortized() {
         let n: u64 = samples.iter().sum();
         let what = format!("{id}: samples of {samples:?} iterations: {a:?}");
         assert_possible(&a, &what);
+        // The allocation sites, amortized as the benchmark is (in the site pass's own run): none
+        // negative, and the routine's own site is among them.
+        let sites = &crate::common::report::bench(&r, id).sites;
+        assert!(!sites.is_empty(), "{what}: no sites");
+        for s in sites {
+            let figures = [s.alloc_objects, s.alloc_space, s.inuse_objects, s.inuse_space];
+            assert!(figures.iter().all(|v| *v >= 0.0), "{what}: a site is negative: {s:?}");
+        }
+        assert!(sites.iter().any(|s| s.function.contains("nonstationary_fixture::")), "{what}: {sites:?}");
         match id {
             "nonstationary/buffer" => {
                 let expected = appended(None, &samples).per_iteration(n);

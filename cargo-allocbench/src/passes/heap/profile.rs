@@ -17,6 +17,8 @@ use allocbench_formats::frames::is_harness_frame;
 
 pub use allocbench_formats::report::{AllocSite, Frame, HeapStack};
 
+use crate::report::AllocFigures;
+
 use crate::artifacts;
 use crate::passes::figures::{self, Sample};
 use crate::passes::pprof_names;
@@ -53,10 +55,12 @@ fn is_std(frame: &Frame) -> bool {
 /// batch size changes from sample to sample. Such stacks' counts are added sample by sample
 /// before the slope is taken; apart, each would allocate in only some samples, look like one-off
 /// work, and the benchmark would lose its sites (seen under load: 3 runs in 80).
-pub fn stacks(sites: &[SiteRecord], joined: &Joined) -> Vec<HeapStack> {
-    // Each stack's figures are taken as the benchmark's are (`figures::Estimate`): when the
-    // benchmark's samples disagree, its stacks are amortized alike, and add up to it.
-    let Some((_, estimate)) = figures::estimate(&joined.samples) else { return Vec::new() };
+///
+/// Each stack's figures are taken as the benchmark's `figures` were ([`figures::Estimate`]):
+/// when its samples disagreed, the stacks are amortized alike and add up to the pass's totals;
+/// exact figures (or none) leave each stack to its own slope, as always.
+pub fn stacks(sites: &[SiteRecord], joined: &Joined, figures: Option<&AllocFigures>) -> Vec<HeapStack> {
+    let estimate = figures.filter(|f| !f.exact).map(figures::Estimate::of);
     let mut merged: BTreeMap<Vec<Frame>, Vec<[u64; 4]>> = BTreeMap::new();
     for site in sites {
         let mut frames: Vec<Frame> = site.frames.iter().map(Frame::from).collect();
@@ -100,7 +104,11 @@ pub fn stacks(sites: &[SiteRecord], joined: &Joined) -> Vec<HeapStack> {
                 }
             })
             .collect();
-        let Some(f) = estimate.apply(&samples) else { continue };
+        let taken = match &estimate {
+            Some(estimate) => estimate.apply(&samples),
+            None => figures::per_iteration_figures(&samples),
+        };
+        let Some(f) = taken else { continue };
         if f.alloc_objects == 0.0 && f.alloc_space == 0.0 {
             continue; // a stack that allocated only during one-off work
         }
@@ -425,7 +433,7 @@ mod tests {
                 false,
             ),
         ];
-        let found = stacks(&split, &joined);
+        let found = stacks(&split, &joined, None);
         assert_eq!(found.len(), 1, "{found:#?}");
         let names: Vec<&str> = found[0].frames.iter().map(|f| f.function.as_str()).collect();
         assert_eq!(names, ["alloc::vec::Vec<u8>::with_capacity", "exact_fixture::consume"], "plumbing cut");
