@@ -9,8 +9,8 @@ use allocbench_formats::key::BenchmarkKey;
 
 pub use allocbench_formats::metric::{Metric, MetricInfo, Unit, ALL_METRICS, METRICS};
 pub use allocbench_formats::report::{
-    AllocFigures, AllocSite, Artifacts, Benchmark, CpuSummary, Environment, Frame, HeapStack, Inexact, Report,
-    TimeFigures, TopFunction, Verdict, SCHEMA_VERSION,
+    AllocFigures, AllocSample, AllocSite, Artifacts, Benchmark, CpuSummary, Environment, Frame, HeapStack, Inexact,
+    Report, SampleRange, TimeFigures, TopFunction, Verdict, SCHEMA_VERSION,
 };
 
 /// The footnotes for the marks of [`AllocFigures::mark`] that `benchmarks` show, in a fixed order.

@@ -89,7 +89,8 @@ pub struct MetricComparison {
     /// Relative change, `0.25` = +25 %; null when a side is missing, when time was not
     /// compared, or when the base is 0 and the new value is not.
     pub change: Option<f64>,
-    /// The limit in its human form: `0`, `5%`, `+64`, `none`, `p<0.05 & >2%`, `not measured`.
+    /// The limit in its human form: `0`, `5%`, `+64`, `none`, `p<0.05 & >2%`, `not measured`;
+    /// for a `≈` figure with its tolerance, `0 + ≈512 B (samples' spread)`.
     pub limit: String,
     /// Whether this metric can fail the gate (its limit is not `none`; for time,
     /// `fail-on-time`).
@@ -99,6 +100,13 @@ pub struct MetricComparison {
     /// The time test's p-value (Welch's two-tailed t-test on one run's samples, or the
     /// permutation test across `--runs`), for time only.
     pub p_value: Option<f64>,
+    /// For a `≈` figure (its samples disagreed): how far above the baseline's figure the new
+    /// one may go before the limit applies, in the metric's unit, taken from the samples' own
+    /// spread: the larger of the baseline's highest sample less its figure and this run's
+    /// figure less its lowest sample (`alloc.sample_range`). `limit` says it too. Absent for
+    /// exact figures, which are judged as exact numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<f64>,
 }
 
 /// The outcome for one benchmark or metric.

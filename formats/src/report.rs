@@ -94,6 +94,12 @@ pub struct Benchmark {
     /// first; time is then compared across runs. Absent with one run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub time_runs_ns: Vec<f64>,
+    /// When the allocation figures are not exact because the samples disagreed: each sample's
+    /// iterations and counts, so that a later run is compared with this one at like iteration
+    /// counts (a routine that grows a buffer of each sample allocates per iteration as the
+    /// sample's length decides). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alloc_samples: Vec<AllocSample>,
     /// Criterion's samples as time per iteration (ns), for a later statistical comparison. Kept
     /// in baselines, not in `report.json`.
     #[serde(skip)]
@@ -225,6 +231,86 @@ pub struct AllocFigures {
     /// The benchmark used `iter_custom`: the figures cover its whole routine, not a timed window.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub approximate: bool,
+    /// For figures that are not exact: per metric, the smallest and the largest figure one
+    /// sample gave on its own (its counts over its iterations, less the work every sample
+    /// repeats once). The gate takes its tolerance for `≈` figures from it. Absent when the
+    /// figures are exact, and in reports written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_range: Option<SampleRange>,
+}
+
+/// One sample of a benchmark whose allocation figures are not exact: its iterations and what
+/// the allocator counted over them.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AllocSample {
+    /// Iterations of the sample.
+    pub iters: u64,
+    /// Blocks allocated.
+    pub alloc_objects: u64,
+    /// Bytes allocated.
+    pub alloc_space: u64,
+    /// Blocks freed.
+    pub free_objects: u64,
+    /// Bytes freed.
+    pub free_space: u64,
+    /// Reallocations.
+    pub reallocs: u64,
+}
+
+impl AllocSample {
+    /// The sample's count of `metric`, over all its iterations (`inuse_*` as allocated less
+    /// freed); `None` for metrics a sample does not count (`peak_space`, time, instructions).
+    pub fn count(&self, metric: Metric) -> Option<f64> {
+        let c = |v: u64| v as f64;
+        match metric {
+            Metric::AllocObjects => Some(c(self.alloc_objects)),
+            Metric::AllocSpace => Some(c(self.alloc_space)),
+            Metric::FreeObjects => Some(c(self.free_objects)),
+            Metric::FreeSpace => Some(c(self.free_space)),
+            Metric::InuseObjects => Some(c(self.alloc_objects) - c(self.free_objects)),
+            Metric::InuseSpace => Some(c(self.alloc_space) - c(self.free_space)),
+            Metric::Reallocs => Some(c(self.reallocs)),
+            Metric::PeakSpace | Metric::Instructions | Metric::Time => None,
+        }
+    }
+}
+
+/// The smallest and the largest per-iteration figure any one sample gave, per metric, as
+/// `[low, high]`: how far the samples of a benchmark whose figures are not exact disagree.
+/// `peak_space` comes from one sample and has no range.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct SampleRange {
+    /// Blocks allocated per iteration.
+    pub alloc_objects: [f64; 2],
+    /// Bytes allocated per iteration.
+    pub alloc_space: [f64; 2],
+    /// Blocks freed per iteration.
+    pub free_objects: [f64; 2],
+    /// Bytes freed per iteration.
+    pub free_space: [f64; 2],
+    /// Blocks allocated and not freed per iteration.
+    pub inuse_objects: [f64; 2],
+    /// Bytes allocated and not freed per iteration.
+    pub inuse_space: [f64; 2],
+    /// Reallocations per iteration.
+    pub reallocs: [f64; 2],
+}
+
+impl SampleRange {
+    /// The range of one metric; `None` for metrics that have none (`peak_space`, time,
+    /// instructions).
+    pub fn get(&self, metric: Metric) -> Option<[f64; 2]> {
+        match metric {
+            Metric::AllocObjects => Some(self.alloc_objects),
+            Metric::AllocSpace => Some(self.alloc_space),
+            Metric::FreeObjects => Some(self.free_objects),
+            Metric::FreeSpace => Some(self.free_space),
+            Metric::InuseObjects => Some(self.inuse_objects),
+            Metric::InuseSpace => Some(self.inuse_space),
+            Metric::Reallocs => Some(self.reallocs),
+            Metric::PeakSpace | Metric::Instructions | Metric::Time => None,
+        }
+    }
 }
 
 impl AllocFigures {
@@ -249,6 +335,14 @@ impl AllocFigures {
     /// The figure of one metric; `None` for [`Metric::Time`], which is not an allocation figure.
     pub fn get(&self, metric: Metric) -> Option<f64> {
         metric.info().alloc.map(|read| read(self))
+    }
+
+    /// The `[low, high]` range of one metric's per-sample figures, when the figures are not
+    /// exact and the samples gave more than one value for it: the spread the gate allows a
+    /// `≈` figure. `None` for exact figures and for a metric every sample agreed on.
+    pub fn spread(&self, metric: Metric) -> Option<[f64; 2]> {
+        let [low, high] = self.sample_range?.get(metric)?;
+        (high > low).then_some([low, high])
     }
 }
 

@@ -3,7 +3,10 @@
 //!
 //! Allocation figures are deterministic and compared as exact numbers against the
 //! [`Policy`]'s limit (with a relative tolerance of 1e-9 for float noise: per-iteration figures
-//! are ratios of integers). Time is compared with an exact permutation test on each run's typical
+//! are ratios of integers). Figures that cannot be exact (`≈`: the samples disagreed, and the
+//! figure is what the run did over the iterations it ran) are compared against the limit above
+//! the baseline's figure plus a tolerance from the samples' own spread ([`Spreads`]), which the
+//! metric's comparison states. Time is compared with an exact permutation test on each run's typical
 //! time when both sides ran several times (`--runs`), else with Welch's two-tailed t-test on
 //! criterion's per-iteration samples of one run: a change counts when p < 0.05 *and* the mean
 //! moved beyond the policy's noise floor (2 % by default); it fails the gate only with
@@ -24,7 +27,8 @@ pub use allocbench_formats::comparison::{
 use crate::gate::baseline::Baseline;
 use crate::gate::policy::{Limit, Policy, EPSILON, TIME_ALPHA};
 use crate::gate::stats;
-use crate::report::{Benchmark, Metric, Report};
+use crate::render::units::format_metric;
+use crate::report::{AllocSample, Benchmark, Metric, Report};
 
 /// Compares run `new` with baseline `base` under `policy`.
 ///
@@ -81,13 +85,18 @@ fn environment_warnings(base: &Baseline, new: &Report) -> Vec<String> {
     warnings
 }
 
-/// A regression in figures that varied between samples may be noise: say how to allow it.
+/// A regression in figures that varied between samples, judged without a tolerance (neither
+/// side kept its samples' spread: a baseline saved before it was kept), may be noise: say how
+/// to allow it. A metric that is not gated fails nothing and needs no limit.
 fn inexact_warning(comparison: &BenchmarkComparison, base: &Benchmark, new: &Benchmark) -> Option<String> {
     let exact = |b: &Benchmark| b.alloc.map(|a| a.exact).unwrap_or(true);
     if exact(base) && exact(new) {
         return None;
     }
-    let metric = comparison.metrics.iter().find(|m| m.metric != Metric::Time && m.status == Status::Regressed)?;
+    let metric = comparison
+        .metrics
+        .iter()
+        .find(|m| m.metric != Metric::Time && m.status == Status::Regressed && m.gated && m.tolerance.is_none())?;
     Some(format!(
         "`{}`: allocation figures varied between samples, so its {} regression may be noise; allow it with a limit such as `--limit '{}:{}=5%'`",
         comparison.id,
@@ -97,10 +106,10 @@ fn inexact_warning(comparison: &BenchmarkComparison, base: &Benchmark, new: &Ben
     ))
 }
 
-fn compare_benchmark(
+fn compare_benchmark<'a>(
     key: &BenchmarkKey,
-    base: Option<&Benchmark>,
-    new: Option<&Benchmark>,
+    base: Option<&'a Benchmark>,
+    new: Option<&'a Benchmark>,
     policy: &Policy,
 ) -> BenchmarkComparison {
     let id = key.id.as_str();
@@ -113,10 +122,18 @@ fn compare_benchmark(
     let mut metrics: Vec<MetricComparison> = Metric::counted()
         .filter(|&metric| metric.info().column.is_none_or(|c| c.always) || measured(metric))
         .map(|metric| {
+            let spread = |b: Option<&Benchmark>| b.and_then(|b| b.alloc).and_then(|a| a.spread(metric));
+            let samples = |b: Option<&'a Benchmark>| b.map_or(&[][..], |b| b.alloc_samples.as_slice());
             compare_counted(
                 metric,
                 base.and_then(|b| b.figure(metric)),
                 new.and_then(|b| b.figure(metric)),
+                Spreads {
+                    base: spread(base),
+                    new: spread(new),
+                    base_samples: samples(base),
+                    new_samples: samples(new),
+                },
                 policy.limit(id, metric),
             )
         })
@@ -164,20 +181,102 @@ fn relative_change(base: f64, new: f64) -> Option<f64> {
     }
 }
 
-/// One counted figure (an allocation figure or `instructions`) against its limit, as exact numbers.
-fn compare_counted(metric: Metric, base: Option<f64>, new: Option<f64>, limit: Limit) -> MetricComparison {
+/// The `[low, high]` range of a `≈` figure's per-sample figures on each side
+/// ([`crate::report::AllocFigures::spread`]); none for an exact figure.
+/// With each side's samples, when it kept them ([`Benchmark::alloc_samples`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Spreads<'a> {
+    base: Option<[f64; 2]>,
+    new: Option<[f64; 2]>,
+    base_samples: &'a [AllocSample],
+    new_samples: &'a [AllocSample],
+}
+
+impl Spreads<'_> {
+    /// How far the new figure may rise above the base, and fall below it, before it counts: for
+    /// a `≈` figure, the samples' own spread. A figure that cannot be exact is a mean of its
+    /// samples' figures, and a run of the same code with other iteration counts gives another
+    /// such mean: it counts as a rise only when it is above every sample of the baseline *and*
+    /// every sample of this run is above the baseline's figure, so the tolerance is the larger
+    /// of the baseline's spread above its figure (highest sample less figure) and this run's
+    /// below its own (figure less lowest sample); a fall the other way round. A side without
+    /// a spread (an exact figure, a baseline saved before spreads were kept) adds nothing.
+    /// `None` when neither side has one: exact figures compare as exact numbers.
+    fn tolerance(self, base: f64, new: f64) -> Option<(f64, f64)> {
+        if self.base.is_none() && self.new.is_none() {
+            return None;
+        }
+        let [base_low, base_high] = self.base.unwrap_or([base, base]);
+        let [new_low, new_high] = self.new.unwrap_or([new, new]);
+        let above = (base_high - base).max(new - new_low).max(0.0);
+        let below = (base - base_low).max(new_high - new).max(0.0);
+        Some((above, below))
+    }
+
+    /// Whether a sample of this run counted more of `metric`, beyond `limit`, than the
+    /// baseline's code can have at its iteration count: more than the fewest that any baseline
+    /// sample of as many iterations or more counted (a count does not fall as a sample gets
+    /// longer), or, longer than every baseline sample or where the baseline's samples count in
+    /// proportion to their iterations, more per iteration than any of them. A
+    /// figure that depends on the samples' lengths (a buffer each sample grows from empty
+    /// allocates `log2(n)` times in `n` calls) is so judged at like lengths: two runs of the
+    /// same code whose criterion chose other iteration counts are not a rise. `None` when
+    /// either side kept no samples (exact figures, a baseline saved before samples were kept).
+    fn a_sample_rose(self, metric: Metric, limit: Limit) -> Option<bool> {
+        if self.base_samples.is_empty() || self.new_samples.is_empty() {
+            return None;
+        }
+        let per_iteration = |s: &AllocSample| s.count(metric).map(|c| c / s.iters.max(1) as f64);
+        let highest = self.base_samples.iter().filter_map(per_iteration).fold(f64::NEG_INFINITY, f64::max);
+        let lowest = self.base_samples.iter().filter_map(per_iteration).fold(f64::INFINITY, f64::min);
+        // Samples whose figures stay within a factor of two of each other (what a `Vec` that
+        // doubles keeps) count in proportion to their iterations: their highest figure bounds
+        // a sample of any length. Others (`log2(n) / n`) only bound samples as short or shorter.
+        let proportional = lowest > 0.0 && highest <= 2.0 * lowest;
+        Some(self.new_samples.iter().any(|s| {
+            let as_long = self.base_samples.iter().filter(|b| b.iters >= s.iters).filter_map(|b| b.count(metric));
+            let bound = match as_long.fold(None, |min: Option<f64>, c| Some(min.map_or(c, |m| m.min(c)))) {
+                Some(count) if proportional => (count / s.iters.max(1) as f64).min(highest),
+                Some(count) => count / s.iters.max(1) as f64,
+                None => highest,
+            };
+            per_iteration(s).is_some_and(|v| bound.is_finite() && limit.exceeded(bound, v))
+        }))
+    }
+}
+
+/// One counted figure (an allocation figure or `instructions`) against its limit, as exact
+/// numbers; a `≈` figure against its limit above the baseline's figure plus the samples' spread.
+fn compare_counted(
+    metric: Metric,
+    base: Option<f64>,
+    new: Option<f64>,
+    spreads: Spreads<'_>,
+    limit: Limit,
+) -> MetricComparison {
+    let mut tolerance = None;
     let (change, status) = match (base, new) {
         (Some(b), Some(n)) => {
+            let judged = spreads.tolerance(b, n);
+            let (above, below) = judged.unwrap_or((0.0, 0.0));
+            tolerance = judged.map(|(above, _)| above);
+            // Exact figures compare with no tolerance: `b + 0.0` and `b - 0.0` are `b`.
+            let (high, low) = (b + above, b - below);
             // An ungated figure that rose is `regressed` with `gated: false`, as time is: the
             // metric says it moved; only gated metrics decide the benchmark.
-            let rose = n > b && !same(b, n);
+            let rose = n > high && !same(high, n);
             // Instructions vary a little from run to run: a fall within their limit is noise,
             // as a rise within it is.
             let fell = match (metric, limit) {
                 (Metric::Instructions, Limit::Relative(fraction)) => n < b * (1.0 - fraction),
-                _ => n < b && !same(b, n),
+                _ => n < low && !same(low, n),
             };
-            let status = if limit.exceeded(b, n) || (!limit.is_gated() && rose) {
+            // A `≈` figure with samples on both sides rises only if a sample rose too; a figure
+            // every sample agreed on is exact, whatever the benchmark's others.
+            let sample_limit = if limit.is_gated() { limit } else { Limit::Exact };
+            let confirmed = judged.is_none() || spreads.a_sample_rose(metric, sample_limit).unwrap_or(true);
+            let rose = rose && confirmed;
+            let status = if (limit.exceeded(high, n) && confirmed) || (!limit.is_gated() && rose) {
                 Status::Regressed
             } else if fell {
                 Status::Improved
@@ -189,15 +288,20 @@ fn compare_counted(metric: Metric, base: Option<f64>, new: Option<f64>, limit: L
         (None, Some(_)) => (None, Status::New),
         (_, None) => (None, Status::Missing),
     };
+    let limit_text = match tolerance {
+        Some(t) if limit.is_gated() => format!("{limit} + ≈{} (samples' spread)", format_metric(metric, t)),
+        _ => limit.to_string(),
+    };
     MetricComparison {
         metric,
         base,
         new,
         change,
-        limit: limit.to_string(),
+        limit: limit_text,
         gated: limit.is_gated(),
         status,
         p_value: None,
+        tolerance,
     }
 }
 
@@ -214,6 +318,7 @@ fn compare_time(id: &str, base: Option<&Benchmark>, new: Option<&Benchmark>, pol
         gated: false,
         status,
         p_value: None,
+        tolerance: None,
     };
     let (Some(b), Some(n)) = (base, new.filter(|n| n.alloc.is_some())) else {
         return not_compared(if base.is_none() { Status::New } else { Status::Missing });
@@ -243,6 +348,7 @@ fn compare_time(id: &str, base: Option<&Benchmark>, new: Option<&Benchmark>, pol
         gated,
         status,
         p_value: Some(p),
+        tolerance: None,
     }
 }
 
@@ -282,6 +388,7 @@ mod tests {
             exact: true,
             inexact: None,
             approximate: false,
+            sample_range: None,
         }
     }
 
@@ -642,6 +749,226 @@ mod tests {
         assert_eq!(statuses, [("json", Status::Pass), ("toml", Status::Regressed)]);
         let json = serde_json::to_value(&c.benchmarks[1]).unwrap();
         assert_eq!((&json["id"], &json["package"], &json["target"]), (&"parse".into(), &"toml".into(), &"t".into()));
+    }
+
+    /// Figures of a routine whose samples disagree: `figure` per iteration, each sample's own
+    /// between `low` and `high`, for the three gated metrics.
+    fn varied(figure: f64, low: f64, high: f64) -> AllocFigures {
+        let mut a = figures(figure / 1000.0, figure);
+        a.free_objects = 0.0;
+        a.free_space = 0.0;
+        a.inuse_objects = a.alloc_objects;
+        a.inuse_space = figure;
+        a.exact = false;
+        a.inexact = Some(crate::report::Inexact::SamplesDisagree);
+        a.sample_range = Some(crate::report::SampleRange {
+            alloc_objects: [low / 1000.0, high / 1000.0],
+            alloc_space: [low, high],
+            inuse_objects: [low / 1000.0, high / 1000.0],
+            inuse_space: [low, high],
+            ..Default::default()
+        });
+        a
+    }
+
+    /// A `≈` figure is judged against the baseline's figure plus its samples' spread: the same
+    /// code, whose figure is another mean of such samples, passes; twice the allocations fail.
+    #[test]
+    fn a_varied_figure_is_judged_with_its_samples_spread() {
+        let base = baseline(vec![bench("buf", varied(1400.0, 1000.0, 1900.0), vec![])]);
+        let same_code = run(vec![bench("buf", varied(1650.0, 1100.0, 1800.0), vec![])]);
+        let c = compare(&base, &same_code, &Policy::default());
+        assert_eq!(c.verdict(), Verdict::Pass, "{c:#?}");
+        // The larger of the baseline's spread above its figure and this run's below its own.
+        let m = c.get("buf").unwrap().metric(Metric::InuseSpace).unwrap();
+        assert_eq!(
+            (m.status, m.tolerance, m.limit.as_str()),
+            (Status::Pass, Some(550.0), "0 + ≈550 B (samples' spread)")
+        );
+        // Above every baseline sample, but not every sample of this run above the baseline's
+        // figure: another mean of the same samples.
+        let wide = run(vec![bench("buf", varied(1950.0, 1300.0, 2600.0), vec![])]);
+        assert_eq!(compare(&base, &wide, &Policy::default()).verdict(), Verdict::Pass);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        // Below the baseline's lowest sample is an improvement; within its spread is not.
+        let lower = run(vec![bench("buf", varied(1050.0, 1000.0, 1100.0), vec![])]);
+        assert_eq!(compare(&base, &lower, &Policy::default()).get("buf").unwrap().status, Status::Pass);
+        let lowest = run(vec![bench("buf", varied(900.0, 800.0, 1000.0), vec![])]);
+        assert_eq!(compare(&base, &lowest, &Policy::default()).get("buf").unwrap().status, Status::Improved);
+
+        let doubled = run(vec![bench("buf", varied(2800.0, 2000.0, 3800.0), vec![])]);
+        let c = compare(&base, &doubled, &Policy::default());
+        assert_eq!(c.verdict(), Verdict::Regressed);
+        let m = c.get("buf").unwrap().metric(Metric::AllocSpace).unwrap();
+        assert_eq!((m.status, m.tolerance, m.change), (Status::Regressed, Some(800.0), Some(1.0)));
+        // A limit applies on top of the tolerance.
+        let mut policy = Policy::default();
+        policy.add_limit("inuse_space=50%").unwrap();
+        let c = compare(&base, &doubled, &policy);
+        let m = c.get("buf").unwrap().metric(Metric::InuseSpace).unwrap();
+        assert_eq!((m.status, m.limit.as_str()), (Status::Pass, "50% + ≈800 B (samples' spread)"));
+        // Not gated: reported as moved beyond the spread, deciding nothing.
+        let free = c.get("buf").unwrap().metric(Metric::FreeSpace).unwrap();
+        assert_eq!((free.tolerance, free.limit.as_str()), (None, "none"));
+    }
+
+    /// Exact on one side, `≈` on the other: the `≈` side's spread is the tolerance, so a rise
+    /// counts when even this run's lowest sample rose.
+    #[test]
+    fn only_this_runs_spread_judges_against_an_exact_baseline() {
+        let mut exact = figures(1.4, 1400.0);
+        exact.inuse_space = 1400.0;
+        let base = baseline(vec![bench("buf", exact, vec![])]);
+        let c = compare(&base, &run(vec![bench("buf", varied(1600.0, 1300.0, 1900.0), vec![])]), &Policy::default());
+        let m = c.get("buf").unwrap().metric(Metric::AllocSpace).unwrap();
+        assert_eq!((m.status, m.tolerance), (Status::Pass, Some(300.0)));
+        let c = compare(&base, &run(vec![bench("buf", varied(1600.0, 1450.0, 1900.0), vec![])]), &Policy::default());
+        assert_eq!(c.get("buf").unwrap().metric(Metric::AllocSpace).unwrap().status, Status::Regressed);
+        assert!(c.warnings.is_empty(), "judged with a tolerance, so no warning: {:?}", c.warnings);
+    }
+
+    /// A buffer each sample grows from empty, 1000 bytes a call (`copies` times): samples of
+    /// `step`, `2 * step`, ... `10 * step` iterations, as the figures pass reads them.
+    fn grown_each_sample(step: u64, copies: u64) -> Benchmark {
+        use crate::passes::figures::{self, Sample};
+        let samples: Vec<Sample> = (1..=10u64)
+            .map(|k| {
+                let n = k * step;
+                let doublings = u64::from(n.next_power_of_two().trailing_zeros());
+                let top = n.next_power_of_two();
+                Sample {
+                    iters: n,
+                    windows: 1,
+                    custom: false,
+                    alloc_objects: copies * (1 + doublings),
+                    alloc_space: copies * 1000 * (2 * top - 1),
+                    free_objects: copies * doublings,
+                    free_space: copies * 1000 * (top - 1),
+                    reallocs: copies * doublings,
+                    peak_space: 0,
+                }
+            })
+            .collect();
+        let alloc = figures::per_iteration_figures(&samples).unwrap();
+        assert_eq!(alloc.inexact, Some(crate::report::Inexact::SamplesDisagree));
+        Benchmark {
+            alloc_samples: figures::kept_samples(&samples, Some(&alloc)),
+            alloc: Some(alloc),
+            ..Benchmark::new("buf", "p", "t")
+        }
+    }
+
+    /// Allocations per iteration of a buffer each sample grows depend on the samples' lengths
+    /// (`log2(n) / n`): a run whose criterion chose samples of 1 to 10 iterations against a
+    /// baseline of 80 to 800 reads 30 times the allocations, and no sample of it counted more
+    /// than a baseline sample as long or longer. Twice the work does, wherever a sample of this
+    /// run is as long as one of the baseline's.
+    #[test]
+    fn a_varied_figure_is_judged_at_like_sample_lengths() {
+        for (base_step, new_step) in [(80, 1), (80, 10), (1, 80), (7, 13), (100, 100)] {
+            let base = baseline(vec![grown_each_sample(base_step, 1)]);
+            let c = compare(&base, &run(vec![grown_each_sample(new_step, 1)]), &Policy::default());
+            assert_eq!(c.verdict(), Verdict::Pass, "steps {base_step} and {new_step}: {c:#?}");
+            let c = compare(&base, &run(vec![grown_each_sample(new_step, 2)]), &Policy::default());
+            let b = c.get("buf").unwrap();
+            // Samples of this run as long as the baseline's shortest, or longer.
+            if new_step * 10 >= base_step {
+                assert_eq!(b.status, Status::Regressed, "steps {base_step} and {new_step}, twice: {b:#?}");
+                assert_eq!(b.metric(Metric::InuseSpace).unwrap().status, Status::Regressed);
+            }
+        }
+    }
+
+    /// In a benchmark whose samples disagree on some counts, a count they all agree on is
+    /// exact and judged as exact: one more allocation a call fails, whatever lengths the
+    /// samples had.
+    #[test]
+    fn an_agreed_count_beside_varied_ones_stays_exact() {
+        use crate::passes::figures::{self, Sample};
+        let batched = |step: u64, per: u64| {
+            let samples: Vec<Sample> = (1..=10u64)
+                .map(|k| {
+                    let n = k * step;
+                    Sample {
+                        iters: n,
+                        windows: 1,
+                        custom: false,
+                        alloc_objects: per * n + 5,
+                        alloc_space: 64 * per * n,
+                        free_objects: per * n + n.div_ceil(8),
+                        free_space: 64 * per * n,
+                        reallocs: 0,
+                        peak_space: 0,
+                    }
+                })
+                .collect();
+            let alloc = figures::per_iteration_figures(&samples).unwrap();
+            assert!(alloc.spread(Metric::FreeObjects).is_some() && alloc.spread(Metric::AllocObjects).is_none());
+            Benchmark {
+                alloc_samples: figures::kept_samples(&samples, Some(&alloc)),
+                alloc: Some(alloc),
+                ..Benchmark::new("batched", "p", "t")
+            }
+        };
+        let c = compare(&baseline(vec![batched(100, 2)]), &run(vec![batched(3, 3)]), &Policy::default());
+        let m = c.get("batched").unwrap().metric(Metric::AllocObjects).unwrap();
+        assert_eq!((m.status, m.tolerance, m.limit.as_str()), (Status::Regressed, None, "0"), "{m:?}");
+    }
+
+    /// A history keeps a block a call in a `Vec` that doubles: its samples count in proportion
+    /// to their iterations, so twice the blocks is caught whatever lengths criterion chose; the
+    /// same code passes.
+    #[test]
+    fn a_history_is_judged_per_iteration_at_any_length() {
+        use crate::passes::figures::{self, Sample};
+        let history = |step: u64, copies: u64| {
+            let mut kept = 1000u64; // entries before the first sample
+            let samples: Vec<Sample> = (1..=10u64)
+                .map(|k| {
+                    let n = k * step;
+                    let (before, after) = (kept.next_power_of_two(), (kept + n).next_power_of_two());
+                    let grew = u64::from(after != before);
+                    kept += n;
+                    Sample {
+                        iters: n,
+                        windows: 1,
+                        custom: false,
+                        alloc_objects: copies * (n + grew),
+                        alloc_space: copies * (1000 * n + grew * 24 * after),
+                        free_objects: copies * grew,
+                        free_space: copies * grew * 24 * before,
+                        reallocs: copies * grew,
+                        peak_space: 0,
+                    }
+                })
+                .collect();
+            let alloc = figures::per_iteration_figures(&samples).unwrap();
+            Benchmark {
+                alloc_samples: figures::kept_samples(&samples, Some(&alloc)),
+                alloc: Some(alloc),
+                ..Benchmark::new("history", "p", "t")
+            }
+        };
+        for (base_step, new_step) in [(123, 2), (2, 123), (50, 60)] {
+            let base = baseline(vec![history(base_step, 1)]);
+            let c = compare(&base, &run(vec![history(new_step, 1)]), &Policy::default());
+            assert_eq!(c.verdict(), Verdict::Pass, "steps {base_step} and {new_step}: {c:#?}");
+            let c = compare(&base, &run(vec![history(new_step, 2)]), &Policy::default());
+            assert_eq!(c.get("history").unwrap().status, Status::Regressed, "steps {base_step} and {new_step}: {c:#?}");
+        }
+    }
+
+    /// Exact figures keep limit 0 and no tolerance: the comparison reads as it always did.
+    #[test]
+    fn exact_figures_have_no_tolerance() {
+        let c = compare(
+            &baseline(vec![bench("a", figures(2.0, 128.0), vec![])]),
+            &run(vec![bench("a", figures(2.0, 128.0), vec![])]),
+            &Policy::default(),
+        );
+        assert!(c.benchmarks[0].metrics.iter().all(|m| m.tolerance.is_none()), "{c:#?}");
+        let json = serde_json::to_value(&c).unwrap();
+        assert!(json["benchmarks"][0]["metrics"][0].get("tolerance").is_none(), "{json}");
     }
 
     #[test]

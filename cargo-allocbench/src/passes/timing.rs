@@ -160,8 +160,11 @@ pub fn add_run(ui: &Ui, first: &mut [Benchmark], later: &[Benchmark], run: u32) 
 fn take_linear_figures(ui: &Ui, benchmarks: &mut [Benchmark], again: &linear::Resampled) {
     for b in benchmarks.iter_mut() {
         if let Some((rec, crit)) = again.measured.get(&b.id) {
-            if let Some(alloc) = records::join(rec, crit).and_then(|j| figures::per_iteration_figures(&j.samples)) {
-                b.alloc = Some(alloc);
+            if let Some(joined) = records::join(rec, crit) {
+                if let Some(alloc) = figures::per_iteration_figures(&joined.samples) {
+                    b.alloc_samples = figures::kept_samples(&joined.samples, Some(&alloc));
+                    b.alloc = Some(alloc);
+                }
             }
         }
     }
@@ -209,6 +212,7 @@ fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::Criter
     match records::join(rec, crit) {
         Some(joined) => {
             b.alloc = figures::per_iteration_figures(&joined.samples);
+            b.alloc_samples = figures::kept_samples(&joined.samples, b.alloc.as_ref());
             b.time = crit.time;
             b.time_samples_ns = joined.time_samples_ns;
         }

@@ -31,6 +31,7 @@ pub fn bench(id: &str, objects: f64, space: f64, inuse: f64, time_ns: Option<f64
             exact: true,
             inexact: None,
             approximate: false,
+            sample_range: None,
         }),
         time: time_ns.map(|t| TimeFigures {
             typical_ns: t,

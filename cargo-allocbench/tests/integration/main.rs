@@ -25,6 +25,7 @@ mod hardening;
 mod heap_sites;
 mod instructions;
 mod messages;
+mod nonstationary;
 mod partition;
 mod runs;
 mod selection;
@@ -78,6 +79,7 @@ fn main() -> ExitCode {
         heap_sites::trials(),
         instructions::trials(),
         messages::trials(),
+        nonstationary::trials(),
         partition::trials(),
         runs::trials(),
         selection::trials(),

@@ -2,7 +2,8 @@
 //!
 //! Allocation figures are deterministic, so they get exact limits; time is noisy, so it gets a
 //! statistical test and an effect-size floor and fails the gate only when asked to (the README's
-//! "Baselines and the gate"). A [`Policy`] is built from defaults, then the workspace's
+//! "Baselines and the gate"). An allocation figure that cannot be exact (`≈`) keeps its limit,
+//! applied above a tolerance from its samples' spread (`gate::compare`). A [`Policy`] is built from defaults, then the workspace's
 //! and the package's `Cargo.toml` metadata, then `--limit` and `--fail-on-time` on the command
 //! line, and answers one question per benchmark and metric: [`Policy::limit`].
 //!

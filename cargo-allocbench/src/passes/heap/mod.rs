@@ -127,7 +127,7 @@ impl Pass for Heap<'_> {
             else {
                 continue;
             };
-            let stacks = profile::stacks(&rec.sites, &joined);
+            let stacks = profile::stacks(&rec.sites, &joined, b.alloc.as_ref());
             let key = b.key();
             let old = self.base.and_then(|base| base.benchmarks.iter().find(|o| o.is(&key)));
             let base_stacks = old.map(|o| o.heap_stacks.as_slice()).filter(|s| !s.is_empty());

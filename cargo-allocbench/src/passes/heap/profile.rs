@@ -3,8 +3,9 @@
 //! allocate most.
 //!
 //! A stack's figures per iteration come from its counts per sample exactly as the benchmark's do
-//! (the slope across samples, [`figures`]), so for deterministic code the stacks add up to the
-//! report's `alloc_objects` and `alloc_space`. `inuse_*` per stack is what the stack's own
+//! (the slope across samples, or for figures that cannot be exact the same amortization,
+//! [`figures::Estimate`]), so the stacks add up to the `alloc_objects` and `alloc_space` of the
+//! pass's samples: for deterministic code, the report's. `inuse_*` per stack is what the stack's own
 //! allocations keep; the report's `inuse_*` also subtracts frees of blocks allocated before the
 //! window (an `iter_batched` input consumed by the routine), which belong to no stack.
 
@@ -15,6 +16,8 @@ use std::path::Path;
 use allocbench_formats::frames::is_harness_frame;
 
 pub use allocbench_formats::report::{AllocSite, Frame, HeapStack};
+
+use crate::report::AllocFigures;
 
 use crate::artifacts;
 use crate::passes::figures::{self, Sample};
@@ -52,7 +55,12 @@ fn is_std(frame: &Frame) -> bool {
 /// batch size changes from sample to sample. Such stacks' counts are added sample by sample
 /// before the slope is taken; apart, each would allocate in only some samples, look like one-off
 /// work, and the benchmark would lose its sites (seen under load: 3 runs in 80).
-pub fn stacks(sites: &[SiteRecord], joined: &Joined) -> Vec<HeapStack> {
+///
+/// Each stack's figures are taken as the benchmark's `figures` were ([`figures::Estimate`]):
+/// when its samples disagreed, the stacks are amortized alike and add up to the pass's totals;
+/// exact figures (or none) leave each stack to its own slope, as always.
+pub fn stacks(sites: &[SiteRecord], joined: &Joined, figures: Option<&AllocFigures>) -> Vec<HeapStack> {
+    let estimate = figures.filter(|f| !f.exact).map(figures::Estimate::of);
     let mut merged: BTreeMap<Vec<Frame>, Vec<[u64; 4]>> = BTreeMap::new();
     for site in sites {
         let mut frames: Vec<Frame> = site.frames.iter().map(Frame::from).collect();
@@ -96,7 +104,11 @@ pub fn stacks(sites: &[SiteRecord], joined: &Joined) -> Vec<HeapStack> {
                 }
             })
             .collect();
-        let Some(f) = figures::per_iteration_figures(&samples) else { continue };
+        let taken = match &estimate {
+            Some(estimate) => estimate.apply(&samples),
+            None => figures::per_iteration_figures(&samples),
+        };
+        let Some(f) = taken else { continue };
         if f.alloc_objects == 0.0 && f.alloc_space == 0.0 {
             continue; // a stack that allocated only during one-off work
         }
@@ -431,7 +443,7 @@ mod tests {
                 false,
             ),
         ];
-        let found = stacks(&split, &joined);
+        let found = stacks(&split, &joined, None);
         assert_eq!(found.len(), 1, "{found:#?}");
         let names: Vec<&str> = found[0].frames.iter().map(|f| f.function.as_str()).collect();
         assert_eq!(names, ["alloc::vec::Vec<u8>::with_capacity", "exact_fixture::consume"], "plumbing cut");
