@@ -83,8 +83,8 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     };
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
 
-    let executables = build::build(&opts, &project.targets, &project.target_dir, false)?;
-    let (targets, executables, partition) = share(cli, &project.targets, executables, &out_dir)?;
+    let built = build::build_with(&opts, &project.targets, &project.target_dir, false, &[])?;
+    let (targets, executables, partition) = share(cli, &project.targets, built.executables, &out_dir)?;
     // Benchmarks' own output must not issue workflow commands (annotations, masks, outputs).
     let commands_stopped = (cli.verbose && publish::in_github_actions()).then(|| {
         let token = format!(
@@ -135,7 +135,9 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     if failed {
         report.verdict = Verdict::Error;
     }
-    heap::run(&ctx, &mut report, base.as_ref())?;
+    let sites_build =
+        heap::SitesBuild { opts: &opts, target_dir: &project.target_dir, without_debuginfo: &built.without_debuginfo };
+    heap::run(&ctx, &mut report, base.as_ref(), &sites_build)?;
     if let Some(base) = &base {
         grown::what_grew(base, &mut report, &policy);
     }

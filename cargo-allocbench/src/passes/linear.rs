@@ -87,11 +87,17 @@ impl Measured {
 
     /// The benchmarks criterion sampled flat, each with its time per iteration (ns).
     pub fn flat(&self) -> Vec<(String, f64)> {
+        self.paces().into_iter().filter(|(_, _, flat)| *flat).map(|(id, ns, _)| (id, ns)).collect()
+    }
+
+    /// Each benchmark that can be measured again alone, with its time per iteration (ns) and
+    /// whether criterion sampled it flat.
+    pub fn paces(&self) -> Vec<(String, f64, bool)> {
         let mut out = Vec::new();
         for rec in &self.records {
             let Some(crit) = self.criterion.get(&rec.id) else { continue };
             let Some(joined) = records::join(rec, crit) else { continue };
-            if joined.samples.is_empty() || figures::has_slope(&joined.samples) {
+            if joined.samples.is_empty() {
                 continue;
             }
             // Criterion titles a second benchmark of the same id `ID #2`, and a filter selects
@@ -99,12 +105,37 @@ impl Measured {
             if run::without_counter(&rec.id) != rec.id || self.records.iter().filter(|r| r.id == rec.id).count() > 1 {
                 continue;
             }
-            let iters: f64 = crit.iters.iter().sum();
-            let time: f64 = crit.times.iter().sum();
-            out.push((rec.id.clone(), if iters > 0.0 { time / iters } else { 0.0 }));
+            // The pace of the routine as the counting passes run it: without the samples whose
+            // stacks the allocation-site pass captured, which run many times slower. Criterion's
+            // warm-up runs at that pace too, and the times below are for it.
+            let samples: Vec<(f64, f64, bool)> = crit
+                .iters
+                .iter()
+                .zip(&crit.times)
+                .enumerate()
+                .map(|(k, (&n, &t))| (n, t, joined.records.get(k).is_some_and(|r| r.sites)))
+                .collect();
+            let any_paced = samples.iter().any(|s| !s.2);
+            let paced = samples.iter().filter(|s| !s.2 || !any_paced);
+            let (iters, time) = paced.fold((0.0, 0.0), |(n, t), s| (n + s.0, t + s.1));
+            let ns = if iters > 0.0 { time / iters } else { 0.0 };
+            out.push((rec.id.clone(), ns, !figures::has_slope(&joined.samples)));
         }
         out
     }
+}
+
+/// Whether criterion's auto mode samples a routine of `ns_per_iter` flat with measurement time
+/// `times.measurement`, had its warm-up estimated that pace: its rule in criterion 0.8.2
+/// (`SamplingMode::choose_sampling_mode`), for the ten samples the counting passes ask for.
+pub fn sampled_flat(ns_per_iter: f64, times: CountingTimes) -> bool {
+    const TOTAL_RUNS: f64 = 55.0; // 1 + 2 + … + 10
+    let target = times.measurement.as_nanos() as f64;
+    if !(ns_per_iter.is_finite() && ns_per_iter > 0.0) {
+        return false;
+    }
+    let d = (target / ns_per_iter / TOTAL_RUNS).ceil();
+    TOTAL_RUNS * d * ns_per_iter > 2.0 * target
 }
 
 /// Criterion's times that make its auto mode sample a routine of `ns_per_iter` linearly, on the
@@ -200,6 +231,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn criterions_rule_for_flat_sampling() {
+        // 10 ms over 55 iterations: linear up to twice that (d = 1), flat beyond.
+        assert!(!sampled_flat(1_000.0, CountingTimes::SHORTEST));
+        assert!(!sampled_flat(360_000.0, CountingTimes::SHORTEST));
+        assert!(sampled_flat(370_000.0, CountingTimes::SHORTEST));
+        assert!(!sampled_flat(f64::NAN, CountingTimes::SHORTEST));
+        assert!(!sampled_flat(0.0, CountingTimes::SHORTEST));
+    }
+
+    #[test]
     fn times_fit_ten_linear_samples() {
         // Criterion's auto mode: linear when 55 iterations at the pace it estimates in the
         // warm-up take at most twice the measurement time.
@@ -213,6 +254,11 @@ mod tests {
             assert_eq!(times.warm_up, times.measurement);
         }
         assert_eq!(counting_times(10.0, 1), CountingTimes::SHORTEST);
+        // What they are for: criterion's rule says linear at the pace they were made for.
+        for ns in [1e6, 3.3e6, 1e9] {
+            assert!(sampled_flat(ns, CountingTimes::SHORTEST), "{ns} ns per iteration");
+            assert!(!sampled_flat(ns, counting_times(ns, 1)), "{ns} ns per iteration");
+        }
         assert_eq!(counting_times(f64::NAN, 1), CountingTimes::SHORTEST);
     }
 }
