@@ -126,13 +126,12 @@ pub fn build_with(
                 if !names_inlined_functions(&a.profile.debuginfo) {
                     bench_without |= is_bench;
                     let local = a.package_id.repr.starts_with("path+");
-                    match package_name(&a.package_id.repr) {
-                        Some(name) if local && !HARNESS_PACKAGES.contains(&name) => {
-                            if !local_without.iter().any(|n| n == name) {
-                                local_without.push(name.to_owned());
-                            }
+                    if let Some(name) =
+                        package_name(&a.package_id.repr).filter(|n| local && !HARNESS_PACKAGES.contains(n))
+                    {
+                        if !local_without.iter().any(|n| n == name) {
+                            local_without.push(name.to_owned());
                         }
-                        _ => {}
                     }
                 }
                 if let (true, Some(exe)) = (is_bench, a.executable) {

@@ -138,9 +138,26 @@ pub fn sampled_flat(ns_per_iter: f64, times: CountingTimes) -> bool {
     TOTAL_RUNS * d * ns_per_iter > 2.0 * target
 }
 
+/// The measurement time of a benchmark the allocation-site pass measures again, in iterations of
+/// its routine. The pass captures the stacks of the first two samples only, `d` and `2d`
+/// iterations; criterion makes `d` one when its warm-up estimates a pace between 40/55 and 80/55
+/// of the one these times were made for (0.73–1.45 times it), a range centred on it. With
+/// [`ITERATIONS_OF_TIME`] an estimate 10 % fast already gives `d = 2`: twice the captured
+/// iterations, at a second each for a routine of 300,000 allocations.
+pub const SITES_ITERATIONS_OF_TIME: f64 = 40.0;
+
 /// Criterion's times that make its auto mode sample a routine of `ns_per_iter` linearly, on the
 /// `try_number`-th try (from 1); never below the counting passes' own.
 pub fn counting_times(ns_per_iter: f64, try_number: u32) -> CountingTimes {
+    times_for(ns_per_iter, try_number, ITERATIONS_OF_TIME)
+}
+
+/// [`counting_times`] for the allocation-site pass: see [`SITES_ITERATIONS_OF_TIME`].
+pub fn sites_times(ns_per_iter: f64, try_number: u32) -> CountingTimes {
+    times_for(ns_per_iter, try_number, SITES_ITERATIONS_OF_TIME)
+}
+
+fn times_for(ns_per_iter: f64, try_number: u32, iterations_of_time: f64) -> CountingTimes {
     let at_least = |d: Duration, iterations: f64| {
         let secs = ns_per_iter * iterations / 1e9;
         if secs.is_finite() && secs > d.as_secs_f64() {
@@ -152,7 +169,7 @@ pub fn counting_times(ns_per_iter: f64, try_number: u32) -> CountingTimes {
     let scale = TRY_SCALE.powi(try_number.clamp(1, 16) as i32 - 1);
     CountingTimes {
         warm_up: at_least(CountingTimes::SHORTEST.warm_up, ITERATIONS_OF_WARM_UP),
-        measurement: at_least(CountingTimes::SHORTEST.measurement, ITERATIONS_OF_TIME * scale),
+        measurement: at_least(CountingTimes::SHORTEST.measurement, iterations_of_time * scale),
     }
 }
 
@@ -186,7 +203,10 @@ pub fn resample(
         for try_number in 1..=TRIES {
             n += 1;
             let again = files.again(n);
-            let times = counting_times(*ns_per_iter, try_number);
+            let times = match pass {
+                Mode::Heap => sites_times(*ns_per_iter, try_number),
+                _ => counting_times(*ns_per_iter, try_number),
+            };
             let spec = RunSpec {
                 pass,
                 filter: Some(format!("^(?:{})$", regex::escape(id))),
@@ -238,6 +258,19 @@ mod tests {
         assert!(sampled_flat(370_000.0, CountingTimes::SHORTEST));
         assert!(!sampled_flat(f64::NAN, CountingTimes::SHORTEST));
         assert!(!sampled_flat(0.0, CountingTimes::SHORTEST));
+    }
+
+    /// The allocation-site pass's times give one iteration in the first sample (the fewest
+    /// captured) for a warm-up estimate from 0.75 to 1.4 times the pace they were made for.
+    #[test]
+    fn sites_times_sample_one_iteration_first() {
+        for ns in [5e5, 1e6, 3e7, 1e9] {
+            let t = sites_times(ns, 1).measurement.as_nanos() as f64;
+            for met in [0.75 * ns, ns, 1.4 * ns] {
+                assert!(!sampled_flat(met, sites_times(ns, 1)), "{ns} ns, estimated {met}");
+                assert_eq!((t / met / 55.0).ceil(), 1.0, "{ns} ns, estimated {met}: d");
+            }
+        }
     }
 
     #[test]
