@@ -100,7 +100,9 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     };
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
 
-    let built = build::build(&opts, &project.targets, &project.target_dir, cli.quiet)?;
+    let built = build::build_with(&opts, &project.targets, &project.target_dir, cli.quiet, &[])?;
+    let without_debuginfo = built.without_debuginfo;
+    let built = built.executables;
     // Autobenches' helper modules and other harnesses' targets are left out before anything runs.
     let timeout = std::time::Duration::from_secs(cli.timeout.max(1));
     let kinds = probe::probe(&project.targets, &built, &out_dir, timeout)?;
@@ -184,7 +186,9 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     if failed {
         report.verdict = Verdict::Error;
     }
-    heap::run(&ctx, &mut report, base.as_ref())?;
+    let sites_build =
+        heap::SitesBuild { opts: &opts, target_dir: &project.target_dir, without_debuginfo: &without_debuginfo };
+    heap::run(&ctx, &mut report, base.as_ref(), &sites_build)?;
     if let Some(base) = &base {
         grown::what_grew(base, &mut report, &policy);
     }

@@ -74,6 +74,11 @@ pub struct RecordSample {
     /// instructions (`callgrind.out.<pid>.<part>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callgrind_part: Option<u32>,
+    /// The allocation-site pass captured this sample's stacks (it captures a benchmark's first
+    /// two measured samples only): the sites' counts of the other samples are zero, not
+    /// measured.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sites: bool,
 }
 
 /// The allocation-site pass: one allocating stack and its counts per record sample.

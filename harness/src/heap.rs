@@ -1,5 +1,5 @@
 //! The allocation-site pass: the call stack of every allocation made inside criterion's measured
-//! windows, counted per stack and per sample.
+//! windows of a benchmark's first two measured samples, counted per stack and per sample.
 //!
 //! Only `cargo allocbench`'s allocation-site pass turns this on
 //! ([`Mode::Heap`](crate::record::Mode)); in every other pass the owner's path of the allocator's
@@ -7,42 +7,121 @@
 //! Capturing a stack costs microseconds and takes a lock, which is why this pass is a process of
 //! its own and its times are never reported.
 //!
-//! Each allocation inside a window is attributed to its stack. A block freed inside a window is
-//! attributed to the stack that allocated it, if that allocation was also made inside a window of
-//! the same sample; frees of older blocks are not attributed to any stack (Go's heap profiles do
-//! the same: `inuse` is what the site's own allocations keep).
+//! Each allocation inside a captured window is attributed to its stack. A block freed inside a
+//! window is attributed to the stack that allocated it, if that allocation was also made inside a
+//! window of the same sample; frees of older blocks are not attributed to any stack (Go's heap
+//! profiles do the same: `inuse` is what the site's own allocations keep).
+//!
+//! What a capture costs is mostly unwinding (libgcc's `_Unwind_Backtrace` reads the unwind
+//! tables anew for every frame of every stack; symbolising happens once per stack, when the
+//! benchmark ends). A routine of 440,762 allocations per iteration once ran at 5–7 s per
+//! iteration for the whole of criterion's warm-up and samples. So the pass does as little of it
+//! as the figures need:
+//! - Only the first [`CAPTURED_SAMPLES`] measured samples of a benchmark are captured: a slope
+//!   needs two iteration counts, and criterion's linear sampling gives them there (`d` and `2d`
+//!   iterations). The warm-up and the later samples run at the pace of the counting allocator
+//!   alone, and each sample's record says whether it was captured. Criterion makes one `Bencher`
+//!   for its warm-up and one for its samples, each with `Measurement::zero()` outside the
+//!   routine: the second of these starts the measured samples.
+//! - A stack is unwound up to the frame of the harness's wrapper around the benchmark's closure
+//!   ([`in_routine`]), not to `main`: the frames above it are criterion's, which the subcommand
+//!   cuts away anyway.
 
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::Relaxed};
 use std::sync::Mutex;
 
 /// Deepest stack kept, leaf first. Deeper stacks lose their root-most frames.
 const DEPTH: usize = 64;
 
+/// Measured samples of each benchmark whose stacks are captured: the two first, the fewest that
+/// give a slope.
+pub(crate) const CAPTURED_SAMPLES: u32 = 2;
+
 /// The allocation-site pass is on for this process: the allocator's hook calls into this module
 /// (the allocator keeps its own flag, read only on the overflow shard's cold path).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
-/// A measured window is open: allocations are attributed.
+/// A captured window is open: allocations are attributed.
 static CAPTURE: AtomicBool = AtomicBool::new(false);
+/// `Bencher`s criterion made for the running benchmark outside its routine: the first is the
+/// warm-up's, the second the measured samples'.
+static BENCHERS: AtomicU32 = AtomicU32::new(0);
+/// Measured samples of the running benchmark closed so far.
+static CLOSED: AtomicU32 = AtomicU32::new(0);
+/// A window of the open sample was captured.
+static OPEN_CAPTURED: AtomicBool = AtomicBool::new(false);
+/// Blocks in [`State::live`]: a free looks them up only when there are any, so that the samples
+/// not captured take no lock.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     /// This thread is inside this module already: its own allocations are not tracked.
     static BUSY: Cell<bool> = const { Cell::new(false) };
+    /// The address of a local in the frame of the harness's wrapper around the benchmark's
+    /// closure, on this thread; 0 outside it. Unwinding stops at that frame.
+    static ROUTINE_FRAME: Cell<usize> = const { Cell::new(0) };
 }
 
-type Stack = Vec<usize>;
+/// FxHash's mixing, for keys that are addresses: SipHash (std's default) over a 64-frame stack
+/// was a tenth of a capture's cost.
+#[derive(Default)]
+struct AddrHasher(u64);
+
+impl AddrHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        // The multiplication leaves an aligned address's low bits zero, and hashbrown picks
+        // buckets by the low bits: bring high bits down (as rustc-hash does).
+        self.0.rotate_left(26)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            self.add(u64::from_ne_bytes(b));
+        }
+        for &b in words.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+}
+
+type Fast = BuildHasherDefault<AddrHasher>;
 
 #[derive(Default)]
 struct State {
-    stacks: Vec<Stack>,
-    index: HashMap<Stack, u32>,
+    stacks: Vec<Box<[usize]>>,
+    index: HashMap<Box<[usize]>, u32, Fast>,
     /// Blocks allocated in a window of the open sample and not yet freed: address → (stack, size).
-    live: HashMap<usize, (u32, u64)>,
+    live: HashMap<usize, (u32, u64), Fast>,
     /// Counts of the open sample per stack: alloc objects, alloc bytes, free objects, free bytes.
     open: HashMap<u32, [u64; 4]>,
     /// Closed samples of the benchmark running now.
     samples: Vec<HashMap<u32, [u64; 4]>>,
+}
+
+impl State {
+    fn forget_live(&mut self) {
+        self.live.clear();
+        LIVE.store(0, Relaxed);
+    }
 }
 
 static STATE: Mutex<Option<State>> = Mutex::new(None);
@@ -74,10 +153,36 @@ pub(crate) fn enable() {
     crate::alloc::enable_heap_hooks();
 }
 
-/// A window opens or closes.
+/// The harness's wrapper around one call of the benchmark's closure runs `f`: stacks captured
+/// inside it are unwound up to this frame and no further.
+#[inline(always)]
+pub(crate) fn in_routine(f: impl FnOnce()) {
+    if !ACTIVE.load(Relaxed) || ROUTINE_FRAME.try_with(Cell::get).unwrap_or(1) != 0 {
+        return f();
+    }
+    // A local of this frame: every frame `f` calls has its canonical frame address (the stack
+    // pointer in its caller at the call) at or below it, and this frame's own is above it.
+    let marker = 0u8;
+    let here = std::hint::black_box(&marker) as *const u8 as usize;
+    let _ = ROUTINE_FRAME.try_with(|r| r.set(here));
+    f();
+    let _ = ROUTINE_FRAME.try_with(|r| r.set(0));
+}
+
+/// Whether this thread is inside the benchmark's closure.
+fn in_routine_now() -> bool {
+    ROUTINE_FRAME.try_with(Cell::get).unwrap_or(0) != 0
+}
+
+/// A window opens or closes. Only windows of the benchmark's first [`CAPTURED_SAMPLES`]
+/// measured samples are captured.
 pub(crate) fn set_capture(on: bool) {
     if ACTIVE.load(Relaxed) {
-        CAPTURE.store(on, Relaxed);
+        let capture = on && BENCHERS.load(Relaxed) >= 2 && CLOSED.load(Relaxed) < CAPTURED_SAMPLES;
+        if capture {
+            OPEN_CAPTURED.store(true, Relaxed);
+        }
+        CAPTURE.store(capture, Relaxed);
     }
 }
 
@@ -88,21 +193,26 @@ pub(crate) fn on_alloc(ptr: *mut u8, size: u64) {
         return;
     }
     busy(|| {
+        let boundary = ROUTINE_FRAME.try_with(Cell::get).unwrap_or(0);
         let mut frames = [0usize; DEPTH];
         let mut depth = 0;
         backtrace::trace(|frame| {
             frames[depth] = frame.ip() as usize;
             depth += 1;
-            depth < DEPTH
+            // The wrapper's frame is the last one kept: above it, criterion's. A platform whose
+            // unwinder gives no stack pointer (0) unwinds to the depth limit, as on other
+            // threads than the routine's.
+            let past_routine = boundary != 0 && frame.sp() as usize > boundary;
+            depth < DEPTH && !past_routine
         });
-        let stack = frames[..depth].to_vec();
+        let stack = &frames[..depth];
         locked(|s| {
-            let id = match s.index.get(&stack) {
+            let id = match s.index.get(stack) {
                 Some(&id) => id,
                 None => {
                     let id = s.stacks.len() as u32;
-                    s.stacks.push(stack.clone());
-                    s.index.insert(stack, id);
+                    s.stacks.push(stack.into());
+                    s.index.insert(stack.into(), id);
                     id
                 }
             };
@@ -110,6 +220,7 @@ pub(crate) fn on_alloc(ptr: *mut u8, size: u64) {
             c[0] += 1;
             c[1] += size;
             s.live.insert(ptr as usize, (id, size));
+            LIVE.store(s.live.len(), Relaxed);
         });
     });
 }
@@ -117,8 +228,14 @@ pub(crate) fn on_alloc(ptr: *mut u8, size: u64) {
 /// Called by the allocator for every block freed while the pass is on.
 #[inline(never)]
 pub(crate) fn on_free(ptr: *mut u8) {
+    // A block handed to another thread was handed over with some synchronisation, after the
+    // store that counted it: this load sees it.
+    if LIVE.load(Relaxed) == 0 {
+        return;
+    }
     with_state(|s| {
         if let Some((id, size)) = s.live.remove(&(ptr as usize)) {
+            LIVE.store(s.live.len(), Relaxed);
             if CAPTURE.load(Relaxed) {
                 let c = s.open.entry(id).or_default();
                 c[2] += 1;
@@ -128,26 +245,36 @@ pub(crate) fn on_free(ptr: *mut u8) {
     });
 }
 
-/// Criterion saved a sample: its counts become the benchmark's next sample.
-pub(crate) fn close_sample() {
+/// Criterion saved a sample: its counts become the benchmark's next sample. Returns whether its
+/// stacks were captured.
+pub(crate) fn close_sample() -> bool {
     if !ACTIVE.load(Relaxed) {
-        return;
+        return false;
     }
+    CLOSED.fetch_add(1, Relaxed);
+    let captured = OPEN_CAPTURED.swap(false, Relaxed);
     with_state(|s| {
         let open = std::mem::take(&mut s.open);
-        s.live.clear();
+        s.forget_live();
         s.samples.push(open);
     });
+    captured
 }
 
-/// A new sample or a warm-up starts: forget the open counts.
+/// Criterion made a `Bencher` (its warm-up's, or its samples'), or starts a sample of
+/// `iter_batched`: forget the open counts.
 pub(crate) fn discard_open_sample() {
     if !ACTIVE.load(Relaxed) {
         return;
     }
+    // Inside the routine, `iter_batched` zeroes its value for each sample: not a new `Bencher`.
+    if !in_routine_now() {
+        BENCHERS.fetch_add(1, Relaxed);
+    }
+    OPEN_CAPTURED.store(false, Relaxed);
     with_state(|s| {
         s.open.clear();
-        s.live.clear();
+        s.forget_live();
     });
 }
 
@@ -163,6 +290,10 @@ pub(crate) fn take_sites() -> Vec<Site> {
     if !ACTIVE.load(Relaxed) {
         return Vec::new();
     }
+    BENCHERS.store(0, Relaxed);
+    CLOSED.store(0, Relaxed);
+    OPEN_CAPTURED.store(false, Relaxed);
+    CAPTURE.store(false, Relaxed);
     busy(|| {
         let (samples, stacks) = locked(|s| (std::mem::take(&mut s.samples), s.stacks.clone())).unwrap_or_default();
         symbolize_sites(samples, &stacks)
@@ -170,7 +301,7 @@ pub(crate) fn take_sites() -> Vec<Site> {
     .unwrap_or_default()
 }
 
-fn symbolize_sites(samples: Vec<HashMap<u32, [u64; 4]>>, stacks: &[Stack]) -> Vec<Site> {
+fn symbolize_sites(samples: Vec<HashMap<u32, [u64; 4]>>, stacks: &[Box<[usize]>]) -> Vec<Site> {
     let mut used: Vec<u32> = samples.iter().flat_map(|m| m.keys().copied()).collect();
     used.sort_unstable();
     used.dedup();

@@ -153,7 +153,9 @@ fn append_id(path: &std::path::Path, id: &str) {
 /// Criterion saved a sample with this time value.
 pub(crate) fn close_sample(time: f64) {
     #[cfg(feature = "heap-profile")]
-    crate::heap::close_sample();
+    let sites = crate::heap::close_sample();
+    #[cfg(not(feature = "heap-profile"))]
+    let sites = false;
     let callgrind_part = crate::callgrind::dump();
     let o = OPEN.with(|open| open.replace(CLOSED));
     let custom = CUSTOM.with(|c| c.replace(false));
@@ -170,6 +172,7 @@ pub(crate) fn close_sample(time: f64) {
             reallocs: c.reallocs,
             peak_space: o.peak,
             callgrind_part,
+            sites,
         })
     });
 }
@@ -182,6 +185,9 @@ pub(crate) fn around_routine(f: impl FnOnce()) {
     let before = WINDOWS.load(Relaxed);
     let stats = alloc::stats();
     let mark = alloc::mark();
+    #[cfg(feature = "heap-profile")]
+    crate::heap::in_routine(f);
+    #[cfg(not(feature = "heap-profile"))]
     f();
     if WINDOWS.load(Relaxed) == before {
         let counts = alloc::stats().since(&stats);
@@ -199,6 +205,11 @@ pub(crate) fn finish(id: &str) {
     }
     discard_open_sample();
     let samples = SAMPLES.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    // Always: it also resets the allocation-site pass for the next benchmark.
+    #[cfg(feature = "heap-profile")]
+    let sites = crate::heap::take_sites();
+    #[cfg(not(feature = "heap-profile"))]
+    let sites = Vec::new();
     if samples.is_empty() {
         return; // filtered out, listed, test mode or profiling: nothing was measured
     }
@@ -207,10 +218,7 @@ pub(crate) fn finish(id: &str) {
         id: id.to_owned(),
         counting: alloc::is_counting(),
         samples,
-        #[cfg(feature = "heap-profile")]
-        sites: crate::heap::take_sites(),
-        #[cfg(not(feature = "heap-profile"))]
-        sites: Vec::new(),
+        sites,
         cpu_profile: None,
         pid: crate::callgrind::active().then(std::process::id),
         allocator: alloc::inner_allocator().map(str::to_owned),

@@ -87,11 +87,17 @@ impl Measured {
 
     /// The benchmarks criterion sampled flat, each with its time per iteration (ns).
     pub fn flat(&self) -> Vec<(String, f64)> {
+        self.paces().into_iter().filter(|(_, _, flat)| *flat).map(|(id, ns, _)| (id, ns)).collect()
+    }
+
+    /// Each benchmark that can be measured again alone, with its time per iteration (ns) and
+    /// whether criterion sampled it flat.
+    pub fn paces(&self) -> Vec<(String, f64, bool)> {
         let mut out = Vec::new();
         for rec in &self.records {
             let Some(crit) = self.criterion.get(&rec.id) else { continue };
             let Some(joined) = records::join(rec, crit) else { continue };
-            if joined.samples.is_empty() || figures::has_slope(&joined.samples) {
+            if joined.samples.is_empty() {
                 continue;
             }
             // Criterion titles a second benchmark of the same id `ID #2`, and a filter selects
@@ -99,12 +105,37 @@ impl Measured {
             if run::without_counter(&rec.id) != rec.id || self.records.iter().filter(|r| r.id == rec.id).count() > 1 {
                 continue;
             }
-            let iters: f64 = crit.iters.iter().sum();
-            let time: f64 = crit.times.iter().sum();
-            out.push((rec.id.clone(), if iters > 0.0 { time / iters } else { 0.0 }));
+            // The pace of the routine as the counting passes run it: without the samples whose
+            // stacks the allocation-site pass captured, which run many times slower. Criterion's
+            // warm-up runs at that pace too, and the times below are for it.
+            let samples: Vec<(f64, f64, bool)> = crit
+                .iters
+                .iter()
+                .zip(&crit.times)
+                .enumerate()
+                .map(|(k, (&n, &t))| (n, t, joined.records.get(k).is_some_and(|r| r.sites)))
+                .collect();
+            let any_paced = samples.iter().any(|s| !s.2);
+            let paced = samples.iter().filter(|s| !s.2 || !any_paced);
+            let (iters, time) = paced.fold((0.0, 0.0), |(n, t), s| (n + s.0, t + s.1));
+            let ns = if iters > 0.0 { time / iters } else { 0.0 };
+            out.push((rec.id.clone(), ns, !figures::has_slope(&joined.samples)));
         }
         out
     }
+}
+
+/// Whether criterion's auto mode samples a routine of `ns_per_iter` flat with measurement time
+/// `times.measurement`, had its warm-up estimated that pace: its rule in criterion 0.8.2
+/// (`SamplingMode::choose_sampling_mode`), for the ten samples the counting passes ask for.
+pub fn sampled_flat(ns_per_iter: f64, times: CountingTimes) -> bool {
+    const TOTAL_RUNS: f64 = 55.0; // 1 + 2 + … + 10
+    let target = times.measurement.as_nanos() as f64;
+    if !(ns_per_iter.is_finite() && ns_per_iter > 0.0) {
+        return false;
+    }
+    let d = (target / ns_per_iter / TOTAL_RUNS).ceil();
+    TOTAL_RUNS * d * ns_per_iter > 2.0 * target
 }
 
 /// Criterion's times that make its auto mode sample a routine of `ns_per_iter` linearly, on the
@@ -152,10 +183,18 @@ pub fn resample(
     for (id, ns_per_iter) in flat {
         progress(id);
         let mut outcome = Err("the bench process recorded nothing for it".to_owned());
+        // The allocation-site pass tries again at a slower pace, not with longer times (which
+        // mean more captured iterations per sample): criterion samples flat when its warm-up
+        // came out more than 1.45 times slower than the pace the times were made for. The pace
+        // the last try's samples saw (a loaded machine), or half as slow again (a slow warm-up).
+        let mut pace = *ns_per_iter;
         for try_number in 1..=TRIES {
             n += 1;
             let again = files.again(n);
-            let times = counting_times(*ns_per_iter, try_number);
+            let times = match pass {
+                Mode::Heap => counting_times(pace, 1),
+                _ => counting_times(*ns_per_iter, try_number),
+            };
             let spec = RunSpec {
                 pass,
                 filter: Some(format!("^(?:{})$", regex::escape(id))),
@@ -184,6 +223,9 @@ pub fn resample(
             if !(outcome.is_err() && measured.as_ref().is_ok_and(|m| m.get(id).is_some())) {
                 break;
             }
+            if let Some((_, seen)) = measured.iter().flat_map(Measured::flat).find(|(i, _)| i == id) {
+                pace = seen.max(1.5 * pace);
+            }
         }
         match outcome {
             Ok((rec, crit)) => out
@@ -200,6 +242,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn criterions_rule_for_flat_sampling() {
+        // 10 ms over 55 iterations: linear up to twice that (d = 1), flat beyond.
+        assert!(!sampled_flat(1_000.0, CountingTimes::SHORTEST));
+        assert!(!sampled_flat(360_000.0, CountingTimes::SHORTEST));
+        assert!(sampled_flat(370_000.0, CountingTimes::SHORTEST));
+        assert!(!sampled_flat(f64::NAN, CountingTimes::SHORTEST));
+        assert!(!sampled_flat(0.0, CountingTimes::SHORTEST));
+    }
+
+    /// The allocation-site pass captures the first two samples, `d` and `2d` iterations: the
+    /// times give `d = 1` for a warm-up estimate from 0.91 to 1.82 times the pace they were made
+    /// for (the pass's own process allocates at up to 1.5 times the timing pass's pace).
+    #[test]
+    fn times_sample_one_iteration_first() {
+        for ns in [5e5, 1e6, 3e7, 1e9] {
+            let t = counting_times(ns, 1);
+            for met in [0.92 * ns, ns, 1.5 * ns, 1.8 * ns] {
+                assert!(!sampled_flat(met, t), "{ns} ns, estimated {met}");
+                assert_eq!((t.measurement.as_nanos() as f64 / met / 55.0).ceil(), 1.0, "{ns} ns, estimated {met}: d");
+            }
+        }
+    }
+
+    #[test]
     fn times_fit_ten_linear_samples() {
         // Criterion's auto mode: linear when 55 iterations at the pace it estimates in the
         // warm-up take at most twice the measurement time.
@@ -213,6 +279,11 @@ mod tests {
             assert_eq!(times.warm_up, times.measurement);
         }
         assert_eq!(counting_times(10.0, 1), CountingTimes::SHORTEST);
+        // What they are for: criterion's rule says linear at the pace they were made for.
+        for ns in [1e6, 3.3e6, 1e9] {
+            assert!(sampled_flat(ns, CountingTimes::SHORTEST), "{ns} ns per iteration");
+            assert!(!sampled_flat(ns, counting_times(ns, 1)), "{ns} ns per iteration");
+        }
         assert_eq!(counting_times(f64::NAN, 1), CountingTimes::SHORTEST);
     }
 }

@@ -3,8 +3,8 @@
 //! exact` runs `exact::*`, and `-- --list` lists them all).
 //!
 //! The binary's global allocator is a plain counting allocator (`common::counter`): `exact`,
-//! `flat_sampling` and `compat` compare allocbench's figures with an independent count of what
-//! the fixtures' routines allocate. Those counts are taken first, in `main`, while this thread
+//! `flat_sampling`, `compat` and `site_pass` compare allocbench's figures with an independent
+//! count of what the fixtures' routines allocate. Those counts are taken first, in `main`, while this thread
 //! is the only one: libtest-mimic (`common::harness`), which gives the tests libtest's names,
 //! filtering, threads, output and closing line, starts its threads only after them, and every
 //! thread's allocations would be counted.
@@ -28,6 +28,7 @@ mod messages;
 mod nonstationary;
 mod partition;
 mod runs;
+mod site_pass;
 mod selection;
 mod two_packages;
 
@@ -41,7 +42,7 @@ use libtest_mimic::{Arguments, Trial};
 static GLOBAL: Counter = Counter;
 
 /// The tests that take longest, first: the pool's threads then finish at about the same time.
-const LONGEST_FIRST: [&str; 9] = [
+const LONGEST_FIRST: [&str; 10] = [
     "baseline_rev::baseline_rev_compares_with_the_previous_commit",
     "hardening::save_baseline_interrupted_100_times_leaves_the_old_or_the_new_baseline",
     "baseline_gate::sigkill_during_save_baseline_never_leaves_a_partial_baseline",
@@ -51,6 +52,7 @@ const LONGEST_FIRST: [&str; 9] = [
     "baseline_gate::twenty_a_a_comparisons_in_a_row",
     "examples_gate::the_cpu_examples_hot_function_is_in_its_flame_graph",
     "exact::figures_equal_an_independent_count",
+    "site_pass::three_hundred_thousand_allocations_take_a_few_captured_iterations",
 ];
 
 fn main() -> ExitCode {
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
     let exact = exact::oracle();
     let flat_sampling = flat_sampling::oracle();
     let compat = compat::oracle();
+    let site_pass = site_pass::oracle();
     let two_packages = two_packages::oracle();
     assert!(threads().is_none_or(|n| n == 1), "the counted routines leave no thread running");
 
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
         nonstationary::trials(),
         partition::trials(),
         runs::trials(),
+        site_pass::trials(site_pass),
         selection::trials(),
         two_packages::trials(two_packages),
     ]

@@ -10,13 +10,16 @@
 
 pub mod profile;
 
+use std::path::{Path, PathBuf};
+
 use anyhow::Result;
 use indicatif::ProgressBar;
 
 use crate::artifacts;
-use crate::cargo::discover::BenchTarget;
+use crate::cargo::build;
+use crate::cargo::discover::{BenchTarget, CargoOptions};
 use crate::cli::{Cli, HeapProfile};
-use crate::exec::run::{self, Mode, RunFiles, RunSpec};
+use crate::exec::run::{self, CountingTimes, Mode, RunFiles, RunSpec};
 use crate::gate::baseline::Baseline;
 use crate::gate::compare;
 use crate::passes::linear::{self, Measured, Resampled};
@@ -24,11 +27,64 @@ use crate::passes::{records, warn_side_pass_failures, Context, Pass, TargetRun};
 use crate::render::units::printable;
 use crate::report::{Benchmark, Report};
 
+/// What the pass needs to build its own executables when the bench profile has no debug info.
+pub struct SitesBuild<'a> {
+    pub opts: &'a CargoOptions,
+    pub target_dir: &'a Path,
+    /// From the run's build ([`build::Built::without_debuginfo`]): the local packages built
+    /// without the debug info that names inlined functions; empty when the bench targets have it.
+    pub without_debuginfo: &'a [String],
+}
+
 /// Runs the allocation-site pass, attaching sites and heap profiles to the benchmarks of `report`
 /// (against `base`, with the baseline's stacks beside them).
-pub fn run(ctx: &Context, report: &mut Report, base: Option<&Baseline>) -> Result<()> {
+pub fn run(ctx: &Context, report: &mut Report, base: Option<&Baseline>, sites_build: &SitesBuild) -> Result<()> {
     let selected = selected(ctx.cli, report);
-    crate::passes::run(ctx, &mut Heap { report, base, selected, ids: 0 })
+    if selected.is_empty() {
+        return Ok(());
+    }
+    let executables = executables(ctx, sites_build);
+    let ctx = Context { executables: &executables, ..*ctx };
+    let mut heap = Heap { report, base, selected, ids: 0, direct: Vec::new(), unnamed: Vec::new() };
+    crate::passes::run(&ctx, &mut heap)?;
+    if let Some((id, share)) = heap.unnamed.first() {
+        let others = match heap.unnamed.len() - 1 {
+            0 => String::new(),
+            1 => " and of 1 other benchmark".to_owned(),
+            n => format!(" and of {n} other benchmarks"),
+        };
+        ctx.ui.warn(&format!(
+            "allocation sites: {:.0} % of the bytes of `{}`{others} come from code inlined into criterion's loop, which has no name of its own without debug info; set `[profile.bench] debug = \"{}\"`",
+            share * 100.0,
+            printable(id),
+            build::SITES_DEBUGINFO
+        ));
+    }
+    Ok(())
+}
+
+/// The executables the pass runs: the run's own, or, when the bench profile has no debug info,
+/// the same targets built again with it for the packages of the workspace. Without it a frame
+/// is named by the symbol table: code inlined into criterion's loop (a closure, a small
+/// function) has no name of its own, and its allocations would belong to no site.
+fn executables(ctx: &Context, sites_build: &SitesBuild) -> Vec<PathBuf> {
+    let packages = sites_build.without_debuginfo;
+    if packages.is_empty() {
+        return ctx.executables.to_vec();
+    }
+    let names: Vec<String> = packages.iter().map(|p| format!("`{p}`")).collect();
+    ctx.ui.note(&format!(
+        "allocation sites: the bench profile has no debug info to name inlined functions; building {} again with `debug = \"{debug}\"` for this pass only (the figures come from the build as it is); `[profile.bench] debug = \"{debug}\"` saves that build",
+        names.join(", "),
+        debug = build::SITES_DEBUGINFO
+    ));
+    match build::build_with(sites_build.opts, ctx.targets, sites_build.target_dir, false, packages) {
+        Ok(built) => built.executables,
+        Err(e) => {
+            ctx.ui.warn(&format!("allocation sites: {e}; the pass runs the build as it is"));
+            ctx.executables.to_vec()
+        }
+    }
 }
 
 /// The allocation-site pass, attaching to the compared report.
@@ -39,6 +95,36 @@ struct Heap<'a> {
     selected: Vec<(String, String, String)>,
     /// How many of them the target being run has, for its progress bar.
     ids: usize,
+    /// The target's benchmarks measured straight away with linear sampling, each with its time
+    /// per iteration (ns): see [`sampled_flat_before`].
+    direct: Vec<(String, f64)>,
+    /// Benchmarks with bytes that no site of their own names (inlined into criterion's loop),
+    /// with their share of the benchmark's bytes.
+    unnamed: Vec<(String, f64)>,
+}
+
+/// A criterion filter that selects no benchmark (criterion's ids are never empty).
+const NO_BENCHMARK: &str = "^$";
+
+/// Of `ids`, those criterion samples flat at the counting passes' times, by what the timing pass
+/// of this run saw, with their time per iteration (ns). They are measured straight away with
+/// linear sampling (`linear::resample`): in the first run with every other benchmark criterion
+/// would sample them flat, and the stacks of two of those samples would be captured for nothing
+/// (a routine of 300,000 allocations took a second per captured iteration).
+fn sampled_flat_before(ctx: &Context, target: &BenchTarget, ids: &[&str]) -> Vec<(String, f64)> {
+    let timing = if ctx.cli.allocs_only { Mode::AllocsOnly } else { Mode::Full };
+    let Ok(measured) = Measured::read(&RunFiles::new(ctx.out_dir, timing, target)) else { return Vec::new() };
+    measured
+        .paces()
+        .into_iter()
+        .filter(|(id, ns, flat)| {
+            // `--allocs-only` ran them with the times this pass runs them with; a full run, with
+            // the user's: there, criterion's rule says.
+            ids.contains(&id.as_str())
+                && if timing == Mode::AllocsOnly { *flat } else { linear::sampled_flat(*ns, CountingTimes::SHORTEST) }
+        })
+        .map(|(id, ns, _)| (id, ns))
+        .collect()
 }
 
 /// The benchmarks `--heap-profile` selects, by package, target and id: all, or the regressed
@@ -91,18 +177,25 @@ impl Pass for Heap<'_> {
             return Ok(None);
         }
         self.ids = ids.len();
+        self.direct = sampled_flat_before(ctx, target, &ids);
+        let first: Vec<&str> = ids.into_iter().filter(|id| !self.direct.iter().any(|(d, _)| d == id)).collect();
         // Criterion filters on the full id: a duplicate's title (`ID #2`) is matched by its id.
         let full_id = |id: &str| run::without_counter(id).to_owned();
-        let filter =
-            format!("^(?:{})$", ids.iter().map(|id| regex::escape(&full_id(id))).collect::<Vec<_>>().join("|"));
+        let filter = if first.is_empty() {
+            NO_BENCHMARK.to_owned()
+        } else {
+            format!("^(?:{})$", first.iter().map(|id| regex::escape(&full_id(id))).collect::<Vec<_>>().join("|"))
+        };
         Ok(Some(RunSpec { filter: Some(filter), ..ctx.spec(Mode::Heap) }))
     }
 
     fn collect(&mut self, _: &Context, run: &TargetRun, bar: &ProgressBar) -> Result<Self::Collected> {
         // Sites follow the benchmark's figures: from samples of two iteration counts or more.
         let recorded = Measured::read(&run.files)?;
-        let again = linear::resample(run.exe, run.target, Mode::Heap, &run.spec, &run.files, &recorded.flat(), |id| {
-            bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
+        let mut flat = recorded.flat();
+        flat.extend(self.direct.iter().cloned());
+        let again = linear::resample(run.exe, run.target, Mode::Heap, &run.spec, &run.files, &flat, |id| {
+            bar.set_message(format!("`{}` with linear sampling", printable(id)))
         })?;
         Ok((recorded, again))
     }
@@ -140,6 +233,11 @@ impl Pass for Heap<'_> {
                 Err(e) => ctx.ui.warn(&e.to_string()),
             }
             b.sites = profile::sites(&stacks, &target.package);
+            let unnamed: f64 = stacks.iter().filter(|s| profile::inlined_into_harness(s)).map(|s| s.alloc_space).sum();
+            let total: f64 = stacks.iter().map(|s| s.alloc_space).sum();
+            if unnamed > 0.0 && total > 0.0 {
+                self.unnamed.push((b.id.clone(), unnamed / total));
+            }
             b.heap_stacks = stacks;
             // Which sites grew is the gate's to name once every site is known (`gate::grown`); that
             // a baseline without sites leaves none to name is said here, among the pass's own lines.

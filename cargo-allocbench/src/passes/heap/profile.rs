@@ -65,7 +65,10 @@ pub fn stacks(sites: &[SiteRecord], joined: &Joined, figures: Option<&AllocFigur
     for site in sites {
         let mut frames: Vec<Frame> = site.frames.iter().map(Frame::from).collect();
         if let Some(i) = frames.iter().position(|f| is_harness_frame(&f.function)) {
-            frames.truncate(i);
+            // Nothing of the benchmark's own left (its code was inlined into criterion's loop, and
+            // without debug info has no frame of its own): the loop's frame stands for it, so that
+            // its bytes still add up, and the pass says why ([`inlined_into_harness`]).
+            frames.truncate(i.max(1));
             // Frames are leaf first: the standard library's frames at the end are the plumbing
             // between criterion and the routine. A stack of nothing else keeps them.
             let plumbing = frames.iter().rev().take_while(|f| is_std(f)).count();
@@ -83,13 +86,20 @@ pub fn stacks(sites: &[SiteRecord], joined: &Joined, figures: Option<&AllocFigur
             }
         }
     }
+    // The harness captures a benchmark's first two measured samples only, and says which: the
+    // other samples' counts are zero because nothing was captured, not because nothing was
+    // allocated. (A harness that does not say captured every sample.)
+    let any_captured = joined.records.iter().any(|r| r.sites);
     let mut out = Vec::new();
     for (frames, counts) in merged {
+        let captured = |n: usize| joined.records.get(n).is_some_and(|r| r.sites);
         let samples: Vec<Sample> = joined
             .samples
             .iter()
             .zip(&joined.record_index)
-            .map(|(s, &k)| {
+            .enumerate()
+            .filter(|(n, _)| captured(*n) || !any_captured)
+            .map(|(_, (s, &k))| {
                 let c = counts.get(k).copied().unwrap_or_default();
                 Sample {
                     iters: s.iters,
@@ -122,6 +132,12 @@ pub fn stacks(sites: &[SiteRecord], joined: &Joined, figures: Option<&AllocFigur
     }
     out.sort_by(|a, b| b.alloc_space.total_cmp(&a.alloc_space).then_with(|| a.frames.cmp(&b.frames)));
     out
+}
+
+/// Whether `stack` is only criterion's or allocbench's frame: its allocations were made by code
+/// inlined into the harness's loop, which the binary's debug info does not name.
+pub fn inlined_into_harness(stack: &HeapStack) -> bool {
+    matches!(stack.frames.as_slice(), [f] if is_harness_frame(&f.function))
 }
 
 /// Stacks grouped into sites, most bytes first.
@@ -196,7 +212,9 @@ pub fn pprof_bytes(stacks: &[HeapStack], id: &str) -> Vec<u8> {
     ];
     let period_type = Some(value_type(&mut s, "space", "bytes"));
     let (mult, comment) = scale(stacks);
-    let comments = vec![s(&format!("allocbench: {id}: {comment}; every allocation recorded, no sampling"))];
+    let comments = vec![s(&format!(
+        "allocbench: {id}: {comment}; every allocation of its first two measured samples recorded, no sampling"
+    ))];
     let default_sample_type = s("alloc_space");
 
     let mut functions: Vec<protos::Function> = Vec::new();
@@ -449,6 +467,85 @@ mod tests {
         assert_eq!(names, ["alloc::vec::Vec<u8>::with_capacity", "exact_fixture::consume"], "plumbing cut");
         assert_eq!((found[0].alloc_objects, found[0].alloc_space), (1.0, 256.0));
         assert_eq!((found[0].inuse_objects, found[0].inuse_space), (0.0, 0.0));
+    }
+
+    fn record(sites: bool) -> allocbench_formats::record::RecordSample {
+        allocbench_formats::record::RecordSample {
+            time: 1.0,
+            windows: 1,
+            custom: false,
+            alloc_objects: 0,
+            alloc_space: 0,
+            free_objects: 0,
+            free_space: 0,
+            reallocs: 0,
+            peak_space: 0,
+            callgrind_part: None,
+            sites,
+        }
+    }
+
+    fn joined(iters: &[u64], captured: &[bool]) -> Joined {
+        let sample = |n: u64| Sample {
+            iters: n,
+            windows: 1,
+            custom: false,
+            alloc_objects: 0,
+            alloc_space: 0,
+            free_objects: 0,
+            free_space: 0,
+            reallocs: 0,
+            peak_space: 0,
+        };
+        Joined {
+            samples: iters.iter().map(|&n| sample(n)).collect(),
+            record_index: (0..iters.len()).collect(),
+            time_samples_ns: vec![1.0; iters.len()],
+            records: captured.iter().map(|&c| record(c)).collect(),
+        }
+    }
+
+    /// The harness captures the first two measured samples: the others' zero counts are not
+    /// measurements, and would pull the slope down.
+    #[test]
+    fn only_captured_samples_count() {
+        let iters: Vec<u64> = (1..=10).collect();
+        let captured: Vec<bool> = (0..10).map(|k| k < 2).collect();
+        let site = SiteRecord {
+            frames: vec![frame("exact_fixture::vec_sum"), frame("criterion::bencher::Bencher<M>::iter")],
+            // One-off work in each sample (b = 1 block of 64 bytes) cancels in the slope.
+            samples: iters
+                .iter()
+                .map(|&n| if n <= 2 { [3 * n + 1, 24 * n + 64, 3 * n + 1, 24 * n + 64] } else { [0; 4] })
+                .collect(),
+        };
+        let found = stacks(std::slice::from_ref(&site), &joined(&iters, &captured), None);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].alloc_objects, found[0].alloc_space), (3.0, 24.0));
+        // A harness that does not say which samples it captured captured them all.
+        let all: Vec<[u64; 4]> = iters.iter().map(|&n| [3 * n, 24 * n, 0, 0]).collect();
+        let old = SiteRecord { samples: all, ..site };
+        let found = stacks(&[old], &joined(&iters, &[false; 10]), None);
+        assert_eq!((found[0].alloc_objects, found[0].inuse_space), (3.0, 24.0));
+    }
+
+    /// Without debug info, a routine inlined into criterion's loop leaves no frame of its own: its
+    /// bytes stay in the figures, under the loop's frame, and the pass can tell.
+    #[test]
+    fn a_stack_of_criterions_frames_only_keeps_one() {
+        let iters = [1u64, 2];
+        let site = SiteRecord {
+            frames: ["criterion::bencher::Bencher<M>::iter", "allocbench::record::around_routine", "main"]
+                .iter()
+                .map(|f| frame(f))
+                .collect(),
+            samples: iters.iter().map(|&n| [n, 8 * n, n, 8 * n]).collect(),
+        };
+        let found = stacks(&[site], &joined(&iters, &[true, true]), None);
+        assert_eq!(found.len(), 1);
+        assert!(inlined_into_harness(&found[0]), "{found:#?}");
+        assert_eq!(sites(&found, "fx")[0].alloc_space, 8.0);
+        assert!(!inlined_into_harness(&stack(&["fx::f"], 1.0, 8.0)));
     }
 
     #[test]
