@@ -28,8 +28,8 @@ mod messages;
 mod nonstationary;
 mod partition;
 mod runs;
-mod site_pass;
 mod selection;
+mod site_pass;
 mod two_packages;
 
 use std::process::ExitCode;
