@@ -4,8 +4,9 @@
 //! Criterion calls the hook around its warm-up and one long batch of the routine, per benchmark.
 //! The hook samples the process with pprof-rs and leaves, in criterion's `profile/` folder of the
 //! benchmark, `cpu.pb.gz` (pprof's format, every frame) and `cpu.folded` (stacks folded as
-//! inferno reads them, with criterion's and allocbench's frames cut away, so that the
-//! benchmark's closure is the root). `cargo allocbench` draws the flame graph from the folded
+//! inferno reads them, with criterion's and allocbench's frames above the routine cut away, so
+//! that the benchmark's closure is the root, and samples in the counting allocator under the code
+//! that allocated). `cargo allocbench` draws the flame graph from the folded
 //! stacks. pprof-rs is not async-signal-safe in every unwinder path, so the subcommand runs this
 //! pass in a process of its own, with a timeout.
 
@@ -43,7 +44,7 @@ use ::pprof014 as pprof_rs;
 #[cfg(any(feature = "heap-profile", all(unix, feature = "_pprof")))]
 pub use allocbench_formats::frames::clean_name;
 #[cfg(all(unix, feature = "_pprof"))]
-use allocbench_formats::frames::{is_harness_frame, CPU_UNWIND_BLOCKLIST as BLOCKLIST};
+use allocbench_formats::frames::CPU_UNWIND_BLOCKLIST as BLOCKLIST;
 
 /// Sampling frequency, from `ALLOCBENCH_CPU_FREQUENCY` (Hz).
 pub const FREQUENCY_ENV: &str = allocbench_formats::env::CPU_FREQUENCY;
@@ -148,9 +149,11 @@ fn write(report: &pprof_rs::Report, dir: &Path) -> std::io::Result<()> {
     std::fs::write(dir.join("cpu.folded"), folded)
 }
 
-/// One stack, root first, names demangled without their hash, criterion's and allocbench's frames
-/// above the benchmark's closure cut away. Stacks that never entered the routine (other threads,
-/// criterion's loop itself) keep their thread's name as root.
+/// One stack, root first, names demangled without their hash, as
+/// [`cpu_stack`](allocbench_formats::frames::cpu_stack) keeps it: criterion's and allocbench's
+/// frames above the benchmark's code cut away, samples in the counting allocator under the code
+/// that allocated. Stacks that never entered the routine (other threads, criterion's loop
+/// itself) keep their thread's name as root.
 #[cfg(all(unix, feature = "_pprof"))]
 fn fold(frames: &pprof_rs::Frames) -> String {
     let names: Vec<String> = frames
@@ -160,10 +163,8 @@ fn fold(frames: &pprof_rs::Frames) -> String {
         .flat_map(|inlined| inlined.iter().rev())
         .map(|symbol| clean_name(&symbol.name()))
         .collect();
-    let cut = names.iter().rposition(|n| is_harness_frame(n)).map(|i| i + 1);
-    match cut {
-        Some(i) if i < names.len() => names[i..].join(";"),
-        Some(_) => "[criterion]".to_owned(),
+    match allocbench_formats::frames::cpu_stack(&names) {
+        Some(kept) => kept.join(";"),
         None => {
             let mut stack = vec![format!("[thread {}]", frames.thread_name_or_id())];
             stack.extend(names);

@@ -169,7 +169,7 @@ pub fn place(id: &str, profile: &CpuProfileRecord, out_dir: &Path) -> Result<Cpu
     let (samples, top) = folded::top_functions(&stacks, folded::TOP);
     let svg_path = folder.join("flamegraph.svg");
     let subtitle = format!(
-        "CPU samples at {} Hz while criterion ran the routine; criterion's and allocbench's frames cut away",
+        "CPU samples at {} Hz while criterion ran the routine; criterion's frames cut away, allocbench's counting under the code that allocated",
         profile.frequency
     );
     folded::draw(&stacks, &format!("{id}: CPU time"), &subtitle, "samples", &svg_path)
