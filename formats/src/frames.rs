@@ -42,6 +42,34 @@ pub fn is_allocator_frame(name: &str) -> bool {
         .any(|p| name.starts_with(p))
 }
 
+/// Whether the demangled function `name` is the allocation machinery below the API the code
+/// called (`Vec::with_capacity`, `String::push_str`, `Box::new`): the allocator
+/// ([`is_allocator_frame`]), `alloc::alloc`, `alloc::raw_vec`'s growth and `backtrace`'s capture.
+/// Heap profiles trim these from the leaf, as Go's runtime trims its own `runtime.` frames from
+/// its heap profiles, so that `go tool pprof -top` names in `flat` the function that allocated
+/// (Go shows `makeslice`'s caller), not `finish_grow`.
+///
+/// ```
+/// use allocbench_formats::frames::is_allocation_internal;
+///
+/// assert!(is_allocation_internal("alloc::raw_vec::RawVecInner<A>::finish_grow"));
+/// assert!(!is_allocation_internal("alloc::vec::Vec<T,A>::reserve"));
+/// ```
+pub fn is_allocation_internal(name: &str) -> bool {
+    let bare = name.trim_start_matches('<');
+    is_allocator_frame(name)
+        || [
+            "alloc::alloc::",
+            "alloc::raw_vec::",
+            "core::alloc::",
+            "std::alloc::",
+            "backtrace::",
+            "hashbrown::raw::alloc::",
+        ]
+        .iter()
+        .any(|p| bare.starts_with(p))
+}
+
 /// Whether the demangled function `name` is of Rust's standard library (`core`, `alloc`, `std`),
 /// by its path: for a trait impl, the type's (`<alloc::string::String as core::fmt::Write>` is,
 /// `<my::Type as core::fmt::Display>` is not).
@@ -229,6 +257,29 @@ mod tests {
             let Some(kept) = cpu_stack(&ALLOCATING[..end]) else { continue };
             let root = kept[0];
             assert!(root == CRITERION_ROOT || !(is_std_frame(root) || is_allocator_frame(root)), "{kept:?}");
+        }
+    }
+
+    #[test]
+    fn allocation_internals() {
+        for name in [
+            "alloc::raw_vec::finish_grow",
+            "<alloc::raw_vec::RawVecInner>::grow_one",
+            "alloc::alloc::exchange_malloc",
+            "<alloc::alloc::Global as core::alloc::Allocator>::allocate",
+            "__rustc::__rust_alloc",
+            "<std::alloc::System as core::alloc::global::GlobalAlloc>::alloc",
+            "hashbrown::raw::alloc::inner::do_alloc",
+        ] {
+            assert!(is_allocation_internal(name), "{name}");
+        }
+        for name in [
+            "alloc::vec::Vec<T,A>::with_capacity_in",
+            "<alloc::string::String>::push_str",
+            "my::f",
+            "hashbrown::map::HashMap<K,V,S,A>::insert",
+        ] {
+            assert!(!is_allocation_internal(name), "{name}");
         }
     }
 

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use allocbench_formats::frames::is_harness_frame;
+use allocbench_formats::frames::{is_allocation_internal, is_harness_frame};
 
 pub use allocbench_formats::report::{AllocSite, Frame, HeapStack};
 
@@ -64,6 +64,12 @@ pub fn stacks(sites: &[SiteRecord], joined: &Joined) -> Vec<HeapStack> {
             if plumbing < frames.len() {
                 frames.truncate(frames.len() - plumbing);
             }
+        }
+        // At the leaf, the allocation machinery (`RawVec`'s growth): the leaf is then the API the
+        // code called, `flat` in `go tool pprof -top`. A stack of nothing else keeps it.
+        let internal = frames.iter().take_while(|f| is_allocation_internal(&f.function)).count();
+        if internal < frames.len() {
+            frames.drain(..internal);
         }
         let counts = merged.entry(frames).or_default();
         if counts.len() < site.samples.len() {
@@ -427,6 +433,49 @@ mod tests {
         assert_eq!(names, ["alloc::vec::Vec<u8>::with_capacity", "exact_fixture::consume"], "plumbing cut");
         assert_eq!((found[0].alloc_objects, found[0].alloc_space), (1.0, 256.0));
         assert_eq!((found[0].inuse_objects, found[0].inuse_space), (0.0, 0.0));
+    }
+
+    /// `go tool pprof -top` shows in `flat` what the leaf is: the function the code called, not
+    /// `RawVec`'s growth below it (as Go's heap profiles hide `runtime.` frames).
+    #[test]
+    fn leaves_are_the_api_the_code_called() {
+        let one = |frames: &[&str]| {
+            let site = SiteRecord {
+                frames: frames.iter().map(|f| frame(f)).collect(),
+                samples: (1..=4).map(|n| [n, 64 * n, 0, 0]).collect(),
+            };
+            let joined = Joined {
+                samples: (1..=4u64)
+                    .map(|n| Sample {
+                        iters: n,
+                        windows: 1,
+                        custom: false,
+                        alloc_objects: 0,
+                        alloc_space: 0,
+                        free_objects: 0,
+                        free_space: 0,
+                        reallocs: 0,
+                        peak_space: 0,
+                    })
+                    .collect(),
+                record_index: (0..4).collect(),
+                time_samples_ns: vec![1.0; 4],
+                records: Vec::new(),
+            };
+            let found = stacks(&[site], &joined);
+            found[0].frames.iter().map(|f| f.function.clone()).collect::<Vec<_>>()
+        };
+        let grown = one(&[
+            "alloc::raw_vec::RawVecInner<A>::finish_grow",
+            "<alloc::raw_vec::RawVecInner>::grow_one",
+            "alloc::vec::Vec<T,A>::push",
+            "my::render",
+            "criterion::bencher::Bencher<M>::iter",
+        ]);
+        assert_eq!(grown, ["alloc::vec::Vec<T,A>::push", "my::render"]);
+        // Only machinery: kept, rather than an empty stack.
+        let bare = one(&["alloc::alloc::exchange_malloc", "criterion::bencher::Bencher<M>::iter"]);
+        assert_eq!(bare, ["alloc::alloc::exchange_malloc"]);
     }
 
     #[test]
