@@ -3,8 +3,8 @@
 //! exact` runs `exact::*`, and `-- --list` lists them all).
 //!
 //! The binary's global allocator is a plain counting allocator (`common::counter`): `exact`,
-//! `flat_sampling` and `compat` compare allocbench's figures with an independent count of what
-//! the fixtures' routines allocate. Those counts are taken first, in `main`, while this thread
+//! `flat_sampling`, `compat` and `pprof_profiler` compare allocbench's figures with an
+//! independent count of what the fixtures' routines allocate. Those counts are taken first, in `main`, while this thread
 //! is the only one: libtest-mimic (`common::harness`), which gives the tests libtest's names,
 //! filtering, threads, output and closing line, starts its threads only after them, and every
 //! thread's allocations would be counted.
@@ -26,6 +26,7 @@ mod heap_sites;
 mod instructions;
 mod messages;
 mod partition;
+mod pprof_profiler;
 mod runs;
 
 use std::process::ExitCode;
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
     let exact = exact::oracle();
     let flat_sampling = flat_sampling::oracle();
     let compat = compat::oracle();
+    let pprof_profiler = pprof_profiler::oracle();
     assert!(threads().is_none_or(|n| n == 1), "the counted routines leave no thread running");
 
     let args = Arguments::from_args();
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
         instructions::trials(),
         messages::trials(),
         partition::trials(),
+        pprof_profiler::trials(pprof_profiler),
         runs::trials(),
     ]
     .into_iter()
