@@ -7,7 +7,8 @@
 //! implement criterion 0.5's (`pprof::criterion::PProfProfiler`), pprof 0.11 criterion 0.4's.
 //! `with_profiler` takes any of them, so that a suite written for criterion 0.5 compiles with the
 //! one-line switch, and criterion 0.8 calls the profiler exactly as its own release would.
-//! Criterion 0.4's trait needs the `criterion-0-4` feature (it costs a build of clap 3).
+//! Criterion 0.5's trait comes with the default feature `criterion-0-5`, criterion 0.4's with the
+//! `criterion-0-4` feature (it costs a build of clap 3).
 //!
 //! Implement [`Profiler`] (criterion 0.8's trait) for a profiler of your own, as with criterion.
 
@@ -16,8 +17,8 @@ use std::path::Path;
 pub use ::criterion::profiler::{ExternalProfiler, Profiler};
 
 /// A profiler [`Criterion::with_profiler`](crate::Criterion::with_profiler) accepts: one that
-/// implements criterion 0.8's [`Profiler`], criterion 0.5's, or (with the `criterion-0-4` feature)
-/// criterion 0.4's. `Version` is one of [`Criterion08`], [`Criterion05`], [`Criterion04`] and is
+/// implements criterion 0.8's [`Profiler`], criterion 0.5's (default feature `criterion-0-5`), or
+/// criterion 0.4's (feature `criterion-0-4`). `Version` is one of [`Criterion08`], [`Criterion05`], [`Criterion04`] and is
 /// inferred: each trait has its own marker, so the three blanket implementations never overlap.
 ///
 /// Implemented for every such profiler; not to be implemented elsewhere.
@@ -25,7 +26,7 @@ pub use ::criterion::profiler::{ExternalProfiler, Profiler};
     message = "`{Self}` is not a criterion profiler that allocbench accepts",
     label = "not a `Profiler` of criterion 0.8 or 0.5",
     note = "`with_profiler` takes criterion 0.8's `criterion::profiler::Profiler`, and criterion 0.5's \
-            (pprof 0.12 to 0.15)",
+            (pprof 0.12 to 0.15) with allocbench's default feature `criterion-0-5`",
     note = "pprof 0.11 implements criterion 0.4's: give allocbench `default-features = false, features = \
             [\"global-allocator\", \"heap-profile\", \"cpu-profile-pprof-0-11\"]`, which takes it and profiles \
             with pprof 0.11 (another criterion 0.4 profiler: the `criterion-0-4` feature)"
@@ -61,24 +62,29 @@ impl<P: Profiler + 'static> IntoProfiler<Criterion08> for P {
     }
 }
 
-/// Calls an older criterion's profiler through criterion 0.8's trait: the same calls, the same
-/// arguments, in the same order.
-struct Older<P>(P);
+#[cfg(feature = "criterion-0-5")]
+mod criterion05 {
+    use super::*;
 
-impl<P: ::criterion05::profiler::Profiler + 'static> sealed::Sealed<Criterion05> for P {}
-impl<P: ::criterion05::profiler::Profiler + 'static> IntoProfiler<Criterion05> for P {
-    fn into_profiler(self) -> Box<dyn Profiler> {
-        Box::new(Older(self))
+    /// Calls criterion 0.5's profiler through criterion 0.8's trait: the same calls, the same
+    /// arguments, in the same order.
+    struct Older05<P>(P);
+
+    impl<P: ::criterion05::profiler::Profiler + 'static> sealed::Sealed<Criterion05> for P {}
+    impl<P: ::criterion05::profiler::Profiler + 'static> IntoProfiler<Criterion05> for P {
+        fn into_profiler(self) -> Box<dyn Profiler> {
+            Box::new(Older05(self))
+        }
     }
-}
 
-impl<P: ::criterion05::profiler::Profiler> Profiler for Older<P> {
-    fn start_profiling(&mut self, benchmark_id: &str, benchmark_dir: &Path) {
-        self.0.start_profiling(benchmark_id, benchmark_dir);
-    }
+    impl<P: ::criterion05::profiler::Profiler> Profiler for Older05<P> {
+        fn start_profiling(&mut self, benchmark_id: &str, benchmark_dir: &Path) {
+            self.0.start_profiling(benchmark_id, benchmark_dir);
+        }
 
-    fn stop_profiling(&mut self, benchmark_id: &str, benchmark_dir: &Path) {
-        self.0.stop_profiling(benchmark_id, benchmark_dir);
+        fn stop_profiling(&mut self, benchmark_id: &str, benchmark_dir: &Path) {
+            self.0.stop_profiling(benchmark_id, benchmark_dir);
+        }
     }
 }
 
@@ -86,9 +92,8 @@ impl<P: ::criterion05::profiler::Profiler> Profiler for Older<P> {
 mod criterion04 {
     use super::*;
 
-    /// Criterion 0.4's profiler behind criterion 0.8's trait. A type of its own: `Older<P>` with
-    /// a second `Profiler` implementation would overlap the criterion 0.5 one for a `P` that
-    /// implemented both traits.
+    /// Criterion 0.4's profiler behind criterion 0.8's trait. A type of its own: one adapter with
+    /// two `Profiler` implementations would overlap for a `P` that implemented both traits.
     struct Older04<P>(P);
 
     impl<P: ::criterion04::profiler::Profiler + 'static> sealed::Sealed<Criterion04> for P {}
@@ -133,8 +138,10 @@ mod tests {
     type Calls = Rc<RefCell<Vec<(String, String, PathBuf)>>>;
 
     /// Logs each call, as criterion 0.5's profiler trait sees it.
+    #[cfg(feature = "criterion-0-5")]
     struct Logged05(Calls);
 
+    #[cfg(feature = "criterion-0-5")]
     impl ::criterion05::profiler::Profiler for Logged05 {
         fn start_profiling(&mut self, benchmark_id: &str, benchmark_dir: &Path) {
             self.0.borrow_mut().push(("start".into(), benchmark_id.into(), benchmark_dir.into()));
@@ -171,9 +178,12 @@ mod tests {
                 [("start".into(), "group/id".into(), dir.clone()), ("stop".into(), "group/id".into(), dir)]
             );
         };
-        let calls = Calls::default();
-        drive(Logged05(Rc::clone(&calls)));
-        expected(&calls);
+        #[cfg(feature = "criterion-0-5")]
+        {
+            let calls = Calls::default();
+            drive(Logged05(Rc::clone(&calls)));
+            expected(&calls);
+        }
         let calls = Calls::default();
         drive(Logged08(Rc::clone(&calls)));
         expected(&calls);
