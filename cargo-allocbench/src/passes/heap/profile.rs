@@ -65,12 +65,8 @@ pub fn stacks(sites: &[SiteRecord], joined: &Joined) -> Vec<HeapStack> {
                 frames.truncate(frames.len() - plumbing);
             }
         }
-        // At the leaf, the allocation machinery (`RawVec`'s growth): the leaf is then the API the
-        // code called, `flat` in `go tool pprof -top`. A stack of nothing else keeps it.
-        let internal = frames.iter().take_while(|f| is_allocation_internal(&f.function)).count();
-        if internal < frames.len() {
-            frames.drain(..internal);
-        }
+        let internal = frames.len() - leaf_trimmed(&frames).len();
+        frames.drain(..internal);
         let counts = merged.entry(frames).or_default();
         if counts.len() < site.samples.len() {
             counts.resize(site.samples.len(), [0; 4]);
@@ -116,6 +112,18 @@ pub fn stacks(sites: &[SiteRecord], joined: &Joined) -> Vec<HeapStack> {
     }
     out.sort_by(|a, b| b.alloc_space.total_cmp(&a.alloc_space).then_with(|| a.frames.cmp(&b.frames)));
     out
+}
+
+/// A stack (leaf first) without the allocation machinery at its leaf (`RawVec`'s growth, the
+/// allocator): the leaf is then the API the code called, `flat` in `go tool pprof -top`. A stack
+/// of nothing else keeps it.
+fn leaf_trimmed(frames: &[Frame]) -> &[Frame] {
+    let internal = frames.iter().take_while(|f| is_allocation_internal(&f.function)).count();
+    if internal < frames.len() {
+        &frames[internal..]
+    } else {
+        frames
+    }
 }
 
 /// Stacks grouped into sites, most bytes first.
@@ -200,7 +208,8 @@ pub fn pprof_bytes(stacks: &[HeapStack], id: &str) -> Vec<u8> {
     let mut samples = Vec::new();
     for stack in stacks {
         let mut location_id = Vec::with_capacity(stack.frames.len());
-        for frame in &stack.frames {
+        // Trimmed here too for a baseline's stacks, which an older allocbench may have kept whole.
+        for frame in leaf_trimmed(&stack.frames) {
             let id = match location_ids.get(frame) {
                 Some(&id) => id,
                 None => {
