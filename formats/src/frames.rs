@@ -22,7 +22,7 @@ pub fn is_harness_frame(name: &str) -> bool {
 }
 
 /// Whether the demangled function `name` is the global allocator's: Rust's allocation shims
-/// (`__rust_alloc` and its kin, `__rustc::`-prefixed since Rust 1.87), the default allocator
+/// (`__rust_alloc` and its kin, `__rustc::`-prefixed in recent releases), the default allocator
 /// (`__rdl_alloc`), or allocbench's counting allocator. Everything such a frame calls is the
 /// allocator's too. These frames are below the code that allocated, never criterion's machinery
 /// above the routine, though allocbench's carry its name.
