@@ -9,11 +9,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::measurement::{Measurement, WallTime};
-use criterion::profiler::Profiler;
 use criterion::{BenchmarkFilter, PlottingBackend, SamplingMode};
 
 use crate::group::{BenchmarkGroup, BenchmarkId};
 use crate::measurement::Counting;
+use crate::profiler::{Boxed, IntoProfiler};
 use crate::record::{self, Mode};
 use crate::{profile, Bencher};
 
@@ -80,14 +80,18 @@ impl<M: Measurement + 'static> Criterion<M> {
         Criterion { inner: profile::install(self.inner.with_measurement(Counting::new(m))) }
     }
 
-    /// Sets the profiler, as [`criterion::Criterion::with_profiler`]. In the CPU pass of
-    /// `cargo allocbench`, allocbench's own profiler stays in place.
+    /// Sets the profiler, as [`criterion::Criterion::with_profiler`]: criterion calls it around
+    /// each benchmark of `--profile-time` mode. It takes criterion 0.8's
+    /// [`Profiler`](crate::profiler::Profiler) and the older releases' (`pprof::criterion::PProfProfiler`
+    /// of pprof 0.12 to 0.15 implements criterion 0.5's), see [`IntoProfiler`]. In the CPU pass of
+    /// `cargo allocbench`, allocbench's own profiler stays in place: two pprof-rs profilers
+    /// cannot run in one process.
     #[must_use]
-    pub fn with_profiler<P: Profiler + 'static>(self, p: P) -> Self {
+    pub fn with_profiler<P: IntoProfiler<Version>, Version>(self, p: P) -> Self {
         if profile::active() {
             return self;
         }
-        Criterion { inner: self.inner.with_profiler(p) }
+        Criterion { inner: self.inner.with_profiler(Boxed(p.into_profiler())) }
     }
 
     forward_setters! {

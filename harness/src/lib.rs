@@ -51,6 +51,7 @@ mod heap;
 mod macros;
 pub mod measurement;
 mod profile;
+pub mod profiler;
 pub mod record;
 
 pub use crate::alloc::Alloc;
@@ -71,8 +72,8 @@ pub fn black_box<T>(dummy: T) -> T {
 #[cfg(feature = "async")]
 pub use ::criterion::AsyncBencher;
 pub use ::criterion::{
-    async_executor, profiler, AxisScale, Baseline, BatchSize, BenchmarkFilter, PlotConfiguration, PlottingBackend,
-    SamplingMode, Throughput,
+    async_executor, AxisScale, Baseline, BatchSize, BenchmarkFilter, PlotConfiguration, PlottingBackend, SamplingMode,
+    Throughput,
 };
 
 /// Criterion's `Bencher`, measuring with allocation counting. Every `iter*` method is criterion's.

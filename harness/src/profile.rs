@@ -1,11 +1,12 @@
-#![cfg_attr(not(all(unix, feature = "cpu-profile")), allow(dead_code))]
+#![cfg_attr(not(all(unix, feature = "_pprof")), allow(dead_code))]
 //! The CPU pass: criterion's `--profile-time` mode with a [`Profiler`] on pprof-rs.
 //!
 //! Criterion calls the hook around its warm-up and one long batch of the routine, per benchmark.
 //! The hook samples the process with pprof-rs and leaves, in criterion's `profile/` folder of the
 //! benchmark, `cpu.pb.gz` (pprof's format, every frame) and `cpu.folded` (stacks folded as
-//! inferno reads them, with criterion's and allocbench's frames cut away, so that the
-//! benchmark's closure is the root). `cargo allocbench` draws the flame graph from the folded
+//! inferno reads them, with criterion's and allocbench's frames above the routine cut away, so
+//! that the benchmark's closure is the root, and samples in the counting allocator under the code
+//! that allocated). `cargo allocbench` draws the flame graph from the folded
 //! stacks. pprof-rs is not async-signal-safe in every unwinder path, so the subcommand runs this
 //! pass in a process of its own, with a timeout.
 
@@ -13,12 +14,43 @@ use std::path::Path;
 
 use criterion::profiler::Profiler;
 
-pub use allocbench_formats::frames::{clean_name, is_harness_frame, CPU_UNWIND_BLOCKLIST as BLOCKLIST};
+// The pprof-rs release the CPU pass samples with: 0.15 (`cpu-profile`), or the one a suite links
+// itself (`cpu-profile-pprof-0-1x`). Their API is the same for what this module uses.
+#[cfg(all(
+    feature = "cpu-profile",
+    any(
+        feature = "cpu-profile-pprof-0-14",
+        feature = "cpu-profile-pprof-0-13",
+        feature = "cpu-profile-pprof-0-12",
+        feature = "cpu-profile-pprof-0-11"
+    )
+))]
+compile_error!(
+    "allocbench: `cpu-profile` (pprof 0.15) and a `cpu-profile-pprof-0-1x` feature are both on, and two pprof \
+     releases cannot link into one binary: give allocbench `default-features = false` with \
+     `features = [\"global-allocator\", \"heap-profile\", \"cpu-profile-pprof-0-1x\"]`"
+);
+#[cfg(all(unix, feature = "cpu-profile"))]
+use ::pprof as pprof_rs;
+#[cfg(all(unix, not(feature = "cpu-profile"), feature = "cpu-profile-pprof-0-11"))]
+use ::pprof011 as pprof_rs;
+#[cfg(all(unix, not(feature = "cpu-profile"), feature = "cpu-profile-pprof-0-12"))]
+use ::pprof012 as pprof_rs;
+#[cfg(all(unix, not(feature = "cpu-profile"), feature = "cpu-profile-pprof-0-13"))]
+use ::pprof013 as pprof_rs;
+#[cfg(all(unix, not(feature = "cpu-profile"), feature = "cpu-profile-pprof-0-14"))]
+use ::pprof014 as pprof_rs;
+
+#[cfg(any(feature = "heap-profile", all(unix, feature = "_pprof")))]
+pub use allocbench_formats::frames::clean_name;
+#[cfg(all(unix, feature = "_pprof"))]
+use allocbench_formats::frames::CPU_UNWIND_BLOCKLIST as BLOCKLIST;
 
 /// Sampling frequency, from `ALLOCBENCH_CPU_FREQUENCY` (Hz).
 pub const FREQUENCY_ENV: &str = allocbench_formats::env::CPU_FREQUENCY;
 
-/// `1` to keep samples whose leaf is in libc, libgcc, pthread or the vDSO (see [`BLOCKLIST`]).
+/// `1` to keep samples whose leaf is in libc, libgcc, pthread or the vDSO (see
+/// `allocbench_formats::frames::CPU_UNWIND_BLOCKLIST`).
 pub const COMPLETE_ENV: &str = allocbench_formats::env::CPU_COMPLETE;
 
 /// Installs the CPU profiler when `cargo allocbench` runs its CPU pass.
@@ -41,8 +73,8 @@ pub(crate) fn active() -> bool {
 pub struct CpuProfiler {
     frequency: i32,
     complete: bool,
-    #[cfg(all(unix, feature = "cpu-profile"))]
-    guard: Option<pprof::ProfilerGuard<'static>>,
+    #[cfg(all(unix, feature = "_pprof"))]
+    guard: Option<pprof_rs::ProfilerGuard<'static>>,
 }
 
 impl CpuProfiler {
@@ -53,16 +85,16 @@ impl CpuProfiler {
         CpuProfiler {
             frequency,
             complete,
-            #[cfg(all(unix, feature = "cpu-profile"))]
+            #[cfg(all(unix, feature = "_pprof"))]
             guard: None,
         }
     }
 }
 
 impl Profiler for CpuProfiler {
-    #[cfg(all(unix, feature = "cpu-profile"))]
+    #[cfg(all(unix, feature = "_pprof"))]
     fn start_profiling(&mut self, _benchmark_id: &str, _benchmark_dir: &Path) {
-        let builder = pprof::ProfilerGuardBuilder::default().frequency(self.frequency);
+        let builder = pprof_rs::ProfilerGuardBuilder::default().frequency(self.frequency);
         let builder = if self.complete { builder } else { builder.blocklist(&BLOCKLIST) };
         match builder.build() {
             Ok(guard) => self.guard = Some(guard),
@@ -70,7 +102,7 @@ impl Profiler for CpuProfiler {
         }
     }
 
-    #[cfg(all(unix, feature = "cpu-profile"))]
+    #[cfg(all(unix, feature = "_pprof"))]
     fn stop_profiling(&mut self, benchmark_id: &str, benchmark_dir: &Path) {
         let Some(guard) = self.guard.take() else { return };
         let report = guard.report().build();
@@ -84,18 +116,18 @@ impl Profiler for CpuProfiler {
         }
     }
 
-    #[cfg(not(all(unix, feature = "cpu-profile")))]
+    #[cfg(not(all(unix, feature = "_pprof")))]
     fn start_profiling(&mut self, _benchmark_id: &str, _benchmark_dir: &Path) {
-        eprintln!("allocbench: CPU profiling needs the `cpu-profile` feature on a Unix target");
+        eprintln!("allocbench: CPU profiling needs the `cpu-profile` feature (or a `cpu-profile-pprof-*`) on Unix");
     }
 
-    #[cfg(not(all(unix, feature = "cpu-profile")))]
+    #[cfg(not(all(unix, feature = "_pprof")))]
     fn stop_profiling(&mut self, _benchmark_id: &str, _benchmark_dir: &Path) {}
 }
 
-#[cfg(all(unix, feature = "cpu-profile"))]
-fn write(report: &pprof::Report, dir: &Path) -> std::io::Result<()> {
-    use pprof::protos::Message;
+#[cfg(all(unix, feature = "_pprof"))]
+fn write(report: &pprof_rs::Report, dir: &Path) -> std::io::Result<()> {
+    use pprof_rs::protos::Message;
     use std::io::Write;
 
     std::fs::create_dir_all(dir)?;
@@ -117,11 +149,13 @@ fn write(report: &pprof::Report, dir: &Path) -> std::io::Result<()> {
     std::fs::write(dir.join("cpu.folded"), folded)
 }
 
-/// One stack, root first, names demangled without their hash, criterion's and allocbench's frames
-/// above the benchmark's closure cut away. Stacks that never entered the routine (other threads,
-/// criterion's loop itself) keep their thread's name as root.
-#[cfg(all(unix, feature = "cpu-profile"))]
-fn fold(frames: &pprof::Frames) -> String {
+/// One stack, root first, names demangled without their hash, as
+/// [`cpu_stack`](allocbench_formats::frames::cpu_stack) keeps it: criterion's and allocbench's
+/// frames above the benchmark's code cut away, samples in the counting allocator under the code
+/// that allocated. Stacks that never entered the routine (other threads, criterion's loop
+/// itself) keep their thread's name as root.
+#[cfg(all(unix, feature = "_pprof"))]
+fn fold(frames: &pprof_rs::Frames) -> String {
     let names: Vec<String> = frames
         .frames
         .iter()
@@ -129,10 +163,8 @@ fn fold(frames: &pprof::Frames) -> String {
         .flat_map(|inlined| inlined.iter().rev())
         .map(|symbol| clean_name(&symbol.name()))
         .collect();
-    let cut = names.iter().rposition(|n| is_harness_frame(n)).map(|i| i + 1);
-    match cut {
-        Some(i) if i < names.len() => names[i..].join(";"),
-        Some(_) => "[criterion]".to_owned(),
+    match allocbench_formats::frames::cpu_stack(&names) {
+        Some(kept) => kept.join(";"),
         None => {
             let mut stack = vec![format!("[thread {}]", frames.thread_name_or_id())];
             stack.extend(names);

@@ -226,7 +226,7 @@ pub(crate) fn finish(id: &str) {
 }
 
 /// The CPU profile of `id` is written in `dir`.
-#[cfg_attr(not(all(unix, feature = "cpu-profile")), allow(dead_code))]
+#[cfg_attr(not(all(unix, feature = "_pprof")), allow(dead_code))]
 pub(crate) fn finish_profile(id: &str, dir: &std::path::Path, frequency: u32) {
     append(&RecordLine {
         version: RECORD_VERSION,

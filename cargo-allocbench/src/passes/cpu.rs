@@ -175,7 +175,7 @@ pub fn place(name: &str, folder: &Path, profile: &CpuProfileRecord, out_dir: &Pa
     let (samples, top) = folded::top_functions(&stacks, folded::TOP);
     let svg_path = folder.join("flamegraph.svg");
     let subtitle = format!(
-        "CPU samples at {} Hz while criterion ran the routine; criterion's and allocbench's frames cut away",
+        "CPU samples at {} Hz while criterion ran the routine; criterion's frames cut away, allocbench's counting under the code that allocated",
         profile.frequency
     );
     folded::draw(&stacks, &format!("{name}: CPU time"), &subtitle, "samples", &svg_path)

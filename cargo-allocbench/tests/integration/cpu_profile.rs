@@ -11,6 +11,7 @@ use crate::common::{allocbench, fixture, out_dir, run};
 pub fn trials() -> Vec<Trial> {
     vec![
         trial!(hot_function_leads_the_flame_graph_and_pprof_top).needs(Tool::Go),
+        trial!(samples_in_the_allocator_stay_under_the_code_that_allocated),
         trial!(a_crash_in_the_cpu_pass_keeps_the_figures),
         trial!(a_hang_in_the_cpu_pass_keeps_the_figures),
         trial!(cpu_share_that_grew_against_a_baseline),
@@ -59,6 +60,44 @@ fn hot_function_leads_the_flame_graph_and_pprof_top() {
         names.iter().any(|n| n.starts_with("<cpu_fixture::Spinner as core::") && n.ends_with("Iterator>::next")),
         "go tool pprof -top:\n{top}"
     );
+}
+
+/// `cpu/churn` spends much of its time in the global allocator, allocbench's counting one. Those
+/// samples belong to the routine's tower, under the code that allocated: no stack of the flame
+/// graph is rooted in the allocator or the standard library (a user saw 20 % of a benchmark's
+/// samples as roots `LocalKey::try_with`, `AtomicU64::store`, `System::realloc`).
+fn samples_in_the_allocator_stay_under_the_code_that_allocated() {
+    let out = out_dir("cpu-churn");
+    let manifest = fixture("cpu");
+    let mut args = vec!["--manifest-path", manifest.to_str().unwrap(), "--bench", "churn"];
+    args.extend(["--out-dir", out.to_str().unwrap(), "--format", "json", "--heap-profile", "none"]);
+    args.extend(SHORT);
+    args.extend(["--measurement-time", "0.3"]);
+    let o = run(allocbench(&args));
+    assert_eq!(o.status.code(), Some(0));
+    let r = report(&o);
+    let b = bench(&r, "cpu/churn");
+    let svg = out.join(b.artifacts.flamegraph.as_deref().unwrap_or_else(|| panic!("a flame graph: {b:#?}")));
+    let folded = std::fs::read_to_string(svg.with_file_name("cpu.folded")).expect("cpu.folded beside the graph");
+
+    let (mut total, mut in_allocator, mut criterions) = (0u64, 0u64, 0u64);
+    for line in folded.lines() {
+        let (stack, count) = line.rsplit_once(' ').expect("`stack count`");
+        let count: u64 = count.parse().expect("a sample count");
+        let root = stack.split(';').next().unwrap_or_default();
+        total += count;
+        if root == "[criterion]" {
+            criterions += count;
+            continue;
+        }
+        assert_eq!(root, "cpu_fixture::churn", "a stack rooted outside the routine: {line}");
+        if stack.contains(";__rustc::__rust_") || stack.contains(";__rust_") {
+            in_allocator += count;
+        }
+    }
+    // Not a vacuous pass: the allocator took a good part of the samples, and they are the routine's.
+    assert!(in_allocator * 10 >= total, "{in_allocator} of {total} samples in the allocator:\n{folded}");
+    assert!(criterions * 10 < total, "{criterions} of {total} samples left to criterion:\n{folded}");
 }
 
 fn faulty_run(fault: &str) -> Report {

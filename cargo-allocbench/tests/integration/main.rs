@@ -3,8 +3,8 @@
 //! exact` runs `exact::*`, and `-- --list` lists them all).
 //!
 //! The binary's global allocator is a plain counting allocator (`common::counter`): `exact`,
-//! `flat_sampling`, `compat` and `site_pass` compare allocbench's figures with an independent
-//! count of what the fixtures' routines allocate. Those counts are taken first, in `main`, while this thread
+//! `flat_sampling`, `compat`, `site_pass` and `pprof_profiler` compare allocbench's figures with
+//! an independent count of what the fixtures' routines allocate. Those counts are taken first, in `main`, while this thread
 //! is the only one: libtest-mimic (`common::harness`), which gives the tests libtest's names,
 //! filtering, threads, output and closing line, starts its threads only after them, and every
 //! thread's allocations would be counted.
@@ -27,6 +27,7 @@ mod instructions;
 mod messages;
 mod nonstationary;
 mod partition;
+mod pprof_profiler;
 mod runs;
 mod selection;
 mod site_pass;
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
     let compat = compat::oracle();
     let site_pass = site_pass::oracle();
     let two_packages = two_packages::oracle();
+    let pprof_profiler = pprof_profiler::oracle();
     assert!(threads().is_none_or(|n| n == 1), "the counted routines leave no thread running");
 
     let args = Arguments::from_args();
@@ -84,6 +86,7 @@ fn main() -> ExitCode {
         messages::trials(),
         nonstationary::trials(),
         partition::trials(),
+        pprof_profiler::trials(pprof_profiler),
         runs::trials(),
         site_pass::trials(site_pass),
         selection::trials(),

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use allocbench_formats::frames::is_harness_frame;
+use allocbench_formats::frames::{is_allocation_internal, is_harness_frame};
 
 pub use allocbench_formats::report::{AllocSite, Frame, HeapStack};
 
@@ -76,6 +76,8 @@ pub fn stacks(sites: &[SiteRecord], joined: &Joined, figures: Option<&AllocFigur
                 frames.truncate(frames.len() - plumbing);
             }
         }
+        let internal = frames.len() - leaf_trimmed(&frames).len();
+        frames.drain(..internal);
         let counts = merged.entry(frames).or_default();
         if counts.len() < site.samples.len() {
             counts.resize(site.samples.len(), [0; 4]);
@@ -138,6 +140,18 @@ pub fn stacks(sites: &[SiteRecord], joined: &Joined, figures: Option<&AllocFigur
 /// inlined into the harness's loop, which the binary's debug info does not name.
 pub fn inlined_into_harness(stack: &HeapStack) -> bool {
     matches!(stack.frames.as_slice(), [f] if is_harness_frame(&f.function))
+}
+
+/// A stack (leaf first) without the allocation machinery at its leaf (`RawVec`'s growth, the
+/// allocator): the leaf is then the API the code called, `flat` in `go tool pprof -top`. A stack
+/// of nothing else keeps it.
+fn leaf_trimmed(frames: &[Frame]) -> &[Frame] {
+    let internal = frames.iter().take_while(|f| is_allocation_internal(&f.function)).count();
+    if internal < frames.len() {
+        &frames[internal..]
+    } else {
+        frames
+    }
 }
 
 /// Stacks grouped into sites, most bytes first.
@@ -224,7 +238,8 @@ pub fn pprof_bytes(stacks: &[HeapStack], id: &str) -> Vec<u8> {
     let mut samples = Vec::new();
     for stack in stacks {
         let mut location_id = Vec::with_capacity(stack.frames.len());
-        for frame in &stack.frames {
+        // Trimmed here too for a baseline's stacks, which an older allocbench may have kept whole.
+        for frame in leaf_trimmed(&stack.frames) {
             let id = match location_ids.get(frame) {
                 Some(&id) => id,
                 None => {
@@ -546,6 +561,49 @@ mod tests {
         assert!(inlined_into_harness(&found[0]), "{found:#?}");
         assert_eq!(sites(&found, "fx")[0].alloc_space, 8.0);
         assert!(!inlined_into_harness(&stack(&["fx::f"], 1.0, 8.0)));
+    }
+
+    /// `go tool pprof -top` shows in `flat` what the leaf is: the function the code called, not
+    /// `RawVec`'s growth below it (as Go's heap profiles hide `runtime.` frames).
+    #[test]
+    fn leaves_are_the_api_the_code_called() {
+        let one = |frames: &[&str]| {
+            let site = SiteRecord {
+                frames: frames.iter().map(|f| frame(f)).collect(),
+                samples: (1..=4).map(|n| [n, 64 * n, 0, 0]).collect(),
+            };
+            let joined = Joined {
+                samples: (1..=4u64)
+                    .map(|n| Sample {
+                        iters: n,
+                        windows: 1,
+                        custom: false,
+                        alloc_objects: 0,
+                        alloc_space: 0,
+                        free_objects: 0,
+                        free_space: 0,
+                        reallocs: 0,
+                        peak_space: 0,
+                    })
+                    .collect(),
+                record_index: (0..4).collect(),
+                time_samples_ns: vec![1.0; 4],
+                records: Vec::new(),
+            };
+            let found = stacks(&[site], &joined, None);
+            found[0].frames.iter().map(|f| f.function.clone()).collect::<Vec<_>>()
+        };
+        let grown = one(&[
+            "alloc::raw_vec::RawVecInner<A>::finish_grow",
+            "<alloc::raw_vec::RawVecInner>::grow_one",
+            "alloc::vec::Vec<T,A>::push",
+            "my::render",
+            "criterion::bencher::Bencher<M>::iter",
+        ]);
+        assert_eq!(grown, ["alloc::vec::Vec<T,A>::push", "my::render"]);
+        // Only machinery: kept, rather than an empty stack.
+        let bare = one(&["alloc::alloc::exchange_malloc", "criterion::bencher::Bencher<M>::iter"]);
+        assert_eq!(bare, ["alloc::alloc::exchange_malloc"]);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use allocbench_formats::frames::is_harness_frame;
+use allocbench_formats::frames::routine_start;
 use allocbench_formats::report::{InstructionFigures, InstructionFunction};
 
 use crate::passes::figures::slope;
@@ -225,11 +225,12 @@ pub fn measure(rec: &Recorded, joined: &Joined, dir: &Path) -> Result<Option<Cou
 }
 
 /// A callgrind context `leaf'caller'...'root` as a folded stack `root;...;leaf`, with the
-/// frames from the root down to the last of criterion's or allocbench's cut away, so that the
-/// benchmark's routine is the root, as in the CPU flame graph.
+/// frames from the root down to the last of criterion's or allocbench's above the routine cut
+/// away ([`routine_start`]: never at allocbench's allocator), so that the benchmark's routine is
+/// the root, as in the CPU flame graph.
 pub fn fold(chain: &str) -> String {
     let root_first: Vec<String> = chain.rsplit('\'').map(allocbench_formats::frames::clean_name).collect();
-    let cut = root_first.iter().rposition(|f| is_harness_frame(f)).map_or(0, |i| i + 1);
+    let cut = routine_start(&root_first).unwrap_or(0);
     let kept =
         if cut < root_first.len() { &root_first[cut..] } else { &root_first[root_first.len().saturating_sub(1)..] };
     kept.join(";")
