@@ -5,7 +5,7 @@
 //! [`Policy`]'s limit (with a relative tolerance of 1e-9 for float noise: per-iteration figures
 //! are ratios of integers). Figures that cannot be exact (`≈`: the samples disagreed, and the
 //! figure is what the run did over the iterations it ran) are compared against the limit above
-//! the baseline's figure plus a tolerance from the samples' own spread ([`Spreads`]), which the
+//! the baseline's figure plus a tolerance from the samples' own spread (`Spreads`), which the
 //! metric's comparison states. Time is compared with an exact permutation test on each run's typical
 //! time when both sides ran several times (`--runs`), else with Welch's two-tailed t-test on
 //! criterion's per-iteration samples of one run: a change counts when p < 0.05 *and* the mean
