@@ -42,6 +42,10 @@ fn after_help() -> String {
     )
 }
 
+/// The CPU pass's sampling frequency when `--frequency` is not given: a prime near 1 kHz, more
+/// than most kernels' timer ticks give, so the profiles get what the machine allows.
+pub const DEFAULT_FREQUENCY: u32 = 997;
+
 /// Allocation and hot-path regression gate for criterion benchmarks.
 ///
 /// Builds the bench targets, runs them under a counting allocator, and reports per benchmark
@@ -114,10 +118,11 @@ pub struct Cli {
     #[arg(long, help_heading = "CPU profile")]
     pub no_cpu_profile: bool,
 
-    /// CPU sampling frequency; the kernel's timer tick caps what you get (about 225 samples/s
-    /// where it ticks at 250 Hz), and the run warns when the profiles fall well short
-    #[arg(long, value_name = "HZ", default_value_t = 997, help_heading = "CPU profile")]
-    pub frequency: u32,
+    /// CPU sampling frequency [default: 997, as often as the kernel's timer tick allows]; the
+    /// tick caps what you get (about 225 samples/s where it ticks at 250 Hz), and the run warns
+    /// when a frequency you asked for falls well short
+    #[arg(long, value_name = "HZ", help_heading = "CPU profile")]
+    pub frequency: Option<u32>,
 
     /// Keep CPU samples whose leaf is in libc, libgcc, pthread or the vDSO (malloc, free, memcpy);
     /// complete, but pprof-rs may then crash or hang, which the pass survives
@@ -367,6 +372,11 @@ impl Cli {
             locked: self.locked,
             offline: self.offline,
         }
+    }
+
+    /// The CPU pass's sampling frequency: `--frequency`, else [`DEFAULT_FREQUENCY`].
+    pub fn frequency(&self) -> u32 {
+        self.frequency.unwrap_or(DEFAULT_FREQUENCY)
     }
 
     /// Which benchmarks get the allocation-site pass.

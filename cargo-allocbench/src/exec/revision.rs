@@ -172,7 +172,9 @@ fn forwarded(cli: &Cli, timing_only: bool) -> Vec<String> {
     }
     args.extend(["--timeout".to_owned(), cli.timeout.to_string()]);
     args.extend(["--profile-time".to_owned(), cli.profile_time.to_string()]);
-    args.extend(["--frequency".to_owned(), cli.frequency.to_string()]);
+    if let Some(frequency) = cli.frequency {
+        args.extend(["--frequency".to_owned(), frequency.to_string()]);
+    }
     // The baseline side needs every benchmark's sites, so that the sites of any benchmark that
     // regresses can be compared.
     if cli.heap_profile() != HeapProfile::None && !timing_only {
