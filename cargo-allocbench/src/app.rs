@@ -37,6 +37,7 @@ use allocbench_formats::partition::Partition;
 /// Runs the whole job for `cli`.
 pub fn run(cli: &Cli) -> Result<Verdict> {
     let ui = Ui::new(cli);
+    let started = std::time::SystemTime::now();
     // Criterion's arguments after `--` are sorted before anything is built: a baseline flag of
     // criterion's is refused with ours, and a counting pass says which timing settings it leaves out.
     let criterion = CriterionArgs::resolve(&cli.criterion_args, cli.filter.as_deref())?;
@@ -198,7 +199,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     }
     let outputs = Outputs { out_dir: &out_dir, format: cli.format, exports: &exports, style: ui.style };
     let report_path = publish(&report, &outputs)?;
-    artifacts::remove_stale(&out_dir, &report).with_context(|| {
+    artifacts::remove_stale(&out_dir, &report, started).with_context(|| {
         format!("cannot remove an earlier run's files from `{}`", out_dir.join("benchmarks").display())
     })?;
     if let Some(c) = &report.comparison {

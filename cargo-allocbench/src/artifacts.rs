@@ -81,25 +81,39 @@ pub fn rebase(artifacts: &mut allocbench_formats::report::Artifacts, from: &Path
     }
 }
 
-/// Removes what an earlier run left in `<out_dir>/benchmarks/` that `report` does not link: a
-/// flame graph of a benchmark since renamed, a differential one of a run with a baseline. What
-/// is uploaded beside a report is then what the report says.
-pub fn remove_stale(out_dir: &Path, report: &allocbench_formats::report::Report) -> std::io::Result<()> {
+/// Removes what an earlier run left in `<out_dir>/benchmarks/`: the files written before
+/// `started` (this run's start) that `report` does not link, such as a flame graph of a
+/// benchmark since renamed, or a differential one of a run with a baseline. What this run wrote
+/// beside its artifacts (`cpu.folded`) stays. What is uploaded beside a report is then what the
+/// report says.
+pub fn remove_stale(
+    out_dir: &Path,
+    report: &allocbench_formats::report::Report,
+    started: std::time::SystemTime,
+) -> std::io::Result<()> {
     let linked: std::collections::BTreeSet<PathBuf> =
         report.benchmarks.iter().flat_map(|b| b.artifacts.each().map(|(_, p)| out_dir.join(p))).collect();
-    remove_unlinked(&out_dir.join("benchmarks"), &linked).map(|_| ())
+    // A file system that keeps modification times to the second or two must not make this
+    // run's first files look older than the run.
+    let before = started - std::time::Duration::from_secs(2);
+    remove_unlinked(&out_dir.join("benchmarks"), &linked, before).map(|_| ())
 }
 
-/// Removes the files below `dir` that are not in `linked`, and the folders left empty; returns
-/// whether `dir` is left empty (it is then removed too).
-fn remove_unlinked(dir: &Path, linked: &std::collections::BTreeSet<PathBuf>) -> std::io::Result<bool> {
+/// Removes the files below `dir` last written before `before` and not in `linked`, and the
+/// folders left empty; returns whether `dir` is left empty (it is then removed too).
+fn remove_unlinked(
+    dir: &Path,
+    linked: &std::collections::BTreeSet<PathBuf>,
+    before: std::time::SystemTime,
+) -> std::io::Result<bool> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Ok(false) };
     let mut empty = true;
     for entry in entries {
-        let path = entry?.path();
+        let entry = entry?;
+        let path = entry.path();
         if path.is_dir() {
-            empty &= remove_unlinked(&path, linked)?;
-        } else if linked.contains(&path) {
+            empty &= remove_unlinked(&path, linked, before)?;
+        } else if linked.contains(&path) || entry.metadata()?.modified()? >= before {
             empty = false;
         } else {
             std::fs::remove_file(&path)?;
@@ -134,10 +148,17 @@ mod tests {
         let kept = folder_for(&BenchmarkKey::new("p", "t", "kept"), false).join("flamegraph.svg");
         let stale_diff = folder_for(&BenchmarkKey::new("p", "t", "kept"), false).join("flamegraph-diff.svg");
         let gone = folder_for(&BenchmarkKey::new("p", "t", "renamed"), false).join("flamegraph.svg");
-        for f in [&kept, &stale_diff, &gone] {
+        // An earlier run's files, an hour old; this run's folded stacks, not linked, just written.
+        let folded = folder_for(&BenchmarkKey::new("p", "t", "kept"), false).join("cpu.folded");
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for f in [&kept, &stale_diff, &gone, &folded] {
             std::fs::create_dir_all(out.path().join(f).parent().unwrap()).unwrap();
-            std::fs::write(out.path().join(f), "svg").unwrap();
+            let file = std::fs::File::create(out.path().join(f)).unwrap();
+            if f != &folded {
+                file.set_modified(an_hour_ago).unwrap();
+            }
         }
+        let started = std::time::SystemTime::now();
         let mut b = Benchmark::new("kept", "p", "t");
         b.artifacts =
             Artifacts { flamegraph: Some(relative(&out.path().join(&kept), out.path())), ..Artifacts::default() };
@@ -149,15 +170,16 @@ mod tests {
             verdict: allocbench_formats::report::Verdict::Pass,
             partition: None,
         };
-        remove_stale(out.path(), &report).unwrap();
-        assert!(out.path().join(&kept).exists());
+        remove_stale(out.path(), &report, started).unwrap();
+        assert!(out.path().join(&kept).exists(), "linked, though old");
+        assert!(out.path().join(&folded).exists(), "written by this run");
         assert!(!out.path().join(&stale_diff).exists());
         assert!(
             !out.path().join(folder_for(&BenchmarkKey::new("p", "t", "renamed"), false)).exists(),
             "an emptied folder goes too"
         );
         // Nothing to clean: no folder at all is fine.
-        remove_stale(&out.path().join("nowhere"), &report).unwrap();
+        remove_stale(&out.path().join("nowhere"), &report, started).unwrap();
     }
 
     #[test]

@@ -64,7 +64,7 @@ fn help() {
         assert_redacted(name, &repo(), &stdout(&o));
     }
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-allocbench"));
-    cmd.args(["allocbench", "merge", "--help"]).env("COLUMNS", "100");
+    cmd.args(["allocbench", "merge", "--help"]).env("COLUMNS", "100").env_remove("CARGO_TERM_COLOR");
     let o = run(cmd);
     assert_exit(&o, 0, "merge --help");
     assert_redacted("help_merge", &repo(), &stdout(&o));

@@ -41,7 +41,12 @@ pub fn out_dir(test: &str) -> PathBuf {
 pub fn allocbench(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-allocbench"));
     cmd.arg("allocbench").arg("--target-dir").arg(shared_target()).args(args);
-    cmd.env_remove("GITHUB_STEP_SUMMARY").env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
+    // What the user's environment may set that changes what the run prints: CI's own
+    // CARGO_TERM_COLOR would show in clap's usage lines as a `--color` given.
+    cmd.env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("CARGO_TERM_COLOR")
+        .env("NO_COLOR", "1");
     cmd
 }
 
