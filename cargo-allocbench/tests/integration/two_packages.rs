@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::common::counter::{sink, Expected};
 use crate::common::pprof::go_pprof;
 use crate::common::report::{comparisons, report, report_in, Benchmark, Report, Status, Verdict};
+use crate::common::tools::{Needs, Tool};
 use crate::common::{allocbench, assert_exit, fixture, out_dir, run, stdout};
 
 // The fixture's routines, compiled into this binary to be counted under its allocator.
@@ -48,7 +49,8 @@ pub fn trials(oracle: Oracle) -> Vec<Trial> {
     vec![
         trial!(each_package_keeps_its_figures_folder_and_verdict, move || {
             each_package_keeps_its_figures_folder_and_verdict(&oracle)
-        }),
+        })
+        .needs(Tool::Go),
         trial!(an_old_baseline_is_matched_by_id_where_one_benchmark_has_it),
     ]
 }
