@@ -25,8 +25,8 @@ pub struct Folders {
 
 impl Folders {
     /// The folders of the benchmarks of `run` (every benchmark the run measured).
-    pub fn new(run: &[Benchmark]) -> Folders {
-        let keys: Vec<BenchmarkKey> = run.iter().map(Benchmark::key).collect();
+    pub fn new<B: AsRef<Benchmark>>(run: &[B]) -> Folders {
+        let keys: Vec<BenchmarkKey> = run.iter().map(|b| b.as_ref().key()).collect();
         Folders { shared: shared_ids(&keys).into_iter().map(str::to_owned).collect() }
     }
 

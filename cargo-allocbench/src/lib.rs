@@ -20,6 +20,7 @@ pub mod environment;
 pub mod exec;
 pub mod folded;
 pub mod gate;
+pub mod measurements;
 pub mod passes;
 pub mod publish;
 pub mod render;

@@ -19,8 +19,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::measured::MeasuredBenchmark;
 use crate::partition::PartitionSpec;
-use crate::report::{Benchmark, Environment, HeapStack};
+use crate::report::Environment;
 
 /// Version of the baseline format this build writes and the newest it reads.
 pub const BASELINE_SCHEMA_VERSION: u32 = 1;
@@ -38,53 +39,8 @@ pub struct BaselineDocument {
     /// Where the figures were measured.
     pub environment: Environment,
     /// Every benchmark of the saved run.
-    pub benchmarks: Vec<StoredBenchmark>,
+    pub benchmarks: Vec<MeasuredBenchmark>,
     /// The shard the saved run measured (`--partition`); absent when it measured them all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<PartitionSpec>,
-}
-
-/// A benchmark as stored: the report's fields plus what the report leaves out.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredBenchmark {
-    /// The benchmark as `report.json` has it (its fields flattened into this object).
-    #[serde(flatten)]
-    pub benchmark: Benchmark,
-    /// Criterion's per-iteration sample times (ns), for a statistical test against a later run.
-    #[serde(default)]
-    pub time_samples_ns: Vec<f64>,
-    /// The CPU pass's folded stacks, for a differential flame graph against a later run.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub cpu_folded: String,
-    /// The allocation-site pass's stacks, to write the baseline's heap profile for `-diff_base`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub heap_stacks: Vec<HeapStack>,
-    /// The instruction pass's folded stacks, for a differential flame graph against a later run.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub instructions_folded: String,
-}
-
-impl StoredBenchmark {
-    /// `benchmark` as stored, with the parts `report.json` leaves out. Sample times that are
-    /// not finite are left out: JSON has no NaN or infinity, and a `null` would not load again.
-    pub fn new(benchmark: &Benchmark) -> StoredBenchmark {
-        StoredBenchmark {
-            benchmark: benchmark.clone(),
-            time_samples_ns: benchmark.time_samples_ns.iter().copied().filter(|v| v.is_finite()).collect(),
-            cpu_folded: benchmark.cpu_folded.clone(),
-            heap_stacks: benchmark.heap_stacks.clone(),
-            instructions_folded: benchmark.instructions_folded.clone(),
-        }
-    }
-
-    /// The benchmark with the stored parts put back in place.
-    pub fn into_benchmark(self) -> Benchmark {
-        Benchmark {
-            time_samples_ns: self.time_samples_ns,
-            cpu_folded: self.cpu_folded,
-            heap_stacks: self.heap_stacks,
-            instructions_folded: self.instructions_folded,
-            ..self.benchmark
-        }
-    }
 }

@@ -24,6 +24,7 @@ pub mod env;
 pub mod exit;
 pub mod frames;
 pub mod key;
+pub mod measured;
 pub mod metric;
 pub mod mode;
 pub mod partition;

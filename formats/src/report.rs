@@ -100,31 +100,20 @@ pub struct Benchmark {
     /// sample's length decides). Absent otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alloc_samples: Vec<AllocSample>,
-    /// Criterion's samples as time per iteration (ns), for a later statistical comparison. Kept
-    /// in baselines, not in `report.json`.
-    #[serde(skip)]
-    pub time_samples_ns: Vec<f64>,
-    /// The CPU pass's folded stacks (`cpu.folded`), for a differential flame graph against a
-    /// later run. Kept in baselines, not in `report.json`.
-    #[serde(skip)]
-    pub cpu_folded: String,
     /// Where the allocations come from (the allocation-site pass), most bytes first; empty when the
     /// pass did not run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sites: Vec<AllocSite>,
-    /// The allocation-site pass's stacks, for `go tool pprof -diff_base` against a later run. Kept
-    /// in baselines, not in `report.json`.
-    #[serde(skip)]
-    pub heap_stacks: Vec<HeapStack>,
     /// Instructions per iteration (the instruction pass, `--instructions`); absent when it did
     /// not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<InstructionFigures>,
-    /// The instruction pass's stacks, folded as inferno reads them (`root;...;leaf COUNT`, in
-    /// instructions per iteration), for a differential flame graph against a later run. Kept in
-    /// baselines, not in `report.json`.
-    #[serde(skip)]
-    pub instructions_folded: String,
+}
+
+impl AsRef<Benchmark> for Benchmark {
+    fn as_ref(&self) -> &Benchmark {
+        self
+    }
 }
 
 impl Benchmark {

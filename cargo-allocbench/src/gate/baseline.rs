@@ -19,15 +19,17 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use allocbench_formats::baseline::BaselineDocument;
 pub use allocbench_formats::baseline::BASELINE_SCHEMA_VERSION;
-use allocbench_formats::baseline::{BaselineDocument, StoredBenchmark};
 use allocbench_formats::key::BenchmarkKey;
+use allocbench_formats::measured::MeasuredBenchmark;
 use allocbench_formats::partition::PartitionSpec;
 use allocbench_formats::title::matches_title;
 
 use crate::atomic::write_atomic;
+use crate::measurements::Measurements;
 use crate::render::units::printable;
-use crate::report::{Benchmark, Environment, Report};
+use crate::report::Environment;
 
 /// A stored run, as loaded from `NAME.json`.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,8 +39,8 @@ pub struct Baseline {
     pub name: String,
     /// Where the figures were measured.
     pub environment: Environment,
-    /// Every benchmark's figures, `time_samples_ns` included.
-    pub benchmarks: Vec<Benchmark>,
+    /// Every benchmark as measured, what only a comparison reads included.
+    pub benchmarks: Vec<MeasuredBenchmark>,
     /// The shard the saved run measured (`--partition`); `None` when it measured them all.
     pub partition: Option<PartitionSpec>,
     /// What the comparison must say of this baseline before its figures, one line each: the
@@ -145,26 +147,26 @@ pub fn baseline_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.json"))
 }
 
-/// Stores `report`'s figures as baseline `name` in `dir`, atomically, and returns the file's
+/// Stores what `run` measured as baseline `name` in `dir`, atomically, and returns the file's
 /// path. Refuses a run in which any benchmark failed or has no allocation figures, and a run
 /// with no benchmarks; the old baseline is then untouched. Creates `dir` when needed.
-pub fn save(dir: &Path, name: &str, report: &Report) -> Result<PathBuf, BaselineError> {
+pub fn save(dir: &Path, name: &str, run: &Measurements) -> Result<PathBuf, BaselineError> {
     validate_name(name)?;
     let failed: Vec<String> =
-        report.benchmarks.iter().filter(|b| b.error.is_some() || b.alloc.is_none()).map(|b| b.id.clone()).collect();
+        run.benchmarks.iter().filter(|b| b.error.is_some() || b.alloc.is_none()).map(|b| b.id.clone()).collect();
     if !failed.is_empty() {
         return Err(BaselineError::RunFailed { name: name.to_string(), benchmarks: failed });
     }
-    if report.benchmarks.is_empty() {
+    if run.benchmarks.is_empty() {
         return Err(BaselineError::NoBenchmarks { name: name.to_string() });
     }
     let document = BaselineDocument {
         schema_version: BASELINE_SCHEMA_VERSION,
         name: name.to_string(),
         writer: concat!("cargo-allocbench ", env!("CARGO_PKG_VERSION")).to_string(),
-        environment: report.environment.clone(),
-        benchmarks: report.benchmarks.iter().map(StoredBenchmark::new).collect(),
-        partition: report.partition.as_ref().map(|p| p.spec),
+        environment: run.environment.clone(),
+        benchmarks: run.benchmarks.iter().map(MeasuredBenchmark::for_storage).collect(),
+        partition: run.partition.as_ref().map(|p| p.spec),
     };
     let mut json = serde_json::to_vec_pretty(&document).map_err(|e| BaselineError::Io {
         action: "cannot serialize baseline",
@@ -228,7 +230,7 @@ pub fn parse(name: &str, path: &Path, bytes: &[u8]) -> Result<Baseline, Baseline
         schema_version: document.schema_version,
         name: name.to_string(),
         environment: document.environment,
-        benchmarks: document.benchmarks.into_iter().map(StoredBenchmark::into_benchmark).collect(),
+        benchmarks: document.benchmarks,
         partition: document.partition,
         warnings: Vec::new(),
     })
@@ -323,31 +325,33 @@ pub fn list(dir: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{AllocFigures, TimeFigures, Verdict, SCHEMA_VERSION};
+    use crate::report::{AllocFigures, Benchmark, TimeFigures};
 
-    pub(crate) fn report() -> Report {
-        let bench = |id: &str, objects: f64| Benchmark {
-            alloc: Some(AllocFigures {
-                alloc_objects: objects,
-                alloc_space: objects * 64.0,
-                free_objects: objects,
-                free_space: objects * 64.0,
-                peak_space: 64.0,
-                exact: true,
-                ..AllocFigures::default()
-            }),
-            time: Some(TimeFigures {
-                typical_ns: 100.0,
-                mean_ns: 100.5,
-                median_ns: 100.0,
-                ci_low_ns: 99.0,
-                ci_high_ns: 101.0,
-            }),
-            time_samples_ns: vec![100.0, 101.5, 99.25, 1.0 / 3.0],
-            ..Benchmark::new(id, "fixture", "exact")
+    pub(crate) fn report() -> Measurements {
+        let bench = |id: &str, objects: f64| {
+            let mut b = MeasuredBenchmark::new(Benchmark {
+                alloc: Some(AllocFigures {
+                    alloc_objects: objects,
+                    alloc_space: objects * 64.0,
+                    free_objects: objects,
+                    free_space: objects * 64.0,
+                    peak_space: 64.0,
+                    exact: true,
+                    ..AllocFigures::default()
+                }),
+                time: Some(TimeFigures {
+                    typical_ns: 100.0,
+                    mean_ns: 100.5,
+                    median_ns: 100.0,
+                    ci_low_ns: 99.0,
+                    ci_high_ns: 101.0,
+                }),
+                ..Benchmark::new(id, "fixture", "exact")
+            });
+            b.kept.time_samples_ns = vec![100.0, 101.5, 99.25, 1.0 / 3.0];
+            b
         };
-        Report {
-            schema_version: SCHEMA_VERSION,
+        Measurements {
             environment: Environment {
                 rustc: "rustc 1.95.0".into(),
                 target: "x86_64-unknown-linux-gnu".into(),
@@ -359,8 +363,6 @@ mod tests {
                 cargo_lock_hash: Some("0123456789abcdef".into()),
             },
             benchmarks: vec![bench("vec/push", 1.0), bench("map/insert", 1.0 / 3.0)],
-            comparison: None,
-            verdict: Verdict::Pass,
             partition: None,
         }
     }
@@ -380,7 +382,7 @@ mod tests {
         assert_eq!(loaded.name, "main");
         assert_eq!(loaded.environment, report.environment);
         assert_eq!(loaded.benchmarks, report.benchmarks);
-        assert_eq!(loaded.benchmarks[0].time_samples_ns, vec![100.0, 101.5, 99.25, 1.0 / 3.0]);
+        assert_eq!(loaded.benchmarks[0].kept.time_samples_ns, vec![100.0, 101.5, 99.25, 1.0 / 3.0]);
         // The file itself carries the samples, beside the report's fields.
         let text = fs::read_to_string(&path).unwrap();
         assert!(text.contains("\"time_samples_ns\""), "{text}");
@@ -642,15 +644,16 @@ mod tests {
     const SAVE_FOREVER_OTHER: &str = "ALLOCBENCH_TEST_SAVE_FOREVER_OTHER";
 
     /// Two different runs whose baselines take a while to write (about 400 kB).
-    fn two_reports() -> [Report; 2] {
+    fn two_reports() -> [Measurements; 2] {
         let mut report = report();
         let template = report.benchmarks[0].clone();
         report.benchmarks = (0..200)
-            .map(|i| Benchmark {
-                id: format!("group/bench/{i}"),
-                time_runs_ns: Vec::new(),
-                time_samples_ns: (0..100).map(|s| 1000.0 + f64::from(s) / 8.0).collect(),
-                ..template.clone()
+            .map(|i| {
+                let mut b = template.clone();
+                b.id = format!("group/bench/{i}");
+                b.time_runs_ns = Vec::new();
+                b.kept.time_samples_ns = (0..100).map(|s| 1000.0 + f64::from(s) / 8.0).collect();
+                b
             })
             .collect();
         let mut other = report.clone();
@@ -713,7 +716,7 @@ mod tests {
     }
 
     /// A baseline saved before benchmarks had keys: `package` and `target` left out of the file.
-    fn without_keys(dir: &Path, report: &Report) -> Baseline {
+    fn without_keys(dir: &Path, report: &Measurements) -> Baseline {
         let path = save(dir, "main", report).unwrap();
         let mut value: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
         for b in value["benchmarks"].as_array_mut().unwrap() {
@@ -728,7 +731,9 @@ mod tests {
     fn an_old_baseline_is_matched_by_id_where_one_benchmark_has_it() {
         let dir = tempfile::tempdir().unwrap();
         let mut report = report();
-        report.benchmarks.push(Benchmark { id: "gone".into(), ..report.benchmarks[0].clone() });
+        let mut gone = report.benchmarks[0].clone();
+        gone.id = "gone".into();
+        report.benchmarks.push(gone);
         let mut base = without_keys(dir.path(), &report);
         assert!(base.benchmarks.iter().all(|b| !b.key().is_placed()));
         // `vec/push` is one benchmark of the run; `map/insert` is in two packages' bench targets.
@@ -738,7 +743,7 @@ mod tests {
             BenchmarkKey::new("toml", "parsing", "map/insert"),
         ];
         place_unplaced(&mut base, &run);
-        let keys: Vec<BenchmarkKey> = base.benchmarks.iter().map(Benchmark::key).collect();
+        let keys: Vec<BenchmarkKey> = base.benchmarks.iter().map(|b| b.key()).collect();
         assert_eq!(keys, [run[0].clone(), BenchmarkKey::new("", "", "gone")]);
         assert_eq!(base.benchmarks[0], report.benchmarks[0], "placed, with every figure");
         assert_eq!(
@@ -767,8 +772,8 @@ mod tests {
     fn non_finite_samples_are_not_written() {
         let dir = tempfile::tempdir().unwrap();
         let mut report = report();
-        report.benchmarks[0].time_samples_ns = vec![1.0, f64::NAN, 2.0, f64::INFINITY];
+        report.benchmarks[0].kept.time_samples_ns = vec![1.0, f64::NAN, 2.0, f64::INFINITY];
         save(dir.path(), "main", &report).unwrap();
-        assert_eq!(load(dir.path(), "main").unwrap().benchmarks[0].time_samples_ns, vec![1.0, 2.0]);
+        assert_eq!(load(dir.path(), "main").unwrap().benchmarks[0].kept.time_samples_ns, vec![1.0, 2.0]);
     }
 }

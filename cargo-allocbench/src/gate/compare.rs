@@ -19,6 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use allocbench_formats::key::BenchmarkKey;
+use allocbench_formats::measured::MeasuredBenchmark;
 
 pub use allocbench_formats::comparison::{
     BenchmarkComparison, Comparison, Counts, InstructionChange, MetricComparison, ShareChange, SiteChange, Status,
@@ -27,8 +28,9 @@ pub use allocbench_formats::comparison::{
 use crate::gate::baseline::Baseline;
 use crate::gate::policy::{Limit, Policy, EPSILON, TIME_ALPHA};
 use crate::gate::stats;
+use crate::measurements::Measurements;
 use crate::render::units::format_metric;
-use crate::report::{AllocSample, Benchmark, Metric, Report};
+use crate::report::{AllocSample, Benchmark, Metric};
 
 /// Compares run `new` with baseline `base` under `policy`.
 ///
@@ -36,9 +38,10 @@ use crate::report::{AllocSample, Benchmark, Metric, Report};
 /// bench target, id): two packages' `parse` are two benchmarks. A baseline saved without the key
 /// has had it given where the run allows ([`crate::gate::baseline::place_unplaced`]), and what
 /// could not be matched is in its warnings, which come first.
-pub fn compare(base: &Baseline, new: &Report, policy: &Policy) -> Comparison {
-    let base_by_key: BTreeMap<BenchmarkKey, &Benchmark> = base.benchmarks.iter().map(|b| (b.key(), b)).collect();
-    let new_keys: BTreeSet<BenchmarkKey> = new.benchmarks.iter().map(Benchmark::key).collect();
+pub fn compare(base: &Baseline, new: &Measurements, policy: &Policy) -> Comparison {
+    let base_by_key: BTreeMap<BenchmarkKey, &MeasuredBenchmark> =
+        base.benchmarks.iter().map(|b| (b.key(), b)).collect();
+    let new_keys: BTreeSet<BenchmarkKey> = new.benchmarks.iter().map(|b| b.key()).collect();
     let mut warnings = base.warnings.clone();
     warnings.extend(environment_warnings(base, new));
     let mut benchmarks = Vec::new();
@@ -57,7 +60,7 @@ pub fn compare(base: &Baseline, new: &Report, policy: &Policy) -> Comparison {
     Comparison { baseline: base.name.clone(), warnings, benchmarks }
 }
 
-fn environment_warnings(base: &Baseline, new: &Report) -> Vec<String> {
+fn environment_warnings(base: &Baseline, new: &Measurements) -> Vec<String> {
     let (b, n) = (&base.environment, &new.environment);
     let name = &base.name;
     let mut warnings = Vec::new();
@@ -108,8 +111,8 @@ fn inexact_warning(comparison: &BenchmarkComparison, base: &Benchmark, new: &Ben
 
 fn compare_benchmark<'a>(
     key: &BenchmarkKey,
-    base: Option<&'a Benchmark>,
-    new: Option<&'a Benchmark>,
+    base: Option<&'a MeasuredBenchmark>,
+    new: Option<&'a MeasuredBenchmark>,
     policy: &Policy,
 ) -> BenchmarkComparison {
     let id = key.id.as_str();
@@ -122,8 +125,8 @@ fn compare_benchmark<'a>(
     let mut metrics: Vec<MetricComparison> = Metric::counted()
         .filter(|&metric| metric.info().column.is_none_or(|c| c.always) || measured(metric))
         .map(|metric| {
-            let spread = |b: Option<&Benchmark>| b.and_then(|b| b.alloc).and_then(|a| a.spread(metric));
-            let samples = |b: Option<&'a Benchmark>| b.map_or(&[][..], |b| b.alloc_samples.as_slice());
+            let spread = |b: Option<&MeasuredBenchmark>| b.and_then(|b| b.alloc).and_then(|a| a.spread(metric));
+            let samples = |b: Option<&'a MeasuredBenchmark>| b.map_or(&[][..], |b| b.alloc_samples.as_slice());
             compare_counted(
                 metric,
                 base.and_then(|b| b.figure(metric)),
@@ -305,10 +308,15 @@ fn compare_counted(
     }
 }
 
-fn compare_time(id: &str, base: Option<&Benchmark>, new: Option<&Benchmark>, policy: &Policy) -> MetricComparison {
+fn compare_time(
+    id: &str,
+    base: Option<&MeasuredBenchmark>,
+    new: Option<&MeasuredBenchmark>,
+    policy: &Policy,
+) -> MetricComparison {
     let noise = policy.time_noise(id);
     let gated = policy.fail_on_time(id);
-    let typical = |b: Option<&Benchmark>| b.and_then(|b| b.time).map(|t| t.typical_ns);
+    let typical = |b: Option<&MeasuredBenchmark>| b.and_then(|b| b.time).map(|t| t.typical_ns);
     let not_compared = |status: Status| MetricComparison {
         metric: Metric::Time,
         base: typical(base),
@@ -327,7 +335,7 @@ fn compare_time(id: &str, base: Option<&Benchmark>, new: Option<&Benchmark>, pol
     // between runs. Otherwise within one run's samples, which sees only that run's noise.
     let (base_mean, new_mean, p, test) = match stats::permutation(&b.time_runs_ns, &n.time_runs_ns) {
         Some(t) => (t.base_mean, t.new_mean, t.p, format!("{} vs {} runs", b.time_runs_ns.len(), n.time_runs_ns.len())),
-        None => match stats::welch(&b.time_samples_ns, &n.time_samples_ns) {
+        None => match stats::welch(&b.kept.time_samples_ns, &n.kept.time_samples_ns) {
             Some(t) => (t.base_mean, t.new_mean, t.p, "one run's samples".to_owned()),
             None => return not_compared(Status::Pass),
         },
@@ -392,16 +400,17 @@ mod tests {
         }
     }
 
-    fn bench(id: &str, alloc: AllocFigures, time: Vec<f64>) -> Benchmark {
-        Benchmark {
+    fn bench(id: &str, alloc: AllocFigures, time: Vec<f64>) -> MeasuredBenchmark {
+        let mut b = MeasuredBenchmark::new(Benchmark {
             alloc: Some(alloc),
             time: (!time.is_empty()).then(|| TimeFigures {
                 typical_ns: time.iter().sum::<f64>() / time.len() as f64,
                 ..TimeFigures::default()
             }),
-            time_samples_ns: time,
             ..Benchmark::new(id, "p", "t")
-        }
+        });
+        b.kept.time_samples_ns = time;
+        b
     }
 
     fn env() -> Environment {
@@ -415,24 +424,21 @@ mod tests {
         }
     }
 
-    fn baseline(benchmarks: Vec<Benchmark>) -> Baseline {
+    fn baseline<B: Into<MeasuredBenchmark>>(benchmarks: Vec<B>) -> Baseline {
         Baseline {
             schema_version: 1,
             name: "main".into(),
             environment: env(),
-            benchmarks,
+            benchmarks: benchmarks.into_iter().map(Into::into).collect(),
             partition: None,
             warnings: Vec::new(),
         }
     }
 
-    fn run(benchmarks: Vec<Benchmark>) -> Report {
-        Report {
-            schema_version: 1,
+    fn run<B: Into<MeasuredBenchmark>>(benchmarks: Vec<B>) -> Measurements {
+        Measurements {
             environment: env(),
-            benchmarks,
-            comparison: None,
-            verdict: Verdict::Pass,
+            benchmarks: benchmarks.into_iter().map(Into::into).collect(),
             partition: None,
         }
     }
@@ -732,7 +738,7 @@ mod tests {
     fn two_packages_of_one_id_are_two_benchmarks() {
         let parse = |package: &str, objects: f64| Benchmark {
             package: package.into(),
-            ..bench("parse", figures(objects, objects * 8.0), vec![])
+            ..bench("parse", figures(objects, objects * 8.0), vec![]).benchmark
         };
         let benches = vec![parse("json", 2.0), parse("toml", 1.0)];
         let c = compare(&baseline(benches.clone()), &run(benches.clone()), &Policy::default());

@@ -10,28 +10,32 @@
 
 use std::collections::BTreeMap;
 
-use allocbench_formats::comparison::{InstructionChange, ShareChange, SiteChange};
+use allocbench_formats::comparison::{Comparison, InstructionChange, ShareChange, SiteChange};
+use allocbench_formats::measured::MeasuredBenchmark;
 use allocbench_formats::report::{AllocSite, InstructionFigures};
 
 use crate::folded::{self, top_functions, TOP};
 use crate::gate::baseline::Baseline;
 use crate::gate::compare::Status;
 use crate::gate::policy::{Limit, Policy};
-use crate::report::{Metric, Report};
+use crate::report::Metric;
 
 /// Growth in share, in points (0.02 = two percentage points), below which a function is noise.
 pub const SHARE_NOISE: f64 = 0.02;
 
-/// Fills in what grew in the comparison of `report` with `base`; nothing without a comparison.
-pub fn what_grew(base: &Baseline, report: &mut Report, policy: &Policy) {
-    let Some(comparison) = report.comparison.as_mut() else { return };
-    // Where `instructions` regressed: the functions whose own instructions grew beyond the limit.
+/// Where `instructions` regressed: the functions whose own instructions grew beyond the limit.
+pub fn instructions_grew(
+    base: &Baseline,
+    benchmarks: &[MeasuredBenchmark],
+    comparison: &mut Comparison,
+    policy: &Policy,
+) {
     for c in &mut comparison.benchmarks {
         let regressed = c.metric(Metric::Instructions).is_some_and(|m| m.status == Status::Regressed);
         let key = c.key();
         let (Some(old), Some(new), true) = (
             base.benchmarks.iter().find(|b| b.is(&key)).and_then(|b| b.instructions.as_ref()),
-            report.benchmarks.iter().find(|b| b.is(&key)).and_then(|b| b.instructions.as_ref()),
+            benchmarks.iter().find(|b| b.is(&key)).and_then(|b| b.instructions.as_ref()),
             regressed,
         ) else {
             continue;
@@ -42,20 +46,26 @@ pub fn what_grew(base: &Baseline, report: &mut Report, policy: &Policy) {
         };
         c.instructions_grew = instructions(old, new, noise);
     }
-    // Where both runs have CPU stacks: the functions whose share grew.
-    for b in &report.benchmarks {
+}
+
+/// Where both runs have CPU stacks: the functions whose share grew.
+pub fn cpu_grew(base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison, _: &Policy) {
+    for b in benchmarks {
         let key = b.key();
-        let Some(old) = base.benchmarks.iter().find(|o| o.is(&key) && !o.cpu_folded.is_empty()) else { continue };
-        if b.cpu_folded.is_empty() {
+        let Some(old) = base.benchmarks.iter().find(|o| o.is(&key) && !o.kept.cpu_folded.is_empty()) else { continue };
+        if b.kept.cpu_folded.is_empty() {
             continue;
         }
         if let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.is(&key)) {
-            c.cpu_grew = cpu_shares(&old.cpu_folded, &b.cpu_folded);
+            c.cpu_grew = cpu_shares(&old.kept.cpu_folded, &b.kept.cpu_folded);
         }
     }
-    // Where a benchmark regressed and both runs have sites: the sites that grew. The
-    // allocation-site pass says itself when the baseline has none.
-    for b in report.benchmarks.iter().filter(|b| !b.sites.is_empty()) {
+}
+
+/// Where a benchmark regressed and both runs have sites: the sites that grew. The
+/// allocation-site pass says itself when the baseline has none.
+pub fn sites_grew(base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison, _: &Policy) {
+    for b in benchmarks.iter().filter(|b| !b.sites.is_empty()) {
         let key = b.key();
         let Some(old) = base.benchmarks.iter().find(|o| o.is(&key)) else { continue };
         let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.is(&key)) else { continue };
@@ -194,20 +204,23 @@ mod tests {
     /// those of the first package's `parse`.
     #[test]
     fn sites_grow_against_the_same_packages_benchmark() {
-        use crate::report::{AllocFigures, Benchmark, Environment, Verdict};
-        let parse = |package: &str, objects: f64| Benchmark {
-            alloc: Some(AllocFigures { alloc_objects: objects, exact: true, ..AllocFigures::default() }),
-            sites: vec![AllocSite {
-                function: "parse".into(),
-                file: None,
-                line: None,
-                caller: None,
-                alloc_objects: objects,
-                alloc_space: 0.0,
-                inuse_objects: 0.0,
-                inuse_space: 0.0,
-            }],
-            ..Benchmark::new("parse", package, "t")
+        use crate::measurements::Measurements;
+        use crate::report::{AllocFigures, Benchmark, Environment};
+        let parse = |package: &str, objects: f64| {
+            MeasuredBenchmark::new(Benchmark {
+                alloc: Some(AllocFigures { alloc_objects: objects, exact: true, ..AllocFigures::default() }),
+                sites: vec![AllocSite {
+                    function: "parse".into(),
+                    file: None,
+                    line: None,
+                    caller: None,
+                    alloc_objects: objects,
+                    alloc_space: 0.0,
+                    inuse_objects: 0.0,
+                    inuse_space: 0.0,
+                }],
+                ..Benchmark::new("parse", package, "t")
+            })
         };
         let base = Baseline {
             schema_version: 1,
@@ -217,21 +230,15 @@ mod tests {
             partition: None,
             warnings: Vec::new(),
         };
-        let mut report = Report {
-            schema_version: 1,
+        let run = Measurements {
             environment: Environment::default(),
             benchmarks: vec![parse("json", 2.0), parse("toml", 2.0)],
-            comparison: None,
-            verdict: Verdict::Pass,
             partition: None,
         };
         let policy = Policy::default();
-        report.comparison = Some(crate::gate::compare::compare(&base, &report, &policy));
-        what_grew(&base, &mut report, &policy);
-        let grew: Vec<(&str, Vec<(f64, f64)>)> = report
-            .comparison
-            .as_ref()
-            .unwrap()
+        let mut comparison = crate::gate::compare::compare(&base, &run, &policy);
+        sites_grew(&base, &run.benchmarks, &mut comparison, &policy);
+        let grew: Vec<(&str, Vec<(f64, f64)>)> = comparison
             .benchmarks
             .iter()
             .map(|c| {

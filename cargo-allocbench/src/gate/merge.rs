@@ -231,7 +231,7 @@ mod tests {
             schema_version: 1,
             name: "main".into(),
             environment: Environment::default(),
-            benchmarks: ids.iter().map(|id| bench(id)).collect(),
+            benchmarks: ids.iter().map(|id| bench(id).into()).collect(),
             partition: partition.map(|p| p.parse().unwrap()),
             warnings: Vec::new(),
         }
@@ -279,7 +279,7 @@ mod tests {
             let report = Report {
                 schema_version: SCHEMA_VERSION,
                 environment: Environment::default(),
-                benchmarks: ids.iter().map(|id| bench(id)).collect(),
+                benchmarks: ids.iter().map(|id| bench(id).into()).collect(),
                 comparison: None,
                 verdict: Verdict::Pass,
                 partition: Some(partition(&format!("count:{k}/2"), &listed)),
@@ -302,7 +302,7 @@ mod tests {
             .collect();
         let partition = |k: u32| Partition { spec: format!("slice:{k}/2").parse().unwrap(), listed: listed.clone() };
         let whole = || Baseline {
-            benchmarks: vec![in_package("p", "a"), in_package("q", "a"), in_package("p", "b")],
+            benchmarks: vec![in_package("p", "a").into(), in_package("q", "a").into(), in_package("p", "b").into()],
             ..baseline(&[], None)
         };
         let mut shares = Vec::new();
@@ -325,7 +325,8 @@ mod tests {
                 partition: Some(partition(k)),
             };
             let policy = crate::gate::policy::Policy::default();
-            report.comparison = Some(crate::gate::compare::compare(&base, &report, &policy));
+            report.comparison =
+                Some(crate::gate::compare::compare(&base, &crate::render::fixtures::measured(&report), &policy));
             (PathBuf::from(format!("s{k}/report.json")), report)
         };
         let merged = merge(vec![

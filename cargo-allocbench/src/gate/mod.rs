@@ -5,6 +5,7 @@
 pub mod baseline;
 pub mod compare;
 pub mod grown;
+pub mod judge;
 pub mod merge;
 pub mod policy;
 pub mod stats;

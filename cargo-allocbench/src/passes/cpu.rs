@@ -21,7 +21,13 @@ use crate::gate::baseline::Baseline;
 use crate::passes::records::{self, CpuProfileRecord};
 use crate::passes::{pprof_names, warn_side_pass_failures, Context, Pass, TargetRun};
 use crate::render::units::printable;
-use crate::report::{Benchmark, Report};
+use allocbench_formats::comparison::Comparison;
+use allocbench_formats::measured::MeasuredBenchmark;
+use allocbench_formats::report::ArtifactKind;
+
+use crate::gate::grown;
+use crate::gate::policy::Policy;
+use crate::passes::plugin::Plugin;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -44,10 +50,50 @@ pub struct CpuArtifacts {
     pub summary: CpuSummary,
 }
 
+/// The CPU pass as a plug-in ([`crate::passes::plugin`]).
+pub struct CpuPass;
+
+/// Its entry in [`crate::passes::plugin::PLUGINS`].
+pub static PLUGIN: CpuPass = CpuPass;
+
+impl Plugin for CpuPass {
+    fn name(&self) -> &'static str {
+        "CPU pass"
+    }
+
+    fn flag(&self) -> &'static str {
+        "--no-cpu-profile"
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Cpu
+    }
+
+    fn artifacts(&self) -> &'static [ArtifactKind] {
+        &[ArtifactKind::Flamegraph, ArtifactKind::CpuDiffFlamegraph, ArtifactKind::CpuProfile]
+    }
+
+    fn enabled(&self, ctx: &Context) -> bool {
+        !ctx.cli.allocs_only && !ctx.cli.no_cpu_profile
+    }
+
+    fn measure(&self, ctx: &Context, benchmarks: &mut [MeasuredBenchmark]) -> anyhow::Result<()> {
+        run(ctx, benchmarks)
+    }
+
+    fn against_baseline(&self, ctx: &Context, base: &Baseline, benchmarks: &mut [MeasuredBenchmark]) {
+        against_baseline(ctx, base, benchmarks);
+    }
+
+    fn grew(&self, base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison, policy: &Policy) {
+        grown::cpu_grew(base, benchmarks, comparison, policy);
+    }
+}
+
 /// Runs the CPU pass, attaching profiles to `benchmarks`; warns when the profiles got far fewer
 /// samples than a `--frequency` the user gave asks for (the default asks for more than most
 /// kernels give, and says nothing).
-pub fn run(ctx: &Context, benchmarks: &mut [Benchmark]) -> anyhow::Result<()> {
+pub fn run(ctx: &Context, benchmarks: &mut [MeasuredBenchmark]) -> anyhow::Result<()> {
     crate::passes::run(ctx, &mut Cpu { benchmarks })?;
     let samples = benchmarks.iter().filter_map(|b| b.cpu.as_ref().map(|c| c.samples));
     let asked = ctx.cli.frequency.and_then(|f| sampling_shortfall(samples, profile_time(ctx.cli), f));
@@ -64,7 +110,7 @@ fn profile_time(cli: &Cli) -> u64 {
 
 /// The CPU pass, attaching to the timing pass's benchmarks.
 struct Cpu<'a> {
-    benchmarks: &'a mut [Benchmark],
+    benchmarks: &'a mut [MeasuredBenchmark],
 }
 
 impl Pass for Cpu<'_> {
@@ -123,7 +169,7 @@ impl Pass for Cpu<'_> {
             };
             match place(&folders.name(&key), &folders.of(&key), profile, ctx.out_dir) {
                 Ok(placed) => {
-                    b.cpu_folded = std::fs::read_to_string(ctx.out_dir.join(&placed.folded)).unwrap_or_default();
+                    b.kept.cpu_folded = std::fs::read_to_string(ctx.out_dir.join(&placed.folded)).unwrap_or_default();
                     b.artifacts.flamegraph = Some(placed.flamegraph);
                     b.artifacts.cpu_profile = Some(placed.cpu_profile);
                     b.cpu = Some(placed.summary);
@@ -138,17 +184,17 @@ impl Pass for Cpu<'_> {
 
 /// Where both runs have CPU stacks: a differential flame graph beside the benchmark's own. The
 /// functions whose share grew are the gate's to name ([`crate::gate::grown`]).
-pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report) {
-    let folders = artifacts::Folders::new(&report.benchmarks);
-    for b in &mut report.benchmarks {
+pub fn against_baseline(ctx: &Context, base: &Baseline, benchmarks: &mut [MeasuredBenchmark]) {
+    let folders = artifacts::Folders::new(benchmarks);
+    for b in benchmarks.iter_mut() {
         let key = b.key();
-        let Some(old) = base.benchmarks.iter().find(|o| o.is(&key) && !o.cpu_folded.is_empty()) else { continue };
-        if b.cpu_folded.is_empty() {
+        let Some(old) = base.benchmarks.iter().find(|o| o.is(&key) && !o.kept.cpu_folded.is_empty()) else { continue };
+        if b.kept.cpu_folded.is_empty() {
             continue;
         }
         let path = ctx.out_dir.join(folders.of(&key)).join("flamegraph-diff.svg");
         let title = format!("{}: CPU time against baseline `{}`", folders.name(&key), base.name);
-        match folded::draw_diff(&old.cpu_folded, &b.cpu_folded, &title, &path) {
+        match folded::draw_diff(&old.kept.cpu_folded, &b.kept.cpu_folded, &title, &path) {
             Ok(()) => b.artifacts.cpu_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
             Err(e) => ctx.ui.warn(&e.to_string()),
         }

@@ -22,6 +22,7 @@ pub mod figures;
 pub mod heap;
 pub mod instructions;
 pub mod linear;
+pub mod plugin;
 pub mod pprof_names;
 pub mod records;
 pub mod timing;
@@ -32,7 +33,7 @@ use std::time::Duration;
 use anyhow::Result;
 use indicatif::ProgressBar;
 
-use crate::cargo::discover::BenchTarget;
+use crate::cargo::discover::{BenchTarget, CargoOptions};
 use crate::cli::Cli;
 use crate::criterion_args::CriterionArgs;
 use crate::exec::run::{Failure, Mode, RunFiles, RunSpec};
@@ -51,6 +52,20 @@ pub struct Context<'a> {
     pub targets: &'a [BenchTarget],
     /// The built bench executables, one per target, in the same order.
     pub executables: &'a [PathBuf],
+    /// How they were built, for a pass that builds them again.
+    pub build: Build<'a>,
+}
+
+/// How the bench executables were built.
+#[derive(Clone, Copy)]
+pub struct Build<'a> {
+    /// Cargo's options: the packages, features and profile.
+    pub opts: &'a CargoOptions,
+    /// The target directory they were built in.
+    pub target_dir: &'a Path,
+    /// The local packages built without the debug info that names inlined functions
+    /// ([`crate::cargo::build::Built::without_debuginfo`]).
+    pub without_debuginfo: &'a [String],
 }
 
 impl Context<'_> {

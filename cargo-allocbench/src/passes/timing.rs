@@ -15,6 +15,8 @@ use crate::passes::linear::{self, Measured};
 use crate::passes::records::{self, Recorded};
 use crate::passes::{figures, Context, Pass, TargetRun};
 use crate::render::units::{format_bytes, format_count, printable};
+use allocbench_formats::measured::MeasuredBenchmark;
+
 use crate::report::Benchmark;
 use crate::ui::Ui;
 
@@ -26,9 +28,9 @@ pub struct Timing {
     /// The run being measured, from 1.
     run: u32,
     /// The benchmarks of the run being measured.
-    measured: Vec<Benchmark>,
+    measured: Vec<MeasuredBenchmark>,
     /// Run 1's benchmarks, with the later runs' times.
-    benchmarks: Vec<Benchmark>,
+    benchmarks: Vec<MeasuredBenchmark>,
     /// The allocators the bench targets count under, for the report's environment.
     allocators: BTreeSet<String>,
 }
@@ -59,13 +61,13 @@ impl Timing {
     }
 
     /// The benchmarks, and the allocators they counted under.
-    pub fn finish(self) -> (Vec<Benchmark>, BTreeSet<String>) {
+    pub fn finish(self) -> (Vec<MeasuredBenchmark>, BTreeSet<String>) {
         (self.benchmarks, self.allocators)
     }
 }
 
 impl Pass for Timing {
-    type Collected = Vec<Benchmark>;
+    type Collected = Vec<MeasuredBenchmark>;
 
     fn mode(&self) -> Mode {
         self.mode
@@ -92,7 +94,7 @@ impl Pass for Timing {
         Ok(Some(RunSpec { criterion_args, ..ctx.share_spec(self.mode, target) }))
     }
 
-    fn collect(&mut self, ctx: &Context, run: &TargetRun, bar: &ProgressBar) -> Result<Vec<Benchmark>> {
+    fn collect(&mut self, ctx: &Context, run: &TargetRun, bar: &ProgressBar) -> Result<Vec<MeasuredBenchmark>> {
         let recorded = Measured::read(&run.files)?;
         self.allocators.extend(recorded.records.iter().filter_map(|r| r.allocator.clone()));
         let mut found = benchmarks_of(run.target, &recorded, &run.failures, self.mode);
@@ -112,7 +114,7 @@ impl Pass for Timing {
         Ok(found)
     }
 
-    fn attach(&mut self, _: &Context, _: &TargetRun, found: Vec<Benchmark>) -> Result<()> {
+    fn attach(&mut self, _: &Context, _: &TargetRun, found: Vec<MeasuredBenchmark>) -> Result<()> {
         self.measured.extend(found);
         Ok(())
     }
@@ -121,7 +123,7 @@ impl Pass for Timing {
 /// Adds a later run's typical times (`--runs`) to the first run's benchmarks. Allocation figures
 /// are the first run's; a later run that disagrees on an exact figure is worth a warning, since
 /// the code then does not allocate deterministically.
-pub fn add_run(ui: &Ui, first: &mut [Benchmark], later: &[Benchmark], run: u32) {
+pub fn add_run(ui: &Ui, first: &mut [MeasuredBenchmark], later: &[MeasuredBenchmark], run: u32) {
     for b in first.iter_mut() {
         let key = b.key();
         let Some(l) = later.iter().find(|l| l.is(&key)) else {
@@ -157,7 +159,7 @@ pub fn add_run(ui: &Ui, first: &mut [Benchmark], later: &[Benchmark], run: u32) 
 /// The allocation figures of the benchmarks measured again with linear sampling, in place of
 /// those of their flat samples; a benchmark that could not be measured again keeps its figures,
 /// marked `≈` (flat sampling), and a warning says why.
-fn take_linear_figures(ui: &Ui, benchmarks: &mut [Benchmark], again: &linear::Resampled) {
+fn take_linear_figures(ui: &Ui, benchmarks: &mut [MeasuredBenchmark], again: &linear::Resampled) {
     for b in benchmarks.iter_mut() {
         if let Some((rec, crit)) = again.measured.get(&b.id) {
             if let Some(joined) = records::join(rec, crit) {
@@ -178,26 +180,34 @@ fn take_linear_figures(ui: &Ui, benchmarks: &mut [Benchmark], again: &linear::Re
 }
 
 /// The benchmarks of one target's run: those it recorded, and the one it failed on, if any.
-fn benchmarks_of(target: &BenchTarget, recorded: &Measured, failures: &[Failure], mode: Mode) -> Vec<Benchmark> {
+fn benchmarks_of(
+    target: &BenchTarget,
+    recorded: &Measured,
+    failures: &[Failure],
+    mode: Mode,
+) -> Vec<MeasuredBenchmark> {
     let mut out = Vec::new();
     for rec in &recorded.records {
         let mut b = benchmark(target, rec, recorded.criterion.get(&rec.id));
         if mode == Mode::AllocsOnly {
             // Criterion's estimates from a 10 ms run are not a measurement of time.
             b.time = None;
-            b.time_samples_ns.clear();
+            b.kept.time_samples_ns.clear();
         }
         out.push(b);
     }
     for f in failures {
         let id = f.title.clone().unwrap_or_else(|| format!("{}/{} (bench target)", target.package, target.target));
-        out.push(Benchmark { error: Some(f.reason.clone()), ..Benchmark::new(id, &target.package, &target.target) });
+        out.push(MeasuredBenchmark::new(Benchmark {
+            error: Some(f.reason.clone()),
+            ..Benchmark::new(id, &target.package, &target.target)
+        }));
     }
     out
 }
 
-fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::CriterionBenchmark>) -> Benchmark {
-    let mut b = Benchmark::new(&rec.id, &target.package, &target.target);
+fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::CriterionBenchmark>) -> MeasuredBenchmark {
+    let mut b = MeasuredBenchmark::new(Benchmark::new(&rec.id, &target.package, &target.target));
     if !rec.counting {
         b.error = Some(format!(
             "bench target `{}` counts no allocations: its #[global_allocator] is not allocbench's; wrap it: `static A: allocbench::Alloc<YourAlloc> = allocbench::Alloc::new(YourAlloc);`",
@@ -214,7 +224,7 @@ fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::Criter
             b.alloc = figures::per_iteration_figures(&joined.samples);
             b.alloc_samples = figures::kept_samples(&joined.samples, b.alloc.as_ref());
             b.time = crit.time;
-            b.time_samples_ns = joined.time_samples_ns;
+            b.kept.time_samples_ns = joined.time_samples_ns;
         }
         None => b.error = Some("the harness's samples do not match criterion's sample.json".to_owned()),
     }

@@ -6,15 +6,34 @@ use crate::gate::baseline::Baseline;
 use crate::gate::compare::{compare, InstructionChange, ShareChange, SiteChange};
 use crate::gate::grown;
 use crate::gate::policy::Policy;
+use crate::measurements::Measurements;
 use crate::report::{
     AllocFigures, Artifacts, Benchmark, CpuSummary, Environment, Inexact, Report, TimeFigures, TopFunction, Verdict,
     SCHEMA_VERSION,
 };
+use allocbench_formats::measured::MeasuredBenchmark;
 use allocbench_formats::report::{InstructionFigures, InstructionFunction};
 
 /// Samples around `mean`, spread evenly over ±`noise` (relative), in a fixed shuffled order.
 fn samples(n: usize, mean: f64, noise: f64) -> Vec<f64> {
     (0..n).map(|i| mean * (1.0 + noise * (((i * 37) % n) as f64 / (n - 1) as f64 * 2.0 - 1.0))).collect()
+}
+
+/// `b` as the passes measured it: with criterion's samples around its typical time, as
+/// [`bench`] gives it.
+pub(crate) fn measure(b: Benchmark) -> MeasuredBenchmark {
+    let mut m = MeasuredBenchmark::new(b);
+    m.kept.time_samples_ns = m.time.map(|t| samples(50, t.typical_ns, 0.01)).unwrap_or_default();
+    m
+}
+
+/// `report`'s run as measured, to compare with a baseline.
+pub(crate) fn measured(report: &Report) -> Measurements {
+    Measurements {
+        environment: report.environment.clone(),
+        benchmarks: report.benchmarks.iter().cloned().map(measure).collect(),
+        partition: report.partition.clone(),
+    }
 }
 
 pub fn bench(id: &str, objects: f64, space: f64, inuse: f64, time_ns: Option<f64>) -> Benchmark {
@@ -40,7 +59,6 @@ pub fn bench(id: &str, objects: f64, space: f64, inuse: f64, time_ns: Option<f64
             ci_low_ns: t * 0.99,
             ci_high_ns: t * 1.01,
         }),
-        time_samples_ns: time_ns.map(|t| samples(50, t, 0.01)).unwrap_or_default(),
         ..Benchmark::new(id, "fixture", "benches")
     }
 }
@@ -94,7 +112,10 @@ pub fn compared_report() -> Report {
             bench("cache|insert `<b>`", 1.0 / 3.0, 4096.0 / 3.0, 2_097_152.0, None),
             bench("parse/tiny", 0.0, 0.0, 0.0, Some(3.25)),
             bench("old/removed", 1.0, 8.0, 0.0, Some(10.0)),
-        ],
+        ]
+        .into_iter()
+        .map(measure)
+        .collect(),
     };
     let mut report = Report {
         partition: None,
@@ -110,7 +131,7 @@ pub fn compared_report() -> Report {
         comparison: None,
         verdict: Verdict::Pass,
     };
-    let comparison = compare(&base, &report, &Policy::default());
+    let comparison = compare(&base, &measured(&report), &Policy::default());
     report.verdict = comparison.verdict();
     report.comparison = Some(comparison);
     report
@@ -161,7 +182,10 @@ pub fn marked_report() -> Report {
             varies(2.0, 5_000.0),
             bench("crash/later", 1.0, 8.0, 0.0, Some(10.0)),
             bench("gone", 1.0, 8.0, 0.0, None),
-        ],
+        ]
+        .into_iter()
+        .map(measure)
+        .collect(),
     };
     let mut crashed = bench("crash/later", 0.0, 0.0, 0.0, None);
     crashed.alloc = None;
@@ -184,7 +208,7 @@ pub fn marked_report() -> Report {
     };
     let mut policy = Policy::default();
     policy.set_fail_on_time(true);
-    let mut comparison = compare(&base, &report, &policy);
+    let mut comparison = compare(&base, &measured(&report), &policy);
     let varies = comparison.benchmarks.iter_mut().find(|c| c.id == "varies").unwrap();
     varies.sites_grew = vec![SiteChange {
         function: "varies::grow".into(),
@@ -249,7 +273,7 @@ pub fn instructions_report() -> Report {
         schema_version: 1,
         name: "main".into(),
         environment: report.environment.clone(),
-        benchmarks: report.benchmarks.iter().filter(|b| b.id != "new/added").cloned().collect(),
+        benchmarks: report.benchmarks.iter().filter(|b| b.id != "new/added").cloned().map(measure).collect(),
     };
     let old = [
         ("fanout/clients/100", counted(10_000.0, true, &[(TRAIT_FN, 5_500.0), ("fanout::send", 3_000.0)])),
@@ -284,10 +308,14 @@ pub fn instructions_report() -> Report {
         report.benchmarks.iter_mut().find(|b| b.id == id).unwrap().instructions = figures;
     }
     let policy = Policy::default();
-    let comparison = compare(&base, &report, &policy);
+    let comparison = compare(&base, &measured(&report), &policy);
     report.verdict = comparison.verdict();
     report.comparison = Some(comparison);
-    grown::what_grew(&base, &mut report, &policy);
+    let run = measured(&report);
+    let comparison = report.comparison.as_mut().unwrap();
+    grown::instructions_grew(&base, &run.benchmarks, comparison, &policy);
+    grown::cpu_grew(&base, &run.benchmarks, comparison, &policy);
+    grown::sites_grew(&base, &run.benchmarks, comparison, &policy);
     report
 }
 
@@ -325,7 +353,10 @@ pub fn two_packages_report() -> Report {
             in_package("json", "parse", 2.0),
             in_package("json", "serialize", 3.0),
             in_package("toml", "parse", 1.0),
-        ],
+        ]
+        .into_iter()
+        .map(measure)
+        .collect(),
     };
     let mut report = Report {
         partition: None,
@@ -339,7 +370,7 @@ pub fn two_packages_report() -> Report {
         comparison: None,
         verdict: Verdict::Pass,
     };
-    let comparison = compare(&base, &report, &Policy::default());
+    let comparison = compare(&base, &measured(&report), &Policy::default());
     report.verdict = comparison.verdict();
     report.comparison = Some(comparison);
     report

@@ -330,13 +330,13 @@ mod tests {
             schema_version: 1,
             name: "main".into(),
             environment: environment(),
-            benchmarks: vec![bench("crash/segv", 1.0, 8.0, 0.0, None)],
+            benchmarks: vec![bench("crash/segv", 1.0, 8.0, 0.0, None).into()],
         };
         let mut crashed = bench("crash/segv", 0.0, 0.0, 0.0, None);
         crashed.alloc = None;
         crashed.error = Some("timed out after 60 s".into());
         report.benchmarks = vec![crashed];
-        report.comparison = Some(compare(&base, &report, &Policy::default()));
+        report.comparison = Some(compare(&base, &crate::render::fixtures::measured(&report), &Policy::default()));
         report.verdict = Verdict::Error;
         let text = render(&report);
         assert!(text.starts_with("## ⚠️ allocbench: error\n"), "{text}");

@@ -10,14 +10,14 @@
 
 pub mod profile;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use indicatif::ProgressBar;
 
 use crate::artifacts;
 use crate::cargo::build;
-use crate::cargo::discover::{BenchTarget, CargoOptions};
+use crate::cargo::discover::BenchTarget;
 use crate::cli::{Cli, HeapProfile};
 use crate::exec::run::{self, CountingTimes, Mode, RunFiles, RunSpec};
 use crate::gate::baseline::Baseline;
@@ -25,27 +25,67 @@ use crate::gate::compare;
 use crate::passes::linear::{self, Measured, Resampled};
 use crate::passes::{records, warn_side_pass_failures, Context, Pass, TargetRun};
 use crate::render::units::printable;
-use crate::report::{Benchmark, Report};
+use allocbench_formats::comparison::Comparison;
+use allocbench_formats::measured::MeasuredBenchmark;
+use allocbench_formats::report::ArtifactKind;
 
-/// What the pass needs to build its own executables when the bench profile has no debug info.
-pub struct SitesBuild<'a> {
-    pub opts: &'a CargoOptions,
-    pub target_dir: &'a Path,
-    /// From the run's build ([`build::Built::without_debuginfo`]): the local packages built
-    /// without the debug info that names inlined functions; empty when the bench targets have it.
-    pub without_debuginfo: &'a [String],
+use crate::gate::grown;
+use crate::gate::policy::Policy;
+use crate::passes::plugin::{Judged, Plugin};
+
+/// The allocation-site pass as a plug-in ([`crate::passes::plugin`]): it follows up on the
+/// judge, so that `--heap-profile regressed` knows what regressed.
+pub struct SitesPass;
+
+/// Its entry in [`crate::passes::plugin::PLUGINS`].
+pub static PLUGIN: SitesPass = SitesPass;
+
+impl Plugin for SitesPass {
+    fn name(&self) -> &'static str {
+        "allocation-site pass"
+    }
+
+    fn flag(&self) -> &'static str {
+        "--heap-profile"
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Heap
+    }
+
+    fn artifacts(&self) -> &'static [ArtifactKind] {
+        &[ArtifactKind::AllocFlamegraph, ArtifactKind::HeapProfile, ArtifactKind::HeapBaseProfile]
+    }
+
+    fn enabled(&self, ctx: &Context) -> bool {
+        ctx.cli.heap_profile() != HeapProfile::None
+    }
+
+    fn follow_up(&self, ctx: &Context, benchmarks: &mut [MeasuredBenchmark], judged: Judged) -> Result<()> {
+        run(ctx, benchmarks, judged.comparison, judged.base)
+    }
+
+    fn grew(&self, base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison, policy: &Policy) {
+        grown::sites_grew(base, benchmarks, comparison, policy);
+    }
 }
 
-/// Runs the allocation-site pass, attaching sites and heap profiles to the benchmarks of `report`
-/// (against `base`, with the baseline's stacks beside them).
-pub fn run(ctx: &Context, report: &mut Report, base: Option<&Baseline>, sites_build: &SitesBuild) -> Result<()> {
-    let selected = selected(ctx.cli, report);
+/// Runs the allocation-site pass, attaching sites and heap profiles to `benchmarks` (against
+/// `base`, with the baseline's stacks beside them). With `--heap-profile regressed`, it runs for
+/// the benchmarks that `comparison` found regressed: the judge's follow-up.
+pub fn run(
+    ctx: &Context,
+    benchmarks: &mut [MeasuredBenchmark],
+    comparison: Option<&Comparison>,
+    base: Option<&Baseline>,
+) -> Result<()> {
+    let selected = selected(ctx.cli, benchmarks, comparison);
     if selected.is_empty() {
         return Ok(());
     }
-    let executables = executables(ctx, sites_build);
+    let executables = executables(ctx);
     let ctx = Context { executables: &executables, ..*ctx };
-    let mut heap = Heap { report, base, selected, ids: 0, direct: Vec::new(), unnamed: Vec::new() };
+    let mut heap = Heap { benchmarks, comparison, base, selected, ids: 0, direct: Vec::new(), unnamed: Vec::new() };
     crate::passes::run(&ctx, &mut heap)?;
     if let Some((id, share)) = heap.unnamed.first() {
         let others = match heap.unnamed.len() - 1 {
@@ -67,8 +107,8 @@ pub fn run(ctx: &Context, report: &mut Report, base: Option<&Baseline>, sites_bu
 /// the same targets built again with it for the packages of the workspace. Without it a frame
 /// is named by the symbol table: code inlined into criterion's loop (a closure, a small
 /// function) has no name of its own, and its allocations would belong to no site.
-fn executables(ctx: &Context, sites_build: &SitesBuild) -> Vec<PathBuf> {
-    let packages = sites_build.without_debuginfo;
+fn executables(ctx: &Context) -> Vec<PathBuf> {
+    let packages = ctx.build.without_debuginfo;
     if packages.is_empty() {
         return ctx.executables.to_vec();
     }
@@ -78,7 +118,7 @@ fn executables(ctx: &Context, sites_build: &SitesBuild) -> Vec<PathBuf> {
         names.join(", "),
         debug = build::SITES_DEBUGINFO
     ));
-    match build::build_with(sites_build.opts, ctx.targets, sites_build.target_dir, false, packages) {
+    match build::build_with(ctx.build.opts, ctx.targets, ctx.build.target_dir, false, packages) {
         Ok(built) => built.executables,
         Err(e) => {
             ctx.ui.warn(&format!("allocation sites: {e}; the pass runs the build as it is"));
@@ -89,7 +129,8 @@ fn executables(ctx: &Context, sites_build: &SitesBuild) -> Vec<PathBuf> {
 
 /// The allocation-site pass, attaching to the compared report.
 struct Heap<'a> {
-    report: &'a mut Report,
+    benchmarks: &'a mut [MeasuredBenchmark],
+    comparison: Option<&'a Comparison>,
     base: Option<&'a Baseline>,
     /// The benchmarks to run, by package, target and id.
     selected: Vec<(String, String, String)>,
@@ -129,16 +170,15 @@ fn sampled_flat_before(ctx: &Context, target: &BenchTarget, ids: &[&str]) -> Vec
 
 /// The benchmarks `--heap-profile` selects, by package, target and id: all, or the regressed
 /// ones, of those with allocation figures that are not approximate (`iter_custom`'s).
-fn selected(cli: &Cli, report: &Report) -> Vec<(String, String, String)> {
-    let regressed = |b: &Benchmark| {
-        report
-            .comparison
-            .as_ref()
-            .and_then(|c| c.benchmark(&b.key()))
-            .is_some_and(|c| c.status == compare::Status::Regressed)
+fn selected(
+    cli: &Cli,
+    benchmarks: &[MeasuredBenchmark],
+    comparison: Option<&Comparison>,
+) -> Vec<(String, String, String)> {
+    let regressed = |b: &MeasuredBenchmark| {
+        comparison.and_then(|c| c.benchmark(&b.key())).is_some_and(|c| c.status == compare::Status::Regressed)
     };
-    report
-        .benchmarks
+    benchmarks
         .iter()
         .filter(|b| b.alloc.is_some() && !b.alloc.is_some_and(|a| a.approximate))
         .filter(|b| match cli.heap_profile() {
@@ -209,11 +249,10 @@ impl Pass for Heap<'_> {
             ));
         }
         let target = run.target;
-        let folders = artifacts::Folders::new(&self.report.benchmarks);
+        let folders = artifacts::Folders::new(self.benchmarks);
         for rec in recorded.records {
             let Some(joined) = recorded.criterion.get(&rec.id).and_then(|c| records::join(&rec, c)) else { continue };
             let Some(b) = self
-                .report
                 .benchmarks
                 .iter_mut()
                 .find(|b| b.id == rec.id && b.package == target.package && b.target == target.target)
@@ -223,7 +262,7 @@ impl Pass for Heap<'_> {
             let stacks = profile::stacks(&rec.sites, &joined, b.alloc.as_ref());
             let key = b.key();
             let old = self.base.and_then(|base| base.benchmarks.iter().find(|o| o.is(&key)));
-            let base_stacks = old.map(|o| o.heap_stacks.as_slice()).filter(|s| !s.is_empty());
+            let base_stacks = old.map(|o| o.kept.heap_stacks.as_slice()).filter(|s| !s.is_empty());
             match profile::write(&folders.name(&key), &folders.of(&key), &stacks, base_stacks, ctx.out_dir) {
                 Ok(a) => {
                     b.artifacts.heap_profile = Some(a.heap_profile);
@@ -238,15 +277,11 @@ impl Pass for Heap<'_> {
             if unnamed > 0.0 && total > 0.0 {
                 self.unnamed.push((b.id.clone(), unnamed / total));
             }
-            b.heap_stacks = stacks;
+            b.kept.heap_stacks = stacks;
             // Which sites grew is the gate's to name once every site is known (`gate::grown`); that
             // a baseline without sites leaves none to name is said here, among the pass's own lines.
-            let regressed = self
-                .report
-                .comparison
-                .as_ref()
-                .and_then(|c| c.benchmark(&key))
-                .is_some_and(|c| c.status == compare::Status::Regressed);
+            let regressed =
+                self.comparison.and_then(|c| c.benchmark(&key)).is_some_and(|c| c.status == compare::Status::Regressed);
             if regressed && old.is_some_and(|o| o.sites.is_empty()) {
                 ctx.ui.note(&format!(
                     "`{}`: the baseline has no allocation sites to compare with; save it with `--heap-profile all` to see which sites grew",

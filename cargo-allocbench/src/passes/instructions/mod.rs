@@ -22,17 +22,68 @@ use crate::gate::baseline::Baseline;
 use crate::passes::linear::{self, Measured, Resampled};
 use crate::passes::{records, warn_side_pass_failures, Context, Pass, TargetRun};
 use crate::render::units::printable;
-use crate::report::{Benchmark, Report};
+use allocbench_formats::comparison::Comparison;
+use allocbench_formats::measured::MeasuredBenchmark;
+use allocbench_formats::metric::Metric;
+use allocbench_formats::report::ArtifactKind;
+
+use crate::gate::grown;
+use crate::gate::policy::Policy;
+use crate::passes::plugin::Plugin;
+
+/// The instruction pass as a plug-in ([`crate::passes::plugin`]).
+pub struct InstructionsPass;
+
+/// Its entry in [`crate::passes::plugin::PLUGINS`].
+pub static PLUGIN: InstructionsPass = InstructionsPass;
+
+impl Plugin for InstructionsPass {
+    fn name(&self) -> &'static str {
+        "instruction pass"
+    }
+
+    fn flag(&self) -> &'static str {
+        "--instructions"
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Instructions
+    }
+
+    fn metrics(&self) -> &'static [Metric] {
+        &[Metric::Instructions]
+    }
+
+    fn artifacts(&self) -> &'static [ArtifactKind] {
+        &[ArtifactKind::InstructionsFlamegraph, ArtifactKind::InstructionsDiffFlamegraph]
+    }
+
+    fn enabled(&self, ctx: &Context) -> bool {
+        ctx.cli.instructions
+    }
+
+    fn measure(&self, ctx: &Context, benchmarks: &mut [MeasuredBenchmark]) -> Result<()> {
+        run(ctx, benchmarks)
+    }
+
+    fn against_baseline(&self, ctx: &Context, base: &Baseline, benchmarks: &mut [MeasuredBenchmark]) {
+        against_baseline(ctx, base, benchmarks);
+    }
+
+    fn grew(&self, base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison, policy: &Policy) {
+        grown::instructions_grew(base, benchmarks, comparison, policy);
+    }
+}
 
 /// Runs the instruction pass, attaching instruction figures (and their flame graphs) to
 /// `benchmarks`.
-pub fn run(ctx: &Context, benchmarks: &mut [Benchmark]) -> Result<()> {
+pub fn run(ctx: &Context, benchmarks: &mut [MeasuredBenchmark]) -> Result<()> {
     crate::passes::run(ctx, &mut Instructions { benchmarks })
 }
 
 /// The instruction pass, attaching to the timing pass's benchmarks.
 struct Instructions<'a> {
-    benchmarks: &'a mut [Benchmark],
+    benchmarks: &'a mut [MeasuredBenchmark],
 }
 
 /// Where the bench process of the run of `files` writes callgrind's dumps: beside its records.
@@ -127,7 +178,7 @@ impl Pass for Instructions<'_> {
                         Err(e) => ctx.ui.warn(&e.to_string()),
                     }
                     b.instructions = Some(counted.figures);
-                    b.instructions_folded = counted.folded;
+                    b.kept.instructions_folded = counted.folded;
                 }
                 Ok(None) => {}
                 Err(e) => ctx.ui.warn(&format!("instructions of `{}`: {e}", printable(&rec.id))),
@@ -140,19 +191,20 @@ impl Pass for Instructions<'_> {
 
 /// Against the baseline, where both runs have instruction stacks: a differential flame graph
 /// beside the benchmark's. The functions that grew are the gate's to name ([`crate::gate::grown`]).
-pub fn against_baseline(ctx: &Context, base: &Baseline, report: &mut Report) {
-    let folders = artifacts::Folders::new(&report.benchmarks);
-    for b in &mut report.benchmarks {
+pub fn against_baseline(ctx: &Context, base: &Baseline, benchmarks: &mut [MeasuredBenchmark]) {
+    let folders = artifacts::Folders::new(benchmarks);
+    for b in benchmarks.iter_mut() {
         let key = b.key();
-        let Some(old) = base.benchmarks.iter().find(|o| o.is(&key) && !o.instructions_folded.is_empty()) else {
+        let Some(old) = base.benchmarks.iter().find(|o| o.is(&key) && !o.kept.instructions_folded.is_empty()) else {
             continue;
         };
-        if b.instructions_folded.is_empty() {
+        if b.kept.instructions_folded.is_empty() {
             continue;
         }
         let path = ctx.out_dir.join(folders.of(&key)).join("instructions-flamegraph-diff.svg");
         let title = format!("{}: instructions per iteration against baseline `{}`", folders.name(&key), base.name);
-        match folded::draw_instructions_diff(&old.instructions_folded, &b.instructions_folded, &title, &path) {
+        match folded::draw_instructions_diff(&old.kept.instructions_folded, &b.kept.instructions_folded, &title, &path)
+        {
             Ok(()) => b.artifacts.instructions_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
             Err(e) => ctx.ui.warn(&e.to_string()),
         }

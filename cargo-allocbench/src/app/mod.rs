@@ -1,0 +1,149 @@
+//! One run of `cargo allocbench`, start to verdict, in phases whose products do not change once
+//! made: prepare (discover, check, build, probe: [`prepare`]) → measure (the timing pass and the
+//! plug-in passes, and the baseline: [`measure`]) → judge (compare with the baseline, the
+//! verdict: [`crate::gate::judge`]) → follow up on the verdict (the allocation-site pass of
+//! regressed benchmarks, what a baseline adds, what grew: [`follow_up`]) → assemble the report,
+//! once → publish, and save the baseline. Returns the verdict; the binary turns it into an exit
+//! code.
+
+mod measure;
+mod prepare;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+
+use crate::artifacts;
+use crate::cli::{Cli, MergeArgs};
+use crate::gate::baseline::{self, Baseline};
+use crate::gate::judge::{judge, Judgement};
+use crate::gate::merge;
+use crate::measurements::Measurements;
+use crate::passes::plugin::{Judged, PLUGINS};
+use crate::publish::{self, publish, Outputs};
+use crate::render::export;
+use crate::report::{Report, Verdict};
+use crate::ui::{Style, Ui};
+
+/// Runs the whole job for `cli`.
+pub fn run(cli: &Cli) -> Result<Verdict> {
+    let ui = Ui::new(cli);
+    let started = std::time::SystemTime::now();
+    let Some(mut setup) = prepare::prepare(cli, &ui)? else { return Ok(Verdict::Pass) };
+    // Benchmarks' own output must not issue workflow commands (annotations, masks, outputs).
+    let commands_stopped = (cli.verbose && publish::in_github_actions()).then(stop_commands);
+    let (mut run, mut base) = measure::measure(&mut setup)?;
+    let mut judgement = judge(base.as_mut(), &run, &setup.policy)?;
+    follow_up(&setup.context(), &mut run, base.as_ref(), &mut judgement, &setup.policy)?;
+    if let Some(token) = &commands_stopped {
+        println!("::{token}::");
+    }
+    let report = run.report(judgement.comparison, judgement.verdict);
+    let outputs = Outputs { out_dir: &setup.out_dir, format: cli.format, exports: &setup.exports, style: ui.style };
+    let report_path = publish(&report, &outputs)?;
+    artifacts::remove_stale(&setup.out_dir, &report, started).with_context(|| {
+        format!("cannot remove an earlier run's files from `{}`", setup.out_dir.join("benchmarks").display())
+    })?;
+    summarize(&ui, &report, &report_path);
+    if let Some(name) = &cli.save_baseline {
+        save_baseline(&ui, &setup.baseline_dir, name, &run, report.verdict, base.is_some())?;
+    }
+    Ok(report.verdict)
+}
+
+/// After the verdict: the passes that follow up on it (the allocation-site pass of the
+/// benchmarks that regressed), then, with every stack, site and function known, what each pass
+/// adds against the baseline and what grew.
+fn follow_up(
+    ctx: &crate::passes::Context,
+    run: &mut Measurements,
+    base: Option<&Baseline>,
+    judgement: &mut Judgement,
+    policy: &crate::gate::policy::Policy,
+) -> Result<()> {
+    let enabled = || PLUGINS.iter().filter(|p| p.enabled(ctx));
+    if let Some(base) = base {
+        for plugin in enabled() {
+            plugin.against_baseline(ctx, base, &mut run.benchmarks);
+        }
+    }
+    for plugin in enabled() {
+        plugin.follow_up(ctx, &mut run.benchmarks, Judged { base, comparison: judgement.comparison.as_ref() })?;
+    }
+    if let (Some(base), Some(comparison)) = (base, judgement.comparison.as_mut()) {
+        for plugin in enabled() {
+            plugin.grew(base, &run.benchmarks, comparison, policy);
+        }
+    }
+    Ok(())
+}
+
+/// A token that stops GitHub's workflow commands until it is printed again.
+fn stop_commands() -> String {
+    let token = format!(
+        "allocbench-{:016x}",
+        allocbench_formats::fnv1a(format!("{:?}{}", std::time::SystemTime::now(), std::process::id()).as_bytes())
+    );
+    println!("::stop-commands::{token}");
+    token
+}
+
+/// The comparison's warnings and summary line, and where the report is.
+fn summarize(ui: &Ui, report: &Report, report_path: &Path) {
+    if let Some(c) = &report.comparison {
+        for w in &c.warnings {
+            ui.warn(w);
+        }
+        ui.note(&c.summary_line());
+    }
+    ui.note(
+        &ui.style
+            .dim(&format!("report: {} (report.json beside it)", report_path.with_file_name("report.html").display())),
+    );
+}
+
+/// `cargo allocbench merge`: the shards' reports joined and published as one run's.
+pub fn merge(args: &MergeArgs) -> Result<Verdict> {
+    let style = Style { color: args.color.enabled(std::io::stderr().is_terminal()) };
+    let ui = Ui::quiet(style);
+    let exports = args.exports.iter().map(|e| export::parse_export_spec(e)).collect::<Result<Vec<_>, _>>()?;
+    let out_dir = std::path::absolute(args.out_dir.clone().unwrap_or_else(|| PathBuf::from("target/allocbench")))?;
+    let mut shards = Vec::new();
+    for path in &args.reports {
+        let mut report = merge::read_report(path)?;
+        // The shard's files stay where its report is: the merged report links to them there.
+        let shard_dir = std::path::absolute(path)?.parent().map(Path::to_owned).unwrap_or_default();
+        for b in &mut report.benchmarks {
+            artifacts::rebase(&mut b.artifacts, &shard_dir, &out_dir);
+        }
+        shards.push((path.clone(), report));
+    }
+    let report = merge::merge(shards)?;
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
+    let report_path = publish(&report, &Outputs { out_dir: &out_dir, format: args.format, exports: &exports, style })?;
+    summarize(&ui, &report, &report_path);
+    Ok(report.verdict)
+}
+
+/// Saves the baseline when the run allows it, and says what happened.
+fn save_baseline(ui: &Ui, dir: &Path, name: &str, run: &Measurements, verdict: Verdict, compared: bool) -> Result<()> {
+    match verdict {
+        Verdict::Regressed => {
+            ui.warn(&format!(
+                "not saving baseline `{name}`: the comparison found regressions; the old baseline is kept"
+            ));
+            Ok(())
+        }
+        Verdict::Error => {
+            ui.warn(&format!("not saving baseline `{name}`: benchmarks failed; the old baseline is kept"));
+            Ok(())
+        }
+        Verdict::Pass => {
+            let path = baseline::save(dir, name, run)?;
+            let how = if compared { " after the comparison passed" } else { "" };
+            ui.note(&format!("saved baseline `{name}`{how}: {}", path.display()));
+            Ok(())
+        }
+    }
+}
