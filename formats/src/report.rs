@@ -493,6 +493,20 @@ impl Artifacts {
         .filter_map(|(kind, path)| Some((kind, path.as_deref()?)))
     }
 
+    /// The path of the file of `kind`, to set or clear.
+    pub fn slot_mut(&mut self, kind: ArtifactKind) -> &mut Option<String> {
+        match kind {
+            ArtifactKind::Flamegraph => &mut self.flamegraph,
+            ArtifactKind::CpuDiffFlamegraph => &mut self.cpu_diff_flamegraph,
+            ArtifactKind::AllocFlamegraph => &mut self.alloc_flamegraph,
+            ArtifactKind::InstructionsFlamegraph => &mut self.instructions_flamegraph,
+            ArtifactKind::InstructionsDiffFlamegraph => &mut self.instructions_diff_flamegraph,
+            ArtifactKind::CpuProfile => &mut self.cpu_profile,
+            ArtifactKind::HeapProfile => &mut self.heap_profile,
+            ArtifactKind::HeapBaseProfile => &mut self.heap_base_profile,
+        }
+    }
+
     /// Every path, to change in place, in [`ArtifactKind`]'s order as [`Artifacts::each`] gives
     /// them (a merged report makes each shard's paths relative to its own folder).
     pub fn paths_mut(&mut self) -> impl Iterator<Item = &mut String> {

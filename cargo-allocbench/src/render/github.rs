@@ -54,6 +54,10 @@ pub fn lay_out(view: &View, workspace: Option<&Path>) -> Vec<String> {
                 message.push('\n');
                 message.push_str(&g.text);
             }
+            if let Some(files) = b.files_line() {
+                message.push('\n');
+                message.push_str(&files);
+            }
             let place = place_in(b, workspace)
                 .map(|(file, line)| format!("file={},line={line},", escape_workflow_property(&file)))
                 .unwrap_or_default();

@@ -20,6 +20,9 @@ pub enum GrewKind {
 }
 
 impl GrewKind {
+    /// Every kind, in the order they are listed.
+    pub const ALL: [GrewKind; 3] = [GrewKind::Allocations, GrewKind::Instructions, GrewKind::CpuShare];
+
     /// Whether an entry of this kind explains a failed gate (allocations and instructions are
     /// gated; a CPU share says where time went, which is reported, not gated).
     pub fn explains_a_failure(self) -> bool {

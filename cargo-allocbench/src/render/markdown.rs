@@ -73,7 +73,11 @@ fn render_comparison(out: &mut String, view: &View, comparison: &ComparisonView)
             for g in &benchmark.grew {
                 let _ = writeln!(out, "- {}", escape(&g.text));
             }
-            if !benchmark.grew.is_empty() {
+            // Where to look next: the files are in the run's output folder (the action uploads it).
+            if let Some(files) = benchmark.files_line() {
+                let _ = writeln!(out, "- {}", escape(&files));
+            }
+            if !benchmark.grew.is_empty() || !benchmark.files.is_empty() {
                 out.push('\n');
             }
         }

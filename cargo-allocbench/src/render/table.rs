@@ -152,6 +152,10 @@ pub fn lay_out_comparison(c: &ComparisonView, style: Style) -> String {
             let line = format!("           {}\n", g.text);
             out.push_str(&if g.kind.explains_a_failure() { style.red(&line) } else { line });
         }
+        if let (Status::Regressed, Some(files)) = (b.status, b.files_line()) {
+            out.push_str(&style.dim(&format!("           {}", printable(&files))));
+            out.push('\n');
+        }
     }
     out
 }

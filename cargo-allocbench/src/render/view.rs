@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use allocbench_formats::comparison::{BenchmarkComparison, Comparison, MetricComparison, Status};
 use allocbench_formats::key::{shared_ids, BenchmarkKey};
 use allocbench_formats::metric::Column;
+use allocbench_formats::report::ArtifactKind;
 
 use crate::render::grew::{grew, Grew};
 use crate::render::units::{count_of, format_change, format_metric};
@@ -47,7 +48,14 @@ pub struct View<'a> {
 impl<'a> View<'a> {
     /// The view of `report`.
     pub fn new(report: &'a Report) -> View<'a> {
-        let comparison = report.comparison.as_ref().map(ComparisonView::new);
+        let mut comparison = report.comparison.as_ref().map(ComparisonView::new);
+        if let Some(c) = comparison.as_mut() {
+            for b in &report.benchmarks {
+                if let Some(compared) = c.benchmarks.iter_mut().find(|c| c.comparison.is(&b.key())) {
+                    compared.files = b.artifacts.each().collect();
+                }
+            }
+        }
         let columns: Vec<ColumnView> = ColumnView::all()
             .filter(|c| c.column.always || report.benchmarks.iter().any(|b| b.figure(c.metric).is_some()))
             .collect();
@@ -335,6 +343,9 @@ pub struct ComparedBenchmark<'a> {
     pub comparison: &'a BenchmarkComparison,
     /// What grew (allocation sites, functions, CPU shares), in the words every renderer prints.
     pub grew: Vec<Grew>,
+    /// The files the run wrote for it, every kind there is ([`ArtifactKind::ALL`]), in the
+    /// page's order; empty when the run does not have it.
+    pub files: Vec<(ArtifactKind, &'a str)>,
 }
 
 impl<'a> ComparedBenchmark<'a> {
@@ -346,7 +357,15 @@ impl<'a> ComparedBenchmark<'a> {
             metrics: comparison.metrics.iter().map(ComparedMetric::new).collect(),
             comparison,
             grew: grew(comparison),
+            files: Vec::new(),
         }
+    }
+
+    /// `files: flame graph benchmarks/a/flamegraph.svg, CPU diff ...`: where to look next, in
+    /// one line; `None` without files.
+    pub fn files_line(&self) -> Option<String> {
+        let files: Vec<String> = self.files.iter().map(|(kind, path)| format!("{} {path}", kind.label())).collect();
+        (!files.is_empty()).then(|| format!("files: {}", files.join(", ")))
     }
 
     /// The comparison of one metric.

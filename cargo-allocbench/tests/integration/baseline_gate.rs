@@ -420,7 +420,7 @@ fn sigkill_during_save_baseline_never_leaves_a_partial_baseline() {
     assert_exit(&old, 0, "--save-baseline main --features regress");
     let old_bytes = fs::read(&path).unwrap();
     let expected_ids: Vec<String> =
-        baseline::load(&baselines, "main").unwrap().benchmarks.into_iter().map(|b| b.id).collect();
+        baseline::load(&baselines, "main").unwrap().benchmarks.into_iter().map(|b| b.benchmark.id).collect();
     assert_eq!(expected_ids.len(), 13);
 
     // One run's duration, warm (the first may build the fixture without `regress`).
