@@ -17,6 +17,7 @@ use crate::cargo::build;
 use crate::cargo::discover::{self, BenchTarget};
 use crate::cli::{Cli, MergeArgs};
 use crate::criterion_args::CriterionArgs;
+use crate::events::Sink;
 use crate::exec::probe;
 use crate::exec::revision;
 use crate::exec::run::{Mode, RunSpec};
@@ -29,6 +30,7 @@ use crate::passes::{cpu, heap, instructions, Context};
 use crate::publish::{self, publish, Outputs};
 use crate::render::export;
 use crate::report::{Report, Verdict, SCHEMA_VERSION};
+use crate::reporter::Reporter;
 use crate::ui::{Style, Ui};
 use crate::{artifacts, environment};
 use allocbench_formats::key::BenchmarkKey;
@@ -37,6 +39,8 @@ use allocbench_formats::partition::Partition;
 /// Runs the whole job for `cli`.
 pub fn run(cli: &Cli) -> Result<Verdict> {
     let ui = Ui::new(cli);
+    // What the engine says goes through it; its warnings end up in the report too.
+    let reporter = Reporter::new(&ui);
     let started = std::time::SystemTime::now();
     // Criterion's arguments after `--` are sorted before anything is built: a baseline flag of
     // criterion's is refused with ours, and a counting pass says which timing settings it leaves out.
@@ -44,7 +48,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     let listing = cli.list || criterion.list();
     let left_out = criterion.left_out_when_counting();
     if cli.allocs_only && !left_out.is_empty() && !listing {
-        ui.note(&format!(
+        reporter.note(&format!(
             "note: `{}` after `--` set criterion's timing, which --allocs-only does not measure: left out (its counting pass samples as it needs)",
             left_out.join("`, `")
         ));
@@ -52,7 +56,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     let opts = cli.cargo_options();
     let project = discover::discover(&opts)?;
     for s in &project.skipped {
-        ui.warn(&format!(
+        reporter.warn(&format!(
             "skipping bench target `{}/{}`: it does not use allocbench (in [dev-dependencies] write `{}`)",
             s.package,
             s.target,
@@ -91,7 +95,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         Some(rev) => {
             let dir = out_dir.join("baseline-rev").join("baselines");
             let manifest = locate_manifest(cli)?;
-            revision::measure(cli, rev, &manifest, &project.target_dir, &out_dir, &dir, "baseline-rev", 1)?;
+            revision::measure(cli, rev, &manifest, &project.target_dir, &out_dir, &dir, "baseline-rev", 1, &reporter)?;
             let mut measured = baseline::load(&dir, "baseline-rev")?;
             measured.name = rev.clone();
             base = Some(measured);
@@ -106,8 +110,8 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     let built = built.executables;
     // Autobenches' helper modules and other harnesses' targets are left out before anything runs.
     let timeout = std::time::Duration::from_secs(cli.timeout.max(1));
-    let kinds = probe::probe(&project.targets, &built, &out_dir, timeout)?;
-    let (benches, built) = probe::select(&project.targets, built, &kinds, |n| ui.note(n))?;
+    let kinds = probe::probe(&project.targets, &built, &out_dir, timeout, &reporter)?;
+    let (benches, built) = probe::select(&project.targets, built, &kinds, |n| reporter.note(n))?;
     let filter = cli.filter.as_deref().or(criterion.filter());
     if listing {
         listing::print(&benches, &listing::listed(&benches, &built, filter, timeout, &out_dir)?);
@@ -126,7 +130,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     let ctx = Context {
         cli,
         criterion: &criterion,
-        ui: &ui,
+        events: &reporter,
         out_dir: &out_dir,
         targets: &targets,
         executables: &executables,
@@ -135,8 +139,8 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     for run in 1..=cli.runs {
         if let (Some((rev, manifest, dir)), Some(base), true) = (&other_rev, base.as_mut(), run > 1) {
             let name = "baseline-rev-run";
-            revision::measure(cli, rev, manifest, &project.target_dir, &out_dir, dir, name, run)?;
-            timing::add_run(&ui, &mut base.benchmarks, &baseline::load(dir, name)?.benchmarks, run);
+            revision::measure(cli, rev, manifest, &project.target_dir, &out_dir, dir, name, run, &reporter)?;
+            timing::add_run(&reporter, &mut base.benchmarks, &baseline::load(dir, name)?.benchmarks, run);
         }
         timing.measure(&ctx, run)?;
     }
@@ -167,6 +171,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         comparison: None,
         verdict: Verdict::Pass,
         partition,
+        warnings: Vec::new(),
     };
     let failed = report.benchmarks.iter().any(|b| b.error.is_some());
     if let Some(base) = base.as_mut() {
@@ -197,12 +202,14 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     if let Some(token) = &commands_stopped {
         println!("::{token}::");
     }
+    report.warnings = reporter.warnings();
     let outputs = Outputs { out_dir: &out_dir, format: cli.format, exports: &exports, style: ui.style };
     let report_path = publish(&report, &outputs)?;
     artifacts::remove_stale(&out_dir, &report, started).with_context(|| {
         format!("cannot remove an earlier run's files from `{}`", out_dir.join("benchmarks").display())
     })?;
     if let Some(c) = &report.comparison {
+        // Printed, not kept with the run's: the comparison holds them.
         for w in &c.warnings {
             ui.warn(w);
         }

@@ -361,6 +361,7 @@ mod tests {
             benchmarks: vec![bench("vec/push", 1.0), bench("map/insert", 1.0 / 3.0)],
             comparison: None,
             verdict: Verdict::Pass,
+            warnings: Vec::new(),
             partition: None,
         }
     }

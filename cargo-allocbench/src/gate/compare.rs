@@ -433,6 +433,7 @@ mod tests {
             benchmarks,
             comparison: None,
             verdict: Verdict::Pass,
+            warnings: Vec::new(),
             partition: None,
         }
     }

@@ -223,6 +223,7 @@ mod tests {
             benchmarks: vec![parse("json", 2.0), parse("toml", 2.0)],
             comparison: None,
             verdict: Verdict::Pass,
+            warnings: Vec::new(),
             partition: None,
         };
         let policy = Policy::default();

@@ -8,7 +8,7 @@
 
 pub mod export;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 pub mod github;
 pub mod grew;
 pub mod html;
