@@ -105,7 +105,7 @@ mod tests {
         report.warnings = reporter.warnings();
         let warning =
             format!("`{}`: run 2 failed (timed out after 60 s); its time is left out", report.benchmarks[0].id);
-        assert_eq!(report.warnings, [warning.clone()]);
+        assert_eq!(report.warnings, std::slice::from_ref(&warning));
 
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["warnings"], serde_json::json!([warning]));

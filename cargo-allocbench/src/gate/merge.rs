@@ -297,7 +297,7 @@ mod tests {
                 benchmarks: ids.iter().map(|id| bench(id)).collect(),
                 comparison: None,
                 verdict: Verdict::Pass,
-                warnings: Vec::new(),
+                warnings: vec![format!("shard {k}"), "both".to_owned()],
                 partition: Some(partition(&format!("count:{k}/2"), &listed)),
             };
             (PathBuf::from(format!("s{k}/report.json")), report)
@@ -306,6 +306,7 @@ mod tests {
         let order: Vec<&str> = merged.benchmarks.iter().map(|b| b.id.as_str()).collect();
         assert_eq!(order, listed);
         assert_eq!((merged.partition, merged.verdict), (None, Verdict::Pass));
+        assert_eq!(merged.warnings, ["shard 1", "both", "shard 2"], "the shards' warnings, each once");
     }
 
     /// Two packages' `a`: each is dealt, compared and merged as the benchmark it is.
