@@ -168,6 +168,7 @@ mod tests {
             benchmarks: vec![b],
             comparison: None,
             verdict: allocbench_formats::report::Verdict::Pass,
+            warnings: Vec::new(),
             partition: None,
         };
         remove_stale(out.path(), &report, started).unwrap();

@@ -7,8 +7,9 @@
 //! comes out of it (allocation figures and time, CPU profiles, allocation sites), their stacks
 //! drawn as flame graphs by [`folded`]; [`report`] holds the result; [`gate`] compares it with a
 //! baseline and decides; [`render`] lays it out for people and other tools, [`publish`] writes
-//! and prints it (every file whole or not at all, [`atomic`]), and [`ui`] tells people how the
-//! run goes (notes, warnings, progress). [`app`] is the pipeline from start to verdict.
+//! and prints it (every file whole or not at all, [`atomic`]). The engine says how the run goes
+//! as [`events`]; the binary's [`reporter`] draws them through [`ui`] (notes, warnings, progress)
+//! and keeps the warnings for the report. [`app`] is the pipeline from start to verdict.
 
 pub mod app;
 pub mod artifacts;
@@ -17,6 +18,7 @@ pub mod cargo;
 pub mod cli;
 pub mod criterion_args;
 pub mod environment;
+pub mod events;
 pub mod exec;
 pub mod folded;
 pub mod gate;
@@ -25,4 +27,5 @@ pub mod passes;
 pub mod publish;
 pub mod render;
 pub mod report;
+pub mod reporter;
 pub mod ui;

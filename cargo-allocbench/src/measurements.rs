@@ -26,8 +26,8 @@ impl Measurements {
     }
 
     /// `report.json`'s document: the benchmarks as the report shows them, with the judge's
-    /// comparison and verdict.
-    pub fn report(&self, comparison: Option<Comparison>, verdict: Verdict) -> Report {
+    /// comparison and verdict and the run's warnings.
+    pub fn report(&self, comparison: Option<Comparison>, verdict: Verdict, warnings: Vec<String>) -> Report {
         Report {
             schema_version: SCHEMA_VERSION,
             environment: self.environment.clone(),
@@ -35,6 +35,7 @@ impl Measurements {
             comparison,
             verdict,
             partition: self.partition.clone(),
+            warnings,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What people see while a run goes on: notes, warnings and progress bars, all on stderr, so that
-//! stdout carries only the chosen format. Its own module so that the pipeline and every pass
-//! speak through the same one.
+//! stdout carries only the chosen format; and the colors the renderers paint with ([`Style`]).
+//! The passes never see it: they emit events, which the binary's reporter
+//! ([`crate::reporter`]) draws through it.
 
 use std::io::IsTerminal;
 use std::time::Duration;

@@ -41,6 +41,11 @@ pub struct Report {
     /// The shard this run measured (`--partition`); absent when it measured every benchmark.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<Partition>,
+    /// What the run warned about on stderr (a pass that failed for a benchmark, a profile it
+    /// could not write, figures it left out), in order; absent when there was nothing. The
+    /// comparison's own warnings are in [`Comparison::warnings`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Where and with what the figures were measured.

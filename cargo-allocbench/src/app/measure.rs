@@ -32,7 +32,7 @@ pub fn measure(setup: &mut Setup) -> Result<(Measurements, Option<Baseline>)> {
     for run in 1..=cli.runs {
         if let (Some(other), Some(base), true) = (&other, base.as_mut(), run > 1) {
             let later = other.measure(setup, run)?;
-            timing::add_run(setup.ui, &mut base.benchmarks, &later.benchmarks, run);
+            timing::add_run(setup.events, &mut base.benchmarks, &later.benchmarks, run);
         }
         timing.measure(&ctx, run)?;
     }
@@ -70,7 +70,8 @@ impl OtherRevision {
     fn measure(&self, setup: &Setup, run: u32) -> Result<Baseline> {
         let name = if run == 1 { "baseline-rev" } else { "baseline-rev-run" };
         let target_dir = &setup.project.target_dir;
-        revision::measure(setup.cli, &self.rev, &self.manifest, target_dir, &setup.out_dir, &self.dir, name, run)?;
+        let (cli, events) = (setup.cli, setup.events);
+        revision::measure(cli, &self.rev, &self.manifest, target_dir, &setup.out_dir, &self.dir, name, run, events)?;
         let mut measured = baseline::load(&self.dir, name)?;
         measured.name = self.rev.clone();
         Ok(measured)

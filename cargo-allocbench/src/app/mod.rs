@@ -24,13 +24,16 @@ use crate::passes::plugin::{Judged, PLUGINS};
 use crate::publish::{self, publish, Outputs};
 use crate::render::export;
 use crate::report::{Report, Verdict};
+use crate::reporter::Reporter;
 use crate::ui::{Style, Ui};
 
 /// Runs the whole job for `cli`.
 pub fn run(cli: &Cli) -> Result<Verdict> {
     let ui = Ui::new(cli);
+    // What the engine says goes through it; its warnings end up in the report too.
+    let reporter = Reporter::new(&ui);
     let started = std::time::SystemTime::now();
-    let Some(mut setup) = prepare::prepare(cli, &ui)? else { return Ok(Verdict::Pass) };
+    let Some(mut setup) = prepare::prepare(cli, &reporter)? else { return Ok(Verdict::Pass) };
     // Benchmarks' own output must not issue workflow commands (annotations, masks, outputs).
     let commands_stopped = (cli.verbose && publish::in_github_actions()).then(stop_commands);
     let (mut run, mut base) = measure::measure(&mut setup)?;
@@ -39,7 +42,7 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
     if let Some(token) = &commands_stopped {
         println!("::{token}::");
     }
-    let report = run.report(judgement.comparison, judgement.verdict);
+    let report = run.report(judgement.comparison, judgement.verdict, reporter.warnings());
     let outputs = Outputs { out_dir: &setup.out_dir, format: cli.format, exports: &setup.exports, style: ui.style };
     let report_path = publish(&report, &outputs)?;
     artifacts::remove_stale(&setup.out_dir, &report, started).with_context(|| {

@@ -11,6 +11,7 @@ use crate::cargo::build;
 use crate::cargo::discover::{self, BenchTarget, CargoOptions, Project};
 use crate::cli::Cli;
 use crate::criterion_args::CriterionArgs;
+use crate::events::Sink;
 use crate::exec::probe;
 use crate::exec::run::{Mode, RunSpec};
 use crate::exec::{listing, partition};
@@ -18,13 +19,13 @@ use crate::gate::baseline::{self, Baseline};
 use crate::gate::policy::{Policy, PolicyError};
 use crate::passes::{Build, Context};
 use crate::render::export::{self, ExportFormat};
-use crate::ui::Ui;
 use allocbench_formats::partition::Partition;
 
 /// Everything the measuring phase needs, found and checked.
 pub struct Setup<'a> {
     pub cli: &'a Cli,
-    pub ui: &'a Ui,
+    /// Where the engine's events go (the binary's reporter).
+    pub events: &'a dyn Sink,
     /// Criterion's arguments after `--`, sorted.
     pub criterion: CriterionArgs,
     pub opts: CargoOptions,
@@ -47,14 +48,14 @@ pub struct Setup<'a> {
 
 /// Prepares the run; `None` when the command line asked for the benchmarks' list, which is then
 /// printed.
-pub fn prepare<'a>(cli: &'a Cli, ui: &'a Ui) -> Result<Option<Setup<'a>>> {
+pub fn prepare<'a>(cli: &'a Cli, events: &'a dyn Sink) -> Result<Option<Setup<'a>>> {
     // Criterion's arguments after `--` are sorted before anything is built: a baseline flag of
     // criterion's is refused with ours, and a counting pass says which timing settings it leaves out.
     let criterion = CriterionArgs::resolve(&cli.criterion_args, cli.filter.as_deref())?;
     let listing = cli.list || criterion.list();
     let left_out = criterion.left_out_when_counting();
     if cli.allocs_only && !left_out.is_empty() && !listing {
-        ui.note(&format!(
+        events.note(&format!(
             "note: `{}` after `--` set criterion's timing, which --allocs-only does not measure: left out (its counting pass samples as it needs)",
             left_out.join("`, `")
         ));
@@ -62,7 +63,7 @@ pub fn prepare<'a>(cli: &'a Cli, ui: &'a Ui) -> Result<Option<Setup<'a>>> {
     let opts = cli.cargo_options();
     let project = discover::discover(&opts)?;
     for s in &project.skipped {
-        ui.warn(&format!(
+        events.warn(&format!(
             "skipping bench target `{}/{}`: it does not use allocbench (in [dev-dependencies] write `{}`)",
             s.package,
             s.target,
@@ -101,8 +102,8 @@ pub fn prepare<'a>(cli: &'a Cli, ui: &'a Ui) -> Result<Option<Setup<'a>>> {
     let without_debuginfo = built.without_debuginfo;
     // Autobenches' helper modules and other harnesses' targets are left out before anything runs.
     let timeout = std::time::Duration::from_secs(cli.timeout.max(1));
-    let kinds = probe::probe(&project.targets, &built.executables, &out_dir, timeout)?;
-    let (benches, built) = probe::select(&project.targets, built.executables, &kinds, |n| ui.note(n))?;
+    let kinds = probe::probe(&project.targets, &built.executables, &out_dir, timeout, events)?;
+    let (benches, built) = probe::select(&project.targets, built.executables, &kinds, |n| events.note(n))?;
     let filter = cli.filter.as_deref().or(criterion.filter());
     if listing {
         listing::print(&benches, &listing::listed(&benches, &built, filter, timeout, &out_dir)?);
@@ -111,7 +112,7 @@ pub fn prepare<'a>(cli: &'a Cli, ui: &'a Ui) -> Result<Option<Setup<'a>>> {
     let (targets, executables, partition) = share(cli, filter, &benches, built.clone(), &out_dir)?;
     Ok(Some(Setup {
         cli,
-        ui,
+        events,
         criterion,
         opts,
         project,
@@ -135,7 +136,7 @@ impl Setup<'_> {
         Context {
             cli: self.cli,
             criterion: &self.criterion,
-            ui: self.ui,
+            events: self.events,
             out_dir: &self.out_dir,
             targets: &self.targets,
             executables: &self.executables,

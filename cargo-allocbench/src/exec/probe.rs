@@ -30,6 +30,7 @@ use allocbench_formats::probe::ProbeAnswer;
 use allocbench_formats::record::RECORD_VERSION;
 
 use crate::cargo::discover::BenchTarget;
+use crate::events::Sink;
 use crate::exec::process::{lock_out_dir, spawn, Tracked};
 use crate::exec::run::{describe, RunError};
 
@@ -70,14 +71,16 @@ fn files(out_dir: &Path, target: &BenchTarget) -> (PathBuf, PathBuf) {
     (base.join("answer.json"), base.join("list.txt"))
 }
 
-/// Asks every target's executable what it is, all at once, each for up to `timeout`.
+/// Asks every target's executable what it is, all at once, each for up to `timeout`; first
+/// takes the output folder's lock, saying to `events` when it waits for it.
 pub fn probe(
     targets: &[BenchTarget],
     executables: &[PathBuf],
     out_dir: &Path,
     timeout: Duration,
+    events: &dyn Sink,
 ) -> Result<Vec<Kind>, RunError> {
-    lock_out_dir(&out_dir.join("runs").join(".lock"))?;
+    lock_out_dir(&out_dir.join("runs").join(".lock"), events)?;
     let mut running: Vec<(Tracked, PathBuf, PathBuf)> = Vec::new();
     for (target, exe) in targets.iter().zip(executables) {
         let (answer, list) = files(out_dir, target);

@@ -11,6 +11,7 @@ use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::events::{Event, Sink};
 use crate::exec::run::RunError;
 
 /// The lock files this process holds, to remove when it ends.
@@ -20,8 +21,8 @@ static LOCKS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// holds it; held until [`release_locks`]. Two runs on one output folder would otherwise delete
 /// and mix each other's records and criterion files: with the lock the second run waits, as
 /// cargo waits for its build folder. The file holds the holder's process id; a lock left by a
-/// process that is gone (killed with SIGKILL) is taken over.
-pub fn lock_out_dir(lock: &Path) -> Result<(), RunError> {
+/// process that is gone (killed with SIGKILL) is taken over. That it waits is said to `events`.
+pub fn lock_out_dir(lock: &Path, events: &dyn Sink) -> Result<(), RunError> {
     let mut held = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
     if held.iter().any(|l| l == lock) {
         return Ok(());
@@ -56,11 +57,11 @@ pub fn lock_out_dir(lock: &Path) -> Result<(), RunError> {
         }
         if !said {
             let out_dir = lock.parent().and_then(Path::parent).unwrap_or(lock);
-            eprintln!(
+            events.emit(Event::Status(format!(
                 "waiting for another cargo allocbench (process {}) that uses `{}`; give this run its own `--out-dir` to run both at once",
                 holder.map_or_else(|| "?".to_owned(), |p| p.to_string()),
                 out_dir.display()
-            );
+            )));
             said = true;
         }
         if registry().interrupted {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::cli::{Cli, HeapProfile};
+use crate::events::{Event, Sink};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -59,7 +60,7 @@ impl Drop for Worktree {
 /// working tree's manifest (absolute), `target_dir` the working tree's target directory; the
 /// other revision builds in a folder of its own below it ([`own_target_dir`]). Run 1 measures
 /// everything the options ask for; a later run (`--runs`, interleaved with the working tree's
-/// runs by the caller) only the time.
+/// runs by the caller) only the time. That it measures is said to `events`.
 #[allow(clippy::too_many_arguments)]
 pub fn measure(
     cli: &Cli,
@@ -70,6 +71,7 @@ pub fn measure(
     baseline_dir: &Path,
     name: &str,
     run: u32,
+    events: &dyn Sink,
 ) -> Result<(), RevisionError> {
     let manifest_dir = manifest.parent().unwrap_or(Path::new("."));
     let top = git(manifest_dir, &["rev-parse", "--show-toplevel"])?;
@@ -124,11 +126,11 @@ pub fn measure(
         .stdin(Stdio::null())
         .env_remove("GITHUB_STEP_SUMMARY");
     let short = &commit[..commit.len().min(12)];
-    if cli.runs > 1 {
-        eprintln!("measuring `{rev}` ({short}) as the baseline, run {run} of {}", cli.runs);
+    events.emit(Event::Status(if cli.runs > 1 {
+        format!("measuring `{rev}` ({short}) as the baseline, run {run} of {}", cli.runs)
     } else {
-        eprintln!("measuring `{rev}` ({short}) as the baseline");
-    }
+        format!("measuring `{rev}` ({short}) as the baseline")
+    }));
     // Registered, so that Ctrl-C stops the nested run too.
     let spawn_error = |source| RevisionError::Spawn { program: exe.display().to_string(), source };
     let (child, _) = crate::exec::process::spawn(&mut cmd).map_err(spawn_error)?;

@@ -18,6 +18,7 @@ pub use allocbench_formats::title::{matches_title, without_counter};
 use allocbench_formats::{env, probe, title};
 
 use crate::cargo::discover::BenchTarget;
+use crate::events::Sink;
 use crate::exec::log::scan_log;
 pub use crate::exec::log::{last_started, log_tail};
 use crate::exec::process::{lock_out_dir, spawn, Tracked};
@@ -246,7 +247,8 @@ fn measures(spec: &RunSpec) -> bool {
         && !spec.criterion_args.iter().any(|a| NOT_MEASURING.contains(&a.split('=').next().unwrap_or(a)))
 }
 
-/// Runs `exe` for `spec`, calling `progress` with the number of benchmarks finished so far.
+/// Runs `exe` for `spec`, calling `progress` with the number of benchmarks finished so far;
+/// a wait for another run's lock on the output folder is said to `events`.
 ///
 /// When the process crashes, hangs, or exits in the middle of a benchmark, that benchmark is a
 /// failure, and the process runs again for the benchmarks that neither finished nor failed: one
@@ -257,9 +259,10 @@ pub fn run(
     target: &BenchTarget,
     spec: &RunSpec,
     files: &RunFiles,
+    events: &dyn Sink,
     mut progress: impl FnMut(usize),
 ) -> Result<Vec<Failure>, RunError> {
-    lock_out_dir(&files.lock)?;
+    lock_out_dir(&files.lock, events)?;
     prepare(files)?;
     let _ = fs::remove_file(&files.log);
     let mut failures: Vec<Failure> = Vec::new();

@@ -142,10 +142,17 @@ pub fn merge(shards: Vec<(PathBuf, Report)>) -> Result<Report, MergeError> {
     let environment = shards[0].1.environment.clone();
     let mut benchmarks = Vec::new();
     let mut comparisons = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
     for (_, report) in &shards {
         benchmarks.extend(report.benchmarks.iter().cloned());
         if let Some(c) = &report.comparison {
             comparisons.push(c.clone());
+        }
+        // Shards share their build and environment, so the same warning may come from each.
+        for w in &report.warnings {
+            if !warnings.contains(w) {
+                warnings.push(w.clone());
+            }
         }
     }
     let rank = |b: &crate::report::Benchmark| {
@@ -160,7 +167,15 @@ pub fn merge(shards: Vec<(PathBuf, Report)>) -> Result<Report, MergeError> {
     if failed {
         verdict = Verdict::Error;
     }
-    Ok(Report { schema_version: SCHEMA_VERSION, environment, benchmarks, comparison, verdict, partition: None })
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        environment,
+        benchmarks,
+        comparison,
+        verdict,
+        partition: None,
+        warnings,
+    })
 }
 
 /// One comparison from the shards': the run's benchmarks in the run's order, then the missing
@@ -279,9 +294,10 @@ mod tests {
             let report = Report {
                 schema_version: SCHEMA_VERSION,
                 environment: Environment::default(),
-                benchmarks: ids.iter().map(|id| bench(id).into()).collect(),
+                benchmarks: ids.iter().map(|id| bench(id)).collect(),
                 comparison: None,
                 verdict: Verdict::Pass,
+                warnings: vec![format!("shard {k}"), "both".to_owned()],
                 partition: Some(partition(&format!("count:{k}/2"), &listed)),
             };
             (PathBuf::from(format!("s{k}/report.json")), report)
@@ -290,6 +306,7 @@ mod tests {
         let order: Vec<&str> = merged.benchmarks.iter().map(|b| b.id.as_str()).collect();
         assert_eq!(order, listed);
         assert_eq!((merged.partition, merged.verdict), (None, Verdict::Pass));
+        assert_eq!(merged.warnings, ["shard 1", "both", "shard 2"], "the shards' warnings, each once");
     }
 
     /// Two packages' `a`: each is dealt, compared and merged as the benchmark it is.
@@ -322,6 +339,7 @@ mod tests {
                 benchmarks,
                 comparison: None,
                 verdict: Verdict::Pass,
+                warnings: Vec::new(),
                 partition: Some(partition(k)),
             };
             let policy = crate::gate::policy::Policy::default();

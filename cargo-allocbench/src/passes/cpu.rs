@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use allocbench_formats::key::BenchmarkKey;
 pub use allocbench_formats::report::{CpuSummary, TopFunction};
-use indicatif::ProgressBar;
 
 use crate::artifacts;
 use crate::cargo::discover::BenchTarget;
@@ -98,7 +97,7 @@ pub fn run(ctx: &Context, benchmarks: &mut [MeasuredBenchmark]) -> anyhow::Resul
     let samples = benchmarks.iter().filter_map(|b| b.cpu.as_ref().map(|c| c.samples));
     let asked = ctx.cli.frequency.and_then(|f| sampling_shortfall(samples, profile_time(ctx.cli), f));
     if let Some(warning) = asked {
-        ctx.ui.warn(&warning);
+        ctx.events.warn(&warning);
     }
     Ok(())
 }
@@ -114,7 +113,7 @@ struct Cpu<'a> {
 }
 
 impl Pass for Cpu<'_> {
-    /// Nothing is measured again: the records are read once the bar is gone.
+    /// Nothing is measured again: the records are read once the target's progress is over.
     type Collected = ();
 
     fn mode(&self) -> Mode {
@@ -150,7 +149,7 @@ impl Pass for Cpu<'_> {
         }))
     }
 
-    fn collect(&mut self, _: &Context, _: &TargetRun, _: &ProgressBar) -> anyhow::Result<()> {
+    fn collect(&mut self, _: &Context, _: &TargetRun) -> anyhow::Result<()> {
         Ok(())
     }
 
@@ -174,10 +173,10 @@ impl Pass for Cpu<'_> {
                     b.artifacts.cpu_profile = Some(placed.cpu_profile);
                     b.cpu = Some(placed.summary);
                 }
-                Err(e) => ctx.ui.warn(&format!("CPU profile of `{}`: {e}", printable(&rec.id))),
+                Err(e) => ctx.events.warn(&format!("CPU profile of `{}`: {e}", printable(&rec.id))),
             }
         }
-        warn_side_pass_failures(ctx.ui, "CPU pass", "no flame graph", run);
+        warn_side_pass_failures(ctx.events, "CPU pass", "no flame graph", run);
         Ok(())
     }
 }
@@ -196,7 +195,7 @@ pub fn against_baseline(ctx: &Context, base: &Baseline, benchmarks: &mut [Measur
         let title = format!("{}: CPU time against baseline `{}`", folders.name(&key), base.name);
         match folded::draw_diff(&old.kept.cpu_folded, &b.kept.cpu_folded, &title, &path) {
             Ok(()) => b.artifacts.cpu_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
-            Err(e) => ctx.ui.warn(&e.to_string()),
+            Err(e) => ctx.events.warn(&e.to_string()),
         }
     }
 }

@@ -21,6 +21,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::cargo::discover::BenchTarget;
+use crate::events::Sink;
 use crate::exec::run::{self, CountingTimes, Failure, Mode, RunError, RunFiles, RunSpec};
 use crate::passes::figures;
 use crate::passes::records::{self, CriterionBenchmark, Recorded, RecordsError};
@@ -166,7 +167,8 @@ pub struct Resampled {
 /// Measures each benchmark in `flat` (from [`Measured::flat`]) again, alone, in the counting
 /// pass `pass` (`AllocsOnly` or `Heap`), with a measurement time long enough for linear sampling.
 /// `spec` gives the timeout and the environment; `files` the run
-/// whose folder the new runs go below.
+/// whose folder the new runs go below. Each benchmark's turn is said to `events`, in the words
+/// `progress` gives it.
 #[allow(clippy::too_many_arguments)]
 pub fn resample(
     exe: &Path,
@@ -175,13 +177,14 @@ pub fn resample(
     spec: &RunSpec,
     files: &RunFiles,
     flat: &[(String, f64)],
-    mut progress: impl FnMut(&str),
+    events: &dyn Sink,
+    progress: impl Fn(&str) -> String,
 ) -> Result<Resampled, RunError> {
     debug_assert!(pass.counts_only());
     let mut out = Resampled::default();
     let mut n = 0;
     for (id, ns_per_iter) in flat {
-        progress(id);
+        events.progress(&progress(id));
         let mut outcome = Err("the bench process recorded nothing for it".to_owned());
         // The allocation-site pass tries again at a slower pace, not with longer times (which
         // mean more captured iterations per sample): criterion samples flat when its warm-up
@@ -207,7 +210,7 @@ pub fn resample(
                 timeout: spec.timeout + (times.warm_up + times.measurement) * 2,
                 ..spec.clone()
             };
-            let failures = run::run(exe, target, &spec, &again, |_| {})?;
+            let failures = run::run(exe, target, &spec, &again, events, |_| {})?;
             let measured = Measured::read(&again).map_err(|e| e.to_string());
             outcome = match measured.as_ref().map(|m| (m.get(id), m.flat().is_empty())) {
                 Ok((Some((rec, crit)), true)) => Ok((rec.clone(), crit.clone())),

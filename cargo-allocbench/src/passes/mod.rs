@@ -2,9 +2,10 @@
 //!
 //! A pass is one [`Pass`]: what to run for a bench target ([`Pass::spec`]), how to read what
 //! the run left ([`Pass::collect`]), and what it attaches to the report's benchmarks
-//! ([`Pass::attach`]); [`run`] takes it over every target in order, one process each, with a
-//! progress bar. Each pass is one module: the timing pass (a full run with criterion's timing,
-//! or `--allocs-only`) makes the benchmarks, with their allocation figures and time
+//! ([`Pass::attach`]); [`run`] takes it over every target in order, one process each, and says
+//! how it goes as [`Event`]s (the engine never writes to the terminal: [`crate::events`]).
+//! Each pass is one module: the timing pass (a full run with criterion's timing, or
+//! `--allocs-only`) makes the benchmarks, with their allocation figures and time
 //! ([`timing`]); the CPU pass adds flame graphs and profiles ([`cpu`]); the instruction pass,
 //! under valgrind's callgrind, instructions per iteration ([`instructions`]); the
 //! allocation-site pass the sites and heap profiles ([`heap`]). What a pass adds when compared
@@ -30,15 +31,13 @@ pub mod timing;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::Result;
-use indicatif::ProgressBar;
-
 use crate::cargo::discover::{BenchTarget, CargoOptions};
 use crate::cli::Cli;
 use crate::criterion_args::CriterionArgs;
+use crate::events::{Event, Sink};
 use crate::exec::run::{Failure, Mode, RunFiles, RunSpec};
 use crate::render::units::printable;
-use crate::ui::Ui;
+use anyhow::Result;
 
 /// What every pass needs from the run, so that none takes it piece by piece.
 pub struct Context<'a> {
@@ -46,7 +45,8 @@ pub struct Context<'a> {
     pub cli: &'a Cli,
     /// The user's criterion arguments (after `--`), sorted for the passes.
     pub criterion: &'a CriterionArgs,
-    pub ui: &'a Ui,
+    /// Where the passes say how they go, and what they lost: never the terminal itself.
+    pub events: &'a dyn Sink,
     /// Where the runs' files and the benchmarks' artifacts go.
     pub out_dir: &'a Path,
     pub targets: &'a [BenchTarget],
@@ -112,8 +112,8 @@ pub struct TargetRun<'a> {
 }
 
 /// One pass over the bench targets. [`run`] calls, per target: [`Pass::files`],
-/// [`Pass::spec`], the bench process, [`Pass::collect`] while the progress bar shows, then
-/// [`Pass::attach`] once it is gone.
+/// [`Pass::spec`], the bench process, [`Pass::collect`] while the target's progress still
+/// shows ([`Event::PassStarted`] to [`Event::PassFinished`]), then [`Pass::attach`].
 pub trait Pass {
     /// What [`Pass::collect`] hands to [`Pass::attach`]: what one target's run found.
     type Collected;
@@ -121,10 +121,11 @@ pub trait Pass {
     /// The mode its bench processes run in.
     fn mode(&self) -> Mode;
 
-    /// The progress bar's title, given the target's place (`package/target (k/n)`).
+    /// The title of the target's progress ([`Event::PassStarted`]), given the target's place
+    /// (`package/target (k/n)`).
     fn label(&self, place: &str) -> String;
 
-    /// What the progress bar says once the process has finished `done` benchmarks.
+    /// What the target's progress says once the process has finished `done` benchmarks.
     fn progress(&self, done: usize) -> String;
 
     /// Where `target`'s run writes.
@@ -135,8 +136,9 @@ pub trait Pass {
     /// What to run for `target`; `None` leaves the target out.
     fn spec(&mut self, ctx: &Context, target: &BenchTarget, files: &RunFiles) -> Result<Option<RunSpec>>;
 
-    /// Reads what the run left, measuring again what needs it; `bar` still shows, for that.
-    fn collect(&mut self, ctx: &Context, run: &TargetRun, bar: &ProgressBar) -> Result<Self::Collected>;
+    /// Reads what the run left, measuring again what needs it; the target's progress still
+    /// shows, for that ([`Event::Progress`]).
+    fn collect(&mut self, ctx: &Context, run: &TargetRun) -> Result<Self::Collected>;
 
     /// Attaches what the run found to the report's benchmarks, and says what was lost.
     fn attach(&mut self, ctx: &Context, run: &TargetRun, found: Self::Collected) -> Result<()>;
@@ -148,20 +150,27 @@ pub fn run<P: Pass>(ctx: &Context, pass: &mut P) -> Result<()> {
         let files = pass.files(ctx, target);
         let Some(spec) = pass.spec(ctx, target, &files)? else { continue };
         let place = format!("{}/{} ({}/{})", target.package, target.target, k + 1, ctx.targets.len());
-        let bar = ctx.ui.bar(0, &pass.label(&place));
-        let failures = crate::exec::run::run(exe, target, &spec, &files, |done| bar.set_message(pass.progress(done)))?;
-        let run = TargetRun { target, exe, spec, files, failures };
-        let found = pass.collect(ctx, &run, &bar)?;
-        bar.finish_and_clear();
+        ctx.events.emit(Event::PassStarted { title: pass.label(&place) });
+        // Finished on failure too, so that no spinner is left over the error.
+        let ran = (|| {
+            let failures = crate::exec::run::run(exe, target, &spec, &files, ctx.events, |done| {
+                ctx.events.emit(Event::Progress(pass.progress(done)))
+            })?;
+            let run = TargetRun { target, exe, spec, files, failures };
+            let found = pass.collect(ctx, &run)?;
+            anyhow::Ok((run, found))
+        })();
+        ctx.events.emit(Event::PassFinished);
+        let (run, found) = ran?;
         pass.attach(ctx, &run, found)?;
     }
     Ok(())
 }
 
 /// A profiling pass's failures cost what it adds, never the figures: say so, per benchmark.
-pub fn warn_side_pass_failures(ui: &Ui, pass: &str, lost: &str, run: &TargetRun) {
+pub fn warn_side_pass_failures(events: &dyn Sink, pass: &str, lost: &str, run: &TargetRun) {
     for f in &run.failures {
-        ui.warn(&format!(
+        events.warn(&format!(
             "{pass} of `{}/{}` failed at `{}`: {}; the figures stand, that benchmark has {lost} (log: {})",
             run.target.package,
             run.target.target,

@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 
 use anyhow::Result;
-use indicatif::ProgressBar;
 
 use crate::cargo::discover::BenchTarget;
 use crate::cli::Cli;
+use crate::events::Sink;
 use crate::exec::run::{Failure, Mode, RunFiles, RunSpec};
 use crate::passes::linear::{self, Measured};
 use crate::passes::records::{self, Recorded};
@@ -18,12 +18,11 @@ use crate::render::units::{format_bytes, format_count, printable};
 use allocbench_formats::measured::MeasuredBenchmark;
 
 use crate::report::Benchmark;
-use crate::ui::Ui;
 
 /// The timing pass, over as many runs as `--runs` asks.
 pub struct Timing {
     mode: Mode,
-    /// `--runs`, for the progress bar.
+    /// `--runs`, for the progress title.
     runs: u32,
     /// The run being measured, from 1.
     run: u32,
@@ -55,7 +54,7 @@ impl Timing {
         if run == 1 {
             self.benchmarks = measured;
         } else {
-            add_run(ctx.ui, &mut self.benchmarks, &measured, run);
+            add_run(ctx.events, &mut self.benchmarks, &measured, run);
         }
         Ok(())
     }
@@ -94,7 +93,7 @@ impl Pass for Timing {
         Ok(Some(RunSpec { criterion_args, ..ctx.share_spec(self.mode, target) }))
     }
 
-    fn collect(&mut self, ctx: &Context, run: &TargetRun, bar: &ProgressBar) -> Result<Vec<MeasuredBenchmark>> {
+    fn collect(&mut self, ctx: &Context, run: &TargetRun) -> Result<Vec<MeasuredBenchmark>> {
         let recorded = Measured::read(&run.files)?;
         self.allocators.extend(recorded.records.iter().filter_map(|r| r.allocator.clone()));
         let mut found = benchmarks_of(run.target, &recorded, &run.failures, self.mode);
@@ -107,9 +106,10 @@ impl Pass for Timing {
                 &run.spec,
                 &run.files,
                 &recorded.flat(),
-                |id| bar.set_message(format!("`{}` again, with linear sampling", printable(id))),
+                ctx.events,
+                |id| format!("`{}` again, with linear sampling", printable(id)),
             )?;
-            take_linear_figures(ctx.ui, &mut found, &again);
+            take_linear_figures(ctx.events, &mut found, &again);
         }
         Ok(found)
     }
@@ -123,14 +123,14 @@ impl Pass for Timing {
 /// Adds a later run's typical times (`--runs`) to the first run's benchmarks. Allocation figures
 /// are the first run's; a later run that disagrees on an exact figure is worth a warning, since
 /// the code then does not allocate deterministically.
-pub fn add_run(ui: &Ui, first: &mut [MeasuredBenchmark], later: &[MeasuredBenchmark], run: u32) {
+pub fn add_run(events: &dyn Sink, first: &mut [MeasuredBenchmark], later: &[MeasuredBenchmark], run: u32) {
     for b in first.iter_mut() {
         let key = b.key();
         let Some(l) = later.iter().find(|l| l.is(&key)) else {
             continue;
         };
         if let (None, Some(error)) = (&b.error, &l.error) {
-            ui.warn(&format!("`{}`: run {run} failed ({error}); its time is left out", printable(&b.id)));
+            events.warn(&format!("`{}`: run {run} failed ({error}); its time is left out", printable(&b.id)));
         }
         let (Some(t1), Some(t)) = (b.time, l.time) else { continue };
         if b.time_runs_ns.is_empty() {
@@ -141,7 +141,7 @@ pub fn add_run(ui: &Ui, first: &mut [MeasuredBenchmark], later: &[MeasuredBenchm
             let same =
                 (a1.alloc_objects, a1.alloc_space, a1.inuse_space) == (a.alloc_objects, a.alloc_space, a.inuse_space);
             if a1.exact && a.exact && !same {
-                ui.warn(&format!(
+                events.warn(&format!(
                     "`{}`: run {run} gave alloc_objects {}, alloc_space {}, inuse_space {} per iteration, run 1 {}, {}, {}: the figures are run 1's",
                     printable(&b.id),
                     format_count(a.alloc_objects),
@@ -159,7 +159,7 @@ pub fn add_run(ui: &Ui, first: &mut [MeasuredBenchmark], later: &[MeasuredBenchm
 /// The allocation figures of the benchmarks measured again with linear sampling, in place of
 /// those of their flat samples; a benchmark that could not be measured again keeps its figures,
 /// marked `≈` (flat sampling), and a warning says why.
-fn take_linear_figures(ui: &Ui, benchmarks: &mut [MeasuredBenchmark], again: &linear::Resampled) {
+fn take_linear_figures(events: &dyn Sink, benchmarks: &mut [MeasuredBenchmark], again: &linear::Resampled) {
     for b in benchmarks.iter_mut() {
         if let Some((rec, crit)) = again.measured.get(&b.id) {
             if let Some(joined) = records::join(rec, crit) {
@@ -171,7 +171,7 @@ fn take_linear_figures(ui: &Ui, benchmarks: &mut [MeasuredBenchmark], again: &li
         }
     }
     for (id, failure) in &again.failures {
-        ui.warn(&format!(
+        events.warn(&format!(
             "`{}` was sampled flat and could not be measured again with linear sampling ({}): its allocation figures are a sample's counts divided by its iterations, marked ≈",
             printable(id),
             printable(&failure.reason)

@@ -94,6 +94,7 @@ pub fn plain_report() -> Report {
         ],
         comparison: None,
         verdict: Verdict::Error,
+        warnings: Vec::new(),
     }
 }
 
@@ -130,6 +131,7 @@ pub fn compared_report() -> Report {
         ],
         comparison: None,
         verdict: Verdict::Pass,
+        warnings: Vec::new(),
     };
     let comparison = compare(&base, &measured(&report), &Policy::default());
     report.verdict = comparison.verdict();
@@ -205,6 +207,7 @@ pub fn marked_report() -> Report {
         benchmarks: vec![custom(120.0), flat(-64.0), varied, crashed, new],
         comparison: None,
         verdict: Verdict::Pass,
+        warnings: Vec::new(),
     };
     let mut policy = Policy::default();
     policy.set_fail_on_time(true);
@@ -369,6 +372,7 @@ pub fn two_packages_report() -> Report {
         ],
         comparison: None,
         verdict: Verdict::Pass,
+        warnings: Vec::new(),
     };
     let comparison = compare(&base, &measured(&report), &Policy::default());
     report.verdict = comparison.verdict();

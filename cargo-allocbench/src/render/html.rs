@@ -100,6 +100,7 @@ pub fn lay_out(view: &View) -> String {
     render_summary(&mut out, view);
     out.push_str("<h2>Benchmarks</h2>\n");
     render_table(&mut out, view);
+    render_warnings(&mut out, view);
     render_environment(&mut out, view);
     out.push_str(&footer(&view.columns));
     out.push_str("</body>\n</html>\n");
@@ -130,6 +131,18 @@ fn render_summary(out: &mut String, view: &View) {
         }
         out.push_str("</div>\n");
     }
+}
+
+/// What the run warned about while it measured; nothing when there was nothing.
+fn render_warnings(out: &mut String, view: &View) {
+    if view.warnings.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Warnings</h2>\n<div class=\"warnings\">\n");
+    for w in view.warnings {
+        let _ = writeln!(out, "<p>{}</p>", escape_with_code(w));
+    }
+    out.push_str("</div>\n");
 }
 
 /// Regressions first, then failed benchmarks, then the rest; missing ones last.

@@ -2,9 +2,10 @@
 //! (`--format markdown`).
 //!
 //! Written for the reader of a pull request: a title with the verdict, the one-line summary,
-//! warnings, then what needs attention expanded (regressions with their figures, failed
-//! benchmarks, time changes that are not gated, new and missing benchmarks), then every
-//! benchmark folded in a `<details>` table. Without a comparison it is just the table.
+//! the comparison's warnings, then what needs attention expanded (regressions with their
+//! figures, failed benchmarks, time changes that are not gated, new and missing benchmarks),
+//! then every benchmark folded in a `<details>` table. Without a comparison it is just the
+//! table. What the run warned about while it measured follows, then the environment.
 //!
 //! It lays out the [`View`]: the figures, marks, changes and words are the view's; the sections,
 //! the markup and the escaping ([`escape`], [`escape_keeping_code`]) are the summary's.
@@ -33,6 +34,7 @@ pub fn lay_out(view: &View) -> String {
         Some(comparison) => render_comparison(&mut out, view, comparison),
         None => render_plain(&mut out, view),
     }
+    render_warnings(&mut out, view);
     render_environment(&mut out, view);
     out
 }
@@ -203,6 +205,18 @@ fn figure_cell(cell: &Cell) -> String {
         let _ = write!(text, " ({})", escape(m.change()));
     }
     text
+}
+
+/// The run's warnings, as stderr printed them; nothing when there were none.
+fn render_warnings(out: &mut String, view: &View) {
+    if view.warnings.is_empty() {
+        return;
+    }
+    out.push_str("### Warnings\n\n");
+    for warning in view.warnings {
+        let _ = writeln!(out, "- {}", escape_keeping_code(warning));
+    }
+    out.push('\n');
 }
 
 fn render_environment(out: &mut String, view: &View) {

@@ -43,6 +43,9 @@ pub struct View<'a> {
     pub footnotes: Vec<String>,
     /// What the run was measured with, as far as it is known.
     pub environment: Vec<Fact<'a>>,
+    /// What the run warned about while it measured (the report's `warnings`); the comparison's
+    /// own are [`ComparisonView::warnings`].
+    pub warnings: &'a [String],
 }
 
 impl<'a> View<'a> {
@@ -94,6 +97,7 @@ impl<'a> View<'a> {
             rows,
             footnotes: mark_footnotes(&report.benchmarks),
             environment: Fact::all(report),
+            warnings: &report.warnings,
         }
     }
 

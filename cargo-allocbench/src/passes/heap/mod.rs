@@ -13,7 +13,6 @@ pub mod profile;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use indicatif::ProgressBar;
 
 use crate::artifacts;
 use crate::cargo::build;
@@ -93,7 +92,7 @@ pub fn run(
             1 => " and of 1 other benchmark".to_owned(),
             n => format!(" and of {n} other benchmarks"),
         };
-        ctx.ui.warn(&format!(
+        ctx.events.warn(&format!(
             "allocation sites: {:.0} % of the bytes of `{}`{others} come from code inlined into criterion's loop, which has no name of its own without debug info; set `[profile.bench] debug = \"{}\"`",
             share * 100.0,
             printable(id),
@@ -113,7 +112,7 @@ fn executables(ctx: &Context) -> Vec<PathBuf> {
         return ctx.executables.to_vec();
     }
     let names: Vec<String> = packages.iter().map(|p| format!("`{p}`")).collect();
-    ctx.ui.note(&format!(
+    ctx.events.note(&format!(
         "allocation sites: the bench profile has no debug info to name inlined functions; building {} again with `debug = \"{debug}\"` for this pass only (the figures come from the build as it is); `[profile.bench] debug = \"{debug}\"` saves that build",
         names.join(", "),
         debug = build::SITES_DEBUGINFO
@@ -121,7 +120,7 @@ fn executables(ctx: &Context) -> Vec<PathBuf> {
     match build::build_with(ctx.build.opts, ctx.targets, ctx.build.target_dir, false, packages) {
         Ok(built) => built.executables,
         Err(e) => {
-            ctx.ui.warn(&format!("allocation sites: {e}; the pass runs the build as it is"));
+            ctx.events.warn(&format!("allocation sites: {e}; the pass runs the build as it is"));
             ctx.executables.to_vec()
         }
     }
@@ -134,7 +133,7 @@ struct Heap<'a> {
     base: Option<&'a Baseline>,
     /// The benchmarks to run, by package, target and id.
     selected: Vec<(String, String, String)>,
-    /// How many of them the target being run has, for its progress bar.
+    /// How many of them the target being run has, for its progress.
     ids: usize,
     /// The target's benchmarks measured straight away with linear sampling, each with its time
     /// per iteration (ns): see [`sampled_flat_before`].
@@ -229,20 +228,21 @@ impl Pass for Heap<'_> {
         Ok(Some(RunSpec { filter: Some(filter), ..ctx.spec(Mode::Heap) }))
     }
 
-    fn collect(&mut self, _: &Context, run: &TargetRun, bar: &ProgressBar) -> Result<Self::Collected> {
+    fn collect(&mut self, ctx: &Context, run: &TargetRun) -> Result<Self::Collected> {
         // Sites follow the benchmark's figures: from samples of two iteration counts or more.
         let recorded = Measured::read(&run.files)?;
         let mut flat = recorded.flat();
         flat.extend(self.direct.iter().cloned());
-        let again = linear::resample(run.exe, run.target, Mode::Heap, &run.spec, &run.files, &flat, |id| {
-            bar.set_message(format!("`{}` with linear sampling", printable(id)))
-        })?;
+        let again =
+            linear::resample(run.exe, run.target, Mode::Heap, &run.spec, &run.files, &flat, ctx.events, |id| {
+                format!("`{}` with linear sampling", printable(id))
+            })?;
         Ok((recorded, again))
     }
 
     fn attach(&mut self, ctx: &Context, run: &TargetRun, (mut recorded, again): Self::Collected) -> Result<()> {
         for (id, failure) in &recorded.take_again(again) {
-            ctx.ui.warn(&format!(
+            ctx.events.warn(&format!(
                 "allocation sites of `{}`: sampled flat, and measuring it again failed ({}); no sites",
                 printable(id),
                 printable(&failure.reason)
@@ -269,7 +269,7 @@ impl Pass for Heap<'_> {
                     b.artifacts.heap_base_profile = a.heap_base_profile;
                     b.artifacts.alloc_flamegraph = a.alloc_flamegraph;
                 }
-                Err(e) => ctx.ui.warn(&e.to_string()),
+                Err(e) => ctx.events.warn(&e.to_string()),
             }
             b.sites = profile::sites(&stacks, &target.package);
             let unnamed: f64 = stacks.iter().filter(|s| profile::inlined_into_harness(s)).map(|s| s.alloc_space).sum();
@@ -283,13 +283,13 @@ impl Pass for Heap<'_> {
             let regressed =
                 self.comparison.and_then(|c| c.benchmark(&key)).is_some_and(|c| c.status == compare::Status::Regressed);
             if regressed && old.is_some_and(|o| o.sites.is_empty()) {
-                ctx.ui.note(&format!(
+                ctx.events.note(&format!(
                     "`{}`: the baseline has no allocation sites to compare with; save it with `--heap-profile all` to see which sites grew",
                     printable(&b.id)
                 ));
             }
         }
-        warn_side_pass_failures(ctx.ui, "allocation-site pass", "no sites", run);
+        warn_side_pass_failures(ctx.events, "allocation-site pass", "no sites", run);
         Ok(())
     }
 }

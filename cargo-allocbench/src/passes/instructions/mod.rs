@@ -11,7 +11,6 @@ pub mod callgrind;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use indicatif::ProgressBar;
 
 use crate::artifacts;
 use crate::cargo::discover::BenchTarget;
@@ -130,18 +129,24 @@ impl Pass for Instructions<'_> {
         }))
     }
 
-    fn collect(&mut self, _: &Context, run: &TargetRun, bar: &ProgressBar) -> Result<Self::Collected> {
+    fn collect(&mut self, ctx: &Context, run: &TargetRun) -> Result<Self::Collected> {
         let recorded = Measured::read(&run.files)?;
-        let again =
-            linear::resample(run.exe, run.target, Mode::Instructions, &run.spec, &run.files, &recorded.flat(), |id| {
-                bar.set_message(format!("`{}` again, with linear sampling", printable(id)))
-            })?;
+        let again = linear::resample(
+            run.exe,
+            run.target,
+            Mode::Instructions,
+            &run.spec,
+            &run.files,
+            &recorded.flat(),
+            ctx.events,
+            |id| format!("`{}` again, with linear sampling", printable(id)),
+        )?;
         Ok((recorded, again))
     }
 
     fn attach(&mut self, ctx: &Context, run: &TargetRun, (mut recorded, again): Self::Collected) -> Result<()> {
         for (id, failure) in &recorded.take_again(again) {
-            ctx.ui.warn(&format!(
+            ctx.events.warn(&format!(
                 "instructions of `{}`: sampled flat, and counting it again failed ({}); no instruction figures",
                 printable(id),
                 printable(&failure.reason)
@@ -175,16 +180,16 @@ impl Pass for Instructions<'_> {
                     let subtitle = "callgrind's Ir inside criterion's timed windows, by call chain";
                     match folded::draw(&folded::parse(&counted.folded), &title, subtitle, "instructions", &path) {
                         Ok(()) => b.artifacts.instructions_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
-                        Err(e) => ctx.ui.warn(&e.to_string()),
+                        Err(e) => ctx.events.warn(&e.to_string()),
                     }
                     b.instructions = Some(counted.figures);
                     b.kept.instructions_folded = counted.folded;
                 }
                 Ok(None) => {}
-                Err(e) => ctx.ui.warn(&format!("instructions of `{}`: {e}", printable(&rec.id))),
+                Err(e) => ctx.events.warn(&format!("instructions of `{}`: {e}", printable(&rec.id))),
             }
         }
-        warn_side_pass_failures(ctx.ui, "instruction pass", "no instruction figures", run);
+        warn_side_pass_failures(ctx.events, "instruction pass", "no instruction figures", run);
         Ok(())
     }
 }
@@ -206,7 +211,7 @@ pub fn against_baseline(ctx: &Context, base: &Baseline, benchmarks: &mut [Measur
         match folded::draw_instructions_diff(&old.kept.instructions_folded, &b.kept.instructions_folded, &title, &path)
         {
             Ok(()) => b.artifacts.instructions_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
-            Err(e) => ctx.ui.warn(&e.to_string()),
+            Err(e) => ctx.events.warn(&e.to_string()),
         }
     }
 }
