@@ -1,16 +1,26 @@
-//! The command line: cargo's flags and conventions, criterion's words.
+//! The command line: cargo's flags and conventions, criterion's words. The only module that
+//! knows clap: [`Cli::plan`] resolves what was given into a [`Plan`], which is all the rest of
+//! the crate sees.
 //!
 //! The doc comments of [`Cli`]'s fields are clap's `--help` text, written for a terminal:
 //! `<out-dir>` there is a placeholder, not HTML.
 #![allow(rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use clap::builder::PossibleValue;
 use clap::{Parser, ValueEnum};
 
 use allocbench_formats::partition::PartitionSpec;
 
 use crate::cargo::discover::CargoOptions;
+use crate::criterion_args::CriterionArgs;
+use crate::plan::{
+    BaselineSource, Baselines, ColorChoice, CpuPass, Format, HeapProfile, InstructionsPass, MergePlan, Output, Passes,
+    Plan, PlanError, PolicyInputs, Selection, TimingPass,
+};
+use crate::render::export;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -41,10 +51,6 @@ fn after_help() -> String {
         crate::cargo::dependency::line()
     )
 }
-
-/// The CPU pass's sampling frequency when `--frequency` is not given: a prime near 1 kHz, more
-/// than most kernels' timer ticks give, so the profiles get what the machine allows.
-pub const DEFAULT_FREQUENCY: u32 = 997;
 
 /// Allocation and hot-path regression gate for criterion benchmarks.
 ///
@@ -185,13 +191,13 @@ pub struct Cli {
     #[arg(
         long,
         value_enum,
-        default_value_t = Color::Auto,
+        default_value_t = ColorChoice::Auto,
         value_name = "WHEN",
         env = "CARGO_TERM_COLOR",
         hide_env_values = true,
         help_heading = "Output"
     )]
-    pub color: Color,
+    pub color: ColorChoice,
 
     /// Path to Cargo.toml
     #[arg(long, value_name = "PATH", help_heading = "Manifest Options")]
@@ -264,6 +270,15 @@ pub struct Cli {
     /// Equivalent to specifying both --locked and --offline
     #[arg(long, help_heading = "Manifest Options")]
     pub frozen: bool,
+
+    /// Run the plan in FILE instead of the command line's: how `--baseline-rev` hands its plan
+    /// to the other revision's run of this same executable.
+    ///
+    /// An option and not an environment variable: it reaches that one process, never the cargo
+    /// builds and bench processes it starts, and shows in the process list and its errors. The
+    /// file is this build's plan as JSON, written under the output folder.
+    #[arg(long = "plan", value_name = "FILE", hide = true)]
+    pub plan_file: Option<PathBuf>,
 }
 
 /// Subcommands. Without one, `cargo allocbench` measures.
@@ -302,38 +317,54 @@ pub struct MergeArgs {
     pub out_dir: Option<PathBuf>,
 
     /// Coloring: auto, always, never (NO_COLOR is honoured)
-    #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
-    pub color: Color,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
-/// What stdout gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A table for people (progress and notes on stderr)
-    Table,
-    /// `report.json`'s document
-    Json,
-    /// The Markdown summary for pull requests
-    Markdown,
+// The plan's enums as clap's values, with the help `--help` lists for each.
+
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Table, Format::Json, Format::Markdown]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Format::Table => PossibleValue::new("table").help("A table for people (progress and notes on stderr)"),
+            Format::Json => PossibleValue::new("json").help("`report.json`'s document"),
+            Format::Markdown => PossibleValue::new("markdown").help("The Markdown summary for pull requests"),
+        })
+    }
 }
 
-/// Which benchmarks the allocation-site pass covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HeapProfile {
-    /// Every benchmark measured
-    All,
-    /// Only benchmarks that regressed against --baseline
-    Regressed,
-    /// No allocation-site pass
-    None,
+impl ValueEnum for HeapProfile {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[HeapProfile::All, HeapProfile::Regressed, HeapProfile::None]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            HeapProfile::All => PossibleValue::new("all").help("Every benchmark measured"),
+            HeapProfile::Regressed => {
+                PossibleValue::new("regressed").help("Only benchmarks that regressed against --baseline")
+            }
+            HeapProfile::None => PossibleValue::new("none").help("No allocation-site pass"),
+        })
+    }
 }
 
-/// When to color the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Color {
-    Auto,
-    Always,
-    Never,
+impl ValueEnum for ColorChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ColorChoice::Auto, ColorChoice::Always, ColorChoice::Never]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            ColorChoice::Auto => "auto",
+            ColorChoice::Always => "always",
+            ColorChoice::Never => "never",
+        }))
+    }
 }
 
 impl Cli {
@@ -347,8 +378,64 @@ impl Cli {
         Cli::parse_from(args)
     }
 
+    /// The run the command line asks for (without a subcommand), or the plan `--plan` names.
+    pub fn plan(&self) -> Result<Plan, PlanError> {
+        if let Some(path) = &self.plan_file {
+            return Plan::read(path);
+        }
+        // Criterion's arguments after `--` are sorted before anything is built: a baseline flag of
+        // criterion's is refused with ours, and a counting pass says which timing settings it
+        // leaves out.
+        let criterion = CriterionArgs::resolve(&self.criterion_args, self.filter.as_deref())?;
+        let exports = self.exports.iter().map(|e| export::parse_export_spec(e)).collect::<Result<Vec<_>, _>>()?;
+        let compare = match (&self.baseline, &self.baseline_rev) {
+            (Some(name), _) => BaselineSource::Stored(name.clone()),
+            (None, Some(rev)) => BaselineSource::Revision(rev.clone()),
+            (None, None) => BaselineSource::None,
+        };
+        // A baseline being saved keeps every benchmark's sites, so that a later regression can
+        // say which sites grew.
+        let all_sites = !self.allocs_only || self.save_baseline.is_some();
+        let heap = self.heap_profile.unwrap_or(if all_sites { HeapProfile::All } else { HeapProfile::Regressed });
+        Ok(Plan {
+            selection: Selection {
+                cargo: self.cargo_options(),
+                filter: self.filter.as_deref().or(criterion.filter()).map(str::to_owned),
+                list: self.list || criterion.list(),
+                criterion,
+                partition: self.partition,
+            },
+            passes: Passes {
+                timing: TimingPass { allocs_only: self.allocs_only, runs: self.runs },
+                instructions: InstructionsPass { on: self.instructions, call_chains: !self.allocs_only },
+                cpu: CpuPass {
+                    on: !self.allocs_only && !self.no_cpu_profile,
+                    complete: self.cpu_complete,
+                    frequency: self.frequency,
+                    profile_time: self.profile_time.max(1),
+                },
+                heap,
+            },
+            baselines: Baselines {
+                compare,
+                save: self.save_baseline.clone(),
+                dir: self.baseline_dir.as_deref().map(absolute),
+            },
+            policy: PolicyInputs { limits: self.limits.clone(), fail_on_time: self.fail_on_time },
+            output: Output {
+                out_dir: self.out_dir.as_deref().map(absolute),
+                format: self.format,
+                exports,
+                color: self.color,
+                quiet: self.quiet,
+                verbose: self.verbose,
+            },
+            timeout: Duration::from_secs(self.timeout.max(1)),
+        })
+    }
+
     /// Cargo's options, for discovery and build.
-    pub fn cargo_options(&self) -> CargoOptions {
+    fn cargo_options(&self) -> CargoOptions {
         let features = self
             .features
             .iter()
@@ -365,7 +452,7 @@ impl Cli {
             features,
             all_features: self.all_features,
             no_default_features: self.no_default_features,
-            target_dir: self.target_dir.as_ref().map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone())),
+            target_dir: self.target_dir.as_deref().map(absolute),
             profile: self.profile.clone(),
             target: self.target.clone(),
             frozen: self.frozen,
@@ -373,35 +460,26 @@ impl Cli {
             offline: self.offline,
         }
     }
+}
 
-    /// The CPU pass's sampling frequency: `--frequency`, else [`DEFAULT_FREQUENCY`].
-    pub fn frequency(&self) -> u32 {
-        self.frequency.unwrap_or(DEFAULT_FREQUENCY)
-    }
-
-    /// Which benchmarks get the allocation-site pass.
-    pub fn heap_profile(&self) -> HeapProfile {
-        // A baseline being saved keeps every benchmark's sites, so that a later regression can
-        // say which sites grew.
-        let all = !self.allocs_only || self.save_baseline.is_some();
-        self.heap_profile.unwrap_or(if all { HeapProfile::All } else { HeapProfile::Regressed })
-    }
-
-    /// Whether to color output on a stream that is (or is not) a terminal.
-    pub fn color_enabled(&self, is_terminal: bool) -> bool {
-        self.color.enabled(is_terminal)
+impl MergeArgs {
+    /// The merge the command line asks for.
+    pub fn plan(&self) -> Result<MergePlan, PlanError> {
+        let exports = self.exports.iter().map(|e| export::parse_export_spec(e)).collect::<Result<Vec<_>, _>>()?;
+        let out_dir = self.out_dir.clone().unwrap_or_else(|| PathBuf::from("target/allocbench"));
+        Ok(MergePlan {
+            reports: self.reports.clone(),
+            format: self.format,
+            exports,
+            out_dir: std::path::absolute(out_dir).map_err(PlanError::OutDir)?,
+            color: self.color,
+        })
     }
 }
 
-impl Color {
-    /// Whether to color output on a stream that is (or is not) a terminal.
-    pub fn enabled(self, is_terminal: bool) -> bool {
-        match self {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        }
-    }
+/// `path` made absolute against the current directory (as given when that fails).
+fn absolute(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
 fn parse_partition(value: &str) -> Result<PartitionSpec, String> {
