@@ -547,4 +547,195 @@ mod tests {
         assert_eq!(cli.filter.as_deref(), Some("fan"));
         assert!(Cli::try_parse_from(["cargo-allocbench", "--partition", "hash:4/3"]).is_err());
     }
+
+    /// Arguments that deliberately reach no plan, each with the reason.
+    const NOT_IN_PLAN: [(&str, &str); 3] = [
+        ("help", "prints the help and exits"),
+        ("version", "prints the version and exits"),
+        ("plan_file", "replaces the plan: it is how the plan reaches the other revision's run"),
+    ];
+
+    /// Settings of our plan that the other revision's run deliberately does not take, each with
+    /// the reason ([`crate::exec::revision::plan_for_other_revision`]).
+    const NOT_FOR_THE_OTHER_REVISION: [(&str, &str); 10] = [
+        ("manifest_path", "it measures the manifest at the same place in its own worktree"),
+        ("target_dir", "it builds in a target directory of its own, below ours"),
+        ("out_dir", "it writes in an output folder of its own, below ours"),
+        ("baseline_dir", "it saves in a baseline folder of its own, below ours"),
+        ("save_baseline", "it saves the baseline we compare with, under a name of its own"),
+        ("baseline", "it is the baseline: it compares with nothing (and conflicts with --baseline-rev)"),
+        ("baseline_rev", "it is that revision: it compares with nothing"),
+        ("exports", "they are the user's files, written once, by our run"),
+        ("list", "it measures; our run lists (and lists our benchmarks)"),
+        ("runs", "our run starts it once per run of `--runs`, alternating with its own"),
+    ];
+
+    /// A value for an argument that takes one and has no possible values of its own: one that
+    /// is not its default, and valid.
+    fn sample(id: &str) -> Option<&'static str> {
+        Some(match id {
+            "filter" => "fanout",
+            "criterion_args" => "--quick",
+            "runs" => "2",
+            "timeout" => "7",
+            "profile_time" => "3",
+            "frequency" => "499",
+            "save_baseline" | "baseline" => "main",
+            "baseline_rev" => "HEAD~1",
+            "baseline_dir" => "some/baselines",
+            "limits" => "alloc_space=5%",
+            "exports" => "bmf=target/bmf.json",
+            "out_dir" => "some/out",
+            "manifest_path" => "some/Cargo.toml",
+            "packages" | "exclude" | "benches" => "some",
+            "partition" => "hash:1/2",
+            "features" => "some,other",
+            "target_dir" => "some/target",
+            "profile" => "release",
+            "target" => "x86_64-unknown-linux-gnu",
+            "reports" => "shard-2/report.json",
+            _ => return None,
+        })
+    }
+
+    /// For every argument of `command` but those of `skip`: the ways to give it (one per
+    /// possible value, or its sample), each as the arguments to add to a command line.
+    fn every_argument(command: &mut clap::Command, skip: &[&str]) -> Vec<(String, Vec<Vec<String>>)> {
+        command.build();
+        let mut all = Vec::new();
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str().to_owned();
+            if skip.contains(&id.as_str()) {
+                continue;
+            }
+            let values: Vec<String> = if !arg.get_action().takes_values() {
+                vec![String::new()]
+            } else if !arg.get_possible_values().is_empty() {
+                arg.get_possible_values().iter().map(|v| v.get_name().to_owned()).collect()
+            } else {
+                let value = sample(&id).unwrap_or_else(|| {
+                    panic!("`{id}` is a new argument: give it a sample value in `sample()`, or say in NOT_IN_PLAN why no plan holds it")
+                });
+                vec![value.to_owned()]
+            };
+            let ways = values
+                .into_iter()
+                .map(|value| match (arg.is_positional(), arg.is_last_set(), arg.get_long()) {
+                    (true, true, _) => vec!["--".to_owned(), value],
+                    (true, false, _) => vec![value],
+                    (false, _, Some(long)) if value.is_empty() => vec![format!("--{long}")],
+                    (false, _, Some(long)) => vec![format!("--{long}"), value],
+                    (false, _, None) => panic!("`{id}` has no long name"),
+                })
+                .collect();
+            all.push((id, ways));
+        }
+        all
+    }
+
+    fn plan_of(args: &[String]) -> Plan {
+        let line = std::iter::once("cargo-allocbench".to_owned()).chain(args.iter().cloned());
+        let cli = Cli::try_parse_from(line).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        cli.plan().unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    fn through_json<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> T {
+        serde_json::from_str(&serde_json::to_string(value).unwrap()).unwrap()
+    }
+
+    /// Every argument of the command line reaches the plan: given alone, some value of it makes
+    /// a plan other than the default one; that plan survives the JSON that `--baseline-rev` hands
+    /// the other revision, and, but for the settings that side deliberately does without, makes
+    /// its plan differ too. So a new flag is forwarded by construction, or this test names it.
+    #[test]
+    fn every_argument_reaches_the_plan_and_the_other_revision() {
+        use crate::exec::revision::{plan_for_other_revision, OtherSide};
+        let skip: Vec<&str> = NOT_IN_PLAN.iter().map(|(id, _)| *id).collect();
+        let other = |timing_only| OtherSide {
+            manifest: PathBuf::from("/worktree/Cargo.toml"),
+            target_dir: PathBuf::from("/target/allocbench-baseline-rev"),
+            out_dir: PathBuf::from("/target/allocbench/baseline-rev"),
+            baseline_dir: PathBuf::from("/target/allocbench/baseline-rev/baselines"),
+            name: "baseline-rev".to_owned(),
+            timing_only,
+        };
+        let default = plan_of(&[]);
+        let default_theirs = plan_for_other_revision(&default, &other(false));
+        let arguments = every_argument(&mut Cli::command(), &skip);
+        // A walk that found few arguments would prove little.
+        assert!(arguments.len() > 30, "{}", arguments.len());
+        for (id, ways) in arguments {
+            let mut reached = false;
+            let mut forwarded = false;
+            for args in &ways {
+                let plan = plan_of(args);
+                assert_eq!(through_json(&plan), plan, "{args:?}");
+                let theirs = plan_for_other_revision(&plan, &other(false));
+                assert_eq!(through_json(&theirs), theirs, "{args:?}");
+                reached |= plan != default;
+                forwarded |= theirs != default_theirs;
+            }
+            assert!(reached, "`{id}` ({ways:?}) leaves the plan as it is");
+            let deliberately = NOT_FOR_THE_OTHER_REVISION.iter().any(|(name, _)| *name == id);
+            assert!(forwarded || deliberately, "`{id}` ({ways:?}) does not reach the other revision's plan");
+            assert!(!(forwarded && deliberately), "`{id}` reaches the other revision's plan after all");
+        }
+    }
+
+    /// The same for `cargo allocbench merge`'s arguments and its plan.
+    #[test]
+    fn every_merge_argument_reaches_its_plan() {
+        let merge_plan = |args: &[String]| {
+            let line = ["cargo-allocbench", "merge", "shard-1/report.json"].map(String::from);
+            let cli = Cli::try_parse_from(line.into_iter().chain(args.iter().cloned())).unwrap();
+            let Some(Command::Merge(merge)) = cli.command else { panic!("{args:?}") };
+            merge.plan().unwrap()
+        };
+        let default = merge_plan(&[]);
+        let mut merge = Cli::command().find_subcommand("merge").cloned().unwrap();
+        for (id, ways) in every_argument(&mut merge, &["help"]) {
+            let plans: Vec<MergePlan> = ways.iter().map(|args| merge_plan(args)).collect();
+            assert!(plans.iter().any(|p| *p != default), "`{id}` ({ways:?}) leaves the merge's plan as it is");
+            assert!(plans.iter().all(|p| through_json(p) == *p), "{id}");
+        }
+    }
+
+    /// The plan the other revision's run reads is the plan written: through `--plan FILE`.
+    #[test]
+    fn the_plan_reaches_the_nested_run_through_its_file() {
+        let plan = plan_of(&["--allocs-only", "--instructions", "--partition", "hash:2/3", "fan", "--", "--exact"].map(String::from));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json");
+        std::fs::write(&path, serde_json::to_vec_pretty(&plan).unwrap()).unwrap();
+        let nested = Cli::try_parse_from(["cargo-allocbench".as_ref(), "--plan".as_ref(), path.as_os_str()]).unwrap();
+        assert_eq!(nested.plan().unwrap(), plan);
+        std::fs::write(&path, "{}").unwrap();
+        assert!(matches!(nested.plan(), Err(PlanError::Decode { .. })));
+    }
+
+    /// What `forwarded()` spelled out before the plan: the allocation-site pass covers every
+    /// benchmark on the other side unless ours is off, and later runs of `--runs` time only.
+    #[test]
+    fn the_other_revision_keeps_what_it_was_given() {
+        use crate::exec::revision::{plan_for_other_revision, OtherSide};
+        let other = |timing_only| OtherSide {
+            manifest: PathBuf::from("/w/Cargo.toml"),
+            target_dir: PathBuf::from("/t"),
+            out_dir: PathBuf::from("/o"),
+            baseline_dir: PathBuf::from("/o/b"),
+            name: "baseline-rev".to_owned(),
+            timing_only,
+        };
+        let plan = plan_of(&["--instructions", "--baseline-rev", "main", "--runs", "3"].map(String::from));
+        let plan = Plan { passes: Passes { heap: HeapProfile::Regressed, ..plan.passes }, ..plan };
+        let first = plan_for_other_revision(&plan, &other(false));
+        assert_eq!(first.passes.heap, HeapProfile::All);
+        assert_eq!((first.passes.cpu.on, first.passes.timing.runs), (true, 1));
+        assert_eq!(first.baselines.compare, BaselineSource::None);
+        assert_eq!(first.baselines.save.as_deref(), Some("baseline-rev"));
+        let later = plan_for_other_revision(&plan, &other(true));
+        assert_eq!((later.passes.heap, later.passes.cpu.on, later.passes.instructions.on), (HeapProfile::None, false, false));
+        let none = Plan { passes: Passes { heap: HeapProfile::None, ..plan.passes.clone() }, ..plan.clone() };
+        assert_eq!(plan_for_other_revision(&none, &other(false)).passes.heap, HeapProfile::None);
+    }
 }
