@@ -703,7 +703,9 @@ mod tests {
     /// The plan the other revision's run reads is the plan written: through `--plan FILE`.
     #[test]
     fn the_plan_reaches_the_nested_run_through_its_file() {
-        let plan = plan_of(&["--allocs-only", "--instructions", "--partition", "hash:2/3", "fan", "--", "--exact"].map(String::from));
+        let plan = plan_of(
+            &["--allocs-only", "--instructions", "--partition", "hash:2/3", "fan", "--", "--exact"].map(String::from),
+        );
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("plan.json");
         std::fs::write(&path, serde_json::to_vec_pretty(&plan).unwrap()).unwrap();
@@ -734,7 +736,10 @@ mod tests {
         assert_eq!(first.baselines.compare, BaselineSource::None);
         assert_eq!(first.baselines.save.as_deref(), Some("baseline-rev"));
         let later = plan_for_other_revision(&plan, &other(true));
-        assert_eq!((later.passes.heap, later.passes.cpu.on, later.passes.instructions.on), (HeapProfile::None, false, false));
+        assert_eq!(
+            (later.passes.heap, later.passes.cpu.on, later.passes.instructions.on),
+            (HeapProfile::None, false, false)
+        );
         let none = Plan { passes: Passes { heap: HeapProfile::None, ..plan.passes.clone() }, ..plan.clone() };
         assert_eq!(plan_for_other_revision(&none, &other(false)).passes.heap, HeapProfile::None);
     }
