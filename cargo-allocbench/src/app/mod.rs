@@ -122,7 +122,7 @@ pub fn merge(plan: &MergePlan) -> Result<Verdict> {
         shards.push((path.clone(), report));
     }
     let report = merge::merge(shards)?;
-    std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
+    std::fs::create_dir_all(out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
     let report_path = publish(&report, &Outputs { out_dir, format: plan.format, exports: &plan.exports, style })?;
     summarize(&ui, &report, &report_path);
     Ok(report.verdict)
