@@ -1,16 +1,26 @@
-//! The command line: cargo's flags and conventions, criterion's words.
+//! The command line: cargo's flags and conventions, criterion's words. The only module that
+//! knows clap: [`Cli::plan`] resolves what was given into a [`Plan`], which is all the rest of
+//! the crate sees.
 //!
 //! The doc comments of [`Cli`]'s fields are clap's `--help` text, written for a terminal:
 //! `<out-dir>` there is a placeholder, not HTML.
 #![allow(rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use clap::builder::PossibleValue;
 use clap::{Parser, ValueEnum};
 
 use allocbench_formats::partition::PartitionSpec;
 
 use crate::cargo::discover::CargoOptions;
+use crate::criterion_args::CriterionArgs;
+use crate::plan::{
+    BaselineSource, Baselines, ColorChoice, CpuPass, Format, HeapProfile, InstructionsPass, MergePlan, Output, Passes,
+    Plan, PlanError, PolicyInputs, Selection, TimingPass,
+};
+use crate::render::export;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -41,10 +51,6 @@ fn after_help() -> String {
         crate::cargo::dependency::line()
     )
 }
-
-/// The CPU pass's sampling frequency when `--frequency` is not given: a prime near 1 kHz, more
-/// than most kernels' timer ticks give, so the profiles get what the machine allows.
-pub const DEFAULT_FREQUENCY: u32 = 997;
 
 /// Allocation and hot-path regression gate for criterion benchmarks.
 ///
@@ -185,13 +191,13 @@ pub struct Cli {
     #[arg(
         long,
         value_enum,
-        default_value_t = Color::Auto,
+        default_value_t = ColorChoice::Auto,
         value_name = "WHEN",
         env = "CARGO_TERM_COLOR",
         hide_env_values = true,
         help_heading = "Output"
     )]
-    pub color: Color,
+    pub color: ColorChoice,
 
     /// Path to Cargo.toml
     #[arg(long, value_name = "PATH", help_heading = "Manifest Options")]
@@ -264,6 +270,15 @@ pub struct Cli {
     /// Equivalent to specifying both --locked and --offline
     #[arg(long, help_heading = "Manifest Options")]
     pub frozen: bool,
+
+    /// Run the plan in FILE instead of the command line's: how `--baseline-rev` hands its plan
+    /// to the other revision's run of this same executable.
+    ///
+    /// An option and not an environment variable: it reaches that one process, never the cargo
+    /// builds and bench processes it starts, and shows in the process list and its errors. The
+    /// file is this build's plan as JSON, written under the output folder.
+    #[arg(long = "plan", value_name = "FILE", hide = true)]
+    pub plan_file: Option<PathBuf>,
 }
 
 /// Subcommands. Without one, `cargo allocbench` measures.
@@ -302,38 +317,54 @@ pub struct MergeArgs {
     pub out_dir: Option<PathBuf>,
 
     /// Coloring: auto, always, never (NO_COLOR is honoured)
-    #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
-    pub color: Color,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
-/// What stdout gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A table for people (progress and notes on stderr)
-    Table,
-    /// `report.json`'s document
-    Json,
-    /// The Markdown summary for pull requests
-    Markdown,
+// The plan's enums as clap's values, with the help `--help` lists for each.
+
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Table, Format::Json, Format::Markdown]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Format::Table => PossibleValue::new("table").help("A table for people (progress and notes on stderr)"),
+            Format::Json => PossibleValue::new("json").help("`report.json`'s document"),
+            Format::Markdown => PossibleValue::new("markdown").help("The Markdown summary for pull requests"),
+        })
+    }
 }
 
-/// Which benchmarks the allocation-site pass covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HeapProfile {
-    /// Every benchmark measured
-    All,
-    /// Only benchmarks that regressed against --baseline
-    Regressed,
-    /// No allocation-site pass
-    None,
+impl ValueEnum for HeapProfile {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[HeapProfile::All, HeapProfile::Regressed, HeapProfile::None]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            HeapProfile::All => PossibleValue::new("all").help("Every benchmark measured"),
+            HeapProfile::Regressed => {
+                PossibleValue::new("regressed").help("Only benchmarks that regressed against --baseline")
+            }
+            HeapProfile::None => PossibleValue::new("none").help("No allocation-site pass"),
+        })
+    }
 }
 
-/// When to color the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Color {
-    Auto,
-    Always,
-    Never,
+impl ValueEnum for ColorChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ColorChoice::Auto, ColorChoice::Always, ColorChoice::Never]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            ColorChoice::Auto => "auto",
+            ColorChoice::Always => "always",
+            ColorChoice::Never => "never",
+        }))
+    }
 }
 
 impl Cli {
@@ -347,8 +378,64 @@ impl Cli {
         Cli::parse_from(args)
     }
 
+    /// The run the command line asks for (without a subcommand), or the plan `--plan` names.
+    pub fn plan(&self) -> Result<Plan, PlanError> {
+        if let Some(path) = &self.plan_file {
+            return Plan::read(path);
+        }
+        // Criterion's arguments after `--` are sorted before anything is built: a baseline flag of
+        // criterion's is refused with ours, and a counting pass says which timing settings it
+        // leaves out.
+        let criterion = CriterionArgs::resolve(&self.criterion_args, self.filter.as_deref())?;
+        let exports = self.exports.iter().map(|e| export::parse_export_spec(e)).collect::<Result<Vec<_>, _>>()?;
+        let compare = match (&self.baseline, &self.baseline_rev) {
+            (Some(name), _) => BaselineSource::Stored(name.clone()),
+            (None, Some(rev)) => BaselineSource::Revision(rev.clone()),
+            (None, None) => BaselineSource::None,
+        };
+        // A baseline being saved keeps every benchmark's sites, so that a later regression can
+        // say which sites grew.
+        let all_sites = !self.allocs_only || self.save_baseline.is_some();
+        let heap = self.heap_profile.unwrap_or(if all_sites { HeapProfile::All } else { HeapProfile::Regressed });
+        Ok(Plan {
+            selection: Selection {
+                cargo: self.cargo_options(),
+                filter: self.filter.as_deref().or(criterion.filter()).map(str::to_owned),
+                list: self.list || criterion.list(),
+                criterion,
+                partition: self.partition,
+            },
+            passes: Passes {
+                timing: TimingPass { allocs_only: self.allocs_only, runs: self.runs },
+                instructions: InstructionsPass { on: self.instructions, call_chains: !self.allocs_only },
+                cpu: CpuPass {
+                    on: !self.allocs_only && !self.no_cpu_profile,
+                    complete: self.cpu_complete,
+                    frequency: self.frequency,
+                    profile_time: self.profile_time.max(1),
+                },
+                heap,
+            },
+            baselines: Baselines {
+                compare,
+                save: self.save_baseline.clone(),
+                dir: self.baseline_dir.as_deref().map(absolute),
+            },
+            policy: PolicyInputs { limits: self.limits.clone(), fail_on_time: self.fail_on_time },
+            output: Output {
+                out_dir: self.out_dir.as_deref().map(absolute),
+                format: self.format,
+                exports,
+                color: self.color,
+                quiet: self.quiet,
+                verbose: self.verbose,
+            },
+            timeout: Duration::from_secs(self.timeout.max(1)),
+        })
+    }
+
     /// Cargo's options, for discovery and build.
-    pub fn cargo_options(&self) -> CargoOptions {
+    fn cargo_options(&self) -> CargoOptions {
         let features = self
             .features
             .iter()
@@ -365,7 +452,7 @@ impl Cli {
             features,
             all_features: self.all_features,
             no_default_features: self.no_default_features,
-            target_dir: self.target_dir.as_ref().map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone())),
+            target_dir: self.target_dir.as_deref().map(absolute),
             profile: self.profile.clone(),
             target: self.target.clone(),
             frozen: self.frozen,
@@ -373,35 +460,26 @@ impl Cli {
             offline: self.offline,
         }
     }
+}
 
-    /// The CPU pass's sampling frequency: `--frequency`, else [`DEFAULT_FREQUENCY`].
-    pub fn frequency(&self) -> u32 {
-        self.frequency.unwrap_or(DEFAULT_FREQUENCY)
-    }
-
-    /// Which benchmarks get the allocation-site pass.
-    pub fn heap_profile(&self) -> HeapProfile {
-        // A baseline being saved keeps every benchmark's sites, so that a later regression can
-        // say which sites grew.
-        let all = !self.allocs_only || self.save_baseline.is_some();
-        self.heap_profile.unwrap_or(if all { HeapProfile::All } else { HeapProfile::Regressed })
-    }
-
-    /// Whether to color output on a stream that is (or is not) a terminal.
-    pub fn color_enabled(&self, is_terminal: bool) -> bool {
-        self.color.enabled(is_terminal)
+impl MergeArgs {
+    /// The merge the command line asks for.
+    pub fn plan(&self) -> Result<MergePlan, PlanError> {
+        let exports = self.exports.iter().map(|e| export::parse_export_spec(e)).collect::<Result<Vec<_>, _>>()?;
+        let out_dir = self.out_dir.clone().unwrap_or_else(|| PathBuf::from("target/allocbench"));
+        Ok(MergePlan {
+            reports: self.reports.clone(),
+            format: self.format,
+            exports,
+            out_dir: std::path::absolute(out_dir).map_err(PlanError::OutDir)?,
+            color: self.color,
+        })
     }
 }
 
-impl Color {
-    /// Whether to color output on a stream that is (or is not) a terminal.
-    pub fn enabled(self, is_terminal: bool) -> bool {
-        match self {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        }
-    }
+/// `path` made absolute against the current directory (as given when that fails).
+fn absolute(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
 fn parse_partition(value: &str) -> Result<PartitionSpec, String> {
@@ -468,5 +546,201 @@ mod tests {
         assert_eq!(cli.partition.map(|p| p.to_string()).as_deref(), Some("hash:2/3"));
         assert_eq!(cli.filter.as_deref(), Some("fan"));
         assert!(Cli::try_parse_from(["cargo-allocbench", "--partition", "hash:4/3"]).is_err());
+    }
+
+    /// Arguments that deliberately reach no plan, each with the reason.
+    const NOT_IN_PLAN: [(&str, &str); 3] = [
+        ("help", "prints the help and exits"),
+        ("version", "prints the version and exits"),
+        ("plan_file", "replaces the plan: it is how the plan reaches the other revision's run"),
+    ];
+
+    /// Settings of our plan that the other revision's run deliberately does not take, each with
+    /// the reason ([`crate::exec::revision::plan_for_other_revision`]).
+    const NOT_FOR_THE_OTHER_REVISION: [(&str, &str); 10] = [
+        ("manifest_path", "it measures the manifest at the same place in its own worktree"),
+        ("target_dir", "it builds in a target directory of its own, below ours"),
+        ("out_dir", "it writes in an output folder of its own, below ours"),
+        ("baseline_dir", "it saves in a baseline folder of its own, below ours"),
+        ("save_baseline", "it saves the baseline we compare with, under a name of its own"),
+        ("baseline", "it is the baseline: it compares with nothing (and conflicts with --baseline-rev)"),
+        ("baseline_rev", "it is that revision: it compares with nothing"),
+        ("exports", "they are the user's files, written once, by our run"),
+        ("list", "it measures; our run lists (and lists our benchmarks)"),
+        ("runs", "our run starts it once per run of `--runs`, alternating with its own"),
+    ];
+
+    /// A value for an argument that takes one and has no possible values of its own: one that
+    /// is not its default, and valid.
+    fn sample(id: &str) -> Option<&'static str> {
+        Some(match id {
+            "filter" => "fanout",
+            "criterion_args" => "--quick",
+            "runs" => "2",
+            "timeout" => "7",
+            "profile_time" => "3",
+            "frequency" => "499",
+            "save_baseline" | "baseline" => "main",
+            "baseline_rev" => "HEAD~1",
+            "baseline_dir" => "some/baselines",
+            "limits" => "alloc_space=5%",
+            "exports" => "bmf=target/bmf.json",
+            "out_dir" => "some/out",
+            "manifest_path" => "some/Cargo.toml",
+            "packages" | "exclude" | "benches" => "some",
+            "partition" => "hash:1/2",
+            "features" => "some,other",
+            "target_dir" => "some/target",
+            "profile" => "release",
+            "target" => "x86_64-unknown-linux-gnu",
+            "reports" => "shard-2/report.json",
+            _ => return None,
+        })
+    }
+
+    /// For every argument of `command` but those of `skip`: the ways to give it (one per
+    /// possible value, or its sample), each as the arguments to add to a command line.
+    fn every_argument(command: &mut clap::Command, skip: &[&str]) -> Vec<(String, Vec<Vec<String>>)> {
+        command.build();
+        let mut all = Vec::new();
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str().to_owned();
+            if skip.contains(&id.as_str()) {
+                continue;
+            }
+            let values: Vec<String> = if !arg.get_action().takes_values() {
+                vec![String::new()]
+            } else if !arg.get_possible_values().is_empty() {
+                arg.get_possible_values().iter().map(|v| v.get_name().to_owned()).collect()
+            } else {
+                let value = sample(&id).unwrap_or_else(|| {
+                    panic!("`{id}` is a new argument: give it a sample value in `sample()`, or say in NOT_IN_PLAN why no plan holds it")
+                });
+                vec![value.to_owned()]
+            };
+            let ways = values
+                .into_iter()
+                .map(|value| match (arg.is_positional(), arg.is_last_set(), arg.get_long()) {
+                    (true, true, _) => vec!["--".to_owned(), value],
+                    (true, false, _) => vec![value],
+                    (false, _, Some(long)) if value.is_empty() => vec![format!("--{long}")],
+                    (false, _, Some(long)) => vec![format!("--{long}"), value],
+                    (false, _, None) => panic!("`{id}` has no long name"),
+                })
+                .collect();
+            all.push((id, ways));
+        }
+        all
+    }
+
+    fn plan_of(args: &[String]) -> Plan {
+        let line = std::iter::once("cargo-allocbench".to_owned()).chain(args.iter().cloned());
+        let cli = Cli::try_parse_from(line).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        cli.plan().unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    fn through_json<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> T {
+        serde_json::from_str(&serde_json::to_string(value).unwrap()).unwrap()
+    }
+
+    /// Every argument of the command line reaches the plan: given alone, some value of it makes
+    /// a plan other than the default one; that plan survives the JSON that `--baseline-rev` hands
+    /// the other revision, and, but for the settings that side deliberately does without, makes
+    /// its plan differ too. So a new flag is forwarded by construction, or this test names it.
+    #[test]
+    fn every_argument_reaches_the_plan_and_the_other_revision() {
+        use crate::exec::revision::{plan_for_other_revision, OtherSide};
+        let skip: Vec<&str> = NOT_IN_PLAN.iter().map(|(id, _)| *id).collect();
+        let other = |timing_only| OtherSide {
+            manifest: PathBuf::from("/worktree/Cargo.toml"),
+            target_dir: PathBuf::from("/target/allocbench-baseline-rev"),
+            out_dir: PathBuf::from("/target/allocbench/baseline-rev"),
+            baseline_dir: PathBuf::from("/target/allocbench/baseline-rev/baselines"),
+            name: "baseline-rev".to_owned(),
+            timing_only,
+        };
+        let default = plan_of(&[]);
+        let default_theirs = plan_for_other_revision(&default, &other(false));
+        let arguments = every_argument(&mut Cli::command(), &skip);
+        // A walk that found few arguments would prove little.
+        assert!(arguments.len() > 30, "{}", arguments.len());
+        for (id, ways) in arguments {
+            let mut reached = false;
+            let mut forwarded = false;
+            for args in &ways {
+                let plan = plan_of(args);
+                assert_eq!(through_json(&plan), plan, "{args:?}");
+                let theirs = plan_for_other_revision(&plan, &other(false));
+                assert_eq!(through_json(&theirs), theirs, "{args:?}");
+                reached |= plan != default;
+                forwarded |= theirs != default_theirs;
+            }
+            assert!(reached, "`{id}` ({ways:?}) leaves the plan as it is");
+            let deliberately = NOT_FOR_THE_OTHER_REVISION.iter().any(|(name, _)| *name == id);
+            assert!(forwarded || deliberately, "`{id}` ({ways:?}) does not reach the other revision's plan");
+            assert!(!(forwarded && deliberately), "`{id}` reaches the other revision's plan after all");
+        }
+    }
+
+    /// The same for `cargo allocbench merge`'s arguments and its plan.
+    #[test]
+    fn every_merge_argument_reaches_its_plan() {
+        let merge_plan = |args: &[String]| {
+            let line = ["cargo-allocbench", "merge", "shard-1/report.json"].map(String::from);
+            let cli = Cli::try_parse_from(line.into_iter().chain(args.iter().cloned())).unwrap();
+            let Some(Command::Merge(merge)) = cli.command else { panic!("{args:?}") };
+            merge.plan().unwrap()
+        };
+        let default = merge_plan(&[]);
+        let mut merge = Cli::command().find_subcommand("merge").cloned().unwrap();
+        for (id, ways) in every_argument(&mut merge, &["help"]) {
+            let plans: Vec<MergePlan> = ways.iter().map(|args| merge_plan(args)).collect();
+            assert!(plans.iter().any(|p| *p != default), "`{id}` ({ways:?}) leaves the merge's plan as it is");
+            assert!(plans.iter().all(|p| through_json(p) == *p), "{id}");
+        }
+    }
+
+    /// The plan the other revision's run reads is the plan written: through `--plan FILE`.
+    #[test]
+    fn the_plan_reaches_the_nested_run_through_its_file() {
+        let plan = plan_of(
+            &["--allocs-only", "--instructions", "--partition", "hash:2/3", "fan", "--", "--exact"].map(String::from),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json");
+        std::fs::write(&path, serde_json::to_vec_pretty(&plan).unwrap()).unwrap();
+        let nested = Cli::try_parse_from(["cargo-allocbench".as_ref(), "--plan".as_ref(), path.as_os_str()]).unwrap();
+        assert_eq!(nested.plan().unwrap(), plan);
+        std::fs::write(&path, "{}").unwrap();
+        assert!(matches!(nested.plan(), Err(PlanError::Decode { .. })));
+    }
+
+    /// What `forwarded()` spelled out before the plan: the allocation-site pass covers every
+    /// benchmark on the other side unless ours is off, and later runs of `--runs` time only.
+    #[test]
+    fn the_other_revision_keeps_what_it_was_given() {
+        use crate::exec::revision::{plan_for_other_revision, OtherSide};
+        let other = |timing_only| OtherSide {
+            manifest: PathBuf::from("/w/Cargo.toml"),
+            target_dir: PathBuf::from("/t"),
+            out_dir: PathBuf::from("/o"),
+            baseline_dir: PathBuf::from("/o/b"),
+            name: "baseline-rev".to_owned(),
+            timing_only,
+        };
+        let plan = plan_of(&["--instructions", "--baseline-rev", "main", "--runs", "3"].map(String::from));
+        let plan = Plan { passes: Passes { heap: HeapProfile::Regressed, ..plan.passes }, ..plan };
+        let first = plan_for_other_revision(&plan, &other(false));
+        assert_eq!(first.passes.heap, HeapProfile::All);
+        assert_eq!((first.passes.cpu.on, first.passes.timing.runs), (true, 1));
+        assert_eq!(first.baselines.compare, BaselineSource::None);
+        assert_eq!(first.baselines.save.as_deref(), Some("baseline-rev"));
+        let later = plan_for_other_revision(&plan, &other(true));
+        assert_eq!(
+            (later.passes.heap, later.passes.cpu.on, later.passes.instructions.on),
+            (HeapProfile::None, false, false)
+        );
+        let none = Plan { passes: Passes { heap: HeapProfile::None, ..plan.passes.clone() }, ..plan.clone() };
+        assert_eq!(plan_for_other_revision(&none, &other(false)).passes.heap, HeapProfile::None);
     }
 }

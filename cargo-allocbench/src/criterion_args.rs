@@ -131,8 +131,11 @@ pub enum CriterionArgError {
     TwoFilters { first: String, second: String },
 }
 
-/// The user's criterion arguments, sorted for the passes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The user's criterion arguments, sorted for the passes. Part of the plan
+/// ([`crate::plan::Selection::criterion`]), it is serialized as the arguments it holds and sorted
+/// again when read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "Vec<String>", try_from = "Vec<String>")]
 pub struct CriterionArgs {
     /// Each argument group (an option with its value, if any) and what it is.
     groups: Vec<(Vec<String>, Kind)>,
@@ -197,6 +200,20 @@ impl CriterionArgs {
     /// The timing settings a counting pass leaves out, as the user spelled each option.
     pub fn left_out_when_counting(&self) -> Vec<String> {
         self.groups.iter().filter(|(_, k)| *k == Kind::Timing).map(|(g, _)| g[0].clone()).collect()
+    }
+}
+
+impl From<CriterionArgs> for Vec<String> {
+    fn from(args: CriterionArgs) -> Vec<String> {
+        args.groups.into_iter().flat_map(|(g, _)| g).chain(args.filter).collect()
+    }
+}
+
+impl TryFrom<Vec<String>> for CriterionArgs {
+    type Error = CriterionArgError;
+
+    fn try_from(args: Vec<String>) -> Result<CriterionArgs, CriterionArgError> {
+        CriterionArgs::resolve(&args, None)
     }
 }
 

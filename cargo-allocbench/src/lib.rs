@@ -9,7 +9,8 @@
 //! baseline and decides; [`render`] lays it out for people and other tools, [`publish`] writes
 //! and prints it (every file whole or not at all, [`atomic`]). The engine says how the run goes
 //! as [`events`]; the binary's [`reporter`] draws them through [`ui`] (notes, warnings, progress)
-//! and keeps the warnings for the report. [`app`] is the pipeline from start to verdict.
+//! and keeps the warnings for the report. [`app`] is the pipeline from start to verdict; it reads
+//! the [`plan`], into which [`cli`], the only module that knows clap, resolves the command line.
 
 pub mod app;
 pub mod artifacts;
@@ -24,6 +25,7 @@ pub mod folded;
 pub mod gate;
 pub mod measurements;
 pub mod passes;
+pub mod plan;
 pub mod publish;
 pub mod render;
 pub mod report;

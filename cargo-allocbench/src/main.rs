@@ -10,9 +10,10 @@ use cargo_allocbench::report::Verdict;
 fn main() -> ExitCode {
     stop_children_on_signals();
     let cli = Cli::parse_args();
+    // The command line becomes a plan here; past this point nothing sees clap's types.
     let result = match &cli.command {
-        Some(Command::Merge(args)) => app::merge(args),
-        None => app::run(&cli),
+        Some(Command::Merge(args)) => args.plan().map_err(anyhow::Error::from).and_then(|plan| app::merge(&plan)),
+        None => cli.plan().map_err(anyhow::Error::from).and_then(|plan| app::run(&plan)),
     };
     if cargo_allocbench::exec::process::interrupted() {
         // Whatever failed, failed because the signal handler stopped the run; its thread says so

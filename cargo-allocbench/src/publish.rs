@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::atomic::write_atomic;
-use crate::cli::Format;
+use crate::plan::Format;
 use crate::render::export::{self, ExportFormat};
 use crate::render::view::View;
 use crate::render::{github, html, markdown, table};

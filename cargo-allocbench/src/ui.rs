@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::Cli;
+use crate::plan::Output;
 
 /// Notes for people go to stderr, so that stdout carries only the chosen format.
 pub struct Ui {
@@ -19,10 +19,14 @@ pub struct Ui {
 }
 
 impl Ui {
-    /// Colors as `cli` asks; progress bars only on a terminal, where they can be redrawn.
-    pub fn new(cli: &Cli) -> Ui {
+    /// Colors as `output` asks; progress bars only on a terminal, where they can be redrawn.
+    pub fn new(output: &Output) -> Ui {
         let terminal = std::io::stderr().is_terminal();
-        Ui { style: Style { color: cli.color_enabled(terminal) }, progress: terminal && !cli.quiet, quiet: cli.quiet }
+        Ui {
+            style: Style { color: output.color.enabled(terminal) },
+            progress: terminal && !output.quiet,
+            quiet: output.quiet,
+        }
     }
 
     /// Notes and warnings in `style`, without progress bars (`cargo allocbench merge`, which

@@ -13,23 +13,24 @@ use crate::gate::baseline::{self, Baseline};
 use crate::measurements::Measurements;
 use crate::passes::plugin::PLUGINS;
 use crate::passes::timing::{self, Timing};
+use crate::plan::BaselineSource;
 
 /// Measures the run, and the baseline when it is another revision (`--baseline-rev`): its first
 /// run before ours, and with `--runs` its later runs each before one of ours, so that a machine
 /// whose speed drifts slows both sides alike. Returns the measurements and the baseline.
 pub fn measure(setup: &mut Setup) -> Result<(Measurements, Option<Baseline>)> {
-    let cli = setup.cli;
-    let other = match &cli.baseline_rev {
-        Some(rev) => Some(OtherRevision::new(setup, rev)?),
-        None => None,
+    let plan = setup.plan;
+    let other = match &plan.baselines.compare {
+        BaselineSource::Revision(rev) => Some(OtherRevision::new(setup, rev)?),
+        BaselineSource::None | BaselineSource::Stored(_) => None,
     };
     let mut base = match &other {
         Some(other) => Some(other.measure(setup, 1)?),
         None => setup.base.take(),
     };
     let ctx = setup.context();
-    let mut timing = Timing::new(cli);
-    for run in 1..=cli.runs {
+    let mut timing = Timing::new(&plan.passes.timing);
+    for run in 1..=plan.passes.timing.runs {
         if let (Some(other), Some(base), true) = (&other, base.as_mut(), run > 1) {
             let later = other.measure(setup, run)?;
             timing::add_run(setup.events, &mut base.benchmarks, &later.benchmarks, run);
@@ -46,8 +47,8 @@ pub fn measure(setup: &mut Setup) -> Result<(Measurements, Option<Baseline>)> {
     let environment = environment::capture(
         &setup.project.workspace_root,
         &allocators,
-        setup.opts.profile_name(),
-        setup.opts.target.as_deref(),
+        plan.selection.cargo.profile_name(),
+        plan.selection.cargo.target.as_deref(),
     );
     Ok((Measurements { environment, benchmarks, partition: setup.partition.clone() }, base))
 }
@@ -62,16 +63,25 @@ struct OtherRevision {
 
 impl OtherRevision {
     fn new(setup: &Setup, rev: &str) -> Result<OtherRevision> {
-        let manifest = locate_manifest(setup.cli.manifest_path.as_deref())?;
+        let manifest = locate_manifest(setup.plan.selection.cargo.manifest_path.as_deref())?;
         Ok(OtherRevision { rev: rev.to_owned(), manifest, dir: setup.out_dir.join("baseline-rev").join("baselines") })
     }
 
-    /// Its run `run`: everything the options ask for in the first, the time in later ones.
+    /// Its run `run`: everything the plan asks for in the first, the time in later ones.
     fn measure(&self, setup: &Setup, run: u32) -> Result<Baseline> {
         let name = if run == 1 { "baseline-rev" } else { "baseline-rev-run" };
         let target_dir = &setup.project.target_dir;
-        let (cli, events) = (setup.cli, setup.events);
-        revision::measure(cli, &self.rev, &self.manifest, target_dir, &setup.out_dir, &self.dir, name, run, events)?;
+        revision::measure(
+            setup.plan,
+            &self.rev,
+            &self.manifest,
+            target_dir,
+            &setup.out_dir,
+            &self.dir,
+            name,
+            run,
+            setup.events,
+        )?;
         let mut measured = baseline::load(&self.dir, name)?;
         measured.name = self.rev.clone();
         Ok(measured)

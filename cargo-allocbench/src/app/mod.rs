@@ -10,32 +10,31 @@ mod measure;
 mod prepare;
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 
 use crate::artifacts;
-use crate::cli::{Cli, MergeArgs};
 use crate::gate::baseline::{self, Baseline};
 use crate::gate::judge::{judge, Judgement};
 use crate::gate::merge;
 use crate::measurements::Measurements;
 use crate::passes::plugin::{Judged, PLUGINS};
+use crate::plan::{MergePlan, Plan};
 use crate::publish::{self, publish, Outputs};
-use crate::render::export;
 use crate::report::{Report, Verdict};
 use crate::reporter::Reporter;
 use crate::ui::{Style, Ui};
 
-/// Runs the whole job for `cli`.
-pub fn run(cli: &Cli) -> Result<Verdict> {
-    let ui = Ui::new(cli);
+/// Runs the whole job `plan` describes.
+pub fn run(plan: &Plan) -> Result<Verdict> {
+    let ui = Ui::new(&plan.output);
     // What the engine says goes through it; its warnings end up in the report too.
     let reporter = Reporter::new(&ui);
     let started = std::time::SystemTime::now();
-    let Some(mut setup) = prepare::prepare(cli, &reporter)? else { return Ok(Verdict::Pass) };
+    let Some(mut setup) = prepare::prepare(plan, &reporter)? else { return Ok(Verdict::Pass) };
     // Benchmarks' own output must not issue workflow commands (annotations, masks, outputs).
-    let commands_stopped = (cli.verbose && publish::in_github_actions()).then(stop_commands);
+    let commands_stopped = (plan.output.verbose && publish::in_github_actions()).then(stop_commands);
     let (mut run, mut base) = measure::measure(&mut setup)?;
     let mut judgement = judge(base.as_mut(), &run, &setup.policy)?;
     follow_up(&setup.context(), &mut run, base.as_ref(), &mut judgement, &setup.policy)?;
@@ -43,13 +42,14 @@ pub fn run(cli: &Cli) -> Result<Verdict> {
         println!("::{token}::");
     }
     let report = run.report(judgement.comparison, judgement.verdict, reporter.warnings());
-    let outputs = Outputs { out_dir: &setup.out_dir, format: cli.format, exports: &setup.exports, style: ui.style };
+    let outputs =
+        Outputs { out_dir: &setup.out_dir, format: plan.output.format, exports: &plan.output.exports, style: ui.style };
     let report_path = publish(&report, &outputs)?;
     artifacts::remove_stale(&setup.out_dir, &report, started).with_context(|| {
         format!("cannot remove an earlier run's files from `{}`", setup.out_dir.join("benchmarks").display())
     })?;
     summarize(&ui, &report, &report_path);
-    if let Some(name) = &cli.save_baseline {
+    if let Some(name) = &plan.baselines.save {
         save_baseline(&ui, &setup.baseline_dir, name, &run, report.verdict, base.is_some())?;
     }
     Ok(report.verdict)
@@ -107,24 +107,23 @@ fn summarize(ui: &Ui, report: &Report, report_path: &Path) {
 }
 
 /// `cargo allocbench merge`: the shards' reports joined and published as one run's.
-pub fn merge(args: &MergeArgs) -> Result<Verdict> {
-    let style = Style { color: args.color.enabled(std::io::stderr().is_terminal()) };
+pub fn merge(plan: &MergePlan) -> Result<Verdict> {
+    let style = Style { color: plan.color.enabled(std::io::stderr().is_terminal()) };
     let ui = Ui::quiet(style);
-    let exports = args.exports.iter().map(|e| export::parse_export_spec(e)).collect::<Result<Vec<_>, _>>()?;
-    let out_dir = std::path::absolute(args.out_dir.clone().unwrap_or_else(|| PathBuf::from("target/allocbench")))?;
+    let out_dir = &plan.out_dir;
     let mut shards = Vec::new();
-    for path in &args.reports {
+    for path in &plan.reports {
         let mut report = merge::read_report(path)?;
         // The shard's files stay where its report is: the merged report links to them there.
         let shard_dir = std::path::absolute(path)?.parent().map(Path::to_owned).unwrap_or_default();
         for b in &mut report.benchmarks {
-            artifacts::rebase(&mut b.artifacts, &shard_dir, &out_dir);
+            artifacts::rebase(&mut b.artifacts, &shard_dir, out_dir);
         }
         shards.push((path.clone(), report));
     }
     let report = merge::merge(shards)?;
-    std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
-    let report_path = publish(&report, &Outputs { out_dir: &out_dir, format: args.format, exports: &exports, style })?;
+    std::fs::create_dir_all(out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
+    let report_path = publish(&report, &Outputs { out_dir, format: plan.format, exports: &plan.exports, style })?;
     summarize(&ui, &report, &report_path);
     Ok(report.verdict)
 }

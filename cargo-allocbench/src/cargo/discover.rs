@@ -9,7 +9,7 @@ use cargo_metadata::{CargoOpt, Metadata, MetadataCommand, Package, TargetKind};
 pub const HARNESS_PACKAGE: &str = "allocbench";
 
 /// Cargo's options that select and build packages, as the user gave them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CargoOptions {
     pub manifest_path: Option<PathBuf>,
     pub packages: Vec<String>,

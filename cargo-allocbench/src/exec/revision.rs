@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::cli::{Cli, HeapProfile};
 use crate::events::{Event, Sink};
+use crate::plan::{BaselineSource, HeapProfile, Plan};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -21,6 +21,8 @@ pub enum RevisionError {
     Spawn { program: String, source: std::io::Error },
     #[error("measuring `{rev}` failed ({status}); its output is above")]
     Failed { rev: String, status: String },
+    #[error("cannot hand the plan to the run of `{rev}`: {source}")]
+    WritePlan { rev: String, source: crate::atomic::WriteError },
 }
 
 /// Where the other revision builds: not in the working tree's target directory. Cargo gives a
@@ -59,11 +61,12 @@ impl Drop for Worktree {
 /// Measures `rev` once and saves it as baseline `name` in `baseline_dir`. `manifest` is the
 /// working tree's manifest (absolute), `target_dir` the working tree's target directory; the
 /// other revision builds in a folder of its own below it ([`own_target_dir`]). Run 1 measures
-/// everything the options ask for; a later run (`--runs`, interleaved with the working tree's
-/// runs by the caller) only the time. That it measures is said to `events`.
+/// everything the plan asks for; a later run (`--runs`, interleaved with the working tree's
+/// runs by the caller) only the time. That it measures is said to `events`. The other side runs
+/// this executable on [`plan_for_other_revision`], written as JSON beside its report.
 #[allow(clippy::too_many_arguments)]
 pub fn measure(
-    cli: &Cli,
+    plan: &Plan,
     rev: &str,
     manifest: &Path,
     target_dir: &Path,
@@ -109,25 +112,31 @@ pub fn measure(
     let relative = canonical_manifest.strip_prefix(&canonical_repo).unwrap_or(Path::new("Cargo.toml"));
     let exe = std::env::current_exe()
         .map_err(|source| RevisionError::Spawn { program: "cargo-allocbench".into(), source })?;
+    let other = OtherSide {
+        manifest: worktree.path.join(relative),
+        target_dir: own_target_dir(target_dir),
+        out_dir: out_dir.join(if run == 1 { "baseline-rev".to_owned() } else { format!("baseline-rev-run{run}") }),
+        baseline_dir: baseline_dir.to_owned(),
+        name: name.to_owned(),
+        timing_only: run > 1,
+    };
+    let plan_path = other.out_dir.join("plan.json");
+    let write_error = |error| crate::atomic::WriteError { action: "cannot write", path: plan_path.clone(), error };
+    serde_json::to_vec_pretty(&plan_for_other_revision(plan, &other))
+        .map_err(|e| write_error(std::io::Error::other(e)))
+        .and_then(|json| crate::atomic::write_atomic(&plan_path, &json))
+        .map_err(|source| RevisionError::WritePlan { rev: rev.to_owned(), source })?;
     let mut cmd = Command::new(&exe);
     cmd.arg("allocbench")
-        .arg("--manifest-path")
-        .arg(worktree.path.join(relative))
-        .arg("--target-dir")
-        .arg(own_target_dir(target_dir))
-        .arg("--out-dir")
-        .arg(out_dir.join(if run == 1 { "baseline-rev".to_owned() } else { format!("baseline-rev-run{run}") }))
-        .arg("--baseline-dir")
-        .arg(baseline_dir)
-        .args(["--save-baseline", name])
-        .args(forwarded(cli, run > 1))
+        .arg("--plan")
+        .arg(&plan_path)
         // Its table would mix with ours: people read the comparison, and its notes on stderr.
         .stdout(Stdio::null())
         .stdin(Stdio::null())
         .env_remove("GITHUB_STEP_SUMMARY");
     let short = &commit[..commit.len().min(12)];
-    events.emit(Event::Status(if cli.runs > 1 {
-        format!("measuring `{rev}` ({short}) as the baseline, run {run} of {}", cli.runs)
+    events.emit(Event::Status(if plan.passes.timing.runs > 1 {
+        format!("measuring `{rev}` ({short}) as the baseline, run {run} of {}", plan.passes.timing.runs)
     } else {
         format!("measuring `{rev}` ({short}) as the baseline")
     }));
@@ -141,65 +150,46 @@ pub fn measure(
     Ok(())
 }
 
-/// The options that decide what is measured and how, for one run of the other revision; with
-/// `timing_only`, no profiles.
-fn forwarded(cli: &Cli, timing_only: bool) -> Vec<String> {
-    let mut args = Vec::new();
-    let flag = |args: &mut Vec<String>, on: bool, name: &str| {
-        if on {
-            args.push(name.to_owned());
-        }
-    };
-    flag(&mut args, cli.allocs_only, "--allocs-only");
+/// What differs on the other revision's side of one run.
+#[derive(Debug, Clone)]
+pub struct OtherSide {
+    /// The manifest in the other revision's worktree.
+    pub manifest: PathBuf,
+    /// Its own target directory ([`own_target_dir`]).
+    pub target_dir: PathBuf,
+    /// Its own output folder, below ours.
+    pub out_dir: PathBuf,
+    /// Where it saves its figures as baseline `name`.
+    pub baseline_dir: PathBuf,
+    /// The baseline it saves.
+    pub name: String,
+    /// A later run of `--runs`: time only, no profiles.
+    pub timing_only: bool,
+}
+
+/// The plan of one run of the other revision: `plan` with only what must differ changed, so that
+/// every setting of the selection, the passes and the output reaches the other side without being
+/// named here. It measures in its own worktree, target directory and output folder, saves
+/// baseline `other.name` and compares with nothing; it never lists, runs once per call (the caller
+/// interleaves `--runs`) and writes no exports (they are the user's files, and ours).
+pub fn plan_for_other_revision(plan: &Plan, other: &OtherSide) -> Plan {
+    let mut theirs = plan.clone();
+    theirs.selection.cargo.manifest_path = Some(other.manifest.clone());
+    theirs.selection.cargo.target_dir = Some(other.target_dir.clone());
+    theirs.selection.list = false;
+    theirs.baselines.compare = BaselineSource::None;
+    theirs.baselines.save = Some(other.name.clone());
+    theirs.baselines.dir = Some(other.baseline_dir.clone());
+    theirs.output.out_dir = Some(other.out_dir.clone());
+    theirs.output.exports.clear();
+    let passes = &mut theirs.passes;
+    passes.timing.runs = 1;
     // Instructions do not drift between runs: the later runs of `--runs` need not count them.
-    flag(&mut args, cli.instructions && !timing_only, "--instructions");
-    flag(&mut args, cli.no_cpu_profile || timing_only, "--no-cpu-profile");
-    flag(&mut args, cli.cpu_complete, "--cpu-complete");
-    flag(&mut args, cli.workspace, "--workspace");
-    flag(&mut args, cli.all_features, "--all-features");
-    flag(&mut args, cli.no_default_features, "--no-default-features");
-    flag(&mut args, cli.locked, "--locked");
-    flag(&mut args, cli.offline, "--offline");
-    flag(&mut args, cli.frozen, "--frozen");
-    flag(&mut args, cli.verbose, "--verbose");
-    flag(&mut args, cli.quiet, "--quiet");
-    for (flag, value) in [("--profile", &cli.profile), ("--target", &cli.target)] {
-        if let Some(v) = value {
-            args.extend([flag.to_owned(), v.clone()]);
-        }
-    }
-    if let Some(partition) = cli.partition {
-        // Its share of the benchmarks, dealt by the same rule: with `hash:`, the same ones.
-        args.extend(["--partition".to_owned(), partition.to_string()]);
-    }
-    args.extend(["--timeout".to_owned(), cli.timeout.to_string()]);
-    args.extend(["--profile-time".to_owned(), cli.profile_time.to_string()]);
-    if let Some(frequency) = cli.frequency {
-        args.extend(["--frequency".to_owned(), frequency.to_string()]);
-    }
+    passes.instructions.on &= !other.timing_only;
+    passes.cpu.on &= !other.timing_only;
     // The baseline side needs every benchmark's sites, so that the sites of any benchmark that
     // regresses can be compared.
-    if cli.heap_profile() != HeapProfile::None && !timing_only {
-        args.extend(["--heap-profile".to_owned(), "all".to_owned()]);
-    } else {
-        args.extend(["--heap-profile".to_owned(), "none".to_owned()]);
-    }
-    for (flag, values) in [
-        ("--package", &cli.packages),
-        ("--exclude", &cli.exclude),
-        ("--bench", &cli.benches),
-        ("--features", &cli.features),
-    ] {
-        for v in values {
-            args.extend([flag.to_owned(), v.clone()]);
-        }
-    }
-    if let Some(f) = &cli.filter {
-        args.push(f.clone());
-    }
-    if !cli.criterion_args.is_empty() {
-        args.push("--".to_owned());
-        args.extend(cli.criterion_args.iter().cloned());
-    }
-    args
+    passes.heap =
+        if plan.passes.heap != HeapProfile::None && !other.timing_only { HeapProfile::All } else { HeapProfile::None };
+    theirs
 }

@@ -13,7 +13,6 @@ pub use allocbench_formats::report::{CpuSummary, TopFunction};
 
 use crate::artifacts;
 use crate::cargo::discover::BenchTarget;
-use crate::cli::Cli;
 use crate::exec::run::{Mode, RunFiles, RunSpec};
 use crate::folded;
 use crate::gate::baseline::Baseline;
@@ -73,7 +72,7 @@ impl Plugin for CpuPass {
     }
 
     fn enabled(&self, ctx: &Context) -> bool {
-        !ctx.cli.allocs_only && !ctx.cli.no_cpu_profile
+        ctx.plan.passes.cpu.on
     }
 
     fn measure(&self, ctx: &Context, benchmarks: &mut [MeasuredBenchmark]) -> anyhow::Result<()> {
@@ -95,16 +94,12 @@ impl Plugin for CpuPass {
 pub fn run(ctx: &Context, benchmarks: &mut [MeasuredBenchmark]) -> anyhow::Result<()> {
     crate::passes::run(ctx, &mut Cpu { benchmarks })?;
     let samples = benchmarks.iter().filter_map(|b| b.cpu.as_ref().map(|c| c.samples));
-    let asked = ctx.cli.frequency.and_then(|f| sampling_shortfall(samples, profile_time(ctx.cli), f));
+    let settings = &ctx.plan.passes.cpu;
+    let asked = settings.frequency.and_then(|f| sampling_shortfall(samples, settings.profile_time, f));
     if let Some(warning) = asked {
         ctx.events.warn(&warning);
     }
     Ok(())
-}
-
-/// `--profile-time`, in seconds, at least one.
-fn profile_time(cli: &Cli) -> u64 {
-    cli.profile_time.max(1)
 }
 
 /// The CPU pass, attaching to the timing pass's benchmarks.
@@ -129,7 +124,8 @@ impl Pass for Cpu<'_> {
     }
 
     fn spec(&mut self, ctx: &Context, target: &BenchTarget, _: &RunFiles) -> anyhow::Result<Option<RunSpec>> {
-        let profile_time = profile_time(ctx.cli);
+        let settings = &ctx.plan.passes.cpu;
+        let profile_time = settings.profile_time;
         Ok(Some(RunSpec {
             // Criterion 0.8.2's profile mode warms up for 1 s whatever this says (Routine::profile);
             // kept so that a criterion that honours it warms up briefly.
@@ -137,10 +133,10 @@ impl Pass for Cpu<'_> {
                 .map(String::from)
                 .to_vec(),
             env: vec![
-                (allocbench_formats::env::CPU_FREQUENCY.to_owned(), ctx.cli.frequency().to_string()),
+                (allocbench_formats::env::CPU_FREQUENCY.to_owned(), settings.sampling_frequency().to_string()),
                 (
                     allocbench_formats::env::CPU_COMPLETE.to_owned(),
-                    if ctx.cli.cpu_complete { "1" } else { "0" }.to_owned(),
+                    if settings.complete { "1" } else { "0" }.to_owned(),
                 ),
             ],
             // A profile takes criterion's warm-up and then `profile_time` before it is written.

@@ -32,19 +32,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cargo::discover::{BenchTarget, CargoOptions};
-use crate::cli::Cli;
-use crate::criterion_args::CriterionArgs;
 use crate::events::{Event, Sink};
 use crate::exec::run::{Failure, Mode, RunFiles, RunSpec};
+use crate::plan::Plan;
 use crate::render::units::printable;
 use anyhow::Result;
 
 /// What every pass needs from the run, so that none takes it piece by piece.
 pub struct Context<'a> {
-    /// The command line: the filter, the timeout, and each pass's own settings.
-    pub cli: &'a Cli,
-    /// The user's criterion arguments (after `--`), sorted for the passes.
-    pub criterion: &'a CriterionArgs,
+    /// The plan: the filter, criterion's arguments, the timeout, and each pass's own settings.
+    pub plan: &'a Plan,
     /// Where the passes say how they go, and what they lost: never the terminal itself.
     pub events: &'a dyn Sink,
     /// Where the runs' files and the benchmarks' artifacts go.
@@ -71,12 +68,12 @@ pub struct Build<'a> {
 impl Context<'_> {
     /// Criterion's filter: the one before `--`, or the one after it.
     pub fn filter(&self) -> Option<String> {
-        self.cli.filter.as_deref().or(self.criterion.filter()).map(str::to_owned)
+        self.plan.selection.filter.clone()
     }
 
     /// The longest time a bench process may go without finishing a benchmark (`--timeout`).
     pub fn timeout(&self) -> Duration {
-        Duration::from_secs(self.cli.timeout.max(1))
+        self.plan.timeout
     }
 
     /// A run in `mode` with the command line's filter, timeout and verbosity and nothing else;
@@ -89,7 +86,7 @@ impl Context<'_> {
             env: Vec::new(),
             counting_times: None,
             timeout: self.timeout(),
-            verbose: self.cli.verbose,
+            verbose: self.plan.output.verbose,
             wrapper: Vec::new(),
         }
     }

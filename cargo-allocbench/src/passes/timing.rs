@@ -8,12 +8,12 @@ use std::collections::BTreeSet;
 use anyhow::Result;
 
 use crate::cargo::discover::BenchTarget;
-use crate::cli::Cli;
 use crate::events::Sink;
 use crate::exec::run::{Failure, Mode, RunFiles, RunSpec};
 use crate::passes::linear::{self, Measured};
 use crate::passes::records::{self, Recorded};
 use crate::passes::{figures, Context, Pass, TargetRun};
+use crate::plan::TimingPass;
 use crate::render::units::{format_bytes, format_count, printable};
 use allocbench_formats::measured::MeasuredBenchmark;
 
@@ -35,10 +35,10 @@ pub struct Timing {
 }
 
 impl Timing {
-    pub fn new(cli: &Cli) -> Timing {
+    pub fn new(settings: &TimingPass) -> Timing {
         Timing {
-            mode: if cli.allocs_only { Mode::AllocsOnly } else { Mode::Full },
-            runs: cli.runs,
+            mode: if settings.allocs_only { Mode::AllocsOnly } else { Mode::Full },
+            runs: settings.runs,
             run: 0,
             measured: Vec::new(),
             benchmarks: Vec::new(),
@@ -89,7 +89,7 @@ impl Pass for Timing {
     }
 
     fn spec(&mut self, ctx: &Context, target: &BenchTarget, _: &RunFiles) -> Result<Option<RunSpec>> {
-        let criterion_args = ctx.criterion.for_timing_pass(self.mode.counts_only());
+        let criterion_args = ctx.plan.selection.criterion.for_timing_pass(self.mode.counts_only());
         Ok(Some(RunSpec { criterion_args, ..ctx.share_spec(self.mode, target) }))
     }
 

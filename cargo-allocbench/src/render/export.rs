@@ -32,7 +32,7 @@ use crate::render::view::ColumnView;
 use crate::report::{Benchmark, Metric, Report};
 
 /// A format `--export` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum ExportFormat {
     /// Bencher Metric Format (`bmf`).
     Bmf,

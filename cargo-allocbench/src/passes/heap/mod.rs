@@ -17,12 +17,12 @@ use anyhow::Result;
 use crate::artifacts;
 use crate::cargo::build;
 use crate::cargo::discover::BenchTarget;
-use crate::cli::{Cli, HeapProfile};
 use crate::exec::run::{self, CountingTimes, Mode, RunFiles, RunSpec};
 use crate::gate::baseline::Baseline;
 use crate::gate::compare;
 use crate::passes::linear::{self, Measured, Resampled};
 use crate::passes::{records, warn_side_pass_failures, Context, Pass, TargetRun};
+use crate::plan::HeapProfile;
 use crate::render::units::printable;
 use allocbench_formats::comparison::Comparison;
 use allocbench_formats::measured::MeasuredBenchmark;
@@ -57,7 +57,7 @@ impl Plugin for SitesPass {
     }
 
     fn enabled(&self, ctx: &Context) -> bool {
-        ctx.cli.heap_profile() != HeapProfile::None
+        ctx.plan.passes.heap != HeapProfile::None
     }
 
     fn follow_up(&self, ctx: &Context, benchmarks: &mut [MeasuredBenchmark], judged: Judged) -> Result<()> {
@@ -78,7 +78,7 @@ pub fn run(
     comparison: Option<&Comparison>,
     base: Option<&Baseline>,
 ) -> Result<()> {
-    let selected = selected(ctx.cli, benchmarks, comparison);
+    let selected = selected(ctx.plan.passes.heap, benchmarks, comparison);
     if selected.is_empty() {
         return Ok(());
     }
@@ -152,7 +152,7 @@ const NO_BENCHMARK: &str = "^$";
 /// would sample them flat, and the stacks of two of those samples would be captured for nothing
 /// (a routine of 300,000 allocations took a second per captured iteration).
 fn sampled_flat_before(ctx: &Context, target: &BenchTarget, ids: &[&str]) -> Vec<(String, f64)> {
-    let timing = if ctx.cli.allocs_only { Mode::AllocsOnly } else { Mode::Full };
+    let timing = if ctx.plan.passes.timing.allocs_only { Mode::AllocsOnly } else { Mode::Full };
     let Ok(measured) = Measured::read(&RunFiles::new(ctx.out_dir, timing, target)) else { return Vec::new() };
     measured
         .paces()
@@ -170,7 +170,7 @@ fn sampled_flat_before(ctx: &Context, target: &BenchTarget, ids: &[&str]) -> Vec
 /// The benchmarks `--heap-profile` selects, by package, target and id: all, or the regressed
 /// ones, of those with allocation figures that are not approximate (`iter_custom`'s).
 fn selected(
-    cli: &Cli,
+    which: HeapProfile,
     benchmarks: &[MeasuredBenchmark],
     comparison: Option<&Comparison>,
 ) -> Vec<(String, String, String)> {
@@ -180,7 +180,7 @@ fn selected(
     benchmarks
         .iter()
         .filter(|b| b.alloc.is_some() && !b.alloc.is_some_and(|a| a.approximate))
-        .filter(|b| match cli.heap_profile() {
+        .filter(|b| match which {
             HeapProfile::All => true,
             HeapProfile::Regressed => regressed(b),
             HeapProfile::None => false,

@@ -14,7 +14,6 @@ use anyhow::{Context as _, Result};
 
 use crate::artifacts;
 use crate::cargo::discover::BenchTarget;
-use crate::cli::Cli;
 use crate::exec::run::{Mode, RunFiles, RunSpec};
 use crate::folded;
 use crate::gate::baseline::Baseline;
@@ -58,7 +57,7 @@ impl Plugin for InstructionsPass {
     }
 
     fn enabled(&self, ctx: &Context) -> bool {
-        ctx.cli.instructions
+        ctx.plan.passes.instructions.on
     }
 
     fn measure(&self, ctx: &Context, benchmarks: &mut [MeasuredBenchmark]) -> Result<()> {
@@ -90,12 +89,6 @@ fn dumps(files: &RunFiles) -> PathBuf {
     files.records.with_file_name("callgrind")
 }
 
-/// The fast gate (`--allocs-only`) draws no flame graphs: no call chains, which cost a fifth of
-/// the pass.
-fn call_chains(cli: &Cli) -> bool {
-    !cli.allocs_only
-}
-
 impl Pass for Instructions<'_> {
     /// The run's records, and the benchmarks criterion sampled flat, counted again.
     type Collected = (Measured, Resampled);
@@ -124,7 +117,7 @@ impl Pass for Instructions<'_> {
             criterion_args: Vec::new(),
             // Under valgrind a benchmark takes some fifty times as long.
             timeout: ctx.timeout() * callgrind::SLOWDOWN,
-            wrapper: callgrind::wrapper(&dumps, call_chains(ctx.cli)),
+            wrapper: callgrind::wrapper(&dumps, ctx.plan.passes.instructions.call_chains),
             ..ctx.share_spec(Mode::Instructions, target)
         }))
     }
@@ -169,7 +162,9 @@ impl Pass for Instructions<'_> {
             };
             // Runs of a benchmark measured again dump into the same folder, under their own pid.
             match callgrind::measure(rec, &joined, &dumps) {
-                Ok(Some(counted)) if !call_chains(ctx.cli) => b.instructions = Some(counted.figures),
+                Ok(Some(counted)) if !ctx.plan.passes.instructions.call_chains => {
+                    b.instructions = Some(counted.figures)
+                }
                 Ok(Some(counted)) => {
                     let key = b.key();
                     let folder = ctx.out_dir.join(folders.of(&key));
