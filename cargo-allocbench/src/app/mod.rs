@@ -1,8 +1,8 @@
 //! One run of `cargo allocbench`, start to verdict, in phases whose products do not change once
-//! made: prepare (discover, check, build, probe: [`prepare`]) → measure (the timing pass and the
-//! plug-in passes, and the baseline: [`measure`]) → judge (compare with the baseline, the
+//! made: prepare (discover, check, build, probe: `prepare`) → measure (the timing pass and the
+//! plug-in passes, and the baseline: `measure`) → judge (compare with the baseline, the
 //! verdict: [`crate::gate::judge`]) → follow up on the verdict (the allocation-site pass of
-//! regressed benchmarks, what a baseline adds, what grew: [`follow_up`]) → assemble the report,
+//! regressed benchmarks, what a baseline adds, what grew: `follow_up`) → assemble the report,
 //! once → publish, and save the baseline. Returns the verdict; the binary turns it into an exit
 //! code.
 
