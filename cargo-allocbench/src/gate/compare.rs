@@ -1031,4 +1031,73 @@ mod tests {
         let back: Comparison = serde_json::from_value(json).unwrap();
         assert_eq!(back, c);
     }
+
+    /// `instructions` (the table's `RelativeWithNoise` rule, default limit 1 %): a change within
+    /// the limit is noise both ways; beyond it, a regression or an improvement. An allocation
+    /// figure (`Exact`) under a relative limit still improves by any fall. As the gate judged
+    /// them when these rules were special cases naming the metrics.
+    #[test]
+    fn the_tables_rules_judge_as_the_special_cases_did() {
+        use allocbench_formats::report::InstructionFigures;
+        let with = |instructions: Option<f64>, space: f64| Benchmark {
+            instructions: instructions.map(|i| InstructionFigures {
+                instructions: i,
+                exact: true,
+                functions: Vec::new(),
+            }),
+            ..bench("a", figures(2.0, space), vec![]).benchmark
+        };
+        let judge = |base: Benchmark, new: Benchmark, policy: &Policy| {
+            let c = compare(&baseline(vec![base]), &run(vec![new]), policy);
+            c.benchmarks[0].clone()
+        };
+        let instructions = |b: &BenchmarkComparison| {
+            let m = b.metric(Metric::Instructions).unwrap();
+            (m.status, m.limit.clone(), m.gated)
+        };
+        let default = Policy::default();
+        let base = with(Some(10_000.0), 128.0);
+        for (new, status) in [
+            (10_050.0, Status::Pass),
+            (10_200.0, Status::Regressed),
+            (9_950.0, Status::Pass),
+            (9_800.0, Status::Improved),
+        ] {
+            let b = judge(base.clone(), with(Some(new), 128.0), &default);
+            assert_eq!(instructions(&b), (status, "1%".to_owned(), true), "{new}");
+            assert_eq!(b.status, status, "{new}");
+        }
+        // An absolute limit is no band below: any fall improves, as for the exact figures.
+        let mut absolute = Policy::default();
+        absolute.add_limit("instructions=+100").unwrap();
+        let b = judge(base.clone(), with(Some(9_950.0), 128.0), &absolute);
+        assert_eq!(instructions(&b), (Status::Improved, "+100".to_owned(), true));
+        // An allocation figure under a relative limit: a rise within it passes, any fall improves.
+        let mut relative = Policy::default();
+        relative.add_limit("alloc_space=5%").unwrap();
+        let space = |b: &BenchmarkComparison| b.metric(Metric::AllocSpace).unwrap().status;
+        assert_eq!(space(&judge(base.clone(), with(Some(10_000.0), 130.0), &relative)), Status::Pass);
+        assert_eq!(space(&judge(base.clone(), with(Some(10_000.0), 127.0), &relative)), Status::Improved);
+        // Compared where either side counted them; left out where neither did.
+        let b = judge(base.clone(), with(None, 128.0), &default);
+        assert_eq!(instructions(&b).0, Status::Missing);
+        let b = judge(with(None, 128.0), with(Some(10_000.0), 128.0), &default);
+        assert_eq!(instructions(&b).0, Status::New);
+        let b = judge(with(None, 128.0), with(None, 128.0), &default);
+        let keys: Vec<&str> = b.metrics.iter().map(|m| m.metric.name()).collect();
+        assert_eq!(
+            keys,
+            [
+                "alloc_objects",
+                "alloc_space",
+                "free_objects",
+                "free_space",
+                "inuse_objects",
+                "inuse_space",
+                "reallocs",
+                "peak_space",
+                "time"
+            ]
+        );
+    }
 }
