@@ -22,7 +22,7 @@
 //! from the layers below its own, so that the imports have no cycle; doc links may point
 //! anywhere. `tests/layers.rs` reads the sources and fails on an import that breaks this.
 //!
-//! 1. Leaves, importing no other module: [`env`], [`exit`], [`frames`], [`key`], [`mode`],
+//! 1. Leaves, importing no other module: [`env`](mod@env), [`exit`], [`frames`], [`key`], [`mode`],
 //!    [`probe`], [`record`], [`title`], [`limit`], [`figures`], [`verdict`].
 //! 2. [`partition`] (key, title); [`metric`] (figures, limit): the metric table, which also
 //!    reads the figures by metric.

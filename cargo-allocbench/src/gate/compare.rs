@@ -1,9 +1,9 @@
 //! Comparison of a run with a baseline: per benchmark and metric, the base and new figures, the
 //! change, the limit that applied and a status.
 //!
-//! Each metric is judged by the rule its row of the metric table gives
-//! ([`ComparisonRule`]), and a change of environment is warned of as its caveats say
-//! ([`Compares`]); no metric is named here. Allocation figures are deterministic and compared as exact numbers against the
+//! Each metric is judged by the rule its row of the metric table gives ([`ComparisonRule`]), and
+//! a change of environment is warned of as its caveats say ([`Compares`]); no metric is named
+//! here. Allocation figures are deterministic and compared as exact numbers against the
 //! [`Policy`]'s limit (with a relative tolerance of 1e-9 for float noise: per-iteration figures
 //! are ratios of integers). Figures that cannot be exact (`≈`: the samples disagreed, and the
 //! figure is what the run did over the iterations it ran) are compared against the limit above
@@ -22,14 +22,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use allocbench_formats::key::BenchmarkKey;
 use allocbench_formats::measured::MeasuredBenchmark;
+use allocbench_formats::metric::{Compares, ComparisonRule, MetricInfo};
 
 pub use allocbench_formats::comparison::{
     BenchmarkComparison, Comparison, Counts, InstructionChange, MetricComparison, ShareChange, SiteChange, Status,
 };
 
 use crate::gate::baseline::Baseline;
-use allocbench_formats::metric::{Compares, ComparisonRule, MetricInfo};
-
 use crate::gate::policy::{Limit, Policy, EPSILON};
 use crate::gate::stats;
 use crate::measurements::Measurements;

@@ -66,8 +66,9 @@
 mod config;
 mod rules;
 
-use self::rules::Rule;
 pub use allocbench_formats::limit::{Limit, EPSILON};
+
+use self::rules::Rule;
 
 /// A policy that cannot be built: one line that names the key or flag and the fix.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
