@@ -167,7 +167,7 @@ mod tests {
             environment: Default::default(),
             benchmarks: vec![b],
             comparison: None,
-            verdict: allocbench_formats::report::Verdict::Pass,
+            verdict: allocbench_formats::verdict::Verdict::Pass,
             warnings: Vec::new(),
             partition: None,
         };

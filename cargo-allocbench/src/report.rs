@@ -1,17 +1,21 @@
 //! The report: what one run of `cargo allocbench` measured, in the schema of `report.json`
-//! (version 1). The document types are defined in [`allocbench_formats::report`] and the metric
-//! table in [`allocbench_formats::metric`]; they are re-exported here under their old paths.
+//! (version 1). The document types are defined in [`allocbench_formats::report`] (the allocation
+//! figures in [`allocbench_formats::figures`], the verdict in [`allocbench_formats::verdict`]) and
+//! the metric table in [`allocbench_formats::metric`]; they are re-exported here under their old
+//! paths.
 //! What is left here reads reports for the renderers.
 
 use std::collections::BTreeMap;
 
 use allocbench_formats::key::BenchmarkKey;
 
+pub use allocbench_formats::figures::{AllocFigures, AllocSample, Inexact, SampleRange};
 pub use allocbench_formats::metric::{Metric, MetricInfo, Unit, ALL_METRICS, METRICS};
 pub use allocbench_formats::report::{
-    AllocFigures, AllocSample, AllocSite, Artifacts, Benchmark, CpuSummary, Environment, Frame, HeapStack, Inexact,
-    Report, SampleRange, TimeFigures, TopFunction, Verdict, SCHEMA_VERSION,
+    AllocSite, Artifacts, Benchmark, CpuSummary, Environment, Frame, HeapStack, Report, TimeFigures, TopFunction,
+    SCHEMA_VERSION,
 };
+pub use allocbench_formats::verdict::Verdict;
 
 /// The footnotes for the marks of [`AllocFigures::mark`] that `benchmarks` show, in a fixed order.
 pub fn mark_footnotes(benchmarks: &[Benchmark]) -> Vec<String> {

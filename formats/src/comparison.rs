@@ -6,7 +6,7 @@
 //!
 //! ```
 //! use allocbench_formats::comparison::{Comparison, Status};
-//! use allocbench_formats::report::Verdict;
+//! use allocbench_formats::verdict::Verdict;
 //!
 //! let empty = Comparison { baseline: "main".into(), warnings: vec![], benchmarks: vec![] };
 //! assert_eq!(empty.verdict(), Verdict::Pass);
@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::key::BenchmarkKey;
 use crate::metric::Metric;
-use crate::report::Verdict;
+use crate::verdict::Verdict;
 
 /// The comparison of a run with a baseline, as `report.json`'s `comparison`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -215,7 +215,9 @@ impl Comparison {
                 Status::New => counts.new += 1,
                 Status::Missing => counts.missing += 1,
             }
-            if b.metrics.iter().any(|m| m.metric == Metric::Time && m.status == Status::Regressed && !m.gated) {
+            // A figure judged by a statistical test (time) that moved without failing the gate.
+            let statistical = |m: &MetricComparison| !m.metric.info().is_counted();
+            if b.metrics.iter().any(|m| statistical(m) && m.status == Status::Regressed && !m.gated) {
                 counts.slower_not_gated += 1;
             }
         }

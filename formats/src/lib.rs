@@ -15,6 +15,21 @@
 //! assert_eq!(Mode::from_env_value(value), Some(Mode::AllocsOnly));
 //! assert_eq!(env::MODE, "ALLOCBENCH_MODE");
 //! ```
+//!
+//! # Layers
+//!
+//! The modules form layers, and a module imports (`use crate::...`, or a path in code) only
+//! from the layers below its own, so that the imports have no cycle; doc links may point
+//! anywhere. `tests/layers.rs` reads the sources and fails on an import that breaks this.
+//!
+//! 1. Leaves, importing no other module: [`env`](mod@env), [`exit`], [`frames`], [`key`], [`mode`],
+//!    [`probe`], [`record`], [`title`], [`limit`], [`figures`], [`verdict`].
+//! 2. [`partition`] (key, title); [`metric`] (figures, limit): the metric table, which also
+//!    reads the figures by metric.
+//! 3. [`comparison`] (key, metric, verdict).
+//! 4. [`report`] (comparison, figures, key, metric, partition, record, verdict).
+//! 5. [`measured`] (report).
+//! 6. [`baseline`] (measured, partition, report).
 
 #![deny(missing_docs)]
 
@@ -22,8 +37,10 @@ pub mod baseline;
 pub mod comparison;
 pub mod env;
 pub mod exit;
+pub mod figures;
 pub mod frames;
 pub mod key;
+pub mod limit;
 pub mod measured;
 pub mod metric;
 pub mod mode;
@@ -32,6 +49,7 @@ pub mod probe;
 pub mod record;
 pub mod report;
 pub mod title;
+pub mod verdict;
 
 pub use crate::key::BenchmarkKey;
 pub use crate::mode::Mode;

@@ -3,24 +3,28 @@
 //! contract (the README's "What every column means" lists them); the comparison with a baseline is
 //! in [`crate::comparison`].
 //!
+//! The allocation figures a benchmark holds are in [`crate::figures`], the run's outcome in
+//! [`crate::verdict`].
+//!
 //! ```
-//! use allocbench_formats::report::{AllocFigures, Verdict};
+//! use allocbench_formats::figures::AllocFigures;
 //! use allocbench_formats::metric::Metric;
+//! use allocbench_formats::report::Benchmark;
 //!
 //! let figures = AllocFigures { alloc_objects: 2.0, alloc_space: 64.0, exact: true, ..AllocFigures::default() };
-//! assert_eq!(figures.get(Metric::AllocSpace), Some(64.0));
-//! assert_eq!(figures.get(Metric::Time), None);
-//! assert_eq!(serde_json::to_value(Verdict::Regressed).unwrap(), "regressed");
-//! assert_eq!(Verdict::Regressed.name(), "regressed");
+//! let b = Benchmark { alloc: Some(figures), ..Benchmark::new("vec/push", "p", "t") };
+//! assert_eq!((b.figure(Metric::AllocSpace), b.figure(Metric::Time)), (Some(64.0), None));
 //! ```
 
 use serde::{Deserialize, Serialize};
 
 use crate::comparison::Comparison;
+use crate::figures::{AllocFigures, AllocSample, MARK_VARIED};
 use crate::key::BenchmarkKey;
-use crate::metric::{Metric, METRICS};
+use crate::metric::Metric;
 use crate::partition::Partition;
 use crate::record::FrameRecord;
+use crate::verdict::Verdict;
 
 /// Version of `report.json` this build writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -165,7 +169,7 @@ impl Benchmark {
         match (metric.info().alloc, metric) {
             (Some(_), _) => self.alloc.map_or("", |a| a.mark()),
             (None, Metric::Instructions) => match &self.instructions {
-                Some(i) if !i.exact => "≈",
+                Some(i) if !i.exact => MARK_VARIED,
                 _ => "",
             },
             (None, _) => "",
@@ -194,175 +198,6 @@ pub struct InstructionFunction {
     pub function: String,
     /// Instructions of its own code per iteration.
     pub self_instructions: f64,
-}
-
-/// Allocation figures per iteration, named as Go's pprof names them.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
-pub struct AllocFigures {
-    /// Blocks allocated per iteration; a realloc counts as one block freed and one allocated.
-    pub alloc_objects: f64,
-    /// Bytes allocated per iteration.
-    pub alloc_space: f64,
-    /// Blocks freed per iteration.
-    pub free_objects: f64,
-    /// Bytes freed per iteration.
-    pub free_space: f64,
-    /// `alloc_objects - free_objects`: blocks allocated and not freed per iteration (pprof's
-    /// `inuse_objects`).
-    pub inuse_objects: f64,
-    /// `alloc_space - free_space`: bytes allocated and not freed per iteration (pprof's
-    /// `inuse_space`).
-    pub inuse_space: f64,
-    /// Reallocations per iteration.
-    pub reallocs: f64,
-    /// The most bytes live at once during one iteration, above the level at its start.
-    pub peak_space: f64,
-    /// Every sample gave the same per-iteration figures.
-    pub exact: bool,
-    /// Why `exact` is false: absent when it is true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inexact: Option<Inexact>,
-    /// The benchmark used `iter_custom`: the figures cover its whole routine, not a timed window.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub approximate: bool,
-    /// For figures that are not exact: per metric, the smallest and the largest figure one
-    /// sample gave on its own (its counts over its iterations, less the work every sample
-    /// repeats once). The gate takes its tolerance for `≈` figures from it. Absent when the
-    /// figures are exact, and in reports written before it existed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sample_range: Option<SampleRange>,
-}
-
-/// One sample of a benchmark whose allocation figures are not exact: its iterations and what
-/// the allocator counted over them.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct AllocSample {
-    /// Iterations of the sample.
-    pub iters: u64,
-    /// Blocks allocated.
-    pub alloc_objects: u64,
-    /// Bytes allocated.
-    pub alloc_space: u64,
-    /// Blocks freed.
-    pub free_objects: u64,
-    /// Bytes freed.
-    pub free_space: u64,
-    /// Reallocations.
-    pub reallocs: u64,
-}
-
-impl AllocSample {
-    /// The sample's count of `metric`, over all its iterations (`inuse_*` as allocated less
-    /// freed); `None` for metrics a sample does not count (`peak_space`, time, instructions).
-    pub fn count(&self, metric: Metric) -> Option<f64> {
-        let c = |v: u64| v as f64;
-        match metric {
-            Metric::AllocObjects => Some(c(self.alloc_objects)),
-            Metric::AllocSpace => Some(c(self.alloc_space)),
-            Metric::FreeObjects => Some(c(self.free_objects)),
-            Metric::FreeSpace => Some(c(self.free_space)),
-            Metric::InuseObjects => Some(c(self.alloc_objects) - c(self.free_objects)),
-            Metric::InuseSpace => Some(c(self.alloc_space) - c(self.free_space)),
-            Metric::Reallocs => Some(c(self.reallocs)),
-            Metric::PeakSpace | Metric::Instructions | Metric::Time => None,
-        }
-    }
-}
-
-/// The smallest and the largest per-iteration figure any one sample gave, per metric, as
-/// `[low, high]`: how far the samples of a benchmark whose figures are not exact disagree.
-/// `peak_space` comes from one sample and has no range.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
-pub struct SampleRange {
-    /// Blocks allocated per iteration.
-    pub alloc_objects: [f64; 2],
-    /// Bytes allocated per iteration.
-    pub alloc_space: [f64; 2],
-    /// Blocks freed per iteration.
-    pub free_objects: [f64; 2],
-    /// Bytes freed per iteration.
-    pub free_space: [f64; 2],
-    /// Blocks allocated and not freed per iteration.
-    pub inuse_objects: [f64; 2],
-    /// Bytes allocated and not freed per iteration.
-    pub inuse_space: [f64; 2],
-    /// Reallocations per iteration.
-    pub reallocs: [f64; 2],
-}
-
-impl SampleRange {
-    /// The range of one metric; `None` for metrics that have none (`peak_space`, time,
-    /// instructions).
-    pub fn get(&self, metric: Metric) -> Option<[f64; 2]> {
-        match metric {
-            Metric::AllocObjects => Some(self.alloc_objects),
-            Metric::AllocSpace => Some(self.alloc_space),
-            Metric::FreeObjects => Some(self.free_objects),
-            Metric::FreeSpace => Some(self.free_space),
-            Metric::InuseObjects => Some(self.inuse_objects),
-            Metric::InuseSpace => Some(self.inuse_space),
-            Metric::Reallocs => Some(self.reallocs),
-            Metric::PeakSpace | Metric::Instructions | Metric::Time => None,
-        }
-    }
-}
-
-impl AllocFigures {
-    /// The mark shown before the figures in the table and the Markdown summary: `~` for
-    /// `iter_custom`, `≈` for figures that are not exact, nothing for exact ones.
-    pub fn mark(&self) -> &'static str {
-        if self.approximate {
-            "~"
-        } else if self.exact {
-            ""
-        } else {
-            "≈"
-        }
-    }
-
-    /// The figures by metric, in the report's order (the allocation metrics of
-    /// [`METRICS`]).
-    pub fn metrics(&self) -> impl Iterator<Item = (Metric, f64)> + '_ {
-        METRICS.iter().filter_map(move |m| m.alloc.map(|read| (m.metric, read(self))))
-    }
-
-    /// The figure of one metric; `None` for [`Metric::Time`], which is not an allocation figure.
-    pub fn get(&self, metric: Metric) -> Option<f64> {
-        metric.info().alloc.map(|read| read(self))
-    }
-
-    /// The `[low, high]` range of one metric's per-sample figures, when the figures are not
-    /// exact and the samples gave more than one value for it: the spread the gate allows a
-    /// `≈` figure. `None` for exact figures and for a metric every sample agreed on.
-    pub fn spread(&self, metric: Metric) -> Option<[f64; 2]> {
-        let [low, high] = self.sample_range?.get(metric)?;
-        (high > low).then_some([low, high])
-    }
-}
-
-/// Why a benchmark's allocation figures are not exact per-iteration figures.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Inexact {
-    /// The samples gave different per-iteration figures: the code does not allocate the same on
-    /// every iteration.
-    SamplesDisagree,
-    /// Every sample ran the same number of iterations (criterion's flat sampling), so what a
-    /// sample does once cannot be told from what each iteration does; the figures are a
-    /// sample's counts divided by its iterations.
-    FlatSampling,
-}
-
-impl Inexact {
-    /// One line for people: the `≈` footnote of the table and the Markdown summary.
-    pub fn explanation(self) -> &'static str {
-        match self {
-            Inexact::SamplesDisagree => "samples disagreed: the code allocates differently from one iteration to the next",
-            Inexact::FlatSampling => {
-                "flat sampling: every sample ran the same number of iterations, so one-off work is counted as per-iteration work"
-            }
-        }
-    }
 }
 
 /// Criterion's time estimates per iteration, in nanoseconds.
@@ -530,30 +365,6 @@ impl Artifacts {
     }
 }
 
-/// The outcome of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// Nothing regressed (or there was nothing to compare with).
-    Pass,
-    /// A figure exceeded its limit.
-    Regressed,
-    /// The run itself failed: a benchmark crashed, hung or could not be measured.
-    Error,
-}
-
-impl Verdict {
-    /// The name in `report.json` and in the headings of the reports: `pass`, `regressed`,
-    /// `error`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Regressed => "regressed",
-            Verdict::Error => "error",
-        }
-    }
-}
-
 /// What the CPU profile of one benchmark says.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct CpuSummary {
@@ -655,13 +466,6 @@ mod tests {
     }
 
     #[test]
-    fn verdict_names_are_the_serde_names() {
-        for verdict in [Verdict::Pass, Verdict::Regressed, Verdict::Error] {
-            assert_eq!(serde_json::to_value(verdict).unwrap(), verdict.name());
-        }
-    }
-
-    #[test]
     fn marks_follow_where_the_figure_comes_from() {
         let figures = |approximate, exact| AllocFigures { approximate, exact, ..AllocFigures::default() };
         let mut b = Benchmark {
@@ -676,15 +480,5 @@ mod tests {
         b.alloc = Some(figures(false, false));
         b.instructions = None;
         assert_eq!((b.mark(Metric::AllocObjects), b.mark(Metric::Instructions)), ("≈", ""));
-    }
-
-    #[test]
-    fn figures_by_metric() {
-        let a = AllocFigures { alloc_objects: 1.0, peak_space: 8.0, ..AllocFigures::default() };
-        let metrics: Vec<(Metric, f64)> = a.metrics().collect();
-        assert_eq!(metrics.len(), 8);
-        assert_eq!(metrics[0], (Metric::AllocObjects, 1.0));
-        assert_eq!(metrics[7], (Metric::PeakSpace, 8.0));
-        assert_eq!(a.get(Metric::Time), None);
     }
 }

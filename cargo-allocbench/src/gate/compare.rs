@@ -1,7 +1,9 @@
 //! Comparison of a run with a baseline: per benchmark and metric, the base and new figures, the
 //! change, the limit that applied and a status.
 //!
-//! Allocation figures are deterministic and compared as exact numbers against the
+//! Each metric is judged by the rule its row of the metric table gives ([`ComparisonRule`]), and
+//! a change of environment is warned of as its caveats say ([`Compares`]); no metric is named
+//! here. Allocation figures are deterministic and compared as exact numbers against the
 //! [`Policy`]'s limit (with a relative tolerance of 1e-9 for float noise: per-iteration figures
 //! are ratios of integers). Figures that cannot be exact (`≈`: the samples disagreed, and the
 //! figure is what the run did over the iterations it ran) are compared against the limit above
@@ -20,17 +22,18 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use allocbench_formats::key::BenchmarkKey;
 use allocbench_formats::measured::MeasuredBenchmark;
+use allocbench_formats::metric::{Compares, ComparisonRule, MetricInfo};
 
 pub use allocbench_formats::comparison::{
     BenchmarkComparison, Comparison, Counts, InstructionChange, MetricComparison, ShareChange, SiteChange, Status,
 };
 
 use crate::gate::baseline::Baseline;
-use crate::gate::policy::{Limit, Policy, EPSILON, TIME_ALPHA};
+use crate::gate::policy::{Limit, Policy, EPSILON};
 use crate::gate::stats;
 use crate::measurements::Measurements;
 use crate::render::units::format_metric;
-use crate::report::{AllocSample, Benchmark, Metric};
+use crate::report::{AllocSample, Benchmark, Metric, METRICS};
 
 /// Compares run `new` with baseline `base` under `policy`.
 ///
@@ -75,17 +78,33 @@ fn environment_warnings(base: &Baseline, new: &Measurements) -> Vec<String> {
         let known = |v: &str| !(v.is_empty() || what == "allocator" && v == "allocbench::Alloc");
         if known(old) && known(new) && old != new {
             warnings.push(format!(
-                "baseline `{name}` was measured with {what} `{old}`, this run with `{new}`: allocation figures still compare; time and instructions may not"
+                "baseline `{name}` was measured with {what} `{old}`, this run with `{new}`: allocation figures still compare; {} may not",
+                bound_to(Compares::SameBuild)
             ));
         }
     }
     if !b.cpu.is_empty() && !n.cpu.is_empty() && b.cpu != n.cpu {
         warnings.push(format!(
-            "baseline `{name}` was measured on CPU `{}`, this run on `{}`: time may not compare",
-            b.cpu, n.cpu
+            "baseline `{name}` was measured on CPU `{}`, this run on `{}`: {} may not compare",
+            b.cpu,
+            n.cpu,
+            bound_to(Compares::SameCpu)
         ));
     }
     warnings
+}
+
+/// The metrics whose caveats bind their comparison to `at_least` the same build, or CPU, most
+/// bound first: `time and instructions`.
+fn bound_to(at_least: Compares) -> String {
+    let mut bound: Vec<&MetricInfo> = METRICS.iter().filter(|m| m.caveats.compares >= at_least).collect();
+    bound.sort_by_key(|m| std::cmp::Reverse(m.caveats.compares));
+    let names: Vec<&str> = bound.iter().map(|m| m.key).collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => "no figure".to_owned(),
+    }
 }
 
 /// A regression in figures that varied between samples, judged without a tolerance (neither
@@ -99,7 +118,7 @@ fn inexact_warning(comparison: &BenchmarkComparison, base: &Benchmark, new: &Ben
     let metric = comparison
         .metrics
         .iter()
-        .find(|m| m.metric != Metric::Time && m.status == Status::Regressed && m.gated && m.tolerance.is_none())?;
+        .find(|m| m.metric.info().is_counted() && m.status == Status::Regressed && m.gated && m.tolerance.is_none())?;
     Some(format!(
         "`{}`: allocation figures varied between samples, so its {} regression may be noise; allow it with a limit such as `--limit '{}:{}=5%'`",
         comparison.id,
@@ -122,26 +141,31 @@ fn compare_benchmark<'a>(
     // always stand) is compared where either side measured it: a run without the pass compares
     // as it always did.
     let measured = |metric: Metric| [base, new].iter().flatten().any(|b| b.figure(metric).is_some());
-    let mut metrics: Vec<MetricComparison> = Metric::counted()
-        .filter(|&metric| metric.info().column.is_none_or(|c| c.always) || measured(metric))
-        .map(|metric| {
-            let spread = |b: Option<&MeasuredBenchmark>| b.and_then(|b| b.alloc).and_then(|a| a.spread(metric));
-            let samples = |b: Option<&'a MeasuredBenchmark>| b.map_or(&[][..], |b| b.alloc_samples.as_slice());
-            compare_counted(
-                metric,
-                base.and_then(|b| b.figure(metric)),
-                new.and_then(|b| b.figure(metric)),
-                Spreads {
-                    base: spread(base),
-                    new: spread(new),
-                    base_samples: samples(base),
-                    new_samples: samples(new),
-                },
-                policy.limit(id, metric),
-            )
+    // In the table's order, which is the report's: the counted metrics, time last.
+    let metrics: Vec<MetricComparison> = METRICS
+        .iter()
+        .filter(|m| m.column.is_none_or(|c| c.always) || measured(m.metric))
+        .map(|m| match m.rule {
+            ComparisonRule::Statistical { alpha, .. } => compare_statistical(m, alpha, id, base, new, policy),
+            ComparisonRule::Exact | ComparisonRule::RelativeWithNoise => {
+                let metric = m.metric;
+                let spread = |b: Option<&MeasuredBenchmark>| b.and_then(|b| b.alloc).and_then(|a| a.spread(metric));
+                let samples = |b: Option<&'a MeasuredBenchmark>| b.map_or(&[][..], |b| b.alloc_samples.as_slice());
+                compare_counted(
+                    m,
+                    base.and_then(|b| b.figure(metric)),
+                    new.and_then(|b| b.figure(metric)),
+                    Spreads {
+                        base: spread(base),
+                        new: spread(new),
+                        base_samples: samples(base),
+                        new_samples: samples(new),
+                    },
+                    policy.limit(id, metric),
+                )
+            }
         })
         .collect();
-    metrics.push(compare_time(id, base, new, policy));
 
     let status = if new_alloc.is_none() && base_alloc.is_some() {
         Status::Missing
@@ -250,13 +274,16 @@ impl Spreads<'_> {
 
 /// One counted figure (an allocation figure or `instructions`) against its limit, as exact
 /// numbers; a `≈` figure against its limit above the baseline's figure plus the samples' spread.
+/// Under [`ComparisonRule::RelativeWithNoise`] a relative limit is noise below the baseline's
+/// figure too.
 fn compare_counted(
-    metric: Metric,
+    info: &MetricInfo,
     base: Option<f64>,
     new: Option<f64>,
     spreads: Spreads<'_>,
     limit: Limit,
 ) -> MetricComparison {
+    let metric = info.metric;
     let mut tolerance = None;
     let (change, status) = match (base, new) {
         (Some(b), Some(n)) => {
@@ -268,10 +295,10 @@ fn compare_counted(
             // An ungated figure that rose is `regressed` with `gated: false`, as time is: the
             // metric says it moved; only gated metrics decide the benchmark.
             let rose = n > high && !same(high, n);
-            // Instructions vary a little from run to run: a fall within their limit is noise,
-            // as a rise within it is.
-            let fell = match (metric, limit) {
-                (Metric::Instructions, Limit::Relative(fraction)) => n < b * (1.0 - fraction),
+            // A figure that varies a little from run to run (instructions): a fall within its
+            // limit is noise, as a rise within it is.
+            let fell = match limit {
+                Limit::Relative(fraction) if info.rule.symmetric_noise() => n < b * (1.0 - fraction),
                 _ => n < low && !same(low, n),
             };
             // A `≈` figure with samples on both sides rises only if a sample rose too; a figure
@@ -308,7 +335,12 @@ fn compare_counted(
     }
 }
 
-fn compare_time(
+/// A figure of the machine's speed (time) by a significance test at `alpha` and the policy's
+/// effect-size floor, on the samples the benchmark keeps of it: each run's typical time with
+/// `--runs`, else criterion's per-iteration samples.
+fn compare_statistical(
+    info: &MetricInfo,
+    alpha: f64,
     id: &str,
     base: Option<&MeasuredBenchmark>,
     new: Option<&MeasuredBenchmark>,
@@ -316,9 +348,9 @@ fn compare_time(
 ) -> MetricComparison {
     let noise = policy.time_noise(id);
     let gated = policy.fail_on_time(id);
-    let typical = |b: Option<&MeasuredBenchmark>| b.and_then(|b| b.time).map(|t| t.typical_ns);
+    let typical = |b: Option<&MeasuredBenchmark>| b.and_then(|b| b.figure(info.metric));
     let not_compared = |status: Status| MetricComparison {
-        metric: Metric::Time,
+        metric: info.metric,
         base: typical(base),
         new: typical(new),
         change: None,
@@ -341,18 +373,18 @@ fn compare_time(
         },
     };
     let change = relative_change(base_mean, new_mean);
-    let significant = p < TIME_ALPHA;
+    let significant = p < alpha;
     let status = match change {
         Some(c) if significant && c > noise => Status::Regressed,
         Some(c) if significant && c < -noise => Status::Improved,
         _ => Status::Pass,
     };
     MetricComparison {
-        metric: Metric::Time,
+        metric: info.metric,
         base: Some(base_mean),
         new: Some(new_mean),
         change,
-        limit: format!("p<{TIME_ALPHA} & >{} ({test})", Limit::Relative(noise)),
+        limit: format!("p<{alpha} & >{} ({test})", Limit::Relative(noise)),
         gated,
         status,
         p_value: Some(p),
@@ -997,5 +1029,74 @@ mod tests {
         );
         let back: Comparison = serde_json::from_value(json).unwrap();
         assert_eq!(back, c);
+    }
+
+    /// `instructions` (the table's `RelativeWithNoise` rule, default limit 1 %): a change within
+    /// the limit is noise both ways; beyond it, a regression or an improvement. An allocation
+    /// figure (`Exact`) under a relative limit still improves by any fall. As the gate judged
+    /// them when these rules were special cases naming the metrics.
+    #[test]
+    fn the_tables_rules_judge_as_the_special_cases_did() {
+        use allocbench_formats::report::InstructionFigures;
+        let with = |instructions: Option<f64>, space: f64| Benchmark {
+            instructions: instructions.map(|i| InstructionFigures {
+                instructions: i,
+                exact: true,
+                functions: Vec::new(),
+            }),
+            ..bench("a", figures(2.0, space), vec![]).benchmark
+        };
+        let judge = |base: Benchmark, new: Benchmark, policy: &Policy| {
+            let c = compare(&baseline(vec![base]), &run(vec![new]), policy);
+            c.benchmarks[0].clone()
+        };
+        let instructions = |b: &BenchmarkComparison| {
+            let m = b.metric(Metric::Instructions).unwrap();
+            (m.status, m.limit.clone(), m.gated)
+        };
+        let default = Policy::default();
+        let base = with(Some(10_000.0), 128.0);
+        for (new, status) in [
+            (10_050.0, Status::Pass),
+            (10_200.0, Status::Regressed),
+            (9_950.0, Status::Pass),
+            (9_800.0, Status::Improved),
+        ] {
+            let b = judge(base.clone(), with(Some(new), 128.0), &default);
+            assert_eq!(instructions(&b), (status, "1%".to_owned(), true), "{new}");
+            assert_eq!(b.status, status, "{new}");
+        }
+        // An absolute limit is no band below: any fall improves, as for the exact figures.
+        let mut absolute = Policy::default();
+        absolute.add_limit("instructions=+100").unwrap();
+        let b = judge(base.clone(), with(Some(9_950.0), 128.0), &absolute);
+        assert_eq!(instructions(&b), (Status::Improved, "+100".to_owned(), true));
+        // An allocation figure under a relative limit: a rise within it passes, any fall improves.
+        let mut relative = Policy::default();
+        relative.add_limit("alloc_space=5%").unwrap();
+        let space = |b: &BenchmarkComparison| b.metric(Metric::AllocSpace).unwrap().status;
+        assert_eq!(space(&judge(base.clone(), with(Some(10_000.0), 130.0), &relative)), Status::Pass);
+        assert_eq!(space(&judge(base.clone(), with(Some(10_000.0), 127.0), &relative)), Status::Improved);
+        // Compared where either side counted them; left out where neither did.
+        let b = judge(base.clone(), with(None, 128.0), &default);
+        assert_eq!(instructions(&b).0, Status::Missing);
+        let b = judge(with(None, 128.0), with(Some(10_000.0), 128.0), &default);
+        assert_eq!(instructions(&b).0, Status::New);
+        let b = judge(with(None, 128.0), with(None, 128.0), &default);
+        let keys: Vec<&str> = b.metrics.iter().map(|m| m.metric.name()).collect();
+        assert_eq!(
+            keys,
+            [
+                "alloc_objects",
+                "alloc_space",
+                "free_objects",
+                "free_space",
+                "inuse_objects",
+                "inuse_space",
+                "reallocs",
+                "peak_space",
+                "time"
+            ]
+        );
     }
 }

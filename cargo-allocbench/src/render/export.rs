@@ -15,7 +15,10 @@
 //!
 //! The exported metrics are those with a column in the metric table, in the columns' order
 //! ([`ColumnView::all`]), each under the Bencher measure and the unit its
-//! [`Column`](allocbench_formats::metric::Column) gives it.
+//! [`Column`](allocbench_formats::metric::Column) gives it, with the caveat its row gives for the
+//! figure's mark (github-action-benchmark's `extra`:
+//! [`Caveats`](allocbench_formats::metric::Caveats)), and criterion's confidence interval where
+//! its rule is statistical (time).
 //! A benchmark is named by its id, or `package/target: id` where two bench targets of the run
 //! have a benchmark of that id, as the tables name it. Benchmarks that failed (no figures) are left out; the gate, not the history service, reports
 //! them. Files are written atomically.
@@ -28,8 +31,10 @@ use allocbench_formats::key::{shared_ids, BenchmarkKey};
 use serde::Serialize;
 use serde_json::Value;
 
+use allocbench_formats::metric::ComparisonRule;
+
 use crate::render::view::ColumnView;
-use crate::report::{Benchmark, Metric, Report};
+use crate::report::{Benchmark, Report};
 
 /// A format `--export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -102,6 +107,16 @@ fn exported(b: &Benchmark) -> impl Iterator<Item = (ColumnView, f64)> + '_ {
     ColumnView::all().filter_map(|c| b.figure(c.metric).filter(|v| v.is_finite()).map(|v| (c, v)))
 }
 
+/// The interval around a figure, as `(low, high)`: criterion's confidence interval for a figure
+/// judged by a statistical test (time, whose estimates criterion gives); none for the counted
+/// figures, which are exact or say by their caveat that they are not.
+fn interval(b: &Benchmark, c: &ColumnView) -> Option<(f64, f64)> {
+    match c.metric.info().rule {
+        ComparisonRule::Statistical { .. } => b.time.map(|t| (t.ci_low_ns, t.ci_high_ns)),
+        ComparisonRule::Exact | ComparisonRule::RelativeWithNoise => None,
+    }
+}
+
 /// The report in Bencher Metric Format.
 pub fn bmf(report: &Report) -> Value {
     let keys: Vec<BenchmarkKey> = report.benchmarks.iter().map(|b| b.key()).collect();
@@ -112,9 +127,9 @@ pub fn bmf(report: &Report) -> Value {
         for (c, value) in exported(b) {
             // Criterion's confidence interval bounds the time; the counted figures are exact.
             let bound = |v: f64| v.is_finite().then_some(v);
-            let (lower_value, upper_value) = match (c.metric, b.time) {
-                (Metric::Time, Some(t)) => (bound(t.ci_low_ns), bound(t.ci_high_ns)),
-                _ => (None, None),
+            let (lower_value, upper_value) = match interval(b, &c) {
+                Some((low, high)) => (bound(low), bound(high)),
+                None => (None, None),
             };
             measures.insert(c.column.bencher, BmfMetric { value, lower_value, upper_value });
         }
@@ -143,44 +158,20 @@ pub fn github_action_benchmark(report: &Report) -> Value {
     let mut entries = Vec::new();
     for b in report.benchmarks.iter().filter(|b| b.error.is_none()) {
         for (c, value) in exported(b) {
-            let range = match (c.metric, b.time) {
-                (Metric::Time, Some(t)) => {
-                    let half_width = (t.ci_high_ns - t.ci_low_ns) / 2.0;
-                    half_width.is_finite().then(|| format!("± {}", trim_decimals(half_width)))
-                }
-                _ => None,
-            };
+            let range = interval(b, &c).and_then(|(low, high)| {
+                let half_width = (high - low) / 2.0;
+                half_width.is_finite().then(|| format!("± {}", trim_decimals(half_width)))
+            });
             entries.push(GabEntry {
                 name: format!("{} ({})", b.key().shown(&shared), c.metric.name()),
                 unit: c.column.unit_label,
                 value,
                 range,
-                extra: caveat(b, c.metric).map(str::to_owned),
+                extra: c.metric.info().caveats.for_mark(b.mark(c.metric)).map(str::to_owned),
             });
         }
     }
     serde_json::to_value(entries).unwrap_or(Value::Null)
-}
-
-/// What the history service shows beside a figure that is not exactly per iteration: the
-/// allocation figures share one caveat ([`crate::report::AllocFigures::mark`]), instructions
-/// have their own; time has its range instead.
-fn caveat(b: &Benchmark, metric: Metric) -> Option<&'static str> {
-    match (metric.info().is_allocation(), metric) {
-        (true, _) => b.alloc.and_then(|a| {
-            if a.approximate {
-                Some("iter_custom: figures cover the whole routine")
-            } else if !a.exact {
-                Some("figures varied between samples")
-            } else {
-                None
-            }
-        }),
-        (false, Metric::Instructions) => {
-            b.instructions.as_ref().filter(|i| !i.exact).map(|_| "instruction counts varied between samples")
-        }
-        (false, _) => None,
-    }
 }
 
 /// `124.000` as `124`, `0.0390` as `0.039`: three decimals at most, no trailing zeros.

@@ -152,7 +152,7 @@ fn parse_limits(
         let at = |reason: String| (Some(location(name)), reason);
         let metric = parse_metric(name).map_err(at)?;
         let limit = match limit {
-            Value::String(text) => Limit::parse(text).map_err(at)?,
+            Value::String(text) => Limit::parse(text).map_err(|e| at(e.to_string()))?,
             Value::Number(n) if n.as_f64() == Some(0.0) => Limit::Exact,
             Value::Number(n) => {
                 return Err(at(format!("a bare number is ambiguous; write \"+{n}\" (absolute) or \"{n}%\" (relative)")))

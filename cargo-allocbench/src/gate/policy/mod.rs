@@ -9,12 +9,13 @@
 //!
 //! # Defaults
 //!
-//! Any increase of `alloc_objects`, `alloc_space` or `inuse_space` per iteration fails (limit
-//! `0`). The other allocation metrics (`free_objects`, `free_space`, `inuse_objects`,
-//! `reallocs`, `peak_space`) are reported with their change and not gated (limit `none`). Time
-//! is compared with Welch's t-test (p < 0.05) and a floor of 2 % on the change of the mean,
-//! reported, not gated. When `--instructions` counted them, an increase of `instructions` beyond
-//! 1 % fails (limit `1%`).
+//! Each metric's row of the metric table ([`crate::report::METRICS`]) gives its default limit
+//! and its comparison rule; today: any increase of `alloc_objects`, `alloc_space` or
+//! `inuse_space` per iteration fails (limit `0`). The other allocation metrics (`free_objects`,
+//! `free_space`, `inuse_objects`, `reallocs`, `peak_space`) are reported with their change and
+//! not gated (limit `none`). Time is compared with Welch's t-test (p < 0.05) and a floor of 2 %
+//! on the change of the mean, reported, not gated. When `--instructions` counted them, an
+//! increase of `instructions` beyond 1 % fails (limit `1%`).
 //!
 //! # Configuration
 //!
@@ -58,27 +59,16 @@
 //! Unknown keys and metric names are errors, not warnings: a typo must not silently turn a
 //! gate off.
 //!
-//! The parts: [`limit`] (one limit: parse, show, check), `rules` (what applies to which
-//! benchmark, the defaults, and `--limit`), `config` (reading `Cargo.toml`'s metadata).
+//! The parts: [`Limit`] (one limit: parse, show, check; defined beside the metric table in
+//! [`allocbench_formats::limit`]), `rules` (what applies to which benchmark, the defaults, and
+//! `--limit`), `config` (reading `Cargo.toml`'s metadata).
 
 mod config;
-pub mod limit;
 mod rules;
 
-pub use self::limit::{Limit, EPSILON};
+pub use allocbench_formats::limit::{Limit, EPSILON};
+
 use self::rules::Rule;
-
-/// The default limit of `instructions`: relative, because callgrind's counts of one binary on
-/// one input still vary a little with the allocator's state (glibc's `malloc` takes other paths
-/// as its free lists change), with hash seeds and with ASLR. Measured in docs/performance.md
-/// (§8): the A/A spread is far below it, a 5 % change far above.
-pub const DEFAULT_INSTRUCTIONS_LIMIT: f64 = 0.01;
-
-/// The default effect-size floor for time: 2 %.
-pub const DEFAULT_TIME_NOISE: f64 = 0.02;
-
-/// The significance level of the time test: a change counts only when p < this.
-pub const TIME_ALPHA: f64 = 0.05;
 
 /// A policy that cannot be built: one line that names the key or flag and the fix.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

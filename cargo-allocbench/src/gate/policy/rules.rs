@@ -1,12 +1,15 @@
 //! The rule engine: an ordered list of settings, each for the benchmarks whose id matches a
 //! scope (all, or glob patterns over criterion's full id), of which the last matching one wins.
 //! Per-metric limits, `fail-on-time` and `time-noise` are rules; the defaults come from the
-//! metric table ([`crate::report::METRICS`]: which metrics a limit can name, which are gated by
-//! default); `--limit` and `--fail-on-time` add rules last.
+//! metric table ([`crate::report::METRICS`]: which metrics a limit can name, each one's default
+//! limit; for the one judged by a statistical test, time, whether it is gated and its noise
+//! floor); `--limit` and `--fail-on-time` add rules last.
 
-use crate::report::Metric;
+use allocbench_formats::metric::ComparisonRule;
 
-use super::{Limit, Policy, PolicyError, DEFAULT_INSTRUCTIONS_LIMIT, DEFAULT_TIME_NOISE};
+use crate::report::{Metric, METRICS};
+
+use super::{Limit, Policy, PolicyError};
 
 /// Which benchmarks a rule applies to.
 #[derive(Debug, Clone)]
@@ -32,24 +35,35 @@ pub(super) enum Rule {
     TimeNoise { scope: Scope, fraction: f64 },
 }
 
+/// The default noise floor of the statistically compared metric (time), from its row of the
+/// metric table; 0 if it had none.
+fn default_time_noise() -> f64 {
+    METRICS
+        .iter()
+        .find_map(|m| match m.rule {
+            ComparisonRule::Statistical { noise, .. } => Some(noise),
+            _ => None,
+        })
+        .unwrap_or(0.0)
+}
+
 impl Default for Policy {
-    /// Any increase of `alloc_objects`, `alloc_space` or `inuse_space` fails, and one of
-    /// `instructions` beyond 1 %; the other metrics are reported, not gated; time is reported,
-    /// not gated, with a 2 % floor.
+    /// Each metric's default from the metric table: any increase of `alloc_objects`,
+    /// `alloc_space` or `inuse_space` fails, and one of `instructions` beyond 1 %; the other
+    /// metrics are reported, not gated; time is reported, not gated, with a 2 % floor.
     fn default() -> Policy {
-        let mut rules: Vec<Rule> = Metric::counted()
-            .map(|metric| Rule::Limit {
-                scope: Scope::All,
-                metric,
-                limit: match (metric, metric.info().gated_by_default) {
-                    (Metric::Instructions, _) => Limit::Relative(DEFAULT_INSTRUCTIONS_LIMIT),
-                    (_, true) => Limit::Exact,
-                    (_, false) => Limit::None,
-                },
-            })
-            .collect();
-        rules.push(Rule::FailOnTime { scope: Scope::All, yes: false });
-        rules.push(Rule::TimeNoise { scope: Scope::All, fraction: DEFAULT_TIME_NOISE });
+        let mut rules = Vec::new();
+        for m in &METRICS {
+            match m.rule {
+                ComparisonRule::Statistical { noise, .. } => {
+                    rules.push(Rule::FailOnTime { scope: Scope::All, yes: m.gated_by_default() });
+                    rules.push(Rule::TimeNoise { scope: Scope::All, fraction: noise });
+                }
+                ComparisonRule::Exact | ComparisonRule::RelativeWithNoise => {
+                    rules.push(Rule::Limit { scope: Scope::All, metric: m.metric, limit: m.default_limit });
+                }
+            }
+        }
         Policy { rules }
     }
 }
@@ -76,7 +90,7 @@ impl Policy {
             None => (Scope::All, target),
         };
         let metric = parse_metric(metric.trim()).map_err(error)?;
-        let limit = Limit::parse(limit).map_err(error)?;
+        let limit = Limit::parse(limit).map_err(|e| error(e.to_string()))?;
         self.rules.push(Rule::Limit { scope, metric, limit });
         Ok(())
     }
@@ -87,8 +101,8 @@ impl Policy {
         self.rules.push(Rule::FailOnTime { scope: Scope::All, yes });
     }
 
-    /// The limit for `metric` of benchmark `id`. [`Metric::Time`] has no limit of this kind
-    /// (see [`Policy::time_noise`]) and gives [`Limit::None`].
+    /// The limit for `metric` of benchmark `id`. A metric compared by a statistical test (time)
+    /// has no limit of this kind (see [`Policy::time_noise`]) and gives [`Limit::None`].
     pub fn limit(&self, id: &str, metric: Metric) -> Limit {
         self.rules
             .iter()
@@ -121,17 +135,18 @@ impl Policy {
                 Rule::TimeNoise { scope, fraction } if scope.matches(id) => Some(*fraction),
                 _ => None,
             })
-            .unwrap_or(DEFAULT_TIME_NOISE)
+            .unwrap_or_else(default_time_noise)
     }
 }
 
 pub(super) fn parse_metric(name: &str) -> Result<Metric, String> {
-    if name == Metric::Time.name() {
-        return Err("time is not limited by a threshold; set `time-noise` (the smallest change that counts, e.g. \"2%\") and `fail-on-time = true` (or `--fail-on-time`) to gate it".into());
-    }
     match Metric::from_name(name) {
-        Some(metric) if metric != Metric::Time => Ok(metric),
-        _ => {
+        Some(metric) if metric.info().is_counted() => Ok(metric),
+        Some(metric) => Err(format!(
+            "{} is not limited by a threshold; set `time-noise` (the smallest change that counts, e.g. \"2%\") and `fail-on-time = true` (or `--fail-on-time`) to gate it",
+            metric.name()
+        )),
+        None => {
             let names: Vec<&str> = Metric::counted().map(Metric::name).collect();
             let hint = if name.contains('-') && Metric::from_name(&name.replace('-', "_")).is_some() {
                 format!(" (did you mean `{}`?)", name.replace('-', "_"))

@@ -1,11 +1,21 @@
-//! A limit: the largest increase of one allocation metric per iteration that passes the gate,
-//! `"5%"` relative to the baseline, `"+64"` absolute, `"0"` exact or `"none"` for no gate. Parsed
-//! from `Cargo.toml` and `--limit`, shown in the comparison's `limit` field, and checked against
-//! a base and a new figure.
+//! A limit: the largest increase of one counted metric per iteration that passes the gate,
+//! `"5%"` relative to the baseline, `"+64"` absolute, `"0"` exact or `"none"` for no gate. Each
+//! metric's default is in the metric table ([`crate::metric::MetricInfo::default_limit`]);
+//! `cargo allocbench` parses others from `Cargo.toml` and `--limit`, shows them in the
+//! comparison's `limit` field, and checks them against a base and a new figure.
+//!
+//! ```
+//! use allocbench_formats::limit::Limit;
+//!
+//! let five = Limit::parse("5%").unwrap();
+//! assert_eq!((five, five.to_string()), (Limit::Relative(0.05), "5%".to_owned()));
+//! assert!(five.exceeded(100.0, 106.0) && !five.exceeded(100.0, 105.0));
+//! assert_eq!(Limit::parse("64").unwrap_err().to_string(), "invalid limit \"64\": a bare number is ambiguous; write \"+64\" (absolute) or \"64%\" (relative)");
+//! ```
 
 use std::fmt;
 
-/// Relative tolerance when comparing allocation figures: per-iteration figures are ratios of
+/// Relative tolerance when comparing counted figures: per-iteration figures are ratios of
 /// integers computed in `f64`, so `1/3` and `1/3` may differ in the last bit.
 pub const EPSILON: f64 = 1e-9;
 
@@ -22,24 +32,62 @@ pub enum Limit {
     Absolute(f64),
 }
 
+/// A limit that cannot be parsed; its message names the text and says what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LimitError {
+    /// Not one of the four forms.
+    Invalid {
+        /// The text given, trimmed.
+        text: String,
+    },
+    /// A negative number: a limit is an increase.
+    Negative {
+        /// The text given, trimmed.
+        text: String,
+    },
+    /// A number without `%` or `+`, which could mean either.
+    BareNumber {
+        /// The text given, trimmed.
+        text: String,
+    },
+}
+
+impl fmt::Display for LimitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LimitError::Invalid { text } => write!(
+                f,
+                "invalid limit \"{text}\"; expected \"5%\" (relative), \"+64\" (absolute), \"0\" (exact) or \"none\" (not gated)"
+            ),
+            LimitError::Negative { text } => {
+                write!(f, "invalid limit \"{text}\": a limit is the largest increase allowed, it cannot be negative")
+            }
+            LimitError::BareNumber { text } => write!(
+                f,
+                "invalid limit \"{text}\": a bare number is ambiguous; write \"+{text}\" (absolute) or \"{text}%\" (relative)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LimitError {}
+
 impl Limit {
     /// Parses `5%`, `+64`, `0` or `none`. The error says what was expected.
-    pub fn parse(text: &str) -> Result<Limit, String> {
-        let expected = "expected \"5%\" (relative), \"+64\" (absolute), \"0\" (exact) or \"none\" (not gated)";
+    pub fn parse(text: &str) -> Result<Limit, LimitError> {
         let text = text.trim();
-        let invalid = || format!("invalid limit \"{text}\"; {expected}");
+        let invalid = || LimitError::Invalid { text: text.to_owned() };
         if text == "none" {
             return Ok(Limit::None);
         }
-        let number = |s: &str| -> Result<f64, String> {
+        let number = |s: &str| -> Result<f64, LimitError> {
             let v: f64 = s.parse().map_err(|_| invalid())?;
             if !v.is_finite() {
                 return Err(invalid());
             }
             if v < 0.0 {
-                return Err(format!(
-                    "invalid limit \"{text}\": a limit is the largest increase allowed, it cannot be negative"
-                ));
+                return Err(LimitError::Negative { text: text.to_owned() });
             }
             Ok(v)
         };
@@ -61,16 +109,14 @@ impl Limit {
         }
         match text.parse::<f64>().ok().filter(|v| v.is_finite()) {
             Some(v) if v.abs() == 0.0 => Ok(Limit::Exact),
-            Some(_) => Err(format!(
-                "invalid limit \"{text}\": a bare number is ambiguous; write \"+{text}\" (absolute) or \"{text}%\" (relative)"
-            )),
+            Some(_) => Err(LimitError::BareNumber { text: text.to_owned() }),
             None => Err(invalid()),
         }
     }
 
     /// Whether this limit can fail the gate.
-    pub fn is_gated(self) -> bool {
-        self != Limit::None
+    pub const fn is_gated(self) -> bool {
+        !matches!(self, Limit::None)
     }
 
     /// Whether going from `base` to `new` exceeds this limit.
@@ -118,20 +164,20 @@ mod tests {
         assert_eq!(Limit::parse("+0.5"), Ok(Limit::Absolute(0.5)));
         assert_eq!(Limit::parse("none"), Ok(Limit::None));
         assert_eq!(
-            Limit::parse("64").unwrap_err(),
+            Limit::parse("64").unwrap_err().to_string(),
             "invalid limit \"64\": a bare number is ambiguous; write \"+64\" (absolute) or \"64%\" (relative)"
         );
         assert_eq!(
-            Limit::parse("-5%").unwrap_err(),
+            Limit::parse("-5%").unwrap_err().to_string(),
             "invalid limit \"-5%\": a limit is the largest increase allowed, it cannot be negative"
         );
         assert_eq!(
-            Limit::parse("-5").unwrap_err(),
+            Limit::parse("-5").unwrap_err().to_string(),
             "invalid limit \"-5\": a limit is the largest increase allowed, it cannot be negative"
         );
         for bad in ["5 %", "+5%", "five", "", "%", "+", "inf%", "NaN%", "NaN", "inf"] {
             assert_eq!(
-                Limit::parse(bad).unwrap_err(),
+                Limit::parse(bad).unwrap_err().to_string(),
                 format!("invalid limit \"{bad}\"; expected \"5%\" (relative), \"+64\" (absolute), \"0\" (exact) or \"none\" (not gated)")
             );
         }
