@@ -23,15 +23,17 @@ use crate::report::Metric;
 /// Growth in share, in points (0.02 = two percentage points), below which a function is noise.
 pub const SHARE_NOISE: f64 = 0.02;
 
-/// Where `instructions` regressed: the functions whose own instructions grew beyond the limit.
+/// Where `metric` (the instruction pass's) regressed: the functions whose own instructions grew
+/// beyond its limit.
 pub fn instructions_grew(
+    metric: Metric,
     base: &Baseline,
     benchmarks: &[MeasuredBenchmark],
     comparison: &mut Comparison,
     policy: &Policy,
 ) {
     for c in &mut comparison.benchmarks {
-        let regressed = c.metric(Metric::Instructions).is_some_and(|m| m.status == Status::Regressed);
+        let regressed = c.metric(metric).is_some_and(|m| m.status == Status::Regressed);
         let key = c.key();
         let (Some(old), Some(new), true) = (
             base.benchmarks.iter().find(|b| b.is(&key)).and_then(|b| b.instructions.as_ref()),
@@ -40,7 +42,7 @@ pub fn instructions_grew(
         ) else {
             continue;
         };
-        let noise = match policy.limit(&c.id, Metric::Instructions) {
+        let noise = match policy.limit(&c.id, metric) {
             Limit::Relative(f) => f,
             _ => 0.0,
         };

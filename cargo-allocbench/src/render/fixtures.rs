@@ -316,7 +316,7 @@ pub fn instructions_report() -> Report {
     report.comparison = Some(comparison);
     let run = measured(&report);
     let comparison = report.comparison.as_mut().unwrap();
-    grown::instructions_grew(&base, &run.benchmarks, comparison, &policy);
+    grown::instructions_grew(crate::report::Metric::Instructions, &base, &run.benchmarks, comparison, &policy);
     grown::cpu_grew(&base, &run.benchmarks, comparison, &policy);
     grown::sites_grew(&base, &run.benchmarks, comparison, &policy);
     report

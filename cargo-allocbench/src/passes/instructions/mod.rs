@@ -69,7 +69,7 @@ impl Plugin for InstructionsPass {
     }
 
     fn grew(&self, base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison, policy: &Policy) {
-        grown::instructions_grew(base, benchmarks, comparison, policy);
+        grown::instructions_grew(Metric::Instructions, base, benchmarks, comparison, policy);
     }
 }
 
