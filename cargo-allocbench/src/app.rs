@@ -270,6 +270,7 @@ fn share(
         timeout: std::time::Duration::from_secs(cli.timeout.max(1)),
         verbose: false,
         wrapper: Vec::new(),
+        program: None,
     };
     let share = partition::share(spec, targets, &executables, &list_spec, out_dir)?;
     let mut kept_targets = Vec::new();

@@ -76,6 +76,7 @@ impl Context<'_> {
             timeout: self.timeout(),
             verbose: self.cli.verbose,
             wrapper: Vec::new(),
+            program: None,
         }
     }
 
