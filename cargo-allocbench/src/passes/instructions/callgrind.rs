@@ -3,9 +3,10 @@
 //!
 //! The bench process runs under `valgrind --tool=callgrind --collect-atstart=no`; the harness
 //! turns collection on and off at exactly the points where it reads the allocator, zeroes what
-//! criterion's warm-up collected, and dumps each sample's count to a file of its own
+//! criterion's warm-up collected, and dumps each counted sample's count to a file of its own
 //! (`callgrind.out.<pid>.<part>`), naming the part in the sample's record (see the harness's
-//! `callgrind` module). Here each sample's count is read back from its dump and the
+//! `callgrind` module: it counts the first four samples of a benchmark, and runs an empty loop
+//! for the others). Here each counted sample's count is read back from its dump and the
 //! per-iteration figure is the slope across samples of different iteration counts, as for the
 //! allocation figures, so one-off work and the window's own few instructions drop out.
 //!

@@ -9,6 +9,8 @@
 pub mod callgrind;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context as _, Result};
 use indicatif::ProgressBar;
@@ -16,7 +18,8 @@ use indicatif::ProgressBar;
 use crate::artifacts;
 use crate::cargo::discover::BenchTarget;
 use crate::cli::Cli;
-use crate::exec::run::{Mode, RunFiles, RunSpec};
+use crate::exec;
+use crate::exec::run::{Failure, Mode, RunError, RunFiles, RunSpec};
 use crate::folded;
 use crate::gate::baseline::Baseline;
 use crate::passes::linear::{self, Measured, Resampled};
@@ -26,9 +29,65 @@ use crate::report::{Benchmark, Report};
 
 /// Runs the instruction pass, attaching instruction figures (and their flame graphs) to
 /// `benchmarks`.
+///
+/// Unlike the other passes ([`crate::passes::run`]), the bench targets run side by side, as many
+/// at a time as the machine has cores: nearly all of a target's time under valgrind is
+/// valgrind's own start and translation, paid once per process (docs/performance.md §15), and
+/// an instruction count, unlike a time, does not change with what runs beside it. Reading what
+/// each run left, and measuring again what criterion sampled flat, stay in order.
 pub fn run(ctx: &Context, benchmarks: &mut [Benchmark]) -> Result<()> {
-    crate::passes::run(ctx, &mut Instructions { benchmarks })
+    let mut pass = Instructions { benchmarks };
+    let mut jobs = Vec::new();
+    for (target, exe) in ctx.targets.iter().zip(ctx.executables) {
+        let files = pass.files(ctx, target);
+        if let Some(spec) = pass.spec(ctx, target, &files)? {
+            jobs.push((target, exe.as_path(), spec, files));
+        }
+    }
+    let Some(first) = jobs.first() else { return Ok(()) };
+    let place = if jobs.len() == 1 {
+        format!("{}/{}", first.0.package, first.0.target)
+    } else {
+        format!("{} bench targets", jobs.len())
+    };
+    let bar = ctx.ui.bar(0, &pass.label(&place));
+    // Criterion's output goes to the terminal with `--verbose`: one process at a time.
+    let width = if first.2.verbose { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()) };
+    let finished: Vec<AtomicUsize> = jobs.iter().map(|_| AtomicUsize::new(0)).collect();
+    let next = AtomicUsize::new(0);
+    let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new(jobs.iter().map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..width.min(jobs.len()) {
+            scope.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some((target, exe, spec, files)) = jobs.get(k) else { break };
+                let outcome = exec::run::run(exe, target, spec, files, |done| {
+                    finished[k].store(done, Ordering::Relaxed);
+                    let all: usize = finished.iter().map(|f| f.load(Ordering::Relaxed)).sum();
+                    bar.set_message(pass.progress(all));
+                });
+                outcomes.lock().unwrap_or_else(PoisonError::into_inner)[k] = Some(outcome);
+            });
+        }
+    });
+    let outcomes = outcomes.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let mut collected = Vec::with_capacity(jobs.len());
+    for ((target, exe, spec, files), outcome) in jobs.into_iter().zip(outcomes) {
+        let failures = outcome.unwrap_or(Err(RunError::Interrupted))?;
+        let run = TargetRun { target, exe, spec, files, failures };
+        let found = pass.collect(ctx, &run, &bar)?;
+        collected.push((run, found));
+    }
+    // Warnings once the bar is gone, as the other passes give them.
+    bar.finish_and_clear();
+    for (run, found) in collected {
+        pass.attach(ctx, &run, found)?;
+    }
+    Ok(())
 }
+
+/// How one bench target's process ended: the benchmarks it failed on, or why it could not run.
+type Outcome = Result<Vec<Failure>, RunError>;
 
 /// The instruction pass, attaching to the timing pass's benchmarks.
 struct Instructions<'a> {
