@@ -14,6 +14,12 @@
 //! neither the allocator's counters nor criterion's clock are counted; a new benchmark (criterion's
 //! `zero()`) zeroes what the warm-up collected; closing a sample dumps its count
 //! (`callgrind.out.<pid>.<part>`), and the record line says which part holds which sample.
+//!
+//! Only the first [`COUNTED_SAMPLES`] samples of a benchmark are counted: a slope needs two
+//! iteration counts, and criterion insists on ten samples, whose 55 iterations (1 + 2 + … + 10)
+//! run some fifty times slower under callgrind than natively. Each later sample runs an empty
+//! loop in place of the benchmark's routine ([`sample`]), so criterion still gets its ten
+//! samples, and dumps nothing (its record names no part).
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 
@@ -34,6 +40,16 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// Dumps made so far: callgrind numbers its dumps' parts from 1, in order.
 static PARTS: AtomicU32 = AtomicU32::new(0);
+
+/// Samples of a benchmark counted (and dumped): criterion's linear samples of 1, 2, 3 and 4
+/// times its step give three consecutive slopes, whose median stands when the path through
+/// `malloc` makes one of them differ, for 10 iterations of the routine instead of 55.
+pub(crate) const COUNTED_SAMPLES: u32 = 4;
+
+/// Samples dumped since criterion's last `zero()`, which it calls once before its warm-up and
+/// once before its samples. `iter_batched` and its kin call it in every sample as well, so their
+/// benchmarks are counted in all ten samples: the same figures, without the saving.
+static DUMPED: AtomicU32 = AtomicU32::new(0);
 
 /// Issues client request `request` with one argument and returns valgrind's answer, or
 /// `default` outside valgrind.
@@ -104,16 +120,42 @@ pub(crate) fn toggle_collect() {
 pub(crate) fn zero() {
     if active() {
         client_request(0, ZERO_STATS, 0);
+        DUMPED.store(0, Relaxed);
     }
 }
 
-/// Dumps what was collected since the last dump or zero, and returns the dump's part number.
+/// Whether the sample about to run is past the counted ones: its routine need not run.
+fn uncounted() -> bool {
+    active() && DUMPED.load(Relaxed) >= COUNTED_SAMPLES
+}
+
+/// Dumps what was collected since the last dump or zero, and returns the dump's part number;
+/// `None` outside the instruction pass, and for a sample past the counted ones, whose count
+/// (an empty loop's) is left for the next `zero()` to forget.
 pub(crate) fn dump() -> Option<u32> {
-    if !active() {
+    if !active() || uncounted() {
         return None;
     }
     client_request(0, DUMP_STATS_AT, c"allocbench sample".as_ptr() as usize);
+    DUMPED.fetch_add(1, Relaxed);
     Some(PARTS.fetch_add(1, Relaxed) + 1)
+}
+
+/// Runs one call of a benchmark's closure through `routine`, or, for a sample past the counted
+/// ones in the instruction pass, an empty `iter` loop in its place: criterion needs the sample
+/// (ten at least), the instruction pass not its count. The warm-up's calls are never replaced
+/// (no sample is dumped before it), so criterion's estimate of the routine's pace, and with it
+/// the iteration counts of the counted samples, are what they would be.
+#[inline(always)]
+pub(crate) fn sample<'a, M: criterion::measurement::Measurement>(
+    b: &mut criterion::Bencher<'a, M>,
+    routine: impl FnOnce(&mut criterion::Bencher<'a, M>),
+) {
+    if uncounted() {
+        b.iter(|| ());
+    } else {
+        routine(b);
+    }
 }
 
 #[cfg(test)]
@@ -128,5 +170,10 @@ mod tests {
         assert_eq!(dump(), None);
         toggle_collect();
         zero();
+        // Every sample's routine runs: only the instruction pass replaces some.
+        for _ in 0..2 * COUNTED_SAMPLES {
+            assert!(!uncounted());
+            assert_eq!(dump(), None);
+        }
     }
 }

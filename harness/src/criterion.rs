@@ -178,7 +178,7 @@ impl<M: Measurement + 'static> Criterion<M> {
         F: FnMut(&mut Bencher<'_, M>),
     {
         record::begin(id);
-        self.inner.bench_function(id, |b| record::around_routine(|| f(b)));
+        self.inner.bench_function(id, |b| crate::callgrind::sample(b, |b| record::around_routine(|| f(b))));
         record::finish(id);
         self
     }
@@ -199,7 +199,7 @@ impl<M: Measurement + 'static> Criterion<M> {
             g.sampling_mode(mode);
         }
         g.bench_with_input(criterion::BenchmarkId::from_parameter(parameter), input, |b, i| {
-            record::around_routine(|| f(b, i))
+            crate::callgrind::sample(b, |b| record::around_routine(|| f(b, i)))
         });
         g.finish();
         record::finish(&full_id);

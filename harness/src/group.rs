@@ -141,7 +141,8 @@ impl<'a, M: Measurement> BenchmarkGroup<'a, M> {
     {
         let id = id.into_benchmark_id();
         let full_id = id.full_id(&self.name);
-        let routine = move |b: &mut Bencher<'_, M>, i: &I| record::around_routine(|| f(b, i));
+        let routine =
+            move |b: &mut Bencher<'_, M>, i: &I| crate::callgrind::sample(b, |b| record::around_routine(|| f(b, i)));
         record::begin(&full_id);
         match (id.function_name, id.parameter) {
             (Some(f), Some(p)) => self.inner.bench_with_input(criterion::BenchmarkId::new(f, p), input, routine),

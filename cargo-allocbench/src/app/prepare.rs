@@ -168,6 +168,7 @@ fn share(
         timeout: plan.timeout,
         verbose: false,
         wrapper: Vec::new(),
+        program: None,
     };
     let share = partition::share(spec, targets, &executables, &list_spec, out_dir)?;
     let mut kept_targets = Vec::new();

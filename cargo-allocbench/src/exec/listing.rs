@@ -27,6 +27,7 @@ pub fn listed(
         timeout,
         verbose: false,
         wrapper: Vec::new(),
+        program: None,
     };
     let mut out = Vec::new();
     for (target, exe) in targets.iter().zip(executables) {

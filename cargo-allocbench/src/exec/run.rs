@@ -85,6 +85,9 @@ pub struct RunSpec {
     /// A program and its arguments that the bench executable runs under (valgrind, for the
     /// instruction pass); empty to run it directly.
     pub wrapper: Vec<std::ffi::OsString>,
+    /// The program to run in place of the target's executable: the instruction pass runs a copy
+    /// without debug information, which valgrind would read at every start. `None`: the target's.
+    pub program: Option<PathBuf>,
 }
 
 impl RunSpec {
@@ -461,10 +464,10 @@ fn run_once(
     let mut cmd = match spec.wrapper.split_first() {
         Some((program, args)) => {
             let mut cmd = Command::new(program);
-            cmd.args(args).arg(exe);
+            cmd.args(args).arg(spec.program.as_deref().unwrap_or(exe));
             cmd
         }
-        None => Command::new(exe),
+        None => Command::new(spec.program.as_deref().unwrap_or(exe)),
     };
     cmd.arg("--bench").args(criterion_args(spec.pass, spec.counting_times)).args(&spec.criterion_args);
     if let Some(f) = filter {

@@ -107,14 +107,19 @@ impl Measured {
                 continue;
             }
             // The pace of the routine as the counting passes run it: without the samples whose
-            // stacks the allocation-site pass captured, which run many times slower. Criterion's
-            // warm-up runs at that pace too, and the times below are for it.
+            // stacks the allocation-site pass captured, which run many times slower, nor those
+            // the instruction pass did not count (the harness ran an empty loop in their place:
+            // a record under callgrind that names no dump). Criterion's warm-up runs at that
+            // pace too, and the times below are for it.
+            let unpaced = |r: &allocbench_formats::record::RecordSample| {
+                r.sites || (rec.pid.is_some() && r.callgrind_part.is_none())
+            };
             let samples: Vec<(f64, f64, bool)> = crit
                 .iters
                 .iter()
                 .zip(&crit.times)
                 .enumerate()
-                .map(|(k, (&n, &t))| (n, t, joined.records.get(k).is_some_and(|r| r.sites)))
+                .map(|(k, (&n, &t))| (n, t, joined.records.get(k).is_some_and(unpaced)))
                 .collect();
             let any_paced = samples.iter().any(|s| !s.2);
             let paced = samples.iter().filter(|s| !s.2 || !any_paced);

@@ -88,6 +88,7 @@ impl Context<'_> {
             timeout: self.timeout(),
             verbose: self.plan.output.verbose,
             wrapper: Vec::new(),
+            program: None,
         }
     }
 

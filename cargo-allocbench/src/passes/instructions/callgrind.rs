@@ -3,9 +3,10 @@
 //!
 //! The bench process runs under `valgrind --tool=callgrind --collect-atstart=no`; the harness
 //! turns collection on and off at exactly the points where it reads the allocator, zeroes what
-//! criterion's warm-up collected, and dumps each sample's count to a file of its own
+//! criterion's warm-up collected, and dumps each counted sample's count to a file of its own
 //! (`callgrind.out.<pid>.<part>`), naming the part in the sample's record (see the harness's
-//! `callgrind` module). Here each sample's count is read back from its dump and the
+//! `callgrind` module: it counts the first four samples of a benchmark, and runs an empty loop
+//! for the others). Here each counted sample's count is read back from its dump and the
 //! per-iteration figure is the slope across samples of different iteration counts, as for the
 //! allocation figures, so one-off work and the window's own few instructions drop out.
 //!
@@ -86,6 +87,35 @@ pub fn wrapper(dir: &Path, call_chains: bool) -> Vec<OsString> {
         args.push(format!("--separate-callers={CALL_CHAIN_DEPTH}").into());
     }
     args
+}
+
+/// The program that copies an executable without its debug information (binutils).
+pub const OBJCOPY: &str = "objcopy";
+
+/// A copy of `exe` without its debug information, in `dir`, or `None` when it cannot be made
+/// (no `objcopy`: valgrind then runs `exe` itself, and the figures are the same).
+///
+/// Valgrind reads an executable's debug information at every start, though callgrind takes
+/// function names from the symbol table, which the copy keeps: for the examples' bench targets
+/// (81 MB, nearly all of it DWARF from `debug = true`) that was about half a second per
+/// process, a quarter of a bench target's run in this pass (docs/performance.md §15).
+pub fn without_debug_info(exe: &Path, dir: &Path) -> Option<PathBuf> {
+    let copy = dir.join(exe.file_name()?);
+    let made = std::process::Command::new(OBJCOPY)
+        .arg("--strip-debug")
+        .arg(exe)
+        .arg(&copy)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    match made {
+        Ok(status) if status.success() => Some(copy),
+        _ => {
+            let _ = fs::remove_file(&copy);
+            None
+        }
+    }
 }
 
 /// The dump of part `part` of process `pid` in `dir`.
@@ -174,12 +204,11 @@ pub struct Counted {
 }
 
 /// The figures of `rec`, joined with criterion's samples, from the dumps in `dir`; `None` when
-/// the record names no dumps (not the instruction pass, or not under valgrind) or its samples ran
-/// one iteration count only.
+/// the record names no dumps (not the instruction pass, or not under valgrind) or its counted
+/// samples ran one iteration count only. The harness counts the first few samples only (its
+/// `callgrind::COUNTED_SAMPLES`): the others name no dump and are left out.
 pub fn measure(rec: &Recorded, joined: &Joined, dir: &Path) -> Result<Option<Counted>, InstructionsError> {
-    let (Some(pid), false) = (rec.pid, joined.records.iter().any(|r| r.callgrind_part.is_none())) else {
-        return Ok(None);
-    };
+    let Some(pid) = rec.pid else { return Ok(None) };
     let mut points = Vec::with_capacity(joined.samples.len());
     let mut dumps = Vec::with_capacity(joined.samples.len());
     for (sample, record) in joined.samples.iter().zip(&joined.records) {
@@ -254,6 +283,25 @@ fn=(1030)\n33\ntotals: 582\n";
         // 500 is the call's inclusive cost, the callee's: only the 40 are main's own.
         assert_eq!(d.functions["exact::main"], 40);
         assert!(parse_dump("events: Ir\n").is_none());
+    }
+
+    #[test]
+    fn the_copy_without_debug_info_keeps_the_symbols() {
+        let exe = std::env::current_exe().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let Some(copy) = without_debug_info(&exe, dir.path()) else {
+            // No objcopy here: valgrind runs the executable itself.
+            assert!(std::process::Command::new(OBJCOPY).arg("--version").output().is_err());
+            return;
+        };
+        assert_eq!(copy.file_name(), exe.file_name());
+        let (size, copied) = (fs::metadata(&exe).unwrap().len(), fs::metadata(&copy).unwrap().len());
+        assert!(copied > 0 && copied <= size, "{copied} of {size} bytes");
+        // The symbol table stays: this test's own function is named in it.
+        let bytes = fs::read(&copy).unwrap();
+        let name = b"the_copy_without_debug_info_keeps_the_symbols";
+        assert!(bytes.windows(name.len()).any(|w| w == name));
+        assert!(without_debug_info(Path::new("/nonexistent/allocbench-bench"), dir.path()).is_none());
     }
 
     #[test]

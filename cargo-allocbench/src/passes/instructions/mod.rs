@@ -106,6 +106,7 @@ impl Pass for Instructions<'_> {
     }
 
     fn spec(&mut self, ctx: &Context, target: &BenchTarget, files: &RunFiles) -> Result<Option<RunSpec>> {
+        let exe = ctx.targets.iter().position(|t| std::ptr::eq(t, target)).and_then(|k| ctx.executables.get(k));
         let dumps = dumps(files);
         if dumps.exists() {
             std::fs::remove_dir_all(&dumps).with_context(|| format!("cannot empty `{}`", dumps.display()))?;
@@ -118,6 +119,7 @@ impl Pass for Instructions<'_> {
             // Under valgrind a benchmark takes some fifty times as long.
             timeout: ctx.timeout() * callgrind::SLOWDOWN,
             wrapper: callgrind::wrapper(&dumps, ctx.plan.passes.instructions.call_chains),
+            program: exe.and_then(|exe| callgrind::without_debug_info(exe, &dumps)),
             ..ctx.share_spec(Mode::Instructions, target)
         }))
     }
