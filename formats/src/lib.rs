@@ -20,6 +20,7 @@
 
 pub mod baseline;
 pub mod comparison;
+pub mod counts;
 pub mod env;
 pub mod exit;
 pub mod frames;

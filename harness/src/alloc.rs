@@ -40,6 +40,8 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed, Ordering::*};
 use std::sync::OnceLock;
 
+pub use allocbench_formats::counts::Counts;
+
 /// How many threads can own a shard at once. More threads than this share the overflow shard.
 pub const SHARDS: usize = 64;
 
@@ -192,11 +194,7 @@ fn shared_realloc(_old_ptr: *mut u8, _new_ptr: *mut u8, old: u64, new: u64) {
 /// make neighbours share.
 #[repr(align(128))]
 struct Shard {
-    alloc_objects: AtomicU64,
-    alloc_space: AtomicU64,
-    free_objects: AtomicU64,
-    free_space: AtomicU64,
-    reallocs: AtomicU64,
+    counts: Counts<AtomicU64>,
     /// Bytes allocated minus bytes freed through this shard, wrapping: a thread may free what
     /// another allocated, so one shard's value can be "negative"; the sum over shards is right.
     live: AtomicU64,
@@ -207,11 +205,7 @@ struct Shard {
 impl Shard {
     const fn new() -> Self {
         Self {
-            alloc_objects: AtomicU64::new(0),
-            alloc_space: AtomicU64::new(0),
-            free_objects: AtomicU64::new(0),
-            free_space: AtomicU64::new(0),
-            reallocs: AtomicU64::new(0),
+            counts: Counts::<AtomicU64>::new(),
             live: AtomicU64::new(0),
             peak: AtomicU64::new(0),
         }
@@ -232,26 +226,26 @@ impl Shard {
 
     #[inline(always)]
     fn owned_alloc(&self, size: u64) {
-        bump(&self.alloc_objects, 1);
-        bump(&self.alloc_space, size);
+        bump(&self.counts.alloc_objects, 1);
+        bump(&self.counts.alloc_space, size);
         let after = bump(&self.live, size);
         self.owned_raise_peak(after);
     }
 
     #[inline(always)]
     fn owned_free(&self, size: u64) {
-        bump(&self.free_objects, 1);
-        bump(&self.free_space, size);
+        bump(&self.counts.free_objects, 1);
+        bump(&self.counts.free_space, size);
         bump(&self.live, size.wrapping_neg());
     }
 
     #[inline(always)]
     fn owned_realloc(&self, old: u64, new: u64) {
-        bump(&self.reallocs, 1);
-        bump(&self.alloc_objects, 1);
-        bump(&self.free_objects, 1);
-        bump(&self.alloc_space, new);
-        bump(&self.free_space, old);
+        bump(&self.counts.reallocs, 1);
+        bump(&self.counts.alloc_objects, 1);
+        bump(&self.counts.free_objects, 1);
+        bump(&self.counts.alloc_space, new);
+        bump(&self.counts.free_space, old);
         let before = self.live.load(Relaxed);
         let after = before.wrapping_add(new).wrapping_sub(old);
         self.live.store(after, Relaxed);
@@ -280,26 +274,26 @@ impl Shard {
 
     #[cold]
     fn shared_alloc(&self, size: u64) {
-        self.alloc_objects.fetch_add(1, Relaxed);
-        self.alloc_space.fetch_add(size, Relaxed);
+        self.counts.alloc_objects.fetch_add(1, Relaxed);
+        self.counts.alloc_space.fetch_add(size, Relaxed);
         let after = self.live.fetch_add(size, Relaxed).wrapping_add(size);
         self.shared_raise_peak(after);
     }
 
     #[cold]
     fn shared_free(&self, size: u64) {
-        self.free_objects.fetch_add(1, Relaxed);
-        self.free_space.fetch_add(size, Relaxed);
+        self.counts.free_objects.fetch_add(1, Relaxed);
+        self.counts.free_space.fetch_add(size, Relaxed);
         self.live.fetch_sub(size, Relaxed);
     }
 
     #[cold]
     fn shared_realloc(&self, old: u64, new: u64) {
-        self.reallocs.fetch_add(1, Relaxed);
-        self.alloc_objects.fetch_add(1, Relaxed);
-        self.free_objects.fetch_add(1, Relaxed);
-        self.alloc_space.fetch_add(new, Relaxed);
-        self.free_space.fetch_add(old, Relaxed);
+        self.counts.reallocs.fetch_add(1, Relaxed);
+        self.counts.alloc_objects.fetch_add(1, Relaxed);
+        self.counts.free_objects.fetch_add(1, Relaxed);
+        self.counts.alloc_space.fetch_add(new, Relaxed);
+        self.counts.free_space.fetch_add(old, Relaxed);
         let delta = new.wrapping_sub(old);
         let after = self.live.fetch_add(delta, Relaxed).wrapping_add(delta);
         self.shared_raise_peak(after);
@@ -436,74 +430,16 @@ fn shards() -> impl Iterator<Item = &'static Shard> {
     SHARD_TABLE[..used].iter().chain(std::iter::once(&OVERFLOW))
 }
 
-/// Process-wide totals since the process started.
+/// Process-wide totals since the process started: the five counts of [`Counts`], as plain
+/// numbers ([`Counts::since`] gives a window's, [`Counts::inuse_space`] the bytes it kept).
 ///
 /// Counts from other threads are read with relaxed loads: a thread joined before the call is seen
 /// in full; one still running may be seen a few operations late.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Stats {
-    /// Blocks allocated, reallocs included.
-    pub alloc_objects: u64,
-    /// Bytes allocated, reallocs' new sizes included.
-    pub alloc_space: u64,
-    /// Blocks freed, reallocs included.
-    pub free_objects: u64,
-    /// Bytes freed, reallocs' old sizes included.
-    pub free_space: u64,
-    /// Successful reallocs.
-    pub reallocs: u64,
-}
-
-impl Stats {
-    /// All counts zero.
-    pub const ZERO: Stats = Stats { alloc_objects: 0, alloc_space: 0, free_objects: 0, free_space: 0, reallocs: 0 };
-
-    /// Bytes allocated and not freed: pprof's `inuse_space`, the report's `retained/iter` when
-    /// `self` counts one iteration ([`Stats::since`]).
-    pub fn inuse_space(&self) -> i64 {
-        self.alloc_space.wrapping_sub(self.free_space) as i64
-    }
-
-    /// Bytes allocated and not freed: [`Stats::inuse_space`], under its old name.
-    #[deprecated(since = "0.1.0", note = "use `inuse_space`, pprof's name, as report.json has it")]
-    pub fn live_space(&self) -> i64 {
-        self.inuse_space()
-    }
-
-    /// The counts of `self` and `other` together.
-    pub fn plus(&self, other: &Stats) -> Stats {
-        Stats {
-            alloc_objects: self.alloc_objects.wrapping_add(other.alloc_objects),
-            alloc_space: self.alloc_space.wrapping_add(other.alloc_space),
-            free_objects: self.free_objects.wrapping_add(other.free_objects),
-            free_space: self.free_space.wrapping_add(other.free_space),
-            reallocs: self.reallocs.wrapping_add(other.reallocs),
-        }
-    }
-
-    /// Counts from `earlier` to `self`.
-    pub fn since(&self, earlier: &Stats) -> Stats {
-        Stats {
-            alloc_objects: self.alloc_objects.wrapping_sub(earlier.alloc_objects),
-            alloc_space: self.alloc_space.wrapping_sub(earlier.alloc_space),
-            free_objects: self.free_objects.wrapping_sub(earlier.free_objects),
-            free_space: self.free_space.wrapping_sub(earlier.free_space),
-            reallocs: self.reallocs.wrapping_sub(earlier.reallocs),
-        }
-    }
-}
+pub type Stats = Counts<u64>;
 
 /// The process's totals now. Never allocates.
 pub fn stats() -> Stats {
-    shards().fold(Stats::ZERO, |total, s| {
-        total.plus(&Stats {
-            alloc_objects: s.alloc_objects.load(Relaxed),
-            alloc_space: s.alloc_space.load(Relaxed),
-            free_objects: s.free_objects.load(Relaxed),
-            free_space: s.free_space.load(Relaxed),
-            reallocs: s.reallocs.load(Relaxed),
-        })
-    })
+    shards().fold(Stats::ZERO, |total, s| total.plus(&s.counts.load()))
 }
 
 /// The start of a window in which [`Mark::peak`] measures the highest live bytes.
@@ -553,20 +489,4 @@ impl Mark {
 /// not an [`Alloc`], and every figure would read zero.
 pub fn is_counting() -> bool {
     stats().alloc_objects > 0
-}
-
-#[cfg(test)]
-mod tests {
-    //! The allocator is tested as a global allocator in `tests/alloc.rs`, where a test binary
-    //! installs it; here only what needs no installed allocator.
-    use super::*;
-
-    #[test]
-    fn stats_since_wraps() {
-        let a = Stats { alloc_objects: 3, alloc_space: 10, free_objects: 1, free_space: 4, reallocs: 0 };
-        let b = Stats { alloc_objects: 5, alloc_space: 30, free_objects: 4, free_space: 30, reallocs: 2 };
-        let d = b.since(&a);
-        assert_eq!(d, Stats { alloc_objects: 2, alloc_space: 20, free_objects: 3, free_space: 26, reallocs: 2 });
-        assert_eq!(d.inuse_space(), -6);
-    }
 }
