@@ -93,25 +93,24 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `layout`.
         let ptr = unsafe { self.inner.alloc(layout) };
-        if !ptr.is_null() {
-            on_alloc(ptr, layout.size() as u64, type_name::<A>);
-        }
-        ptr
+        on_alloc(ptr, layout.size() as u64, type_name::<A>)
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: as for `alloc`.
         let ptr = unsafe { self.inner.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            on_alloc(ptr, layout.size() as u64, type_name::<A>);
-        }
-        ptr
+        on_alloc(ptr, layout.size() as u64, type_name::<A>)
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        on_free(ptr, layout.size() as u64, type_name::<A>);
+        let shard = current();
+        if shard.shared {
+            // SAFETY: the caller's guarantees for `dealloc`, passed on unchanged.
+            return unsafe { self.dealloc_cold(ptr, layout) };
+        }
+        shard.owned_free(layout.size() as u64);
         // SAFETY: the caller guarantees `ptr` came from this allocator with `layout`.
         unsafe { self.inner.dealloc(ptr, layout) }
     }
@@ -128,29 +127,64 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
     }
 }
 
+// The owner's path is what `alloc` and `dealloc` inline: one thread-local load, one test of the
+// shard's `shared` flag, the counters. Everything else (a thread's first allocation, the overflow
+// shard, the allocation-site pass) is out of line, and reached by a tail call: the cold function
+// also does what the hot one would have done after it (returns the block, or frees it), so the
+// owner's path needs no stack frame and saves no register for it (issue 24, docs/performance.md).
+
+impl<A: GlobalAlloc> Alloc<A> {
+    /// `dealloc` for a thread without a shard of its own (yet).
+    ///
+    /// # Safety
+    /// `GlobalAlloc::dealloc`'s contract.
+    #[cold]
+    #[inline(never)]
+    unsafe fn dealloc_cold(&self, ptr: *mut u8, layout: Layout) {
+        let size = layout.size() as u64;
+        match writer_cold(type_name::<A>) {
+            Writer::Owned(s) => s.owned_free(size),
+            Writer::Shared => shared_free(ptr, size),
+        }
+        // SAFETY: the caller guarantees `ptr` came from this allocator with `layout`.
+        unsafe { self.inner.dealloc(ptr, layout) }
+    }
+}
+
 /// The inner allocator's type name, for the report's environment: passed down as a function so
 /// that only a thread's first allocation, on the cold path, calls it.
 type Name = fn() -> &'static str;
 
+/// Counts the block `ptr` of `size` bytes, unless the allocation failed (null), and returns it.
 #[inline(always)]
-fn on_alloc(ptr: *mut u8, size: u64, name: Name) {
-    match writer(name) {
+fn on_alloc(ptr: *mut u8, size: u64, name: Name) -> *mut u8 {
+    if ptr.is_null() {
+        return ptr;
+    }
+    let shard = current();
+    if shard.shared {
+        return alloc_cold(ptr, size, name);
+    }
+    shard.owned_alloc(size);
+    ptr
+}
+
+/// [`on_alloc`] for a thread without a shard of its own (yet).
+#[cold]
+#[inline(never)]
+fn alloc_cold(ptr: *mut u8, size: u64, name: Name) -> *mut u8 {
+    match writer_cold(name) {
         Writer::Owned(s) => s.owned_alloc(size),
         Writer::Shared => shared_alloc(ptr, size),
     }
-}
-
-#[inline(always)]
-fn on_free(ptr: *mut u8, size: u64, name: Name) {
-    match writer(name) {
-        Writer::Owned(s) => s.owned_free(size),
-        Writer::Shared => shared_free(ptr, size),
-    }
+    ptr
 }
 
 #[inline(always)]
 fn on_realloc(old_ptr: *mut u8, new_ptr: *mut u8, old: u64, new: u64, name: Name) {
-    match writer(name) {
+    let shard = current();
+    let writer = if shard.shared { writer_cold(name) } else { Writer::Owned(shard) };
+    match writer {
         Writer::Owned(s) => s.owned_realloc(old, new),
         Writer::Shared => shared_realloc(old_ptr, new_ptr, old, new),
     }
@@ -194,6 +228,9 @@ fn shared_realloc(_old_ptr: *mut u8, _new_ptr: *mut u8, old: u64, new: u64) {
 /// make neighbours share.
 #[repr(align(128))]
 struct Shard {
+    /// Not a thread's own: the overflow shard, or the placeholder of a thread that has not
+    /// claimed one yet. Never changes: the owner's path tests it instead of comparing addresses.
+    shared: bool,
     counts: Counts<AtomicU64>,
     /// Bytes allocated minus bytes freed through this shard, wrapping: a thread may free what
     /// another allocated, so one shard's value can be "negative"; the sum over shards is right.
@@ -203,8 +240,9 @@ struct Shard {
 }
 
 impl Shard {
-    const fn new() -> Self {
+    const fn new(shared: bool) -> Self {
         Self {
+            shared,
             counts: Counts::<AtomicU64>::new(),
             live: AtomicU64::new(0),
             peak: AtomicU64::new(0),
@@ -334,19 +372,22 @@ static HEAP_ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBoo
 #[cfg(feature = "heap-profile")]
 pub(crate) fn enable_heap_hooks() {
     HEAP_ACTIVE.store(true, Relaxed);
-    let _ = SLOT.try_with(|slot| give_back(slot.replace(Some(&OVERFLOW))));
+    let _ = SLOT.try_with(|slot| give_back(slot.replace(&OVERFLOW)));
 }
 
-static SHARD_TABLE: [Shard; SHARDS] = [const { Shard::new() }; SHARDS];
-static OVERFLOW: Shard = Shard::new();
+static SHARD_TABLE: [Shard; SHARDS] = [const { Shard::new(false) }; SHARDS];
+static OVERFLOW: Shard = Shard::new(true);
+/// Where a thread that has not allocated yet points: `shared`, so its first allocation takes the
+/// cold path, which claims a shard. Never written.
+static UNCLAIMED: Shard = Shard::new(true);
 /// Bit `i` set: shard `i` is owned by a live thread.
 static OWNED: AtomicU64 = AtomicU64::new(0);
 /// Highest shard index ever handed out, plus one: readers need not scan the rest.
 static USED: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
-    /// `None`: not yet assigned; the thread's own shard; or `&OVERFLOW`, shared.
-    static SLOT: Cell<Option<&'static Shard>> = const { Cell::new(None) };
+    /// `&UNCLAIMED`: not yet assigned; the thread's own shard; or `&OVERFLOW`, shared.
+    static SLOT: Cell<&'static Shard> = const { Cell::new(&UNCLAIMED) };
     /// Gives the shard back when the thread exits.
     static RELEASE: SlotRelease = const { SlotRelease };
 }
@@ -356,24 +397,36 @@ struct SlotRelease;
 impl Drop for SlotRelease {
     fn drop(&mut self) {
         // Later destructors of this thread may still allocate: they use the overflow shard.
-        let _ = SLOT.try_with(|slot| give_back(slot.replace(Some(&OVERFLOW))));
+        let _ = SLOT.try_with(|slot| give_back(slot.replace(&OVERFLOW)));
     }
 }
 
 /// Gives a thread's shard back, if it held one of its own.
-fn give_back(held: Option<&'static Shard>) {
-    if let Some(index) = held.and_then(|s| SHARD_TABLE.iter().position(|t| std::ptr::eq(t, s))) {
+fn give_back(held: &'static Shard) {
+    if let Some(index) = SHARD_TABLE.iter().position(|t| std::ptr::eq(t, held)) {
         // Release: the next owner sees every count this thread wrote.
         OWNED.fetch_and(!(1u64 << index), Release);
     }
 }
 
+/// The calling thread's shard: its own, the overflow shard, or [`UNCLAIMED`]. The thread local
+/// has a `const` initialiser and no destructor, so it is always there (the fallback is never
+/// taken): one load.
 #[inline(always)]
-fn writer(name: Name) -> Writer {
-    match SLOT.try_with(Cell::get) {
-        Ok(Some(s)) if !std::ptr::eq(s, &OVERFLOW) => Writer::Owned(s),
-        Ok(None) => claim(name),
-        _ => Writer::Shared,
+fn current() -> &'static Shard {
+    SLOT.try_with(Cell::get).unwrap_or(&OVERFLOW)
+}
+
+/// Where a thread whose shard is `shared` counts: claims a shard on its first allocation.
+#[inline(always)]
+fn writer_cold(name: Name) -> Writer {
+    let shard = current();
+    if std::ptr::eq(shard, &UNCLAIMED) {
+        claim(name)
+    } else if shard.shared {
+        Writer::Shared
+    } else {
+        Writer::Owned(shard)
     }
 }
 
@@ -395,7 +448,7 @@ fn claim(name: Name) -> Writer {
     let overflow = Writer::Shared;
     // Mark the thread first, so that an allocation made while registering the destructor below
     // (std does so on targets without native TLS destructors) does not come back here.
-    if SLOT.try_with(|s| s.set(Some(&OVERFLOW))).is_err() {
+    if SLOT.try_with(|s| s.set(&OVERFLOW)).is_err() {
         return overflow;
     }
     // Without a destructor the shard could never be given back: take none.
@@ -417,7 +470,7 @@ fn claim(name: Name) -> Writer {
             Ok(_) => {
                 USED.fetch_max(u64::from(index) + 1, Relaxed);
                 let shard = &SHARD_TABLE[index as usize];
-                let _ = SLOT.try_with(|s| s.set(Some(shard)));
+                let _ = SLOT.try_with(|s| s.set(shard));
                 return Writer::Owned(shard);
             }
             Err(seen) => owned = seen,
