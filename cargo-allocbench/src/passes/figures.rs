@@ -442,13 +442,7 @@ mod tests {
             iters: 0,
             windows: 1,
             custom: false,
-            counts: Counts {
-                alloc_objects: 0,
-                alloc_space: 0,
-                free_objects: 0,
-                free_space: 0,
-                reallocs: 0,
-            },
+            counts: Counts { alloc_objects: 0, alloc_space: 0, free_objects: 0, free_space: 0, reallocs: 0 },
             peak_space: 0,
         }
     }
@@ -637,13 +631,7 @@ mod tests {
                 iters: 4,
                 windows: 1,
                 custom: false,
-                counts: Counts {
-                    alloc_objects: 6,
-                    alloc_space: 40,
-                    free_objects: 2,
-                    free_space: 8,
-                    reallocs: 2,
-                },
+                counts: Counts { alloc_objects: 6, alloc_space: 40, free_objects: 2, free_space: 8, reallocs: 2 },
                 peak_space: 40,
             })
             .collect();
