@@ -240,3 +240,78 @@ impl<Outer: Probes, Inner: Probes> Probes for Both<Outer, Inner> {
         Inner::finish(line);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    thread_local! {
+        static CALLS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    }
+
+    fn call(what: String) {
+        CALLS.with(|c| c.borrow_mut().push(what));
+    }
+
+    /// A probe that notes each hook's call; `WHOLE` says whether it counts a routine whole.
+    struct Note<const ID: u8, const WHOLE: bool>;
+
+    impl<const ID: u8, const WHOLE: bool> Probe for Note<ID, WHOLE> {
+        type Window = u8;
+        const WHOLE_ROUTINE: bool = WHOLE;
+
+        fn start() -> u8 {
+            call(format!("start {ID}"));
+            ID
+        }
+
+        fn end(window: u8) {
+            assert_eq!(window, ID, "each probe gets its own window back");
+            call(format!("end {ID}"));
+        }
+
+        fn routine(f: impl FnOnce()) {
+            call(format!("routine {ID}"));
+            f();
+        }
+
+        fn close(sample: &mut RecordSample) {
+            sample.windows += 1;
+            call(format!("close {ID}"));
+        }
+    }
+
+    type Outer = (Note<1, true>, (Note<2, false>, ()));
+    type Inner = (Note<3, true>, ());
+
+    fn calls() -> Vec<String> {
+        CALLS.with(|c| c.take())
+    }
+
+    #[test]
+    fn windows_nest_and_every_probe_is_called() {
+        let window = <Both<Outer, Inner>>::start();
+        <Both<Outer, Inner>>::end(window);
+        assert_eq!(calls(), ["start 1", "start 2", "start 3", "end 3", "end 2", "end 1"]);
+
+        let whole = <Both<Outer, Inner>>::routine_start();
+        <Both<Outer, Inner>>::routine(|| call("the routine".into()));
+        <Both<Outer, Inner>>::routine_end(whole);
+        let expected = ["start 1", "start 3", "routine 1", "routine 2", "routine 3", "the routine", "end 3", "end 1"];
+        assert_eq!(calls(), expected, "only the probes that count a routine whole get its window");
+
+        let mut sample = RecordSample {
+            time: 0.0,
+            windows: 0,
+            custom: false,
+            counts: allocbench_formats::counts::Counts::ZERO,
+            peak_space: 0,
+            callgrind_part: None,
+            sites: false,
+        };
+        <Both<Outer, Inner>>::close(&mut sample);
+        assert_eq!(sample.windows, 3);
+        assert_eq!(calls(), ["close 1", "close 2", "close 3"]);
+    }
+}
