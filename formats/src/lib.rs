@@ -23,9 +23,9 @@
 //! anywhere. `tests/layers.rs` reads the sources and fails on an import that breaks this.
 //!
 //! 1. Leaves, importing no other module: [`env`](mod@env), [`exit`], [`frames`], [`key`], [`mode`],
-//!    [`probe`], [`record`], [`title`], [`limit`], [`figures`], [`verdict`].
-//! 2. [`partition`] (key, title); [`metric`] (figures, limit): the metric table, which also
-//!    reads the figures by metric.
+//!    [`probe`], [`counts`], [`title`], [`limit`], [`figures`], [`verdict`].
+//! 2. [`record`] (counts); [`partition`] (key, title); [`metric`] (figures, limit): the metric
+//!    table, which also reads the figures by metric.
 //! 3. [`comparison`] (key, metric, verdict).
 //! 4. [`report`] (comparison, figures, key, metric, partition, record, verdict).
 //! 5. [`measured`] (report).
@@ -35,6 +35,7 @@
 
 pub mod baseline;
 pub mod comparison;
+pub mod counts;
 pub mod env;
 pub mod exit;
 pub mod figures;

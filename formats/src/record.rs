@@ -18,6 +18,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::counts::Counts;
+
 /// Version of the record line format; the subcommand refuses versions it does not know.
 pub const RECORD_VERSION: u32 = 1;
 
@@ -58,16 +60,11 @@ pub struct RecordSample {
     /// True when criterion measured no window (`iter_custom`): the counts cover the whole
     /// routine.
     pub custom: bool,
-    /// Blocks allocated; a realloc counts as one block freed and one allocated.
-    pub alloc_objects: u64,
-    /// Bytes allocated.
-    pub alloc_space: u64,
-    /// Blocks freed.
-    pub free_objects: u64,
-    /// Bytes freed.
-    pub free_space: u64,
-    /// Reallocations, also counted in the four figures above.
-    pub reallocs: u64,
+    /// What the allocator counted over the sample's windows; a realloc counts as one block freed,
+    /// one allocated and one realloc. Flattened: the line keeps the five fields of version 1, in
+    /// their order.
+    #[serde(flatten)]
+    pub counts: Counts<u64>,
     /// The highest rise of live bytes in any one window of the sample.
     pub peak_space: u64,
     /// The instruction pass: the part number of the callgrind dump that holds this sample's
@@ -123,8 +120,18 @@ mod tests {
     #[test]
     fn a_version_1_line_reads_and_writes_back_the_same() {
         let record: RecordLine = serde_json::from_str(V1).unwrap();
-        assert_eq!(record.samples[0].alloc_space, 32);
+        assert_eq!(record.samples[0].counts.alloc_space, 32);
         assert_eq!(record.sites[0].frames[1].file, None);
         assert_eq!(serde_json::to_string(&record).unwrap(), V1);
+    }
+
+    /// The passes' own fields after the flattened counts keep their places too.
+    #[test]
+    fn a_sample_with_every_field_writes_back_the_same() {
+        let line = r#"{"time":3.0,"windows":2,"custom":true,"alloc_objects":1,"alloc_space":2,"free_objects":3,"free_space":4,"reallocs":5,"peak_space":6,"callgrind_part":7,"sites":true}"#;
+        let sample: RecordSample = serde_json::from_str(line).unwrap();
+        assert_eq!(sample.counts, Counts::from_array([1, 2, 3, 4, 5]));
+        assert_eq!((sample.peak_space, sample.callgrind_part, sample.sites), (6, Some(7), true));
+        assert_eq!(serde_json::to_string(&sample).unwrap(), line);
     }
 }

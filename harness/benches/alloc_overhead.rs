@@ -7,12 +7,16 @@
 //! ```
 //!
 //! One benchmark group per thread count (`alloc_free_1_thread`, `alloc_free_2_threads`), one
-//! benchmark per allocator and block size (`System/64`, `allocbench/64`, `stats_alloc/64`,
-//! `dhat/64`, and the same at 1024 bytes). One iteration is one `alloc` followed by one `dealloc`
+//! benchmark per allocator and block size (`System/64`, `allocbench/64`, `divan/64`,
+//! `stats_alloc/64`, `dhat/64`, and the same at 1024 bytes). One iteration is one `alloc` followed by one `dealloc`
 //! of the same `Layout`, so criterion's time per iteration is the cost of a pair.
 //!
 //! The design's budget: `allocbench::Alloc<System>` costs at most 2 ns per pair more than
 //! `System`, and a second thread does not slow it down (each thread writes a shard of its own).
+//! divan's `AllocProfiler` tallies in a thread local of each thread (counts and bytes per kind of
+//! operation, the thread's own live bytes and their maximum), which divan reads only on the
+//! threads it runs a benchmark on: the cost to reach. Issue 24 asks `allocbench` for at most
+//! ×1.05 of `System`'s time on one thread and ×1.08 on two, as ratios within one run.
 //! `stats_alloc::StatsAlloc` updates shared atomics and `dhat::Alloc` takes a global lock and
 //! captures a backtrace per allocation, so both are expected to slow down beside a second thread.
 //!
@@ -54,6 +58,7 @@ static SYSTEM: System = System;
 static ALLOCBENCH: allocbench::Alloc<System> = allocbench::Alloc::system();
 static STATS_ALLOC: stats_alloc::StatsAlloc<System> = stats_alloc::StatsAlloc::system();
 static DHAT: dhat::Alloc = dhat::Alloc;
+static DIVAN: divan::AllocProfiler<System> = divan::AllocProfiler::system();
 
 /// Block sizes measured: a small object and a buffer.
 const SIZES: [usize; 2] = [64, 1024];
@@ -126,6 +131,7 @@ fn alloc_overhead(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("alloc_free_{label}"));
         bench_allocator(&mut group, "System", &SYSTEM, threads);
         bench_allocator(&mut group, "allocbench", &ALLOCBENCH, threads);
+        bench_allocator(&mut group, "divan", &DIVAN, threads);
         bench_allocator(&mut group, "stats_alloc", &STATS_ALLOC, threads);
         {
             // dhat counts only while a profiler runs; testing mode writes no file when dropped.

@@ -15,6 +15,13 @@
 //! backwards. When more threads are alive than there are shards, the rest share one overflow
 //! shard and pay for atomic read-modify-writes.
 //!
+//! A thread finds its shard with one load of a `const` thread local, which points at the thread's
+//! own shard, at the overflow shard, or, before the thread's first allocation, at a placeholder;
+//! the last two are flagged `shared`, so the owner's path tests one byte and goes on to the
+//! counters. Whatever else can happen (claiming a shard, the overflow shard, the allocation-site
+//! pass) is out of line and reached by a tail call: `dealloc` takes no stack frame. On x86-64
+//! the hook adds 27 instructions to an alloc/free pair (docs/performance.md §16).
+//!
 //! The hook never allocates, never locks and never panics, except in the allocation-site pass (a
 //! process of its own, see below), where the overflow shard's path calls into the pass.
 //!
@@ -39,6 +46,8 @@ use std::any::type_name;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed, Ordering::*};
 use std::sync::OnceLock;
+
+pub use allocbench_formats::counts::Counts;
 
 /// How many threads can own a shard at once. More threads than this share the overflow shard.
 pub const SHARDS: usize = 64;
@@ -91,25 +100,24 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `layout`.
         let ptr = unsafe { self.inner.alloc(layout) };
-        if !ptr.is_null() {
-            on_alloc(ptr, layout.size() as u64, type_name::<A>);
-        }
-        ptr
+        on_alloc(ptr, layout.size() as u64, type_name::<A>)
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: as for `alloc`.
         let ptr = unsafe { self.inner.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            on_alloc(ptr, layout.size() as u64, type_name::<A>);
-        }
-        ptr
+        on_alloc(ptr, layout.size() as u64, type_name::<A>)
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        on_free(ptr, layout.size() as u64, type_name::<A>);
+        let shard = current();
+        if shard.shared {
+            // SAFETY: the caller's guarantees for `dealloc`, passed on unchanged.
+            return unsafe { self.dealloc_cold(ptr, layout) };
+        }
+        shard.owned_free(layout.size() as u64);
         // SAFETY: the caller guarantees `ptr` came from this allocator with `layout`.
         unsafe { self.inner.dealloc(ptr, layout) }
     }
@@ -126,29 +134,64 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Alloc<A> {
     }
 }
 
+// The owner's path is what `alloc` and `dealloc` inline: one thread-local load, one test of the
+// shard's `shared` flag, the counters. Everything else (a thread's first allocation, the overflow
+// shard, the allocation-site pass) is out of line, and reached by a tail call: the cold function
+// also does what the hot one would have done after it (returns the block, or frees it), so the
+// owner's path needs no stack frame and saves no register for it (issue 24, docs/performance.md).
+
+impl<A: GlobalAlloc> Alloc<A> {
+    /// `dealloc` for a thread without a shard of its own (yet).
+    ///
+    /// # Safety
+    /// `GlobalAlloc::dealloc`'s contract.
+    #[cold]
+    #[inline(never)]
+    unsafe fn dealloc_cold(&self, ptr: *mut u8, layout: Layout) {
+        let size = layout.size() as u64;
+        match writer_cold(type_name::<A>) {
+            Writer::Owned(s) => s.owned_free(size),
+            Writer::Shared => shared_free(ptr, size),
+        }
+        // SAFETY: the caller guarantees `ptr` came from this allocator with `layout`.
+        unsafe { self.inner.dealloc(ptr, layout) }
+    }
+}
+
 /// The inner allocator's type name, for the report's environment: passed down as a function so
 /// that only a thread's first allocation, on the cold path, calls it.
 type Name = fn() -> &'static str;
 
+/// Counts the block `ptr` of `size` bytes, unless the allocation failed (null), and returns it.
 #[inline(always)]
-fn on_alloc(ptr: *mut u8, size: u64, name: Name) {
-    match writer(name) {
+fn on_alloc(ptr: *mut u8, size: u64, name: Name) -> *mut u8 {
+    if ptr.is_null() {
+        return ptr;
+    }
+    let shard = current();
+    if shard.shared {
+        return alloc_cold(ptr, size, name);
+    }
+    shard.owned_alloc(size);
+    ptr
+}
+
+/// [`on_alloc`] for a thread without a shard of its own (yet).
+#[cold]
+#[inline(never)]
+fn alloc_cold(ptr: *mut u8, size: u64, name: Name) -> *mut u8 {
+    match writer_cold(name) {
         Writer::Owned(s) => s.owned_alloc(size),
         Writer::Shared => shared_alloc(ptr, size),
     }
-}
-
-#[inline(always)]
-fn on_free(ptr: *mut u8, size: u64, name: Name) {
-    match writer(name) {
-        Writer::Owned(s) => s.owned_free(size),
-        Writer::Shared => shared_free(ptr, size),
-    }
+    ptr
 }
 
 #[inline(always)]
 fn on_realloc(old_ptr: *mut u8, new_ptr: *mut u8, old: u64, new: u64, name: Name) {
-    match writer(name) {
+    let shard = current();
+    let writer = if shard.shared { writer_cold(name) } else { Writer::Owned(shard) };
+    match writer {
         Writer::Owned(s) => s.owned_realloc(old, new),
         Writer::Shared => shared_realloc(old_ptr, new_ptr, old, new),
     }
@@ -192,11 +235,10 @@ fn shared_realloc(_old_ptr: *mut u8, _new_ptr: *mut u8, old: u64, new: u64) {
 /// make neighbours share.
 #[repr(align(128))]
 struct Shard {
-    alloc_objects: AtomicU64,
-    alloc_space: AtomicU64,
-    free_objects: AtomicU64,
-    free_space: AtomicU64,
-    reallocs: AtomicU64,
+    /// Not a thread's own: the overflow shard, or the placeholder of a thread that has not
+    /// claimed one yet. Never changes: the owner's path tests it instead of comparing addresses.
+    shared: bool,
+    counts: Counts<AtomicU64>,
     /// Bytes allocated minus bytes freed through this shard, wrapping: a thread may free what
     /// another allocated, so one shard's value can be "negative"; the sum over shards is right.
     live: AtomicU64,
@@ -205,16 +247,8 @@ struct Shard {
 }
 
 impl Shard {
-    const fn new() -> Self {
-        Self {
-            alloc_objects: AtomicU64::new(0),
-            alloc_space: AtomicU64::new(0),
-            free_objects: AtomicU64::new(0),
-            free_space: AtomicU64::new(0),
-            reallocs: AtomicU64::new(0),
-            live: AtomicU64::new(0),
-            peak: AtomicU64::new(0),
-        }
+    const fn new(shared: bool) -> Self {
+        Self { shared, counts: Counts::<AtomicU64>::new(), live: AtomicU64::new(0), peak: AtomicU64::new(0) }
     }
 }
 
@@ -232,26 +266,26 @@ impl Shard {
 
     #[inline(always)]
     fn owned_alloc(&self, size: u64) {
-        bump(&self.alloc_objects, 1);
-        bump(&self.alloc_space, size);
+        bump(&self.counts.alloc_objects, 1);
+        bump(&self.counts.alloc_space, size);
         let after = bump(&self.live, size);
         self.owned_raise_peak(after);
     }
 
     #[inline(always)]
     fn owned_free(&self, size: u64) {
-        bump(&self.free_objects, 1);
-        bump(&self.free_space, size);
+        bump(&self.counts.free_objects, 1);
+        bump(&self.counts.free_space, size);
         bump(&self.live, size.wrapping_neg());
     }
 
     #[inline(always)]
     fn owned_realloc(&self, old: u64, new: u64) {
-        bump(&self.reallocs, 1);
-        bump(&self.alloc_objects, 1);
-        bump(&self.free_objects, 1);
-        bump(&self.alloc_space, new);
-        bump(&self.free_space, old);
+        bump(&self.counts.reallocs, 1);
+        bump(&self.counts.alloc_objects, 1);
+        bump(&self.counts.free_objects, 1);
+        bump(&self.counts.alloc_space, new);
+        bump(&self.counts.free_space, old);
         let before = self.live.load(Relaxed);
         let after = before.wrapping_add(new).wrapping_sub(old);
         self.live.store(after, Relaxed);
@@ -280,26 +314,26 @@ impl Shard {
 
     #[cold]
     fn shared_alloc(&self, size: u64) {
-        self.alloc_objects.fetch_add(1, Relaxed);
-        self.alloc_space.fetch_add(size, Relaxed);
+        self.counts.alloc_objects.fetch_add(1, Relaxed);
+        self.counts.alloc_space.fetch_add(size, Relaxed);
         let after = self.live.fetch_add(size, Relaxed).wrapping_add(size);
         self.shared_raise_peak(after);
     }
 
     #[cold]
     fn shared_free(&self, size: u64) {
-        self.free_objects.fetch_add(1, Relaxed);
-        self.free_space.fetch_add(size, Relaxed);
+        self.counts.free_objects.fetch_add(1, Relaxed);
+        self.counts.free_space.fetch_add(size, Relaxed);
         self.live.fetch_sub(size, Relaxed);
     }
 
     #[cold]
     fn shared_realloc(&self, old: u64, new: u64) {
-        self.reallocs.fetch_add(1, Relaxed);
-        self.alloc_objects.fetch_add(1, Relaxed);
-        self.free_objects.fetch_add(1, Relaxed);
-        self.alloc_space.fetch_add(new, Relaxed);
-        self.free_space.fetch_add(old, Relaxed);
+        self.counts.reallocs.fetch_add(1, Relaxed);
+        self.counts.alloc_objects.fetch_add(1, Relaxed);
+        self.counts.free_objects.fetch_add(1, Relaxed);
+        self.counts.alloc_space.fetch_add(new, Relaxed);
+        self.counts.free_space.fetch_add(old, Relaxed);
         let delta = new.wrapping_sub(old);
         let after = self.live.fetch_add(delta, Relaxed).wrapping_add(delta);
         self.shared_raise_peak(after);
@@ -340,19 +374,22 @@ static HEAP_ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBoo
 #[cfg(feature = "heap-profile")]
 pub(crate) fn enable_heap_hooks() {
     HEAP_ACTIVE.store(true, Relaxed);
-    let _ = SLOT.try_with(|slot| give_back(slot.replace(Some(&OVERFLOW))));
+    let _ = SLOT.try_with(|slot| give_back(slot.replace(&OVERFLOW)));
 }
 
-static SHARD_TABLE: [Shard; SHARDS] = [const { Shard::new() }; SHARDS];
-static OVERFLOW: Shard = Shard::new();
+static SHARD_TABLE: [Shard; SHARDS] = [const { Shard::new(false) }; SHARDS];
+static OVERFLOW: Shard = Shard::new(true);
+/// Where a thread that has not allocated yet points: `shared`, so its first allocation takes the
+/// cold path, which claims a shard. Never written.
+static UNCLAIMED: Shard = Shard::new(true);
 /// Bit `i` set: shard `i` is owned by a live thread.
 static OWNED: AtomicU64 = AtomicU64::new(0);
 /// Highest shard index ever handed out, plus one: readers need not scan the rest.
 static USED: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
-    /// `None`: not yet assigned; the thread's own shard; or `&OVERFLOW`, shared.
-    static SLOT: Cell<Option<&'static Shard>> = const { Cell::new(None) };
+    /// `&UNCLAIMED`: not yet assigned; the thread's own shard; or `&OVERFLOW`, shared.
+    static SLOT: Cell<&'static Shard> = const { Cell::new(&UNCLAIMED) };
     /// Gives the shard back when the thread exits.
     static RELEASE: SlotRelease = const { SlotRelease };
 }
@@ -362,24 +399,36 @@ struct SlotRelease;
 impl Drop for SlotRelease {
     fn drop(&mut self) {
         // Later destructors of this thread may still allocate: they use the overflow shard.
-        let _ = SLOT.try_with(|slot| give_back(slot.replace(Some(&OVERFLOW))));
+        let _ = SLOT.try_with(|slot| give_back(slot.replace(&OVERFLOW)));
     }
 }
 
 /// Gives a thread's shard back, if it held one of its own.
-fn give_back(held: Option<&'static Shard>) {
-    if let Some(index) = held.and_then(|s| SHARD_TABLE.iter().position(|t| std::ptr::eq(t, s))) {
+fn give_back(held: &'static Shard) {
+    if let Some(index) = SHARD_TABLE.iter().position(|t| std::ptr::eq(t, held)) {
         // Release: the next owner sees every count this thread wrote.
         OWNED.fetch_and(!(1u64 << index), Release);
     }
 }
 
+/// The calling thread's shard: its own, the overflow shard, or [`UNCLAIMED`]. The thread local
+/// has a `const` initialiser and no destructor, so it is always there (the fallback is never
+/// taken): one load.
 #[inline(always)]
-fn writer(name: Name) -> Writer {
-    match SLOT.try_with(Cell::get) {
-        Ok(Some(s)) if !std::ptr::eq(s, &OVERFLOW) => Writer::Owned(s),
-        Ok(None) => claim(name),
-        _ => Writer::Shared,
+fn current() -> &'static Shard {
+    SLOT.try_with(Cell::get).unwrap_or(&OVERFLOW)
+}
+
+/// Where a thread whose shard is `shared` counts: claims a shard on its first allocation.
+#[inline(always)]
+fn writer_cold(name: Name) -> Writer {
+    let shard = current();
+    if std::ptr::eq(shard, &UNCLAIMED) {
+        claim(name)
+    } else if shard.shared {
+        Writer::Shared
+    } else {
+        Writer::Owned(shard)
     }
 }
 
@@ -401,7 +450,7 @@ fn claim(name: Name) -> Writer {
     let overflow = Writer::Shared;
     // Mark the thread first, so that an allocation made while registering the destructor below
     // (std does so on targets without native TLS destructors) does not come back here.
-    if SLOT.try_with(|s| s.set(Some(&OVERFLOW))).is_err() {
+    if SLOT.try_with(|s| s.set(&OVERFLOW)).is_err() {
         return overflow;
     }
     // Without a destructor the shard could never be given back: take none.
@@ -423,7 +472,7 @@ fn claim(name: Name) -> Writer {
             Ok(_) => {
                 USED.fetch_max(u64::from(index) + 1, Relaxed);
                 let shard = &SHARD_TABLE[index as usize];
-                let _ = SLOT.try_with(|s| s.set(Some(shard)));
+                let _ = SLOT.try_with(|s| s.set(shard));
                 return Writer::Owned(shard);
             }
             Err(seen) => owned = seen,
@@ -436,74 +485,16 @@ fn shards() -> impl Iterator<Item = &'static Shard> {
     SHARD_TABLE[..used].iter().chain(std::iter::once(&OVERFLOW))
 }
 
-/// Process-wide totals since the process started.
+/// Process-wide totals since the process started: the five counts of [`Counts`], as plain
+/// numbers ([`Counts::since`] gives a window's, [`Counts::inuse_space`] the bytes it kept).
 ///
 /// Counts from other threads are read with relaxed loads: a thread joined before the call is seen
 /// in full; one still running may be seen a few operations late.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Stats {
-    /// Blocks allocated, reallocs included.
-    pub alloc_objects: u64,
-    /// Bytes allocated, reallocs' new sizes included.
-    pub alloc_space: u64,
-    /// Blocks freed, reallocs included.
-    pub free_objects: u64,
-    /// Bytes freed, reallocs' old sizes included.
-    pub free_space: u64,
-    /// Successful reallocs.
-    pub reallocs: u64,
-}
-
-impl Stats {
-    /// All counts zero.
-    pub const ZERO: Stats = Stats { alloc_objects: 0, alloc_space: 0, free_objects: 0, free_space: 0, reallocs: 0 };
-
-    /// Bytes allocated and not freed: pprof's `inuse_space`, the report's `retained/iter` when
-    /// `self` counts one iteration ([`Stats::since`]).
-    pub fn inuse_space(&self) -> i64 {
-        self.alloc_space.wrapping_sub(self.free_space) as i64
-    }
-
-    /// Bytes allocated and not freed: [`Stats::inuse_space`], under its old name.
-    #[deprecated(since = "0.1.0", note = "use `inuse_space`, pprof's name, as report.json has it")]
-    pub fn live_space(&self) -> i64 {
-        self.inuse_space()
-    }
-
-    /// The counts of `self` and `other` together.
-    pub fn plus(&self, other: &Stats) -> Stats {
-        Stats {
-            alloc_objects: self.alloc_objects.wrapping_add(other.alloc_objects),
-            alloc_space: self.alloc_space.wrapping_add(other.alloc_space),
-            free_objects: self.free_objects.wrapping_add(other.free_objects),
-            free_space: self.free_space.wrapping_add(other.free_space),
-            reallocs: self.reallocs.wrapping_add(other.reallocs),
-        }
-    }
-
-    /// Counts from `earlier` to `self`.
-    pub fn since(&self, earlier: &Stats) -> Stats {
-        Stats {
-            alloc_objects: self.alloc_objects.wrapping_sub(earlier.alloc_objects),
-            alloc_space: self.alloc_space.wrapping_sub(earlier.alloc_space),
-            free_objects: self.free_objects.wrapping_sub(earlier.free_objects),
-            free_space: self.free_space.wrapping_sub(earlier.free_space),
-            reallocs: self.reallocs.wrapping_sub(earlier.reallocs),
-        }
-    }
-}
+pub type Stats = Counts<u64>;
 
 /// The process's totals now. Never allocates.
 pub fn stats() -> Stats {
-    shards().fold(Stats::ZERO, |total, s| {
-        total.plus(&Stats {
-            alloc_objects: s.alloc_objects.load(Relaxed),
-            alloc_space: s.alloc_space.load(Relaxed),
-            free_objects: s.free_objects.load(Relaxed),
-            free_space: s.free_space.load(Relaxed),
-            reallocs: s.reallocs.load(Relaxed),
-        })
-    })
+    shards().fold(Stats::ZERO, |total, s| total.plus(&s.counts.load()))
 }
 
 /// The start of a window in which [`Mark::peak`] measures the highest live bytes.
@@ -553,20 +544,4 @@ impl Mark {
 /// not an [`Alloc`], and every figure would read zero.
 pub fn is_counting() -> bool {
     stats().alloc_objects > 0
-}
-
-#[cfg(test)]
-mod tests {
-    //! The allocator is tested as a global allocator in `tests/alloc.rs`, where a test binary
-    //! installs it; here only what needs no installed allocator.
-    use super::*;
-
-    #[test]
-    fn stats_since_wraps() {
-        let a = Stats { alloc_objects: 3, alloc_space: 10, free_objects: 1, free_space: 4, reallocs: 0 };
-        let b = Stats { alloc_objects: 5, alloc_space: 30, free_objects: 4, free_space: 30, reallocs: 2 };
-        let d = b.since(&a);
-        assert_eq!(d, Stats { alloc_objects: 2, alloc_space: 20, free_objects: 3, free_space: 26, reallocs: 2 });
-        assert_eq!(d.inuse_space(), -6);
-    }
 }

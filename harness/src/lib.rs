@@ -50,6 +50,7 @@ mod group;
 mod heap;
 mod macros;
 pub mod measurement;
+mod probe;
 mod profile;
 pub mod profiler;
 pub mod record;

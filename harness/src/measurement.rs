@@ -3,13 +3,14 @@
 //!
 //! Criterion calls [`Measurement::start`] and [`Measurement::end`] around the region it times,
 //! and [`Measurement::to_f64`] once per saved sample, in the order of `sample.json`. `Counting`
-//! adds up the allocator's counts over each sample's windows and hands them to the record writer
-//! when `to_f64` closes the sample. Timing is left to the wrapped measurement, so criterion
-//! prints and saves exactly what it would without allocbench.
+//! runs the probes' window hooks there (module `probe`: the allocator's counts and peak, and each
+//! pass's own), and has the record writer close the sample when `to_f64` is called. Timing is
+//! left to the wrapped measurement, so criterion prints and saves exactly what it would without
+//! allocbench.
 
 pub use criterion::measurement::*;
 
-use crate::alloc::{self, Mark, Stats};
+use crate::probe::{AroundClock, Probes, WithinClock};
 use crate::record;
 
 /// A measurement that delegates timing to `M` (by default [`WallTime`]) and counts allocations in
@@ -29,11 +30,12 @@ impl<M> Counting<M> {
     }
 }
 
-/// What [`Counting::start`] hands to [`Counting::end`]: the allocator's state at the start.
+/// What [`Counting::start`] hands to [`Counting::end`]: the probes' state at the start, and the
+/// clock's.
 pub struct Start<I> {
-    stats: Stats,
-    mark: Mark,
+    around: <AroundClock as Probes>::Window,
     inner: I,
+    within: <WithinClock as Probes>::Window,
 }
 
 impl<M: Measurement> Measurement for Counting<M> {
@@ -42,22 +44,20 @@ impl<M: Measurement> Measurement for Counting<M> {
 
     #[inline]
     fn start(&self) -> Self::Intermediate {
-        // Read the allocator first and start the clock last, so that neither measures the other.
-        let stats = alloc::stats();
-        let mark = alloc::mark();
-        record::set_capture(true);
+        // The allocator is read before the clock starts, and callgrind collects after it starts,
+        // so that neither measures the other.
+        let around = AroundClock::start();
         let inner = self.inner.start();
-        crate::callgrind::toggle_collect();
-        Start { stats, mark, inner }
+        let within = WithinClock::start();
+        Start { around, inner, within }
     }
 
     #[inline]
     fn end(&self, i: Self::Intermediate) -> Self::Value {
-        crate::callgrind::toggle_collect();
+        WithinClock::end(i.within);
         let value = self.inner.end(i.inner);
-        record::set_capture(false);
-        let counts = alloc::stats().since(&i.stats);
-        record::add_window(counts, i.mark.peak().unwrap_or(0));
+        AroundClock::end(i.around);
+        record::add_window();
         value
     }
 

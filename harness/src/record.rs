@@ -21,12 +21,14 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use allocbench_formats::counts::Counts;
 use allocbench_formats::probe::ProbeAnswer;
 pub use allocbench_formats::record::RECORD_VERSION;
 use allocbench_formats::record::{CpuProfileRecord, RecordLine, RecordSample};
 pub use allocbench_formats::Mode;
 
-use crate::alloc::{self, Stats};
+use crate::alloc;
+use crate::probe::{All, Probes};
 
 /// The file the harness appends its records to. Set by `cargo allocbench`.
 pub const RECORDS_ENV: &str = allocbench_formats::env::RECORDS;
@@ -40,52 +42,30 @@ pub fn mode() -> Option<Mode> {
     std::env::var(MODE_ENV).ok().and_then(|v| Mode::from_env_value(&v))
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Open {
-    windows: u64,
-    counts: Stats,
-    peak: u64,
-}
-
-const CLOSED: Open = Open { windows: 0, counts: Stats::ZERO, peak: 0 };
-
 /// Windows ever closed in this process, to tell whether a routine had any.
 static WINDOWS: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
-    // `const`, `Copy`, no destructor: the window hooks touch it without allocating.
-    static OPEN: Cell<Open> = const { Cell::new(CLOSED) };
+    /// Windows of the open sample. `const`, `Copy`, no destructor: the window hooks touch it
+    /// without allocating.
+    static OPEN_WINDOWS: Cell<u64> = const { Cell::new(0) };
     static SAMPLES: RefCell<Vec<RecordSample>> = const { RefCell::new(Vec::new()) };
     static CUSTOM: Cell<bool> = const { Cell::new(false) };
     /// The benchmark criterion is about to run, until its routine is first called.
     static PENDING: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-/// Adds one measured window to the open sample. Never allocates.
-pub(crate) fn add_window(counts: Stats, peak: u64) {
+/// One measured window ended (the probes have added it to their open samples). Never allocates.
+#[inline(always)]
+pub(crate) fn add_window() {
     WINDOWS.fetch_add(1, Relaxed);
-    let _ = OPEN.try_with(|open| {
-        let mut o = open.get();
-        o.windows += 1;
-        o.counts = o.counts.plus(&counts);
-        o.peak = o.peak.max(peak);
-        open.set(o);
-    });
+    let _ = OPEN_WINDOWS.try_with(|open| open.set(open.get() + 1));
 }
 
 /// Criterion started a new sample (or a warm-up): forget what the previous one left.
 pub(crate) fn discard_open_sample() {
-    let _ = OPEN.try_with(|open| open.set(CLOSED));
-    crate::callgrind::zero();
-    #[cfg(feature = "heap-profile")]
-    crate::heap::discard_open_sample();
-}
-
-/// A measured window opens or closes: the allocation-site pass attributes allocations inside it.
-#[inline(always)]
-pub(crate) fn set_capture(_on: bool) {
-    #[cfg(feature = "heap-profile")]
-    crate::heap::set_capture(_on);
+    let _ = OPEN_WINDOWS.try_with(|open| open.set(0));
+    All::discard();
 }
 
 /// Turns on the passes this process was started for. Called by every `Criterion::default()`,
@@ -98,13 +78,7 @@ pub(crate) fn start_mode() {
         // reads this file rather than criterion's text.
         let _ = OpenOptions::new().create(true).append(true).open(path);
     }
-    #[cfg(feature = "heap-profile")]
-    if mode() == Some(Mode::Heap) {
-        crate::heap::enable();
-    }
-    if mode() == Some(Mode::Instructions) && !crate::callgrind::enable() {
-        eprintln!("allocbench: the instruction pass runs under valgrind's callgrind; this process does not, and counts no instructions");
-    }
+    All::start_mode(mode());
 }
 
 /// `cargo allocbench`'s probe: says that this is allocbench's harness, then exits with success
@@ -152,29 +126,17 @@ fn append_id(path: &std::path::Path, id: &str) {
 
 /// Criterion saved a sample with this time value.
 pub(crate) fn close_sample(time: f64) {
-    #[cfg(feature = "heap-profile")]
-    let sites = crate::heap::close_sample();
-    #[cfg(not(feature = "heap-profile"))]
-    let sites = false;
-    let callgrind_part = crate::callgrind::dump();
-    let o = OPEN.with(|open| open.replace(CLOSED));
-    let custom = CUSTOM.with(|c| c.replace(false));
-    let c = o.counts;
-    SAMPLES.with(|s| {
-        s.borrow_mut().push(RecordSample {
-            time,
-            windows: o.windows,
-            custom,
-            alloc_objects: c.alloc_objects,
-            alloc_space: c.alloc_space,
-            free_objects: c.free_objects,
-            free_space: c.free_space,
-            reallocs: c.reallocs,
-            peak_space: o.peak,
-            callgrind_part,
-            sites,
-        })
-    });
+    let mut sample = RecordSample {
+        time,
+        windows: OPEN_WINDOWS.with(|open| open.replace(0)),
+        custom: CUSTOM.with(|c| c.replace(false)),
+        counts: Counts::ZERO,
+        peak_space: 0,
+        callgrind_part: None,
+        sites: false,
+    };
+    All::close(&mut sample);
+    SAMPLES.with(|s| s.borrow_mut().push(sample));
 }
 
 /// Runs one call of a benchmark's closure. When criterion measured no window inside it (the
@@ -183,15 +145,11 @@ pub(crate) fn close_sample(time: f64) {
 pub(crate) fn around_routine(f: impl FnOnce()) {
     note_started();
     let before = WINDOWS.load(Relaxed);
-    let stats = alloc::stats();
-    let mark = alloc::mark();
-    #[cfg(feature = "heap-profile")]
-    crate::heap::in_routine(f);
-    #[cfg(not(feature = "heap-profile"))]
-    f();
+    let whole = All::routine_start();
+    All::routine(f);
     if WINDOWS.load(Relaxed) == before {
-        let counts = alloc::stats().since(&stats);
-        add_window(counts, mark.peak().unwrap_or(0));
+        All::routine_end(whole);
+        add_window();
         let _ = CUSTOM.try_with(|c| c.set(true));
     }
 }
@@ -204,25 +162,22 @@ pub(crate) fn finish(id: &str) {
         append_id(&PathBuf::from(path), id);
     }
     discard_open_sample();
-    let samples = SAMPLES.with(|s| std::mem::take(&mut *s.borrow_mut()));
-    // Always: it also resets the allocation-site pass for the next benchmark.
-    #[cfg(feature = "heap-profile")]
-    let sites = crate::heap::take_sites();
-    #[cfg(not(feature = "heap-profile"))]
-    let sites = Vec::new();
-    if samples.is_empty() {
-        return; // filtered out, listed, test mode or profiling: nothing was measured
-    }
-    append(&RecordLine {
+    let mut line = RecordLine {
         version: RECORD_VERSION,
         id: id.to_owned(),
-        counting: alloc::is_counting(),
-        samples,
-        sites,
+        counting: false,
+        samples: SAMPLES.with(|s| std::mem::take(&mut *s.borrow_mut())),
+        sites: Vec::new(),
         cpu_profile: None,
-        pid: crate::callgrind::active().then(std::process::id),
-        allocator: alloc::inner_allocator().map(str::to_owned),
-    });
+        pid: None,
+        allocator: None,
+    };
+    // Always, also without samples: the probes reset what they keep per benchmark.
+    All::finish(&mut line);
+    if line.samples.is_empty() {
+        return; // filtered out, listed, test mode or profiling: nothing was measured
+    }
+    append(&line);
 }
 
 /// The CPU profile of `id` is written in `dir`.

@@ -878,11 +878,13 @@ mod tests {
                     iters: n,
                     windows: 1,
                     custom: false,
-                    alloc_objects: copies * (1 + doublings),
-                    alloc_space: copies * 1000 * (2 * top - 1),
-                    free_objects: copies * doublings,
-                    free_space: copies * 1000 * (top - 1),
-                    reallocs: copies * doublings,
+                    counts: allocbench_formats::counts::Counts {
+                        alloc_objects: copies * (1 + doublings),
+                        alloc_space: copies * 1000 * (2 * top - 1),
+                        free_objects: copies * doublings,
+                        free_space: copies * 1000 * (top - 1),
+                        reallocs: copies * doublings,
+                    },
                     peak_space: 0,
                 }
             })
@@ -931,11 +933,13 @@ mod tests {
                         iters: n,
                         windows: 1,
                         custom: false,
-                        alloc_objects: per * n + 5,
-                        alloc_space: 64 * per * n,
-                        free_objects: per * n + n.div_ceil(8),
-                        free_space: 64 * per * n,
-                        reallocs: 0,
+                        counts: allocbench_formats::counts::Counts {
+                            alloc_objects: per * n + 5,
+                            alloc_space: 64 * per * n,
+                            free_objects: per * n + n.div_ceil(8),
+                            free_space: 64 * per * n,
+                            reallocs: 0,
+                        },
                         peak_space: 0,
                     }
                 })
@@ -971,11 +975,13 @@ mod tests {
                         iters: n,
                         windows: 1,
                         custom: false,
-                        alloc_objects: copies * (n + grew),
-                        alloc_space: copies * (1000 * n + grew * 24 * after),
-                        free_objects: copies * grew,
-                        free_space: copies * grew * 24 * before,
-                        reallocs: copies * grew,
+                        counts: allocbench_formats::counts::Counts {
+                            alloc_objects: copies * (n + grew),
+                            alloc_space: copies * (1000 * n + grew * 24 * after),
+                            free_objects: copies * grew,
+                            free_space: copies * grew * 24 * before,
+                            reallocs: copies * grew,
+                        },
                         peak_space: 0,
                     }
                 })

@@ -14,6 +14,7 @@
 //! one choice for the whole benchmark ([`Estimate`]), so that the figures stay possible and
 //! coherent and the benchmark's stacks add up to it.
 
+use allocbench_formats::counts::Counts;
 use allocbench_formats::record::RecordSample;
 
 use crate::report::{AllocFigures, AllocSample, Inexact, SampleRange};
@@ -26,11 +27,8 @@ pub struct Sample {
     pub windows: u64,
     /// The routine timed itself (`iter_custom`): the counts cover it whole.
     pub custom: bool,
-    pub alloc_objects: u64,
-    pub alloc_space: u64,
-    pub free_objects: u64,
-    pub free_space: u64,
-    pub reallocs: u64,
+    /// What the allocator counted over the sample's windows.
+    pub counts: Counts<u64>,
     /// The highest rise of live bytes within one window.
     pub peak_space: u64,
 }
@@ -42,11 +40,7 @@ impl Sample {
             iters,
             windows: record.windows,
             custom: record.custom,
-            alloc_objects: record.alloc_objects,
-            alloc_space: record.alloc_space,
-            free_objects: record.free_objects,
-            free_space: record.free_space,
-            reallocs: record.reallocs,
+            counts: record.counts,
             peak_space: record.peak_space,
         }
     }
@@ -111,8 +105,13 @@ fn mode(estimates: &[f64]) -> (f64, bool) {
 
 /// The five counts a sample holds, in the order of [`Estimate`]'s kinds: `alloc_objects`,
 /// `alloc_space`, `free_objects`, `free_space`, `reallocs`.
-const COUNTS: [fn(&Sample) -> u64; 5] =
-    [|s| s.alloc_objects, |s| s.alloc_space, |s| s.free_objects, |s| s.free_space, |s| s.reallocs];
+const COUNTS: [fn(&Sample) -> u64; 5] = [
+    |s| s.counts.alloc_objects,
+    |s| s.counts.alloc_space,
+    |s| s.counts.free_objects,
+    |s| s.counts.free_space,
+    |s| s.counts.reallocs,
+];
 
 /// How one count's per-iteration figure is taken from the samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,11 +318,11 @@ pub fn kept_samples(samples: &[Sample], figures: Option<&AllocFigures>) -> Vec<A
         .iter()
         .map(|s| AllocSample {
             iters: s.iters,
-            alloc_objects: s.alloc_objects,
-            alloc_space: s.alloc_space,
-            free_objects: s.free_objects,
-            free_space: s.free_space,
-            reallocs: s.reallocs,
+            alloc_objects: s.counts.alloc_objects,
+            alloc_space: s.counts.alloc_space,
+            free_objects: s.counts.free_objects,
+            free_space: s.counts.free_space,
+            reallocs: s.counts.reallocs,
         })
         .collect()
 }
@@ -367,11 +366,13 @@ mod tests {
                     iters: n,
                     windows: 1,
                     custom: false,
-                    alloc_objects: n * per + extra,
-                    alloc_space: n * per * 16 + extra * 100,
-                    free_objects: n * per,
-                    free_space: n * per * 16,
-                    reallocs: 0,
+                    counts: Counts {
+                        alloc_objects: n * per + extra,
+                        alloc_space: n * per * 16 + extra * 100,
+                        free_objects: n * per,
+                        free_space: n * per * 16,
+                        reallocs: 0,
+                    },
                     peak_space: 16,
                 }
             })
@@ -389,7 +390,7 @@ mod tests {
     #[test]
     fn one_off_work_in_a_middle_sample_is_amortized_and_flagged() {
         let mut s = linear(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 3, 0);
-        s[4].alloc_objects += 1;
+        s[4].counts.alloc_objects += 1;
         let f = per_iteration_figures(&s).unwrap();
         // What the run allocated over the iterations it ran: 3 per iteration and 1 once.
         assert_eq!(f.alloc_objects, (3.0 * 55.0 + 1.0) / 55.0);
@@ -413,12 +414,12 @@ mod tests {
             len += bytes;
             if len > cap_now {
                 let new = (2 * cap_now).max(len).max(8);
-                s.alloc_objects += 1;
-                s.alloc_space += new;
+                s.counts.alloc_objects += 1;
+                s.counts.alloc_space += new;
                 if cap_now > 0 {
-                    s.reallocs += 1;
-                    s.free_objects += 1;
-                    s.free_space += cap_now;
+                    s.counts.reallocs += 1;
+                    s.counts.free_objects += 1;
+                    s.counts.free_space += cap_now;
                 }
                 s.peak_space = s.peak_space.max(new - cap_now);
                 *cap = new;
@@ -441,11 +442,7 @@ mod tests {
             iters: 0,
             windows: 1,
             custom: false,
-            alloc_objects: 0,
-            alloc_space: 0,
-            free_objects: 0,
-            free_space: 0,
-            reallocs: 0,
+            counts: Counts { alloc_objects: 0, alloc_space: 0, free_objects: 0, free_space: 0, reallocs: 0 },
             peak_space: 0,
         }
     }
@@ -511,21 +508,24 @@ mod tests {
             .iter()
             .map(|p| Sample {
                 iters: p.iters / 24,
-                alloc_objects: p.alloc_objects + p.iters / 24,
-                alloc_space: p.alloc_space + p.iters / 24 * 1000,
+                counts: Counts {
+                    alloc_objects: p.counts.alloc_objects + p.iters / 24,
+                    alloc_space: p.counts.alloc_space + p.iters / 24 * 1000,
+                    ..p.counts
+                },
                 ..*p
             })
             .collect();
-        let negative_slope = samples.windows(2).any(|w| w[1].free_space < w[0].free_space);
+        let negative_slope = samples.windows(2).any(|w| w[1].counts.free_space < w[0].counts.free_space);
         assert!(negative_slope, "the case the slopes got wrong: {samples:?}");
         let f = per_iteration_figures(&samples).unwrap();
         assert_possible(&f, &format!("{f:?}"));
         let min_ratio = |count: fn(&Sample) -> u64| {
             samples.iter().map(|s| count(s) as f64 / s.iters as f64).fold(f64::INFINITY, f64::min)
         };
-        assert!(f.alloc_objects >= min_ratio(|s| s.alloc_objects) && f.alloc_objects >= 1.0, "{f:?}");
+        assert!(f.alloc_objects >= min_ratio(|s| s.counts.alloc_objects) && f.alloc_objects >= 1.0, "{f:?}");
         assert!(f.inuse_space >= 1000.0, "{f:?}");
-        assert!(f.alloc_space >= min_ratio(|s| s.alloc_space), "{f:?}");
+        assert!(f.alloc_space >= min_ratio(|s| s.counts.alloc_space), "{f:?}");
     }
 
     /// Consecutive slopes of counts that go up and down: the old figure (the most common
@@ -537,15 +537,17 @@ mod tests {
             .iter()
             .map(|&(n, c)| Sample {
                 iters: n,
-                alloc_objects: c,
-                alloc_space: c * 16,
-                free_objects: c / 2,
-                free_space: c * 8,
-                reallocs: c / 3,
+                counts: Counts {
+                    alloc_objects: c,
+                    alloc_space: c * 16,
+                    free_objects: c / 2,
+                    free_space: c * 8,
+                    reallocs: c / 3,
+                },
                 ..empty()
             })
             .collect();
-        let (old, _) = per_iteration(&samples, |s| s.alloc_objects);
+        let (old, _) = per_iteration(&samples, |s| s.counts.alloc_objects);
         assert!(old < 0.0, "{old}");
         let f = per_iteration_figures(&samples).unwrap();
         assert_possible(&f, &format!("{f:?}"));
@@ -560,10 +562,13 @@ mod tests {
             .iter()
             .map(|&n| Sample {
                 iters: n,
-                alloc_objects: 2 * n + 1,
-                alloc_space: 64 * n + 32,
-                free_objects: 2 * n + n.div_ceil(8),
-                free_space: 64 * n,
+                counts: Counts {
+                    alloc_objects: 2 * n + 1,
+                    alloc_space: 64 * n + 32,
+                    free_objects: 2 * n + n.div_ceil(8),
+                    free_space: 64 * n,
+                    ..Counts::ZERO
+                },
                 ..empty()
             })
             .collect();
@@ -584,11 +589,13 @@ mod tests {
             .iter()
             .zip(&steady)
             .map(|(a, b)| Sample {
-                alloc_objects: a.alloc_objects + b.alloc_objects,
-                alloc_space: a.alloc_space + b.alloc_space,
-                free_objects: a.free_objects + b.free_objects,
-                free_space: a.free_space + b.free_space,
-                reallocs: a.reallocs + b.reallocs,
+                counts: Counts {
+                    alloc_objects: a.counts.alloc_objects + b.counts.alloc_objects,
+                    alloc_space: a.counts.alloc_space + b.counts.alloc_space,
+                    free_objects: a.counts.free_objects + b.counts.free_objects,
+                    free_space: a.counts.free_space + b.counts.free_space,
+                    reallocs: a.counts.reallocs + b.counts.reallocs,
+                },
                 ..*a
             })
             .collect();
@@ -610,7 +617,7 @@ mod tests {
     fn intercept_of_every_sample_drops_out() {
         let mut s = linear(&[10, 20, 30, 40], 1, 0);
         for x in &mut s {
-            x.free_objects += 1; // e.g. one free per sample by the harness around the routine
+            x.counts.free_objects += 1; // e.g. one free per sample by the harness around the routine
         }
         let f = per_iteration_figures(&s).unwrap();
         assert_eq!(f.free_objects, 1.0);
@@ -624,11 +631,7 @@ mod tests {
                 iters: 4,
                 windows: 1,
                 custom: false,
-                alloc_objects: 6,
-                alloc_space: 40,
-                free_objects: 2,
-                free_space: 8,
-                reallocs: 2,
+                counts: Counts { alloc_objects: 6, alloc_space: 40, free_objects: 2, free_space: 8, reallocs: 2 },
                 peak_space: 40,
             })
             .collect();
@@ -650,11 +653,13 @@ mod tests {
                 iters: n,
                 windows: 1,
                 custom: false,
-                alloc_objects: n / 3,
-                alloc_space: n / 3 * 7,
-                free_objects: 0,
-                free_space: 0,
-                reallocs: 0,
+                counts: Counts {
+                    alloc_objects: n / 3,
+                    alloc_space: n / 3 * 7,
+                    free_objects: 0,
+                    free_space: 0,
+                    reallocs: 0,
+                },
                 peak_space: 0,
             })
             .collect();

@@ -249,7 +249,7 @@ mod tests {
         let crit = CriterionBenchmark { dir: PathBuf::new(), iters: vec![4.0], times: vec![12.5], time: None };
         let joined = join(&recs[0], &crit).unwrap();
         assert_eq!(joined.samples[0].iters, 4);
-        assert_eq!(joined.samples[0].alloc_space, 32);
+        assert_eq!(joined.samples[0].counts.alloc_space, 32);
         assert_eq!(joined.time_samples_ns, vec![12.5 / 4.0]);
         let other = CriterionBenchmark { times: vec![13.0], ..crit };
         assert!(join(&recs[0], &other).is_none());

@@ -140,7 +140,7 @@ fn three_hundred_thousand_allocations_take_a_few_captured_iterations() {
             let captured: Vec<_> = rec.samples.iter().filter(|s| s.sites).collect();
             assert!(captured.len() <= 2, "{}: {} samples captured", path.display(), captured.len());
             // Alloc objects per captured sample: iterations × 300,001 (plus the pass's own few).
-            captured_iterations.extend(captured.iter().map(|s| s.alloc_objects as f64 / (count + 1.0)));
+            captured_iterations.extend(captured.iter().map(|s| s.counts.alloc_objects as f64 / (count + 1.0)));
         }
     }
     assert!(!captured_iterations.is_empty(), "no captured sample below {}", out.display());
