@@ -5,8 +5,6 @@
 //! then reach `report.json` and the Markdown summary as well (nextest's runner and reporter
 //! are split the same way).
 
-use std::sync::{Mutex, PoisonError};
-
 /// One thing the engine has to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -46,36 +44,5 @@ pub trait Sink {
     /// Emits [`Event::Progress`].
     fn progress(&self, text: &str) {
         self.emit(Event::Progress(text.to_owned()));
-    }
-}
-
-/// A sink that keeps every event, in order: for tests, and for a caller that wants the events
-/// as values.
-#[derive(Debug, Default)]
-pub struct Recorded {
-    events: Mutex<Vec<Event>>,
-}
-
-impl Recorded {
-    /// Every event so far.
-    pub fn events(&self) -> Vec<Event> {
-        self.events.lock().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-
-    /// The warnings so far, in order.
-    pub fn warnings(&self) -> Vec<String> {
-        self.events()
-            .into_iter()
-            .filter_map(|e| match e {
-                Event::Warning(w) => Some(w),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
-impl Sink for Recorded {
-    fn emit(&self, event: Event) {
-        self.events.lock().unwrap_or_else(PoisonError::into_inner).push(event);
     }
 }

@@ -12,22 +12,27 @@
 //! and keeps the warnings for the report. [`app`] is the pipeline from start to verdict; it reads
 //! the [`plan`], into which [`cli`], the only module that knows clap, resolves the command line.
 
+// The library is the binary's and its tests': what the binary and the integration tests use is
+// public, every other module is the crate's own. Its docs are read with
+// `--document-private-items`, where a public item's link to a crate-private one resolves.
+#![allow(rustdoc::private_intra_doc_links)]
+
 pub mod app;
-pub mod artifacts;
-pub mod atomic;
+pub(crate) mod artifacts;
+pub(crate) mod atomic;
 pub mod cargo;
 pub mod cli;
-pub mod criterion_args;
-pub mod environment;
-pub mod events;
+pub(crate) mod criterion_args;
+pub(crate) mod environment;
+pub(crate) mod events;
 pub mod exec;
-pub mod folded;
+pub(crate) mod folded;
 pub mod gate;
-pub mod measurements;
+pub(crate) mod measurements;
 pub mod passes;
 pub mod plan;
-pub mod publish;
-pub mod render;
+pub(crate) mod publish;
+pub(crate) mod render;
 pub mod report;
-pub mod reporter;
-pub mod ui;
+pub(crate) mod reporter;
+pub(crate) mod ui;

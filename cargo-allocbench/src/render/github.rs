@@ -21,20 +21,14 @@
 use std::path::Path;
 
 use crate::render::view::{ComparedBenchmark, ComparedMetric, View};
-use crate::report::Report;
 
 /// Annotations of each kind written at most, as GitHub displays at most ten per step.
 pub const MAX_ANNOTATIONS: usize = 10;
 
-/// The workflow command lines for `report`, without line endings: `::error` for each regressed
+/// The workflow command lines for the view, without line endings: `::error` for each regressed
 /// benchmark, `::warning` for each failed one, each kind capped at [`MAX_ANNOTATIONS`] plus one
-/// line that counts the rest. Empty when nothing regressed or failed.
-pub fn annotations(report: &Report) -> Vec<String> {
-    lay_out(&View::new(report), std::env::var_os("GITHUB_WORKSPACE").as_deref().map(Path::new))
-}
-
-/// The workflow command lines for the view, as [`annotations`] describes them; `workspace` is
-/// the checked-out repository, which annotation paths are relative to.
+/// line that counts the rest; empty when nothing regressed or failed. `workspace` is the
+/// checked-out repository, which annotation paths are relative to.
 pub fn lay_out(view: &View, workspace: Option<&Path>) -> Vec<String> {
     let mut lines = Vec::new();
 
@@ -140,6 +134,7 @@ pub fn escape_workflow_property(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::render::fixtures::{compared_report, marked_report, plain_report};
+    use crate::report::Report;
     use allocbench_formats::comparison::Status;
 
     #[test]

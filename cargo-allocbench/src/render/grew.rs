@@ -20,6 +20,7 @@ pub enum GrewKind {
 }
 
 impl GrewKind {
+    #[cfg(test)]
     /// Every kind, in the order they are listed.
     pub const ALL: [GrewKind; 3] = [GrewKind::Allocations, GrewKind::Instructions, GrewKind::CpuShare];
 

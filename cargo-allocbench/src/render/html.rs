@@ -22,6 +22,7 @@ use std::fmt::Write as _;
 
 use crate::render::units::format_count;
 use crate::render::view::{Cell, ColumnView, ComparedBenchmark, ComparedMetric, Row, RowStatus, View, DASH};
+#[cfg(test)]
 use crate::report::Report;
 use allocbench_formats::comparison::Status;
 
@@ -79,6 +80,7 @@ dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
 footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
 "#;
 
+#[cfg(test)]
 /// Renders `report` as a self-contained HTML page.
 pub fn render(report: &Report) -> String {
     lay_out(&View::new(report))

@@ -13,9 +13,12 @@
 use std::fmt::Write as _;
 
 use crate::render::view::{Cell, ComparedMetric, ComparisonView, View, DASH};
-use crate::report::{Metric, Report, Verdict};
+#[cfg(test)]
+use crate::report::Report;
+use crate::report::{Metric, Verdict};
 use allocbench_formats::comparison::Status;
 
+#[cfg(test)]
 /// Renders `report` as GitHub-flavoured Markdown, ending with a newline.
 pub fn render(report: &Report) -> String {
     lay_out(&View::new(report))

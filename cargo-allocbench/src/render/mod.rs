@@ -39,7 +39,8 @@ mod tests {
             *varies.artifacts.slot_mut(kind) = Some(path.clone());
         }
         let mut view = View::new(&report);
-        let compared = view.comparison.as_mut().unwrap().benchmarks.iter_mut().find(|b| b.id == "varies").unwrap();
+        let compared =
+            view.comparison.as_mut().unwrap().benchmarks.iter_mut().find(|b| b.comparison.id == "varies").unwrap();
         assert_eq!(compared.status, allocbench_formats::comparison::Status::Regressed);
         let dummy = |kind: GrewKind| format!("dummy {kind:?} entry, as a pass added later words it");
         compared.grew =

@@ -7,7 +7,9 @@ use crate::render::units::{format_bytes, format_count, printable};
 use crate::render::view::{ComparedBenchmark, ComparisonView, Row, View};
 use crate::report::Report;
 use crate::ui::Style;
-use allocbench_formats::comparison::{Comparison, Status};
+#[cfg(test)]
+use allocbench_formats::comparison::Comparison;
+use allocbench_formats::comparison::Status;
 use allocbench_formats::key::{shared_ids, BenchmarkKey};
 
 /// The widest the id column gets: `report.json` keeps the whole id.
@@ -56,6 +58,7 @@ fn cells(row: &Row, id: String) -> Vec<String> {
     }
 }
 
+#[cfg(test)]
 /// Renders the table of `report`'s benchmarks.
 pub fn render(report: &Report, style: Style) -> String {
     lay_out(&View::new(report), style)
@@ -108,6 +111,7 @@ pub fn lay_out(view: &View, style: Style) -> String {
     out
 }
 
+#[cfg(test)]
 /// The comparison with a baseline: regressions first, each metric that moved as base → new.
 pub fn render_comparison(c: &Comparison, style: Style) -> String {
     lay_out_comparison(&ComparisonView::new(c), style)

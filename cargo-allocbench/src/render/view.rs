@@ -80,13 +80,13 @@ impl<'a> View<'a> {
             .iter()
             .map(|b| {
                 let key = b.key();
-                Row::new(&b.id, key.shown(&shared), Some(b), comparison.as_ref(), at(&key), &columns)
+                Row::new(key.shown(&shared), Some(b), comparison.as_ref(), at(&key), &columns)
             })
             .collect();
         if let Some(c) = &comparison {
             let in_run = |key: &BenchmarkKey| report.benchmarks.iter().any(|b| b.is(key));
             for (i, compared) in c.benchmarks.iter().enumerate().filter(|(_, b)| !in_run(&b.comparison.key())) {
-                rows.push(Row::new(compared.id, compared.name.clone(), None, Some(c), Some(i), &columns));
+                rows.push(Row::new(compared.name.clone(), None, Some(c), Some(i), &columns));
             }
         }
         View {
@@ -184,8 +184,6 @@ impl ColumnView {
 /// A row of the figures: a benchmark of the run, or one only the baseline has.
 #[derive(Debug)]
 pub struct Row<'a> {
-    /// Criterion's full id.
-    pub id: &'a str,
     /// How the row names its benchmark: the id, or `package/target: id` where another row has
     /// the same id ([`BenchmarkKey::shown`]). Plain text; each renderer makes it printable.
     pub name: String,
@@ -201,7 +199,6 @@ pub struct Row<'a> {
 
 impl<'a> Row<'a> {
     fn new(
-        id: &'a str,
         name: String,
         benchmark: Option<&'a Benchmark>,
         comparison: Option<&ComparisonView<'a>>,
@@ -218,13 +215,12 @@ impl<'a> Row<'a> {
         let cells = columns
             .iter()
             .map(|c| Cell {
-                metric: c.metric,
                 figure: benchmark.and_then(|b| b.figure(c.metric)).map(|v| format_metric(c.metric, v)),
                 mark: benchmark.map_or("", |b| b.mark(c.metric)),
                 change: against.and_then(|a| a.metric(c.metric)).cloned(),
             })
             .collect();
-        Row { id, name, benchmark, compared, status, cells }
+        Row { name, benchmark, compared, status, cells }
     }
 
     /// Why the benchmark has no figures, when it failed.
@@ -268,8 +264,6 @@ impl RowStatus {
 /// One figure of one benchmark.
 #[derive(Debug, Clone)]
 pub struct Cell<'a> {
-    /// The metric of its column.
-    pub metric: Metric,
     /// The figure in its unit; `None` when the benchmark has none (not measured, failed, or
     /// only in the baseline).
     pub figure: Option<String>,
@@ -286,11 +280,6 @@ impl Cell<'_> {
             Some(figure) => format!("{}{figure}", self.mark),
             None => dash.to_owned(),
         }
-    }
-
-    /// The figure without its mark, or `dash`.
-    pub fn figure_or<'s>(&'s self, dash: &'s str) -> &'s str {
-        self.figure.as_deref().unwrap_or(dash)
     }
 }
 
@@ -320,9 +309,10 @@ impl<'a> ComparisonView<'a> {
         }
     }
 
+    #[cfg(test)]
     /// The benchmark `id`, as [`Comparison::get`] finds it.
     pub fn get(&self, id: &str) -> Option<&ComparedBenchmark<'a>> {
-        self.benchmarks.iter().find(|b| b.id == id)
+        self.benchmarks.iter().find(|b| b.comparison.id == id)
     }
 
     /// The regressed benchmarks, in the comparison's order.
@@ -334,8 +324,6 @@ impl<'a> ComparisonView<'a> {
 /// One benchmark against its baseline.
 #[derive(Debug)]
 pub struct ComparedBenchmark<'a> {
-    /// Criterion's full id.
-    pub id: &'a str,
     /// How the comparison names it: the id, or `package/target: id` where the comparison has
     /// another benchmark of the same id, as [`Row::name`].
     pub name: String,
@@ -355,7 +343,6 @@ pub struct ComparedBenchmark<'a> {
 impl<'a> ComparedBenchmark<'a> {
     fn new(comparison: &'a BenchmarkComparison, shared: &BTreeSet<&str>) -> ComparedBenchmark<'a> {
         ComparedBenchmark {
-            id: &comparison.id,
             name: comparison.key().shown(shared),
             status: comparison.status,
             metrics: comparison.metrics.iter().map(ComparedMetric::new).collect(),
@@ -546,8 +533,10 @@ mod tests {
     fn cells_hold_figure_mark_and_change() {
         let report = marked_report();
         let view = View::new(&report);
-        let row = |id: &str| view.rows.iter().find(|r| r.id == id).unwrap();
-        let cell = |id: &str, metric: Metric| row(id).cells.iter().find(|c| c.metric == metric).unwrap().clone();
+        let row = |id: &str| view.rows.iter().find(|r| r.name == id).unwrap();
+        let cell = |id: &str, metric: Metric| {
+            row(id).cells[view.columns.iter().position(|c| c.metric == metric).unwrap()].clone()
+        };
         let custom = cell("iter/custom", Metric::AllocSpace);
         assert_eq!((custom.figure.as_deref(), custom.mark, custom.marked_or("-")), (Some("64 B"), "~", "~64 B".into()));
         let retained = cell("flat/sampling", Metric::InuseSpace).change.unwrap();
