@@ -12,9 +12,7 @@ fn run_batch(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("pool");
     group.throughput(Throughput::Elements(items as u64));
-    group.bench_with_input(BenchmarkId::new("batch", items), &batch, |b, batch| {
-        b.iter(|| pool.run(black_box(batch)))
-    });
+    group.bench_with_input(BenchmarkId::new("batch", items), &batch, |b, batch| b.iter(|| pool.run(black_box(batch))));
     group.finish();
 }
 

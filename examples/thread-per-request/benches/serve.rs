@@ -9,9 +9,7 @@ use thread_per_request::Server;
 fn serve(c: &mut Criterion) {
     let server = Server::new();
     let mut group = c.benchmark_group("serve");
-    group.bench_function("request", |b| {
-        b.iter(|| server.handle(black_box("GET /orders/1042 HTTP/1.1")))
-    });
+    group.bench_function("request", |b| b.iter(|| server.handle(black_box("GET /orders/1042 HTTP/1.1"))));
     group.finish();
     thread_per_request::close_kept_alive();
 }

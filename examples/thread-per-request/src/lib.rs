@@ -26,7 +26,7 @@
 //! benchmark sample, so every request a sample makes still has its thread at the sample's end.
 //! [`close_kept_alive`] closes them all.
 
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 
 /// How many connections the regression keeps open at most, with their threads; the oldest is
@@ -58,11 +58,61 @@ pub fn route(request: &str) -> u16 {
 }
 
 /// A client's connection, served by a thread of its own until the client closes it.
+///
+/// The request and its answer pass through a slot behind a `Mutex` and a `Condvar` rather than
+/// channels: waiting on a channel allocates on a thread's first wait, which a fresh thread may
+/// or may not reach depending on who gets there first, and this example's allocation figures
+/// are meant to be exact.
 #[derive(Debug)]
 pub struct Connection {
-    requests: Sender<String>,
-    statuses: Receiver<u16>,
+    line: Arc<Line>,
     thread: JoinHandle<()>,
+}
+
+/// What the client and the connection's thread share.
+#[derive(Debug, Default)]
+struct Line {
+    slot: Mutex<Slot>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    request: Option<String>,
+    status: Option<u16>,
+    closed: bool,
+}
+
+impl Line {
+    /// The slot, even if the other side panicked while holding it: it holds plain values.
+    fn slot(&self) -> MutexGuard<'_, Slot> {
+        self.slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn wait<'a>(&self, slot: MutexGuard<'a, Slot>) -> MutexGuard<'a, Slot> {
+        self.changed.wait(slot).unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn close(&self) {
+        self.slot().closed = true;
+        self.changed.notify_all();
+    }
+
+    /// The connection's thread: answers requests until the connection is closed.
+    fn serve(&self) {
+        let mut slot = self.slot();
+        loop {
+            if let Some(request) = slot.request.take() {
+                slot.status = Some(route(&request));
+                self.changed.notify_all();
+            } else if slot.closed {
+                return;
+            } else {
+                // Waits here for the next request until the client closes the connection.
+                slot = self.wait(slot);
+            }
+        }
+    }
 }
 
 impl Connection {
@@ -70,32 +120,31 @@ impl Connection {
     ///
     /// Fails when the system cannot start another thread.
     pub fn open() -> std::io::Result<Connection> {
-        let (requests, incoming) = mpsc::channel::<String>();
-        let (answers, statuses) = mpsc::channel();
+        let line = Arc::new(Line::default());
+        let theirs = Arc::clone(&line);
         let thread = thread::Builder::new()
             .name("connection".into())
             .stack_size(CONNECTION_STACK)
-            .spawn(move || {
-                // Waits here for the next request until the client closes the connection.
-                for request in incoming {
-                    if answers.send(route(&request)).is_err() {
-                        break;
-                    }
-                }
-            })?;
-        Ok(Connection { requests, statuses, thread })
+            .spawn(move || theirs.serve())?;
+        Ok(Connection { line, thread })
     }
 
-    /// Sends `request` and waits for its status code; `None` when the connection's thread is
-    /// gone.
-    pub fn send(&self, request: &str) -> Option<u16> {
-        self.requests.send(request.to_owned()).ok()?;
-        self.statuses.recv().ok()
+    /// Sends `request` and waits for its status code.
+    pub fn send(&self, request: &str) -> u16 {
+        let mut slot = self.line.slot();
+        slot.request = Some(request.to_owned());
+        self.line.changed.notify_all();
+        loop {
+            if let Some(status) = slot.status.take() {
+                return status;
+            }
+            slot = self.line.wait(slot);
+        }
     }
 
     /// Closes the connection and waits for its thread to end.
     pub fn close(self) {
-        drop(self.requests);
+        self.line.close();
         // The thread only routes, and `route` does not panic: nothing to report.
         let _ = self.thread.join();
     }
@@ -120,7 +169,7 @@ impl Server {
         let Ok(connection) = Connection::open() else {
             return 503;
         };
-        let status = connection.send(request).unwrap_or(500);
+        let status = connection.send(request);
         #[cfg(not(feature = "regress"))]
         connection.close();
         // Regression: the connection stays open and its thread is never joined.
@@ -142,26 +191,35 @@ mod keep_alive {
     //! The connections the regression leaves open, in a static so that every `Server` shares
     //! [`MAX_KEPT_ALIVE`](super::MAX_KEPT_ALIVE) and a test can close them.
     use std::collections::VecDeque;
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
-    use super::{Connection, MAX_KEPT_ALIVE};
+    use super::{Connection, Line, MAX_KEPT_ALIVE};
 
-    /// Only the sending half is kept: it is what keeps the thread waiting. The `JoinHandle` is
+    /// Only the line is kept, open: it is what keeps the thread waiting. The `JoinHandle` is
     /// dropped, which detaches the thread: that is the bug.
-    static KEPT: Mutex<VecDeque<std::sync::mpsc::Sender<String>>> = Mutex::new(VecDeque::new());
+    static KEPT: Mutex<VecDeque<Arc<Line>>> = Mutex::new(VecDeque::new());
 
     pub(super) fn keep(connection: Connection) {
-        let Connection { requests, statuses: _, thread: _ } = connection;
+        let Connection { line, thread: _ } = connection;
         let mut kept = KEPT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if kept.len() == MAX_KEPT_ALIVE {
-            kept.pop_front(); // closes the oldest: its thread ends
+        // Room for all of them at once, on the first request: a queue growing by doubling
+        // would blur the per-request figures with its reallocations.
+        if kept.capacity() < MAX_KEPT_ALIVE {
+            kept.reserve_exact(MAX_KEPT_ALIVE);
         }
-        kept.push_back(requests);
+        if kept.len() == MAX_KEPT_ALIVE {
+            if let Some(oldest) = kept.pop_front() {
+                oldest.close(); // its thread ends
+            }
+        }
+        kept.push_back(line);
     }
 
     pub(super) fn close_all() {
-        let closed = std::mem::take(&mut *KEPT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-        drop(closed);
+        let kept = std::mem::take(&mut *KEPT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        for line in kept {
+            line.close();
+        }
     }
 }
 
@@ -187,8 +245,8 @@ mod tests {
     #[test]
     fn a_connection_answers_until_it_is_closed() {
         let connection = Connection::open().unwrap();
-        assert_eq!(connection.send("GET /health HTTP/1.1"), Some(200));
-        assert_eq!(connection.send("POST /orders HTTP/1.1"), Some(201));
+        assert_eq!(connection.send("GET /health HTTP/1.1"), 200);
+        assert_eq!(connection.send("POST /orders HTTP/1.1"), 201);
         connection.close();
     }
 }

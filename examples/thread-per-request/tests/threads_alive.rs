@@ -37,10 +37,7 @@ fn a_request_leaves_no_thread_or_one() {
         }
         let left = if cfg!(feature = "regress") { requests } else { 0 };
         let after = settled_threads(before + left);
-        println!(
-            "{requests} requests: {before} threads before, {after} after (in {:?})",
-            started.elapsed()
-        );
+        println!("{requests} requests: {before} threads before, {after} after (in {:?})", started.elapsed());
         assert_eq!(after - before, left, "threads left running by {requests} requests");
 
         close_kept_alive();

@@ -25,9 +25,9 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Write};
 #[cfg(not(feature = "regress"))]
 use std::io::BufWriter;
+use std::io::{self, Write};
 
 /// How severe a record is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
