@@ -48,14 +48,14 @@ fn locking_per_item_makes_the_workers_wait() {
         all_switches += switches;
     }
     if cfg!(feature = "regress") {
-        // Observed on two loaded cores: 3 to 88 per batch from one run to the next, as the
-        // scheduler lets the workers meet at the lock or run them one after the other. Only the
-        // low end is asserted: above the good version's ceiling.
+        // Observed on two loaded cores: 3 to 88 per batch from one window to the next, as the
+        // scheduler lets the workers meet at the lock or runs them one after the other; at least
+        // 5 on average over the 60 batches. Only that low end is asserted.
         let mean = all_switches as f64 / all_batches as f64;
-        assert!(mean >= 2.0, "fewer than 2 voluntary switches per batch: {per_batch:?}");
+        assert!(mean >= 4.0, "fewer than 4 voluntary switches per batch: {per_batch:?}");
     } else {
-        // Observed: about 1 per batch (the main thread waiting for the workers), nowhere near
-        // one per item; 20 leaves room for a loaded machine.
+        // Observed: 1.7 to 2.5 per batch (the main thread waiting for the workers it joins),
+        // nowhere near one per item; 20 leaves room for a loaded machine.
         let most = per_batch.iter().copied().fold(0.0, f64::max);
         assert!(most <= 20.0, "more than 20 voluntary switches per batch: {per_batch:?}");
     }
