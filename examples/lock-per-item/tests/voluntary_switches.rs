@@ -48,7 +48,7 @@ fn locking_per_item_makes_the_workers_wait() {
         all_switches += switches;
     }
     if cfg!(feature = "regress") {
-        // Observed on two loaded cores: 3 to 88 per batch from one window to the next, as the
+        // Observed on two loaded cores: 3 to 89 per batch from one window to the next, as the
         // scheduler lets the workers meet at the lock or runs them one after the other; at least
         // 5 on average over the 60 batches. Only that low end is asserted.
         let mean = all_switches as f64 / all_batches as f64;
