@@ -16,15 +16,6 @@
 //!   use instead, and an option criterion does not know is refused before minutes of building;
 //! - `--list` lists the benchmarks instead of measuring them;
 //! - the rest (`--noise-threshold`, `--color`, `--exact`, ...) is passed on as given.
-//!
-//! ```
-//! use cargo_allocbench::criterion_args::CriterionArgs;
-//!
-//! let args = CriterionArgs::resolve(&["--quick".into(), "--noise-threshold=0.05".into()], None).unwrap();
-//! assert_eq!(args.for_timing_pass(false), ["--quick", "--noise-threshold=0.05"]);
-//! assert_eq!(args.for_timing_pass(true), ["--noise-threshold=0.05"]);
-//! assert_eq!(args.left_out_when_counting(), ["--quick"]);
-//! ```
 
 /// What criterion does with an option, for allocbench.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,6 +222,16 @@ fn find(arg: &str) -> Option<&'static CriterionOption> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A timing setting goes to a full run and is left out of a counting pass, with a note; the
+    /// rest is passed on as given.
+    #[test]
+    fn timing_settings_are_left_out_of_a_counting_pass() {
+        let args = CriterionArgs::resolve(&["--quick".into(), "--noise-threshold=0.05".into()], None).unwrap();
+        assert_eq!(args.for_timing_pass(false), ["--quick", "--noise-threshold=0.05"]);
+        assert_eq!(args.for_timing_pass(true), ["--noise-threshold=0.05"]);
+        assert_eq!(args.left_out_when_counting(), ["--quick"]);
+    }
 
     fn resolve(args: &[&str]) -> Result<CriterionArgs, CriterionArgError> {
         CriterionArgs::resolve(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>(), None)
