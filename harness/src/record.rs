@@ -134,6 +134,7 @@ pub(crate) fn close_sample(time: f64) {
         peak_space: 0,
         callgrind_part: None,
         sites: false,
+        signals: None,
     };
     All::close(&mut sample);
     SAMPLES.with(|s| s.borrow_mut().push(sample));
