@@ -621,12 +621,42 @@ mod tests {
     #[test]
     fn the_readme_columns_and_the_default_gate() {
         let columns: Vec<&str> = METRICS.iter().filter_map(|m| m.column).map(|c| c.title).collect();
-        assert_eq!(columns, ["allocs/iter", "bytes/iter", "retained/iter", "peak", "instr/iter", "time/iter"]);
+        assert_eq!(
+            columns,
+            [
+                "allocs/iter",
+                "bytes/iter",
+                "retained/iter",
+                "peak",
+                "instr/iter",
+                "threads/iter",
+                "alive/iter",
+                "blocked/iter",
+                "reads/iter",
+                "writes/iter",
+                "read B/iter",
+                "written B/iter",
+                "faults/iter",
+                "time/iter"
+            ]
+        );
         let gated: Vec<&str> = METRICS.iter().filter(|m| m.gated_by_default()).map(|m| m.key).collect();
-        assert_eq!(gated, ["alloc_objects", "alloc_space", "inuse_space", "instructions"]);
+        assert_eq!(
+            gated,
+            [
+                "alloc_objects",
+                "alloc_space",
+                "inuse_space",
+                "instructions",
+                "threads_started",
+                "threads_alive",
+                "read_syscalls",
+                "write_syscalls"
+            ]
+        );
         assert_eq!(Metric::allocation().count(), 8);
         assert!(!Metric::Time.info().is_allocation());
-        assert_eq!(Metric::counted().count(), 9);
+        assert_eq!(Metric::counted().count(), 17);
     }
 
     #[test]
@@ -671,6 +701,14 @@ mod tests {
             ("reallocs", alloc("none")),
             ("peak_space", alloc("none")),
             ("instructions", ("1%".to_owned(), ComparisonRule::RelativeWithNoise, Compares::SameBuild)),
+            ("threads_started", ("0".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
+            ("threads_alive", ("0".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
+            ("voluntary_switches", ("none".to_owned(), ComparisonRule::RelativeWithNoise, Compares::SameBuild)),
+            ("read_syscalls", ("0".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
+            ("write_syscalls", ("0".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
+            ("read_bytes", ("none".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
+            ("write_bytes", ("none".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
+            ("minor_faults", ("none".to_owned(), ComparisonRule::RelativeWithNoise, Compares::SameBuild)),
             ("time", ("none".to_owned(), ComparisonRule::Statistical { alpha: 0.05, noise: 0.02 }, Compares::SameCpu)),
         ]
         .map(|(key, (limit, rule, compares))| (key, limit, rule, compares));
@@ -680,8 +718,22 @@ mod tests {
             assert!(m.is_counted() || !m.gated_by_default(), "{m:?}");
             // Every figure that can be marked says why in the exports.
             assert_eq!(m.caveats.varied.is_some(), m.metric != Metric::Time, "{m:?}");
-            assert_eq!(m.caveats.custom.is_some(), m.is_allocation(), "{m:?}");
+            assert_eq!(m.caveats.custom.is_some(), m.is_allocation() || m.signal.is_some(), "{m:?}");
         }
+    }
+
+    /// Each signal row reads its own field of the signals, in the fields' order.
+    #[test]
+    fn signal_rows_read_their_own_field() {
+        let s = Signals::from_array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
+        let read: Vec<f64> = METRICS.iter().filter_map(|m| m.signal.map(|f| f(&s))).collect();
+        assert_eq!(read, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
+        let keys: Vec<&str> = METRICS.iter().filter(|m| m.signal.is_some()).map(|m| m.key).collect();
+        let json = serde_json::to_value(s).unwrap();
+        let names: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted, "the report's keys are the metrics' own");
     }
 
     #[test]
@@ -721,7 +773,11 @@ mod tests {
         let counts: Vec<Option<f64>> = ALL_METRICS.iter().map(|&m| s.count(m)).collect();
         assert_eq!(
             counts,
-            [Some(7.0), Some(700.0), Some(3.0), Some(100.0), Some(4.0), Some(600.0), Some(2.0), None, None, None]
+            [
+                [Some(7.0), Some(700.0), Some(3.0), Some(100.0), Some(4.0), Some(600.0), Some(2.0)].as_slice(),
+                &[None; 11]
+            ]
+            .concat()
         );
         let r = SampleRange {
             alloc_objects: [1.0, 2.0],
@@ -743,6 +799,14 @@ mod tests {
                 Some([9.0, 10.0]),
                 Some([11.0, 12.0]),
                 Some([13.0, 14.0]),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
                 None,
                 None,
                 None

@@ -66,6 +66,10 @@ pub fn compare(base: &Baseline, new: &Measurements, policy: &Policy) -> Comparis
 fn environment_warnings(base: &Baseline, new: &Measurements) -> Vec<String> {
     let (b, n) = (&base.environment, &new.environment);
     let name = &base.name;
+    // A runtime signal is named only where either side measured it non-zero, as its column.
+    let measured = |metric: Metric| {
+        base.benchmarks.iter().chain(&new.benchmarks).any(|b| b.figure(metric).is_some_and(|v| v != 0.0))
+    };
     let mut warnings = Vec::new();
     for (what, old, new) in [
         ("toolchain", &b.rustc, &n.rustc),
@@ -79,7 +83,7 @@ fn environment_warnings(base: &Baseline, new: &Measurements) -> Vec<String> {
         if known(old) && known(new) && old != new {
             warnings.push(format!(
                 "baseline `{name}` was measured with {what} `{old}`, this run with `{new}`: allocation figures still compare; {} may not",
-                bound_to(Compares::SameBuild)
+                bound_to(Compares::SameBuild, &measured)
             ));
         }
     }
@@ -88,7 +92,7 @@ fn environment_warnings(base: &Baseline, new: &Measurements) -> Vec<String> {
             "baseline `{name}` was measured on CPU `{}`, this run on `{}`: {} may not compare",
             b.cpu,
             n.cpu,
-            bound_to(Compares::SameCpu)
+            bound_to(Compares::SameCpu, &measured)
         ));
     }
     warnings
@@ -96,8 +100,11 @@ fn environment_warnings(base: &Baseline, new: &Measurements) -> Vec<String> {
 
 /// The metrics whose caveats bind their comparison to `at_least` the same build, or CPU, most
 /// bound first: `time and instructions`.
-fn bound_to(at_least: Compares) -> String {
-    let mut bound: Vec<&MetricInfo> = METRICS.iter().filter(|m| m.caveats.compares >= at_least).collect();
+fn bound_to(at_least: Compares, measured: &dyn Fn(Metric) -> bool) -> String {
+    let mut bound: Vec<&MetricInfo> = METRICS
+        .iter()
+        .filter(|m| m.caveats.compares >= at_least && (m.signal.is_none() || measured(m.metric)))
+        .collect();
     bound.sort_by_key(|m| std::cmp::Reverse(m.caveats.compares));
     let names: Vec<&str> = bound.iter().map(|m| m.key).collect();
     match names.split_last() {
@@ -137,10 +144,12 @@ fn compare_benchmark<'a>(
     let id = key.id.as_str();
     let base_alloc = base.and_then(|b| b.alloc);
     let new_alloc = new.and_then(|b| b.alloc);
-    // A figure that only a pass run on request measures (`--instructions`: its column does not
-    // always stand) is compared where either side measured it: a run without the pass compares
-    // as it always did.
-    let measured = |metric: Metric| [base, new].iter().flatten().any(|b| b.figure(metric).is_some());
+    // A figure that only a pass run on request measures (`--instructions`), or a runtime
+    // signal (its column does not always stand), is compared where either side measured it
+    // non-zero: a run without the pass, or code that makes no system call, compares as it
+    // always did.
+    let measured =
+        |metric: Metric| [base, new].iter().flatten().any(|b| b.figure(metric).is_some_and(|v| v != 0.0));
     // In the table's order, which is the report's: the counted metrics, time last.
     let metrics: Vec<MetricComparison> = METRICS
         .iter()
