@@ -148,8 +148,7 @@ fn compare_benchmark<'a>(
     // signal (its column does not always stand), is compared where either side measured it
     // non-zero: a run without the pass, or code that makes no system call, compares as it
     // always did.
-    let measured =
-        |metric: Metric| [base, new].iter().flatten().any(|b| b.figure(metric).is_some_and(|v| v != 0.0));
+    let measured = |metric: Metric| [base, new].iter().flatten().any(|b| b.figure(metric).is_some_and(|v| v != 0.0));
     // In the table's order, which is the report's: the counted metrics, time last.
     let metrics: Vec<MetricComparison> = METRICS
         .iter()

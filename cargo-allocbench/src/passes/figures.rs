@@ -15,8 +15,8 @@
 //! coherent and the benchmark's stacks add up to it.
 
 use allocbench_formats::counts::Counts;
-use allocbench_formats::record::RecordSample;
 use allocbench_formats::metric::METRICS;
+use allocbench_formats::record::RecordSample;
 use allocbench_formats::signals::{SignalFigures, Signals};
 
 use crate::report::{AllocFigures, AllocSample, Inexact, SampleRange};
@@ -410,7 +410,12 @@ mod tests {
             peak_space: 0,
             callgrind_part: None,
             sites: false,
-            signals: Some(Signals { write_syscalls: writes, minor_faults: faults, threads_alive: alive as u64, ..Signals::ZERO }),
+            signals: Some(Signals {
+                write_syscalls: writes,
+                minor_faults: faults,
+                threads_alive: alive as u64,
+                ..Signals::ZERO
+            }),
         };
         let samples: Vec<Sample> = [10u64, 20, 30].iter().map(|&n| Sample::new(n, &record(0, 0, 0))).collect();
         // 4 writes per iteration and one more per sample; faults 1, then 1, then 2 per iteration.

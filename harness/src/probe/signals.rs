@@ -315,6 +315,44 @@ mod linux {
             std::fs::remove_file(&dir).unwrap();
         }
 
+        /// What a window's start and end cost (docs/performance.md §17): run with
+        /// `cargo test -p allocbench --lib --release -- --ignored --nocapture cost_of_a_window`.
+        #[test]
+        #[ignore = "a measurement, not a check"]
+        fn cost_of_a_window() {
+            open();
+            let n = 100_000;
+            let t = std::time::Instant::now();
+            for _ in 0..n {
+                let s = start();
+                std::hint::black_box(&s);
+                end(s);
+            }
+            let ns = t.elapsed().as_nanos() as f64 / f64::from(n);
+            println!("one window's start and end: {ns:.0} ns");
+            let each = |what: &str, f: &dyn Fn()| {
+                let t = std::time::Instant::now();
+                for _ in 0..n {
+                    f();
+                }
+                println!("{what}: {:.0} ns", t.elapsed().as_nanos() as f64 / f64::from(n));
+            };
+            let mut buf = [0u8; 1024];
+            let buf = std::cell::RefCell::new(&mut buf);
+            each("pread /proc/self/io", &|| {
+                pread(IO.load(Relaxed), &mut buf.borrow_mut()[..]);
+            });
+            each("pread /proc/self/stat", &|| {
+                pread(STAT.load(Relaxed), &mut buf.borrow_mut()[..]);
+            });
+            each("getrusage", &|| {
+                // SAFETY: as in `read`.
+                let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+                // SAFETY: as in `read`.
+                unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+            });
+        }
+
         /// A thread started through std counts one in `threads_started`; joined, none alive.
         #[test]
         fn std_threads_go_through_the_interposed_pthread_create() {
