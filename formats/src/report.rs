@@ -168,6 +168,17 @@ impl Benchmark {
         }
     }
 
+    /// The `[low, high]` range of the samples' own figures of `metric` when its figure is not
+    /// exact and they differ: the spread the gate allows a `≈` figure; `None` otherwise.
+    pub fn spread(&self, metric: Metric) -> Option<[f64; 2]> {
+        let info = metric.info();
+        match (info.alloc, info.signal) {
+            (Some(_), _) => self.alloc.and_then(|a| a.spread(metric)),
+            (None, Some(_)) => self.signals.as_ref().and_then(|s| s.spread(info.key)),
+            (None, None) => None,
+        }
+    }
+
     /// The mark shown before this benchmark's figure of `metric`, saying how far to trust it:
     /// [`AllocFigures::mark`] for an allocation figure, `≈` for instructions the samples
     /// disagreed on; nothing for time (criterion gives its own interval), for exact figures and

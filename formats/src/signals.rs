@@ -141,12 +141,22 @@ pub struct SignalFigures {
     /// is exact.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub varied: Vec<String>,
+    /// For each figure in `varied`, the `[low, high]` of the samples' own figures (a sample's
+    /// count over its iterations): the spread the gate allows it, as for allocation figures.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sample_range: std::collections::BTreeMap<String, [f64; 2]>,
 }
 
 impl SignalFigures {
     /// Whether the samples disagreed on the figure named `key`.
     pub fn is_varied(&self, key: &str) -> bool {
         self.varied.iter().any(|v| v == key)
+    }
+
+    /// The `[low, high]` of the samples' figures of `key` when they differ; `None` for an
+    /// exact figure.
+    pub fn spread(&self, key: &str) -> Option<[f64; 2]> {
+        self.sample_range.get(key).copied().filter(|[low, high]| high > low)
     }
 }
 

@@ -157,7 +157,7 @@ fn compare_benchmark<'a>(
             ComparisonRule::Statistical { alpha, .. } => compare_statistical(m, alpha, id, base, new, policy),
             ComparisonRule::Exact | ComparisonRule::RelativeWithNoise => {
                 let metric = m.metric;
-                let spread = |b: Option<&MeasuredBenchmark>| b.and_then(|b| b.alloc).and_then(|a| a.spread(metric));
+                let spread = |b: Option<&MeasuredBenchmark>| b.and_then(|b| b.spread(metric));
                 let samples = |b: Option<&'a MeasuredBenchmark>| b.map_or(&[][..], |b| b.alloc_samples.as_slice());
                 compare_counted(
                     m,

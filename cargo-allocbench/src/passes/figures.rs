@@ -112,6 +112,7 @@ pub fn signal_figures(samples: &[Sample], records: &[RecordSample]) -> Option<Si
     let iters: f64 = points.iter().map(|p| p.0.max(1) as f64).sum();
     let mut values = [0.0; 8];
     let mut varied = Vec::new();
+    let mut sample_range = std::collections::BTreeMap::new();
     for (i, (value, key)) in values.iter_mut().zip(keys).enumerate() {
         let one: Vec<(u64, f64)> = points.iter().map(|(n, s)| (*n, s.into_array()[i])).collect();
         let (v, agreed) = per_iteration_of(&one);
@@ -119,10 +120,13 @@ pub fn signal_figures(samples: &[Sample], records: &[RecordSample]) -> Option<Si
             v
         } else {
             varied.push(key.to_owned());
+            let ratios = one.iter().map(|p| p.1 / p.0.max(1) as f64);
+            let low = ratios.clone().fold(f64::INFINITY, f64::min);
+            sample_range.insert(key.to_owned(), [low, ratios.fold(f64::NEG_INFINITY, f64::max)]);
             one.iter().map(|p| p.1).sum::<f64>() / iters
         };
     }
-    Some(SignalFigures { per_iteration: Signals::from_array(values), varied })
+    Some(SignalFigures { per_iteration: Signals::from_array(values), varied, sample_range })
 }
 
 /// The value most estimates share (the smallest among equally common ones), and whether all do.
@@ -425,6 +429,8 @@ mod tests {
         assert_eq!(f.per_iteration.threads_alive, 0.0, "one-off -1 per sample drops out");
         assert_eq!(f.per_iteration.minor_faults, 90.0 / 60.0);
         assert_eq!(f.varied, ["minor_faults"]);
+        assert_eq!(f.spread("minor_faults"), Some([1.0, 2.0]));
+        assert_eq!(f.spread("write_syscalls"), None);
         let none = [RecordSample { signals: None, ..records[0] }, records[1], records[2]];
         assert_eq!(signal_figures(&samples, &none), None);
     }

@@ -556,7 +556,8 @@ mod tests {
         use allocbench_formats::signals::{SignalFigures, Signals};
         let mut report = plain_report();
         let per_iteration = Signals { write_syscalls: 100.0, threads_alive: 1.0, ..Signals::ZERO.map(|c| c as f64) };
-        report.benchmarks[0].signals = Some(SignalFigures { per_iteration, varied: vec!["threads_alive".into()] });
+        report.benchmarks[0].signals =
+            Some(SignalFigures { per_iteration, varied: vec!["threads_alive".into()], ..SignalFigures::default() });
         report.benchmarks[1].signals = Some(SignalFigures::default());
         let view = View::new(&report);
         let titles: Vec<&str> = view.columns.iter().map(|c| c.title()).collect();

@@ -164,8 +164,15 @@ fn signals_equal_an_independent_count(oracle: &Oracle) {
         assert_eq!(s.write_bytes, e.write_bytes, "{what}");
         assert_eq!(s.threads_started, e.threads_started, "{what}");
         assert_eq!(s.threads_alive, e.threads_alive, "{what}");
-        assert_eq!(s.read_syscalls, 0.0, "{what}: the probe's own reads cancel");
-        assert_eq!(s.read_bytes, 0.0, "{what}");
+        if varied.iter().any(|v| v == "read_syscalls") {
+            // One read in one sample of `threads/leak` (2 runs in 8): a new thread's first
+            // allocation, which glibc answers with a new arena after reading the CPUs online
+            // (4 bytes), once per process; amortized, and judged with its samples' spread.
+            assert!(s.read_syscalls < 0.05 && s.read_bytes < 0.2, "{what}");
+        } else {
+            assert_eq!(s.read_syscalls, 0.0, "{what}: the probe's own reads cancel");
+            assert_eq!(s.read_bytes, 0.0, "{what}");
+        }
         if *id == "fresh_page" && varied.iter().any(|v| v == "minor_faults") {
             // A noisy signal: a sample that took a fault more (the kernel's, beside the page's:
             // 1 run in 11 here, with a voluntary switch in the same sample) is amortized.
@@ -173,7 +180,7 @@ fn signals_equal_an_independent_count(oracle: &Oracle) {
         } else if *id == "fresh_page" {
             assert_eq!(s.minor_faults, e.minor_faults, "{what}");
         }
-        for key in ["threads_started", "threads_alive", "read_syscalls", "write_syscalls", "write_bytes"] {
+        for key in ["threads_started", "threads_alive", "write_syscalls", "write_bytes"] {
             assert!(!varied.iter().any(|v| v == key), "{what}: {key} exact");
         }
     }
