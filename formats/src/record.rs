@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::counts::Counts;
-use crate::signals::Signals;
+use crate::signals::{Signals, ThreadsLeft};
 
 /// Version of the record line format; the subcommand refuses versions it does not know.
 pub const RECORD_VERSION: u32 = 1;
@@ -49,6 +49,10 @@ pub struct RecordLine {
     /// (`std::alloc::System`, `tikv_jemallocator::Jemalloc`, ...); absent when unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocator: Option<String>,
+    /// The threads started while the benchmark ran and alive when it finished (the runtime
+    /// signals' probe, Linux); absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads_left: Option<ThreadsLeft>,
 }
 
 /// One saved sample: what the allocator counted over its windows.

@@ -145,6 +145,9 @@ pub struct SignalFigures {
     /// count over its iterations): the spread the gate allows it, as for allocation figures.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub sample_range: std::collections::BTreeMap<String, [f64; 2]>,
+    /// Where: the threads the benchmark left running, named; absent when it left none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_running: Option<ThreadsLeft>,
 }
 
 impl SignalFigures {
@@ -159,6 +162,33 @@ impl SignalFigures {
         self.sample_range.get(key).copied().filter(|[low, high]| high > low)
     }
 }
+
+/// A thread a benchmark left running: started while the benchmark ran and alive when it
+/// finished, as `/proc/self/task/<tid>/` names it (the nearest thing to a goroutine dump).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ThreadLeft {
+    /// Its name (`comm`): the name given to `std::thread::Builder::name`, else the process's.
+    pub name: String,
+    /// Its state (`stat` field 3): `S` sleeping, `R` running, `D` in uninterruptible wait.
+    pub state: String,
+    /// The kernel function it waits in (`wchan`), e.g. `futex_wait_queue`; empty when running
+    /// or hidden.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub wchan: String,
+}
+
+/// The threads a benchmark left running, as its record line holds them: the first few, and how
+/// many there were.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ThreadsLeft {
+    /// How many threads started while the benchmark ran were alive when it finished.
+    pub count: u64,
+    /// The first of them ([`MAX_THREADS_NAMED`] at most), oldest first.
+    pub threads: Vec<ThreadLeft>,
+}
+
+/// How many threads left running a record and a report name; the count says how many there were.
+pub const MAX_THREADS_NAMED: usize = 8;
 
 #[cfg(test)]
 mod tests {

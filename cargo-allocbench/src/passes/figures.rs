@@ -126,7 +126,7 @@ pub fn signal_figures(samples: &[Sample], records: &[RecordSample]) -> Option<Si
             one.iter().map(|p| p.1).sum::<f64>() / iters
         };
     }
-    Some(SignalFigures { per_iteration: Signals::from_array(values), varied, sample_range })
+    Some(SignalFigures { per_iteration: Signals::from_array(values), varied, sample_range, left_running: None })
 }
 
 /// The value most estimates share (the smallest among equally common ones), and whether all do.

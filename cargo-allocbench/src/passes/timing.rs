@@ -225,6 +225,9 @@ fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::Criter
             b.alloc = figures::per_iteration_figures(&joined.samples);
             b.alloc_samples = figures::kept_samples(&joined.samples, b.alloc.as_ref());
             b.signals = figures::signal_figures(&joined.samples, &joined.records);
+            if let Some(signals) = b.signals.as_mut() {
+                signals.left_running.clone_from(&rec.threads_left);
+            }
             b.time = crit.time;
             b.kept.time_samples_ns = joined.time_samples_ns;
         }

@@ -184,6 +184,15 @@ fn signals_equal_an_independent_count(oracle: &Oracle) {
             assert!(!varied.iter().any(|v| v == key), "{what}: {key} exact");
         }
     }
+    // Where: the threads left running are named, with their state and kernel wait channel; a
+    // benchmark that joins what it starts leaves none.
+    let left = |id: &str| bench(&r, id).signals.as_ref().unwrap().left_running.clone();
+    let leak = left("threads/leak").expect("threads/leak names the threads it left running");
+    assert!(leak.count >= 1 && !leak.threads.is_empty(), "{leak:?}");
+    assert!(leak.threads.iter().all(|t| t.state == "S" && t.wchan.contains("futex")), "{leak:?}");
+    for id in ["threads/join", "writes/4", "fresh_page", "nothing"] {
+        assert_eq!(left(id), None, "{id}");
+    }
     let nothing = figure(&r, "nothing");
     assert_eq!(nothing.into_array()[..2], [0.0, 0.0]);
     assert_eq!(nothing.into_array()[3..7], [0.0; 4]);

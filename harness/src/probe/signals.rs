@@ -29,7 +29,7 @@
 //! forwarding address is looked up once when the process starts, outside every window.
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-use allocbench_formats::record::RecordSample;
+use allocbench_formats::record::{RecordLine, RecordSample};
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 use allocbench_formats::Mode;
 
@@ -82,6 +82,12 @@ impl Probe for Signals {
     fn close(sample: &mut RecordSample) {
         sample.signals = linux::close();
     }
+
+    /// Names the threads started while the benchmark ran and alive now (allocates: outside
+    /// every window).
+    fn finish(line: &mut RecordLine) {
+        line.threads_left = linux::threads_left();
+    }
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -129,6 +135,7 @@ mod linux {
         if io >= 0 && stat >= 0 {
             IO.store(io, Relaxed);
             STAT.store(stat, Relaxed);
+            *KNOWN.lock().unwrap_or_else(|e| e.into_inner()) = tasks();
         }
     }
 
@@ -228,6 +235,53 @@ mod linux {
     pub(super) fn close() -> Option<Signals<u64>> {
         let open = OPEN.try_with(|open| open.replace(Signals::ZERO)).unwrap_or(Signals::ZERO);
         (IO.load(Relaxed) >= 0).then_some(open)
+    }
+
+    /// The threads alive at the end of the previous benchmark (or the process's start).
+    static KNOWN: std::sync::Mutex<Vec<u64>> = std::sync::Mutex::new(Vec::new());
+
+    /// The tasks of this process now, by id, oldest (lowest id) first.
+    fn tasks() -> Vec<u64> {
+        let mut ids: Vec<u64> = std::fs::read_dir("/proc/self/task")
+            .map(|d| d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect())
+            .unwrap_or_default();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The threads alive now that were not at the previous call: those the benchmark that just
+    /// finished left running, named from `/proc/self/task/<tid>/`. `None` when there are none,
+    /// or when the probe is off.
+    pub(super) fn threads_left() -> Option<allocbench_formats::signals::ThreadsLeft> {
+        use allocbench_formats::signals::{ThreadLeft, ThreadsLeft, MAX_THREADS_NAMED};
+        if IO.load(Relaxed) < 0 {
+            return None;
+        }
+        let now = tasks();
+        let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+        let new: Vec<u64> = now.iter().copied().filter(|t| !known.contains(t)).collect();
+        *known = now;
+        if new.is_empty() {
+            return None;
+        }
+        let read = |tid: u64, file: &str| {
+            std::fs::read_to_string(format!("/proc/self/task/{tid}/{file}")).unwrap_or_default().trim().to_owned()
+        };
+        let threads = new
+            .iter()
+            .take(MAX_THREADS_NAMED)
+            .map(|&tid| {
+                let stat = read(tid, "stat");
+                let state = stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').next()).unwrap_or("");
+                let wchan = read(tid, "wchan");
+                ThreadLeft {
+                    name: read(tid, "comm"),
+                    state: state.to_owned(),
+                    wchan: if wchan == "0" { String::new() } else { wchan },
+                }
+            })
+            .collect();
+        Some(ThreadsLeft { count: new.len() as u64, threads })
     }
 
     type Create = unsafe extern "C" fn(
