@@ -122,10 +122,12 @@ fn inexact_warning(comparison: &BenchmarkComparison, base: &Benchmark, new: &Ben
     if exact(base) && exact(new) {
         return None;
     }
-    let metric = comparison
-        .metrics
-        .iter()
-        .find(|m| m.metric.info().is_counted() && m.status == Status::Regressed && m.gated && m.tolerance.is_none())?;
+    let metric = comparison.metrics.iter().find(|m| {
+        let info = m.metric.info();
+        // A runtime signal is exact or `≈` on its own, whatever the allocation figures are.
+        let varied = info.signal.is_none() || [base, new].iter().any(|b| b.spread(m.metric).is_some());
+        info.is_counted() && varied && m.status == Status::Regressed && m.gated && m.tolerance.is_none()
+    })?;
     Some(format!(
         "`{}`: allocation figures varied between samples, so its {} regression may be noise; allow it with a limit such as `--limit '{}:{}=5%'`",
         comparison.id,
