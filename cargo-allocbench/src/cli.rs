@@ -38,6 +38,15 @@ Columns (per iteration of the benchmark's routine, report.json's names in bracke
   retained/iter  bytes allocated and not freed [inuse_space]: what a cache or history keeps
   peak           most bytes live at once above the level at the start of the iteration [peak_space]
   instr/iter     instructions executed, callgrind's Ir [instructions]; with --instructions only
+  Linux, shown when not zero (runtime signals; 0 gates threads and system calls):
+  threads/iter   threads started [threads_started]
+  alive/iter     threads started and still running at the window's end [threads_alive]
+  blocked/iter   voluntary context switches: a thread blocked [voluntary_switches]
+  reads/iter     read-family system calls [read_syscalls]
+  writes/iter    write-family system calls [write_syscalls]
+  read B/iter    bytes read by them [read_bytes]
+  written B/iter bytes written by them [write_bytes]
+  faults/iter    minor page faults: pages first touched [minor_faults]
 
 Exit status: 0 nothing regressed, 1 a regression, 2 the run failed (bad input, build error,
 a benchmark that crashed or hung); 130, 143, 129 interrupted by SIGINT, SIGTERM, SIGHUP (the bench

@@ -27,3 +27,8 @@ pub const STARTED: &str = "ALLOCBENCH_STARTED";
 /// A file where the harness appends one line per benchmark the bench functions define, whether
 /// criterion's filter selects it or not: the id as a JSON string. Set for `--list`.
 pub const LISTED: &str = "ALLOCBENCH_LISTED";
+
+/// `0` turns the harness's runtime-signal probe off ([`crate::signals`]): the record then holds
+/// no signals and the report no signal figures. Read by the harness, under `cargo allocbench`
+/// and `cargo bench` alike; any other value, or none, leaves it on (Linux only).
+pub const SIGNALS: &str = "ALLOCBENCH_SIGNALS";

@@ -23,11 +23,11 @@
 //! anywhere. `tests/layers.rs` reads the sources and fails on an import that breaks this.
 //!
 //! 1. Leaves, importing no other module: [`env`](mod@env), [`exit`], [`frames`], [`key`], [`mode`],
-//!    [`probe`], [`counts`], [`title`], [`limit`], [`figures`], [`verdict`].
-//! 2. [`record`] (counts); [`partition`] (key, title); [`metric`] (figures, limit): the metric
+//!    [`probe`], [`counts`], [`signals`], [`title`], [`limit`], [`figures`], [`verdict`].
+//! 2. [`record`] (counts, signals); [`partition`] (key, title); [`metric`] (figures, limit, signals): the metric
 //!    table, which also reads the figures by metric.
 //! 3. [`comparison`] (key, metric, verdict).
-//! 4. [`report`] (comparison, figures, key, metric, partition, record, verdict).
+//! 4. [`report`] (comparison, figures, key, metric, partition, record, signals, verdict).
 //! 5. [`measured`] (report).
 //! 6. [`baseline`] (measured, partition, report).
 
@@ -49,6 +49,7 @@ pub mod partition;
 pub mod probe;
 pub mod record;
 pub mod report;
+pub mod signals;
 pub mod title;
 pub mod verdict;
 

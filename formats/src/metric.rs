@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::figures::{AllocFigures, AllocSample, SampleRange, MARK_CUSTOM, MARK_VARIED};
 use crate::limit::Limit;
+use crate::signals::Signals;
 
 /// A figure the report carries and a baseline compares, per iteration of a benchmark.
 ///
@@ -55,6 +56,22 @@ pub enum Metric {
     PeakSpace,
     /// Instructions executed per iteration, as valgrind's callgrind counts them (`Ir`).
     Instructions,
+    /// Threads started per iteration (the runtime signals, [`crate::signals`]).
+    ThreadsStarted,
+    /// Threads started and still running at the window's end, per iteration.
+    ThreadsAlive,
+    /// Voluntary context switches per iteration: a thread of the process blocked.
+    VoluntarySwitches,
+    /// Read-family system calls per iteration.
+    ReadSyscalls,
+    /// Write-family system calls per iteration.
+    WriteSyscalls,
+    /// Bytes read through them per iteration.
+    ReadBytes,
+    /// Bytes written through them per iteration.
+    WriteBytes,
+    /// Minor page faults per iteration: pages first touched.
+    MinorFaults,
     /// Criterion's typical time per iteration.
     Time,
 }
@@ -99,6 +116,8 @@ pub struct MetricInfo {
     /// comes from criterion's estimates, and for `instructions`, read from the benchmark's own
     /// field.
     pub alloc: Option<AllocFields>,
+    /// Where the figure is read from when it is a runtime signal ([`crate::signals`]).
+    pub signal: Option<fn(&Signals<f64>) -> f64>,
 }
 
 /// How a metric's figure in a run is judged against the baseline's.
@@ -246,6 +265,57 @@ const ALLOC_CAVEATS: Caveats = Caveats {
     compares: Compares::AcrossBuilds,
 };
 
+/// The caveats of the signals the process's own code decides (threads, system calls and their
+/// bytes): counted by the kernel for every thread, exited ones included, exact where the code
+/// does the same on every iteration. They depend on the standard library's and the C library's
+/// way of doing a thing (`std::fs::read` asks the size first), so compare within one build.
+const EXACT_SIGNAL: Caveats = Caveats {
+    varied: Some("the signal varied between samples"),
+    custom: Some("iter_custom: figures cover the whole routine"),
+    compares: Compares::SameBuild,
+};
+
+/// The caveats of the signals the kernel and the allocator decide as much as the code
+/// (voluntary switches: a lock's contention, the scheduler; minor faults: when the allocator
+/// returns memory to the kernel and maps it again): reported, not gated by default.
+const NOISY_SIGNAL: Caveats = Caveats {
+    varied: Some("varies with the scheduler and the allocator's state; reported, not gated"),
+    custom: Some("iter_custom: figures cover the whole routine"),
+    compares: Compares::SameBuild,
+};
+
+/// A runtime signal's row ([`crate::signals`]): its column shows only when a benchmark measured
+/// it non-zero; a count, compared as an exact number (against `limit`) or reported.
+#[allow(clippy::too_many_arguments)]
+const fn signal_row(
+    metric: Metric,
+    key: &'static str,
+    title: &'static str,
+    bencher: &'static str,
+    unit_label: &'static str,
+    limit: Limit,
+    caveats: Caveats,
+    description: &'static str,
+    read: fn(&Signals<f64>) -> f64,
+) -> MetricInfo {
+    MetricInfo {
+        metric,
+        key,
+        column: Some(Column { title, always: false, legend: Some(description), bencher, unit_label }),
+        unit: if matches!(metric, Metric::ReadBytes | Metric::WriteBytes) { Unit::Bytes } else { Unit::Count },
+        default_limit: limit,
+        rule: if matches!(metric, Metric::VoluntarySwitches | Metric::MinorFaults) {
+            ComparisonRule::RelativeWithNoise
+        } else {
+            ComparisonRule::Exact
+        },
+        caveats,
+        description,
+        alloc: None,
+        signal: Some(read),
+    }
+}
+
 /// An allocation figure that every shape holds in its field `$field`.
 macro_rules! alloc_fields {
     ($field:ident) => {
@@ -256,7 +326,7 @@ macro_rules! alloc_fields {
 /// The metric table, in the report's order (the order of `alloc`'s keys and of each
 /// benchmark's `comparison` metrics), time last. Row `i` describes the metric whose
 /// discriminant is `i`.
-pub const METRICS: [MetricInfo; 10] = [
+pub const METRICS: [MetricInfo; 18] = [
     MetricInfo {
         metric: Metric::AllocObjects,
         key: "alloc_objects",
@@ -272,6 +342,7 @@ pub const METRICS: [MetricInfo; 10] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "blocks allocated per iteration",
+        signal: None,
         alloc: alloc_fields!(alloc_objects),
     },
     MetricInfo {
@@ -289,6 +360,7 @@ pub const METRICS: [MetricInfo; 10] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "bytes allocated per iteration",
+        signal: None,
         alloc: alloc_fields!(alloc_space),
     },
     MetricInfo {
@@ -300,6 +372,7 @@ pub const METRICS: [MetricInfo; 10] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "blocks freed per iteration",
+        signal: None,
         alloc: alloc_fields!(free_objects),
     },
     MetricInfo {
@@ -311,6 +384,7 @@ pub const METRICS: [MetricInfo; 10] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "bytes freed per iteration",
+        signal: None,
         alloc: alloc_fields!(free_space),
     },
     MetricInfo {
@@ -322,6 +396,7 @@ pub const METRICS: [MetricInfo; 10] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "blocks allocated and not freed per iteration",
+        signal: None,
         alloc: Some(AllocFields {
             figure: |a| a.inuse_objects,
             sample: Some(|s| s.alloc_objects as f64 - s.free_objects as f64),
@@ -343,6 +418,7 @@ pub const METRICS: [MetricInfo; 10] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "bytes allocated and not freed per iteration",
+        signal: None,
         alloc: Some(AllocFields {
             figure: |a| a.inuse_space,
             sample: Some(|s| s.alloc_space as f64 - s.free_space as f64),
@@ -358,6 +434,7 @@ pub const METRICS: [MetricInfo; 10] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "reallocations per iteration",
+        signal: None,
         alloc: alloc_fields!(reallocs),
     },
     MetricInfo {
@@ -375,6 +452,7 @@ pub const METRICS: [MetricInfo; 10] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "most bytes live at once above the level at the start",
+        signal: None,
         alloc: Some(AllocFields { figure: |a| a.peak_space, sample: None, range: None }),
     },
     MetricInfo {
@@ -403,7 +481,96 @@ pub const METRICS: [MetricInfo; 10] = [
         },
         description: "instructions executed per iteration (callgrind's Ir)",
         alloc: None,
+        signal: None,
     },
+    signal_row(
+        Metric::ThreadsStarted,
+        "threads_started",
+        "threads/iter",
+        "threads-started",
+        "threads/iter",
+        Limit::Exact,
+        EXACT_SIGNAL,
+        "threads started per iteration",
+        |s| s.threads_started,
+    ),
+    signal_row(
+        Metric::ThreadsAlive,
+        "threads_alive",
+        "alive/iter",
+        "threads-alive",
+        "threads/iter",
+        Limit::Exact,
+        EXACT_SIGNAL,
+        "threads started and still running at the window's end, per iteration",
+        |s| s.threads_alive,
+    ),
+    signal_row(
+        Metric::VoluntarySwitches,
+        "voluntary_switches",
+        "blocked/iter",
+        "voluntary-switches",
+        "switches/iter",
+        Limit::None,
+        NOISY_SIGNAL,
+        "voluntary context switches per iteration (a thread blocked)",
+        |s| s.voluntary_switches,
+    ),
+    signal_row(
+        Metric::ReadSyscalls,
+        "read_syscalls",
+        "reads/iter",
+        "read-syscalls",
+        "syscalls/iter",
+        Limit::Exact,
+        EXACT_SIGNAL,
+        "read-family system calls per iteration",
+        |s| s.read_syscalls,
+    ),
+    signal_row(
+        Metric::WriteSyscalls,
+        "write_syscalls",
+        "writes/iter",
+        "write-syscalls",
+        "syscalls/iter",
+        Limit::Exact,
+        EXACT_SIGNAL,
+        "write-family system calls per iteration",
+        |s| s.write_syscalls,
+    ),
+    signal_row(
+        Metric::ReadBytes,
+        "read_bytes",
+        "read B/iter",
+        "read-bytes",
+        "bytes/iter",
+        Limit::None,
+        EXACT_SIGNAL,
+        "bytes returned by read-family system calls per iteration",
+        |s| s.read_bytes,
+    ),
+    signal_row(
+        Metric::WriteBytes,
+        "write_bytes",
+        "written B/iter",
+        "write-bytes",
+        "bytes/iter",
+        Limit::None,
+        EXACT_SIGNAL,
+        "bytes passed to write-family system calls per iteration",
+        |s| s.write_bytes,
+    ),
+    signal_row(
+        Metric::MinorFaults,
+        "minor_faults",
+        "faults/iter",
+        "minor-faults",
+        "faults/iter",
+        Limit::None,
+        NOISY_SIGNAL,
+        "minor page faults per iteration (pages first touched)",
+        |s| s.minor_faults,
+    ),
     MetricInfo {
         metric: Metric::Time,
         key: "time",
@@ -421,6 +588,7 @@ pub const METRICS: [MetricInfo; 10] = [
         caveats: Caveats { varied: None, custom: None, compares: Compares::SameCpu },
         description: "criterion's typical time per iteration",
         alloc: None,
+        signal: None,
     },
 ];
 
@@ -525,12 +693,42 @@ mod tests {
     #[test]
     fn the_readme_columns_and_the_default_gate() {
         let columns: Vec<&str> = METRICS.iter().filter_map(|m| m.column).map(|c| c.title).collect();
-        assert_eq!(columns, ["allocs/iter", "bytes/iter", "retained/iter", "peak", "instr/iter", "time/iter"]);
+        assert_eq!(
+            columns,
+            [
+                "allocs/iter",
+                "bytes/iter",
+                "retained/iter",
+                "peak",
+                "instr/iter",
+                "threads/iter",
+                "alive/iter",
+                "blocked/iter",
+                "reads/iter",
+                "writes/iter",
+                "read B/iter",
+                "written B/iter",
+                "faults/iter",
+                "time/iter"
+            ]
+        );
         let gated: Vec<&str> = METRICS.iter().filter(|m| m.gated_by_default()).map(|m| m.key).collect();
-        assert_eq!(gated, ["alloc_objects", "alloc_space", "inuse_space", "instructions"]);
+        assert_eq!(
+            gated,
+            [
+                "alloc_objects",
+                "alloc_space",
+                "inuse_space",
+                "instructions",
+                "threads_started",
+                "threads_alive",
+                "read_syscalls",
+                "write_syscalls"
+            ]
+        );
         assert_eq!(Metric::allocation().count(), 8);
         assert!(!Metric::Time.info().is_allocation());
-        assert_eq!(Metric::counted().count(), 9);
+        assert_eq!(Metric::counted().count(), 17);
     }
 
     #[test]
@@ -575,6 +773,14 @@ mod tests {
             ("reallocs", alloc("none")),
             ("peak_space", alloc("none")),
             ("instructions", ("1%".to_owned(), ComparisonRule::RelativeWithNoise, Compares::SameBuild)),
+            ("threads_started", ("0".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
+            ("threads_alive", ("0".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
+            ("voluntary_switches", ("none".to_owned(), ComparisonRule::RelativeWithNoise, Compares::SameBuild)),
+            ("read_syscalls", ("0".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
+            ("write_syscalls", ("0".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
+            ("read_bytes", ("none".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
+            ("write_bytes", ("none".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
+            ("minor_faults", ("none".to_owned(), ComparisonRule::RelativeWithNoise, Compares::SameBuild)),
             ("time", ("none".to_owned(), ComparisonRule::Statistical { alpha: 0.05, noise: 0.02 }, Compares::SameCpu)),
         ]
         .map(|(key, (limit, rule, compares))| (key, limit, rule, compares));
@@ -584,8 +790,22 @@ mod tests {
             assert!(m.is_counted() || !m.gated_by_default(), "{m:?}");
             // Every figure that can be marked says why in the exports.
             assert_eq!(m.caveats.varied.is_some(), m.metric != Metric::Time, "{m:?}");
-            assert_eq!(m.caveats.custom.is_some(), m.is_allocation(), "{m:?}");
+            assert_eq!(m.caveats.custom.is_some(), m.is_allocation() || m.signal.is_some(), "{m:?}");
         }
+    }
+
+    /// Each signal row reads its own field of the signals, in the fields' order.
+    #[test]
+    fn signal_rows_read_their_own_field() {
+        let s = Signals::from_array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
+        let read: Vec<f64> = METRICS.iter().filter_map(|m| m.signal.map(|f| f(&s))).collect();
+        assert_eq!(read, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
+        let keys: Vec<&str> = METRICS.iter().filter(|m| m.signal.is_some()).map(|m| m.key).collect();
+        let json = serde_json::to_value(s).unwrap();
+        let names: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted, "the report's keys are the metrics' own");
     }
 
     #[test]
@@ -625,7 +845,11 @@ mod tests {
         let counts: Vec<Option<f64>> = ALL_METRICS.iter().map(|&m| s.count(m)).collect();
         assert_eq!(
             counts,
-            [Some(7.0), Some(700.0), Some(3.0), Some(100.0), Some(4.0), Some(600.0), Some(2.0), None, None, None]
+            [
+                [Some(7.0), Some(700.0), Some(3.0), Some(100.0), Some(4.0), Some(600.0), Some(2.0)].as_slice(),
+                &[None; 11]
+            ]
+            .concat()
         );
         let r = SampleRange {
             alloc_objects: [1.0, 2.0],
@@ -647,6 +871,14 @@ mod tests {
                 Some([9.0, 10.0]),
                 Some([11.0, 12.0]),
                 Some([13.0, 14.0]),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
                 None,
                 None,
                 None

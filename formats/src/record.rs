@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::counts::Counts;
+use crate::signals::{Signals, ThreadsLeft};
 
 /// Version of the record line format; the subcommand refuses versions it does not know.
 pub const RECORD_VERSION: u32 = 1;
@@ -48,6 +49,10 @@ pub struct RecordLine {
     /// (`std::alloc::System`, `tikv_jemallocator::Jemalloc`, ...); absent when unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocator: Option<String>,
+    /// The threads started while the benchmark ran and alive when it finished (the runtime
+    /// signals' probe, Linux); absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads_left: Option<ThreadsLeft>,
 }
 
 /// One saved sample: what the allocator counted over its windows.
@@ -76,6 +81,11 @@ pub struct RecordSample {
     /// measured.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sites: bool,
+    /// The runtime signals over the sample's windows (Linux; absent elsewhere and where the
+    /// probe is off, [`crate::env::SIGNALS`]). Last, and absent when not measured, so that lines
+    /// without them are the same byte for byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signals: Option<Signals<u64>>,
 }
 
 /// The allocation-site pass: one allocating stack and its counts per record sample.
@@ -132,6 +142,16 @@ mod tests {
         let sample: RecordSample = serde_json::from_str(line).unwrap();
         assert_eq!(sample.counts, Counts::from_array([1, 2, 3, 4, 5]));
         assert_eq!((sample.peak_space, sample.callgrind_part, sample.sites), (6, Some(7), true));
+        assert_eq!(serde_json::to_string(&sample).unwrap(), line);
+    }
+
+    /// The signals come after every field of version 1; a wrapped `threads_alive` (a fall)
+    /// reads back as written.
+    #[test]
+    fn a_sample_with_signals_writes_back_the_same() {
+        let line = r#"{"time":3.0,"windows":1,"custom":false,"alloc_objects":0,"alloc_space":0,"free_objects":0,"free_space":0,"reallocs":0,"peak_space":0,"signals":{"threads_started":1,"threads_alive":18446744073709551615,"voluntary_switches":3,"read_syscalls":4,"write_syscalls":5,"read_bytes":6,"write_bytes":7,"minor_faults":8}}"#;
+        let sample: RecordSample = serde_json::from_str(line).unwrap();
+        assert_eq!(sample.signals.map(|s| s.threads_alive as i64), Some(-1));
         assert_eq!(serde_json::to_string(&sample).unwrap(), line);
     }
 }

@@ -19,11 +19,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::comparison::Comparison;
-use crate::figures::{AllocFigures, AllocSample, MARK_VARIED};
+use crate::figures::{AllocFigures, AllocSample, MARK_CUSTOM, MARK_VARIED};
 use crate::key::BenchmarkKey;
 use crate::metric::Metric;
 use crate::partition::Partition;
 use crate::record::FrameRecord;
+use crate::signals::SignalFigures;
 use crate::verdict::Verdict;
 
 /// Version of `report.json` this build writes.
@@ -117,6 +118,11 @@ pub struct Benchmark {
     /// not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<InstructionFigures>,
+    /// The runtime signals per iteration (threads, system calls, switches, faults), measured
+    /// with the allocation figures; absent where the harness measured none (not Linux, or
+    /// `ALLOCBENCH_SIGNALS=0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signals: Option<SignalFigures>,
 }
 
 impl AsRef<Benchmark> for Benchmark {
@@ -153,10 +159,23 @@ impl Benchmark {
     /// instruction count for [`Metric::Instructions`], else the allocation figure; `None` when the
     /// benchmark has no such figure.
     pub fn figure(&self, metric: Metric) -> Option<f64> {
-        match (metric.info().alloc, metric) {
-            (Some(_), _) => self.alloc.and_then(|a| a.get(metric)),
-            (None, Metric::Instructions) => self.instructions.as_ref().map(|i| i.instructions),
-            (None, _) => self.time.map(|t| t.typical_ns),
+        let info = metric.info();
+        match (info.alloc, info.signal, metric) {
+            (Some(_), _, _) => self.alloc.and_then(|a| a.get(metric)),
+            (None, Some(read), _) => self.signals.as_ref().map(|s| read(&s.per_iteration)),
+            (None, None, Metric::Instructions) => self.instructions.as_ref().map(|i| i.instructions),
+            (None, None, _) => self.time.map(|t| t.typical_ns),
+        }
+    }
+
+    /// The `[low, high]` range of the samples' own figures of `metric` when its figure is not
+    /// exact and they differ: the spread the gate allows a `≈` figure; `None` otherwise.
+    pub fn spread(&self, metric: Metric) -> Option<[f64; 2]> {
+        let info = metric.info();
+        match (info.alloc, info.signal) {
+            (Some(_), _) => self.alloc.and_then(|a| a.spread(metric)),
+            (None, Some(_)) => self.signals.as_ref().and_then(|s| s.spread(info.key)),
+            (None, None) => None,
         }
     }
 
@@ -166,13 +185,19 @@ impl Benchmark {
     /// for a figure the benchmark does not have. It sits beside [`Benchmark::figure`] because
     /// it depends on where the figure is read from.
     pub fn mark(&self, metric: Metric) -> &'static str {
-        match (metric.info().alloc, metric) {
-            (Some(_), _) => self.alloc.map_or("", |a| a.mark()),
-            (None, Metric::Instructions) => match &self.instructions {
+        let info = metric.info();
+        match (info.alloc, info.signal, metric) {
+            (Some(_), _, _) => self.alloc.map_or("", |a| a.mark()),
+            (None, Some(_), _) => match &self.signals {
+                Some(s) if s.is_varied(info.key) => MARK_VARIED,
+                Some(_) if self.alloc.is_some_and(|a| a.approximate) => MARK_CUSTOM,
+                _ => "",
+            },
+            (None, None, Metric::Instructions) => match &self.instructions {
                 Some(i) if !i.exact => MARK_VARIED,
                 _ => "",
             },
-            (None, _) => "",
+            (None, None, _) => "",
         }
     }
 }

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 
 /// Each module's layer, as the crate doc lists them: a module may import from a lower layer only.
-const LAYERS: [(&str, u32); 19] = [
+const LAYERS: [(&str, u32); 20] = [
     ("env", 1),
     ("exit", 1),
     ("frames", 1),
@@ -14,6 +14,7 @@ const LAYERS: [(&str, u32); 19] = [
     ("mode", 1),
     ("probe", 1),
     ("counts", 1),
+    ("signals", 1),
     ("record", 2),
     ("title", 1),
     ("limit", 1),

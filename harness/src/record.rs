@@ -134,6 +134,7 @@ pub(crate) fn close_sample(time: f64) {
         peak_space: 0,
         callgrind_part: None,
         sites: false,
+        signals: None,
     };
     All::close(&mut sample);
     SAMPLES.with(|s| s.borrow_mut().push(sample));
@@ -171,6 +172,7 @@ pub(crate) fn finish(id: &str) {
         cpu_profile: None,
         pid: None,
         allocator: None,
+        threads_left: None,
     };
     // Always, also without samples: the probes reset what they keep per benchmark.
     All::finish(&mut line);
@@ -192,6 +194,7 @@ pub(crate) fn finish_profile(id: &str, dir: &std::path::Path, frequency: u32) {
         cpu_profile: Some(CpuProfileRecord { dir: dir.to_owned(), frequency }),
         pid: None,
         allocator: alloc::inner_allocator().map(str::to_owned),
+        threads_left: None,
     });
 }
 

@@ -66,6 +66,10 @@ pub fn compare(base: &Baseline, new: &Measurements, policy: &Policy) -> Comparis
 fn environment_warnings(base: &Baseline, new: &Measurements) -> Vec<String> {
     let (b, n) = (&base.environment, &new.environment);
     let name = &base.name;
+    // A runtime signal is named only where either side measured it non-zero, as its column.
+    let measured = |metric: Metric| {
+        base.benchmarks.iter().chain(&new.benchmarks).any(|b| b.figure(metric).is_some_and(|v| v != 0.0))
+    };
     let mut warnings = Vec::new();
     for (what, old, new) in [
         ("toolchain", &b.rustc, &n.rustc),
@@ -79,7 +83,7 @@ fn environment_warnings(base: &Baseline, new: &Measurements) -> Vec<String> {
         if known(old) && known(new) && old != new {
             warnings.push(format!(
                 "baseline `{name}` was measured with {what} `{old}`, this run with `{new}`: allocation figures still compare; {} may not",
-                bound_to(Compares::SameBuild)
+                bound_to(Compares::SameBuild, &measured)
             ));
         }
     }
@@ -88,7 +92,7 @@ fn environment_warnings(base: &Baseline, new: &Measurements) -> Vec<String> {
             "baseline `{name}` was measured on CPU `{}`, this run on `{}`: {} may not compare",
             b.cpu,
             n.cpu,
-            bound_to(Compares::SameCpu)
+            bound_to(Compares::SameCpu, &measured)
         ));
     }
     warnings
@@ -96,8 +100,11 @@ fn environment_warnings(base: &Baseline, new: &Measurements) -> Vec<String> {
 
 /// The metrics whose caveats bind their comparison to `at_least` the same build, or CPU, most
 /// bound first: `time and instructions`.
-fn bound_to(at_least: Compares) -> String {
-    let mut bound: Vec<&MetricInfo> = METRICS.iter().filter(|m| m.caveats.compares >= at_least).collect();
+fn bound_to(at_least: Compares, measured: &dyn Fn(Metric) -> bool) -> String {
+    let mut bound: Vec<&MetricInfo> = METRICS
+        .iter()
+        .filter(|m| m.caveats.compares >= at_least && (m.signal.is_none() || measured(m.metric)))
+        .collect();
     bound.sort_by_key(|m| std::cmp::Reverse(m.caveats.compares));
     let names: Vec<&str> = bound.iter().map(|m| m.key).collect();
     match names.split_last() {
@@ -115,10 +122,12 @@ fn inexact_warning(comparison: &BenchmarkComparison, base: &Benchmark, new: &Ben
     if exact(base) && exact(new) {
         return None;
     }
-    let metric = comparison
-        .metrics
-        .iter()
-        .find(|m| m.metric.info().is_counted() && m.status == Status::Regressed && m.gated && m.tolerance.is_none())?;
+    let metric = comparison.metrics.iter().find(|m| {
+        let info = m.metric.info();
+        // A runtime signal is exact or `≈` on its own, whatever the allocation figures are.
+        let varied = info.signal.is_none() || [base, new].iter().any(|b| b.spread(m.metric).is_some());
+        info.is_counted() && varied && m.status == Status::Regressed && m.gated && m.tolerance.is_none()
+    })?;
     Some(format!(
         "`{}`: allocation figures varied between samples, so its {} regression may be noise; allow it with a limit such as `--limit '{}:{}=5%'`",
         comparison.id,
@@ -137,10 +146,11 @@ fn compare_benchmark<'a>(
     let id = key.id.as_str();
     let base_alloc = base.and_then(|b| b.alloc);
     let new_alloc = new.and_then(|b| b.alloc);
-    // A figure that only a pass run on request measures (`--instructions`: its column does not
-    // always stand) is compared where either side measured it: a run without the pass compares
-    // as it always did.
-    let measured = |metric: Metric| [base, new].iter().flatten().any(|b| b.figure(metric).is_some());
+    // A figure that only a pass run on request measures (`--instructions`), or a runtime
+    // signal (its column does not always stand), is compared where either side measured it
+    // non-zero: a run without the pass, or code that makes no system call, compares as it
+    // always did.
+    let measured = |metric: Metric| [base, new].iter().flatten().any(|b| b.figure(metric).is_some_and(|v| v != 0.0));
     // In the table's order, which is the report's: the counted metrics, time last.
     let metrics: Vec<MetricComparison> = METRICS
         .iter()
@@ -149,7 +159,7 @@ fn compare_benchmark<'a>(
             ComparisonRule::Statistical { alpha, .. } => compare_statistical(m, alpha, id, base, new, policy),
             ComparisonRule::Exact | ComparisonRule::RelativeWithNoise => {
                 let metric = m.metric;
-                let spread = |b: Option<&MeasuredBenchmark>| b.and_then(|b| b.alloc).and_then(|a| a.spread(metric));
+                let spread = |b: Option<&MeasuredBenchmark>| b.and_then(|b| b.spread(metric));
                 let samples = |b: Option<&'a MeasuredBenchmark>| b.map_or(&[][..], |b| b.alloc_samples.as_slice());
                 compare_counted(
                     m,

@@ -15,7 +15,9 @@
 //! coherent and the benchmark's stacks add up to it.
 
 use allocbench_formats::counts::Counts;
+use allocbench_formats::metric::METRICS;
 use allocbench_formats::record::RecordSample;
+use allocbench_formats::signals::{SignalFigures, Signals};
 
 use crate::report::{AllocFigures, AllocSample, Inexact, SampleRange};
 
@@ -60,16 +62,23 @@ pub fn has_slope(samples: &[Sample]) -> bool {
 
 /// The per-iteration value of one count, and whether every sample agreed with it.
 fn per_iteration(samples: &[Sample], count: impl Fn(&Sample) -> u64) -> (f64, bool) {
-    let mut estimates: Vec<f64> = Vec::with_capacity(samples.len());
-    if has_slope(samples) {
+    let points: Vec<(u64, f64)> = samples.iter().map(|s| (s.iters, count(s) as f64)).collect();
+    per_iteration_of(&points)
+}
+
+/// [`per_iteration`] of `(iterations, count)` points sorted by iterations: the rule every
+/// per-sample count follows, allocations and runtime signals alike.
+fn per_iteration_of(points: &[(u64, f64)]) -> (f64, bool) {
+    let mut estimates: Vec<f64> = Vec::with_capacity(points.len());
+    if points.iter().any(|p| p.0 != points[0].0) {
         // Slopes between consecutive samples: per-sample one-off work cancels.
-        let mut previous: Option<&Sample> = None;
-        for s in samples {
+        let mut previous: Option<&(u64, f64)> = None;
+        for s in points {
             if let Some(p) = previous {
-                if s.iters != p.iters {
-                    let rise = count(s) as f64 - count(p) as f64;
-                    estimates.push(rise / (s.iters - p.iters) as f64);
-                } else if count(s) != count(p) {
+                if s.0 != p.0 {
+                    let rise = s.1 - p.1;
+                    estimates.push(rise / (s.0 - p.0) as f64);
+                } else if s.1 != p.1 {
                     // Same iterations, different counts: no slope says that, but it is not exact.
                     estimates.push(f64::NAN);
                 }
@@ -77,9 +86,47 @@ fn per_iteration(samples: &[Sample], count: impl Fn(&Sample) -> u64) -> (f64, bo
             previous = Some(s);
         }
     } else {
-        estimates.extend(samples.iter().map(|s| count(s) as f64 / s.iters.max(1) as f64));
+        estimates.extend(points.iter().map(|s| s.1 / s.0.max(1) as f64));
     }
     mode(&estimates)
+}
+
+/// The runtime signals per iteration ([`SignalFigures`]), from the samples and the records they
+/// came from (same order), taken as the allocation figures are: each signal's slope across
+/// samples where they agree on it (one-off work of a sample drops out); else, as an amortized
+/// allocation count, all the samples counted over all their iterations, and the signal is named
+/// in `varied`. `threads_alive` is a difference that may fall: its counts are read signed.
+/// `None` when the records hold no signals (not Linux, or the probe is off).
+pub fn signal_figures(samples: &[Sample], records: &[RecordSample]) -> Option<SignalFigures> {
+    if samples.is_empty() || samples.len() != records.len() || records.iter().any(|r| r.signals.is_none()) {
+        return None;
+    }
+    let mut points: Vec<(u64, Signals<f64>)> = samples
+        .iter()
+        .zip(records)
+        .map(|(s, r)| (s.iters, r.signals.unwrap_or(Signals::ZERO).map(|c| c as i64 as f64)))
+        .collect();
+    points.sort_by_key(|p| p.0);
+    // The signal rows of the metric table are in the fields' order.
+    let keys = METRICS.iter().filter(|m| m.signal.is_some()).map(|m| m.key);
+    let iters: f64 = points.iter().map(|p| p.0.max(1) as f64).sum();
+    let mut values = [0.0; 8];
+    let mut varied = Vec::new();
+    let mut sample_range = std::collections::BTreeMap::new();
+    for (i, (value, key)) in values.iter_mut().zip(keys).enumerate() {
+        let one: Vec<(u64, f64)> = points.iter().map(|(n, s)| (*n, s.into_array()[i])).collect();
+        let (v, agreed) = per_iteration_of(&one);
+        *value = if agreed {
+            v
+        } else {
+            varied.push(key.to_owned());
+            let ratios = one.iter().map(|p| p.1 / p.0.max(1) as f64);
+            let low = ratios.clone().fold(f64::INFINITY, f64::min);
+            sample_range.insert(key.to_owned(), [low, ratios.fold(f64::NEG_INFINITY, f64::max)]);
+            one.iter().map(|p| p.1).sum::<f64>() / iters
+        };
+    }
+    Some(SignalFigures { per_iteration: Signals::from_array(values), varied, sample_range, left_running: None })
 }
 
 /// The value most estimates share (the smallest among equally common ones), and whether all do.
@@ -353,6 +400,40 @@ pub fn slope(points: &[(u64, u64)]) -> Option<(f64, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The signals follow the allocation figures' rule: a slope where the samples agree (a
+    /// sample's one-off work drops out), amortized and named `varied` where they do not; a
+    /// `threads_alive` that falls reads signed. No signals in the records: none in the report.
+    #[test]
+    fn signal_figures_are_slopes_and_amortized_where_samples_disagree() {
+        let record = |writes: u64, faults: u64, alive: i64| RecordSample {
+            time: 0.0,
+            windows: 1,
+            custom: false,
+            counts: Counts::ZERO,
+            peak_space: 0,
+            callgrind_part: None,
+            sites: false,
+            signals: Some(Signals {
+                write_syscalls: writes,
+                minor_faults: faults,
+                threads_alive: alive as u64,
+                ..Signals::ZERO
+            }),
+        };
+        let samples: Vec<Sample> = [10u64, 20, 30].iter().map(|&n| Sample::new(n, &record(0, 0, 0))).collect();
+        // 4 writes per iteration and one more per sample; faults 1, then 1, then 2 per iteration.
+        let records = [record(41, 10, -1), record(81, 20, -1), record(121, 60, -1)];
+        let f = signal_figures(&samples, &records).unwrap();
+        assert_eq!(f.per_iteration.write_syscalls, 4.0);
+        assert_eq!(f.per_iteration.threads_alive, 0.0, "one-off -1 per sample drops out");
+        assert_eq!(f.per_iteration.minor_faults, 90.0 / 60.0);
+        assert_eq!(f.varied, ["minor_faults"]);
+        assert_eq!(f.spread("minor_faults"), Some([1.0, 2.0]));
+        assert_eq!(f.spread("write_syscalls"), None);
+        let none = [RecordSample { signals: None, ..records[0] }, records[1], records[2]];
+        assert_eq!(signal_figures(&samples, &none), None);
+    }
     use crate::report::Metric;
 
     /// Samples of deterministic code: `per` per iteration plus `once` in the first sample.

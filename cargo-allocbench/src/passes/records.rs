@@ -47,6 +47,8 @@ pub struct Recorded {
     pub allocator: Option<String>,
     /// The instruction pass: the bench process's id, which names callgrind's dumps.
     pub pid: Option<u32>,
+    /// The threads the benchmark left running (the runtime signals' probe).
+    pub threads_left: Option<allocbench_formats::signals::ThreadsLeft>,
 }
 
 /// Reads a record file. A missing file means the process recorded nothing.
@@ -78,6 +80,7 @@ pub fn read_records(path: &Path) -> Result<Vec<Recorded>, RecordsError> {
             sites: rec.sites,
             allocator: rec.allocator,
             pid: rec.pid,
+            threads_left: rec.threads_left,
         });
     }
     Ok(out)

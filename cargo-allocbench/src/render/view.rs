@@ -59,8 +59,13 @@ impl<'a> View<'a> {
                 }
             }
         }
+        // A column that does not always stand (a pass run on request, a runtime signal) shows
+        // when a benchmark has its figure and it is not zero: eight columns of zeros for the
+        // signals of code that starts no thread and makes no system call say nothing.
         let columns: Vec<ColumnView> = ColumnView::all()
-            .filter(|c| c.column.always || report.benchmarks.iter().any(|b| b.figure(c.metric).is_some()))
+            .filter(|c| {
+                c.column.always || report.benchmarks.iter().any(|b| b.figure(c.metric).is_some_and(|v| v != 0.0))
+            })
             .collect();
         // Each row of the run with the comparison of its benchmark (package, target and id);
         // then the comparisons of benchmarks the run does not have, each its own row. An id that
@@ -519,14 +524,43 @@ mod tests {
     #[test]
     fn columns_come_from_the_metric_table() {
         let titles: Vec<&str> = ColumnView::all().map(|c| c.title()).collect();
-        assert_eq!(titles, ["time/iter", "allocs/iter", "bytes/iter", "retained/iter", "peak", "instr/iter"]);
+        assert_eq!(titles[..6], ["time/iter", "allocs/iter", "bytes/iter", "retained/iter", "peak", "instr/iter"]);
+        assert_eq!(titles.len(), 14, "and the eight runtime signals");
         // A column that is not always there stands when a benchmark has the figure.
         let shown = |report: &Report| View::new(report).columns.iter().map(|c| c.title()).collect::<Vec<_>>();
         assert_eq!(shown(&plain_report()), titles[..5]);
-        assert_eq!(shown(&instructions_report()), titles);
+        assert_eq!(shown(&instructions_report()), titles[..6]);
         let helps: Vec<String> = ColumnView::all().map(|c| c.help()).collect();
         assert_eq!(helps[0], "criterion's typical time per iteration");
         assert_eq!(helps[3], "inuse_space: bytes allocated and not freed per iteration");
+    }
+
+    /// A runtime signal reaches the table, the Markdown summary, the page and both exports
+    /// through its metric row alone: its column shows when a benchmark measured it non-zero,
+    /// with its mark; zero signals add no column.
+    #[test]
+    fn signals_reach_every_renderer_when_not_zero() {
+        use allocbench_formats::signals::{SignalFigures, Signals};
+        let mut report = plain_report();
+        let per_iteration = Signals { write_syscalls: 100.0, threads_alive: 1.0, ..Signals::ZERO.map(|c| c as f64) };
+        report.benchmarks[0].signals =
+            Some(SignalFigures { per_iteration, varied: vec!["threads_alive".into()], ..SignalFigures::default() });
+        report.benchmarks[1].signals = Some(SignalFigures::default());
+        let view = View::new(&report);
+        let titles: Vec<&str> = view.columns.iter().map(|c| c.title()).collect();
+        assert_eq!(titles[5..], ["alive/iter", "writes/iter"]);
+        assert_eq!(view.rows[0].cells.iter().find(|c| c.metric == Metric::ThreadsAlive).unwrap().mark, "≈");
+        let table = crate::render::table::render(&report, Style { color: false });
+        let markdown = crate::render::markdown::render(&report);
+        let html = crate::render::html::render(&report);
+        for out in [&table, &markdown, &html] {
+            assert!(out.contains("writes/iter") && out.contains("alive/iter"), "{out}");
+            assert!(!out.contains("faults/iter"), "{out}");
+        }
+        let bmf = crate::render::export::bmf(&report).to_string();
+        assert!(bmf.contains("write-syscalls") && bmf.contains("threads-alive"), "{bmf}");
+        let gab = crate::render::export::github_action_benchmark(&report).to_string();
+        assert!(gab.contains("writes/iter") || gab.contains("write_syscalls"), "{gab}");
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod partition;
 mod pprof_profiler;
 mod runs;
 mod selection;
+mod signals;
 mod site_pass;
 mod two_packages;
 
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
     let site_pass = site_pass::oracle();
     let two_packages = two_packages::oracle();
     let pprof_profiler = pprof_profiler::oracle();
+    let signals = signals::oracle();
     assert!(threads().is_none_or(|n| n == 1), "the counted routines leave no thread running");
 
     let args = Arguments::from_args();
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         partition::trials(),
         pprof_profiler::trials(pprof_profiler),
         runs::trials(),
+        signals::trials(signals),
         site_pass::trials(site_pass),
         selection::trials(),
         two_packages::trials(two_packages),

@@ -22,6 +22,7 @@
 
 mod allocations;
 mod instructions;
+mod signals;
 mod sites;
 
 use allocbench_formats::record::{RecordLine, RecordSample};
@@ -29,7 +30,9 @@ use allocbench_formats::Mode;
 
 /// The probes whose window hooks run outside criterion's clock, outermost first: their start
 /// runs before the clock starts and their end after it stops, so the clock measures none of them.
-pub(crate) type AroundClock = (allocations::Allocations, (sites::Sites, ()));
+/// The signals are innermost, so that what the other probes do (the sites' stacks) is outside
+/// their windows.
+pub(crate) type AroundClock = (allocations::Allocations, (sites::Sites, (signals::Signals, ())));
 
 /// The probes whose window hooks run inside criterion's clock, outermost first: what they count
 /// must not include the clock's own work (callgrind's collection flips after the clock starts and
@@ -309,6 +312,7 @@ mod tests {
             peak_space: 0,
             callgrind_part: None,
             sites: false,
+            signals: None,
         };
         <Both<Outer, Inner>>::close(&mut sample);
         assert_eq!(sample.windows, 3);

@@ -284,11 +284,11 @@ mod tests {
         let cases = [
             (
                 json!({ "limits": { "alloc_spce": "5%" } }),
-                "`[workspace.metadata.allocbench.limits] alloc_spce`: unknown metric; expected one of alloc_objects, alloc_space, free_objects, free_space, inuse_objects, inuse_space, reallocs, peak_space, instructions",
+                "`[workspace.metadata.allocbench.limits] alloc_spce`: unknown metric; expected one of alloc_objects, alloc_space, free_objects, free_space, inuse_objects, inuse_space, reallocs, peak_space, instructions, threads_started, threads_alive, voluntary_switches, read_syscalls, write_syscalls, read_bytes, write_bytes, minor_faults",
             ),
             (
                 json!({ "limits": { "alloc-space": "5%" } }),
-                "`[workspace.metadata.allocbench.limits] alloc-space`: unknown metric (did you mean `alloc_space`?); expected one of alloc_objects, alloc_space, free_objects, free_space, inuse_objects, inuse_space, reallocs, peak_space, instructions",
+                "`[workspace.metadata.allocbench.limits] alloc-space`: unknown metric (did you mean `alloc_space`?); expected one of alloc_objects, alloc_space, free_objects, free_space, inuse_objects, inuse_space, reallocs, peak_space, instructions, threads_started, threads_alive, voluntary_switches, read_syscalls, write_syscalls, read_bytes, write_bytes, minor_faults",
             ),
             (
                 json!({ "limits": { "alloc_space": "5 %" } }),
@@ -348,7 +348,7 @@ mod tests {
             ),
             (
                 json!({ "overrides": [{ "benchmarks": "a", "limits": { "peak": "+1" } }] }),
-                "`[[workspace.metadata.allocbench.overrides]]` #1 `limits.peak`: unknown metric; expected one of alloc_objects, alloc_space, free_objects, free_space, inuse_objects, inuse_space, reallocs, peak_space, instructions",
+                "`[[workspace.metadata.allocbench.overrides]]` #1 `limits.peak`: unknown metric; expected one of alloc_objects, alloc_space, free_objects, free_space, inuse_objects, inuse_space, reallocs, peak_space, instructions, threads_started, threads_alive, voluntary_switches, read_syscalls, write_syscalls, read_bytes, write_bytes, minor_faults",
             ),
             (
                 json!({ "overrides": ["fanout/*"] }),

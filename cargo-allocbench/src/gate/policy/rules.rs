@@ -169,7 +169,15 @@ mod tests {
     #[test]
     fn defaults_gate_three_metrics_exactly_and_instructions_within_one_percent() {
         let p = Policy::default();
-        let gated = [Metric::AllocObjects, Metric::AllocSpace, Metric::InuseSpace];
+        let gated = [
+            Metric::AllocObjects,
+            Metric::AllocSpace,
+            Metric::InuseSpace,
+            Metric::ThreadsStarted,
+            Metric::ThreadsAlive,
+            Metric::ReadSyscalls,
+            Metric::WriteSyscalls,
+        ];
         for metric in Metric::counted() {
             let expected = match metric {
                 Metric::Instructions => Limit::Relative(0.01),
@@ -199,7 +207,7 @@ mod tests {
         );
         assert_eq!(
             cli_err("alloc_spce=5%"),
-            "`--limit alloc_spce=5%`: unknown metric; expected one of alloc_objects, alloc_space, free_objects, free_space, inuse_objects, inuse_space, reallocs, peak_space, instructions"
+            "`--limit alloc_spce=5%`: unknown metric; expected one of alloc_objects, alloc_space, free_objects, free_space, inuse_objects, inuse_space, reallocs, peak_space, instructions, threads_started, threads_alive, voluntary_switches, read_syscalls, write_syscalls, read_bytes, write_bytes, minor_faults"
         );
         assert_eq!(
             cli_err("alloc_space=5"),

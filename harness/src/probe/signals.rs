@@ -1,0 +1,419 @@
+//! The runtime-signal probe (issue 23): threads started and left alive, voluntary context
+//! switches, read- and write-family system calls and their bytes, and minor page faults, over
+//! each window ([`allocbench_formats::signals`]). Linux with glibc only; elsewhere the module is
+//! empty and the list holds a probe that measures nothing.
+//!
+//! At a window's start and end it reads, without allocating: `/proc/self/io` (`syscr`, `syscw`,
+//! `rchar`, `wchar`, the whole process's, exited threads included) and `/proc/self/stat` (field
+//! 20, the threads alive), each through a file descriptor opened once per process and read with
+//! `pread` into a buffer on the stack; `getrusage(RUSAGE_SELF)` (`ru_nvcsw`, `ru_minflt`, exited
+//! threads included); and its own count of `pthread_create` calls.
+//!
+//! # The probe's own reads
+//!
+//! The kernel counts a read in `syscr` and `rchar` after the read returns: a read of
+//! `/proc/self/io` never sees itself. The start reads `io`, then `stat`; the end reads `io`
+//! first, which sees the start's two reads (2 system calls, and the bytes the two returned),
+//! and not the end's `stat` read, which comes after it. So a window's figures less exactly 2
+//! read calls and the bytes the start's reads returned are the routine's own; the unit tests
+//! check it on an empty window and on one of `n` reads of known size.
+//!
+//! # Threads started: `pthread_create`, interposed
+//!
+//! The kernel keeps no count of threads started. The harness defines `pthread_create` itself:
+//! in an executable, a definition of the executable's wins over glibc's for the calls the
+//! executable makes (the standard library, linked in statically, starts its threads with it),
+//! so each call counts one and forwards to glibc's, found with `dlsym(RTLD_NEXT, ...)`. This
+//! is the one `unsafe` beside the allocator's: foreign calls (`pread`, `getrusage`, `dlsym`)
+//! and the forwarding, each with its `// SAFETY:`. glibc's `dlsym` may allocate, so the
+//! forwarding address is looked up once when the process starts, outside every window.
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+use allocbench_formats::record::{RecordLine, RecordSample};
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+use allocbench_formats::Mode;
+
+use super::Probe;
+
+/// The signals of the open sample's windows.
+pub(crate) struct Signals;
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub(crate) use linux::Start;
+
+/// Nothing to start where nothing is measured.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub(crate) type Start = ();
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+impl Probe for Signals {
+    type Window = ();
+
+    #[inline(always)]
+    fn start() {}
+
+    #[inline(always)]
+    fn end(_: ()) {}
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+impl Probe for Signals {
+    type Window = Start;
+    const WHOLE_ROUTINE: bool = true;
+
+    fn start_mode(_mode: Option<Mode>) {
+        linux::open();
+    }
+
+    #[inline(always)]
+    fn start() -> Start {
+        linux::start()
+    }
+
+    #[inline(always)]
+    fn end(start: Start) {
+        linux::end(start);
+    }
+
+    fn discard() {
+        linux::discard();
+    }
+
+    fn close(sample: &mut RecordSample) {
+        sample.signals = linux::close();
+    }
+
+    /// Names the threads started while the benchmark ran and alive now (allocates: outside
+    /// every window).
+    fn finish(line: &mut RecordLine) {
+        line.threads_left = linux::threads_left();
+    }
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod linux {
+    use std::cell::Cell;
+    use std::ffi::{c_int, c_void};
+    use std::os::fd::IntoRawFd;
+    use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+
+    use allocbench_formats::signals::Signals;
+
+    /// `/proc/self/io` and `/proc/self/stat`, opened once; -1 when the probe is off or they
+    /// cannot be opened.
+    static IO: AtomicI32 = AtomicI32::new(-1);
+    static STAT: AtomicI32 = AtomicI32::new(-1);
+
+    /// `pthread_create` calls that succeeded, in this process.
+    static STARTED: AtomicU64 = AtomicU64::new(0);
+
+    /// glibc's `pthread_create`, once looked up; 0 before.
+    static REAL: AtomicUsize = AtomicUsize::new(0);
+
+    thread_local! {
+        // `const`, `Copy`, no destructor: the window hooks touch it without allocating.
+        static OPEN: Cell<Signals<u64>> = const { Cell::new(Signals::ZERO) };
+    }
+
+    /// The readings at a window's start, and the bytes its own reads returned.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Start {
+        at: Signals<u64>,
+        own_bytes: u64,
+        on: bool,
+    }
+
+    /// Opens the two files, unless [`allocbench_formats::env::SIGNALS`] is `0`, and looks up
+    /// glibc's `pthread_create`: at the process's start, outside every window.
+    pub(super) fn open() {
+        real_pthread_create();
+        if std::env::var_os(allocbench_formats::env::SIGNALS).is_some_and(|v| v == "0") {
+            return;
+        }
+        let fd = |path: &str| std::fs::File::open(path).map_or(-1, |f| f.into_raw_fd());
+        let (io, stat) = (fd("/proc/self/io"), fd("/proc/self/stat"));
+        if io >= 0 && stat >= 0 {
+            IO.store(io, Relaxed);
+            STAT.store(stat, Relaxed);
+            *KNOWN.lock().unwrap_or_else(|e| e.into_inner()) = tasks();
+        }
+    }
+
+    /// Reads `fd` from offset 0 into `buf`; the bytes read, 0 on an error.
+    #[inline(always)]
+    fn pread(fd: c_int, buf: &mut [u8]) -> usize {
+        // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the call's duration; a bad
+        // `fd` makes the call fail, nothing else.
+        let n = unsafe { libc::pread(fd, buf.as_mut_ptr().cast::<c_void>(), buf.len(), 0) };
+        usize::try_from(n).unwrap_or(0)
+    }
+
+    /// The number after `key` (`rchar: `) on a line of `text`; 0 when absent.
+    fn field(text: &[u8], key: &[u8]) -> u64 {
+        let Some(at) = text.windows(key.len()).position(|w| w == key) else { return 0 };
+        digits(&text[at + key.len()..])
+    }
+
+    /// The decimal number at the start of `text` (after spaces).
+    fn digits(text: &[u8]) -> u64 {
+        text.iter()
+            .skip_while(|b| **b == b' ')
+            .take_while(|b| b.is_ascii_digit())
+            .fold(0u64, |n, b| n.wrapping_mul(10).wrapping_add(u64::from(b - b'0')))
+    }
+
+    /// Field 20 of `/proc/self/stat` (`num_threads`): the command name, field 2, is in
+    /// parentheses and may hold spaces and parentheses, so fields are counted after the last `)`.
+    pub(super) fn threads_of_stat(text: &[u8]) -> u64 {
+        let Some(close) = text.iter().rposition(|b| *b == b')') else { return 0 };
+        // After ") ": field 3 (state) is the first.
+        text[close + 1..].split(|b| *b == b' ').filter(|f| !f.is_empty()).nth(20 - 3).map_or(0, digits)
+    }
+
+    /// Every signal now, and the bytes the reads returned.
+    #[inline(always)]
+    fn read(io: c_int) -> (Signals<u64>, u64) {
+        let mut buf = [0u8; 512];
+        let n_io = pread(io, &mut buf);
+        let text = &buf[..n_io];
+        let (syscr, syscw, rchar, wchar) =
+            (field(text, b"syscr: "), field(text, b"syscw: "), field(text, b"rchar: "), field(text, b"wchar: "));
+        let mut stat = [0u8; 1024];
+        let n_stat = pread(STAT.load(Relaxed), &mut stat);
+        let threads = threads_of_stat(&stat[..n_stat]);
+        // SAFETY: `rusage` is plain data, valid all zero; `getrusage` writes it whole.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid pointer to a `rusage` for the call's duration.
+        unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+        let signals = Signals {
+            threads_started: STARTED.load(Relaxed),
+            threads_alive: threads,
+            voluntary_switches: usage.ru_nvcsw as u64,
+            read_syscalls: syscr,
+            write_syscalls: syscw,
+            read_bytes: rchar,
+            write_bytes: wchar,
+            minor_faults: usage.ru_minflt as u64,
+        };
+        (signals, (n_io + n_stat) as u64)
+    }
+
+    #[inline(always)]
+    pub(super) fn start() -> Start {
+        let io = IO.load(Relaxed);
+        if io < 0 {
+            return Start { at: Signals::ZERO, own_bytes: 0, on: false };
+        }
+        let (at, own_bytes) = read(io);
+        Start { at, own_bytes, on: true }
+    }
+
+    /// The window's signals: the end's reading less the start's, less the start's own two
+    /// reads (the module doc's "The probe's own reads").
+    #[inline(always)]
+    pub(super) fn window(start: &Start, end: &Signals<u64>) -> Signals<u64> {
+        let mut d = end.since(&start.at);
+        d.read_syscalls = d.read_syscalls.wrapping_sub(2);
+        d.read_bytes = d.read_bytes.wrapping_sub(start.own_bytes);
+        d
+    }
+
+    #[inline(always)]
+    pub(super) fn end(start: Start) {
+        if !start.on {
+            return;
+        }
+        let (now, _) = read(IO.load(Relaxed));
+        let d = window(&start, &now);
+        let _ = OPEN.try_with(|open| open.set(open.get().plus(&d)));
+    }
+
+    pub(super) fn discard() {
+        let _ = OPEN.try_with(|open| open.set(Signals::ZERO));
+    }
+
+    pub(super) fn close() -> Option<Signals<u64>> {
+        let open = OPEN.try_with(|open| open.replace(Signals::ZERO)).unwrap_or(Signals::ZERO);
+        (IO.load(Relaxed) >= 0).then_some(open)
+    }
+
+    /// The threads alive at the end of the previous benchmark (or the process's start).
+    static KNOWN: std::sync::Mutex<Vec<u64>> = std::sync::Mutex::new(Vec::new());
+
+    /// The tasks of this process now, by id, oldest (lowest id) first.
+    fn tasks() -> Vec<u64> {
+        let mut ids: Vec<u64> = std::fs::read_dir("/proc/self/task")
+            .map(|d| d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect())
+            .unwrap_or_default();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The threads alive now that were not at the previous call: those the benchmark that just
+    /// finished left running, named from `/proc/self/task/<tid>/`. `None` when there are none,
+    /// or when the probe is off.
+    pub(super) fn threads_left() -> Option<allocbench_formats::signals::ThreadsLeft> {
+        use allocbench_formats::signals::{ThreadLeft, ThreadsLeft, MAX_THREADS_NAMED};
+        if IO.load(Relaxed) < 0 {
+            return None;
+        }
+        let now = tasks();
+        let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+        let new: Vec<u64> = now.iter().copied().filter(|t| !known.contains(t)).collect();
+        *known = now;
+        if new.is_empty() {
+            return None;
+        }
+        let read = |tid: u64, file: &str| {
+            std::fs::read_to_string(format!("/proc/self/task/{tid}/{file}")).unwrap_or_default().trim().to_owned()
+        };
+        let threads = new
+            .iter()
+            .take(MAX_THREADS_NAMED)
+            .map(|&tid| {
+                let stat = read(tid, "stat");
+                let state = stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').next()).unwrap_or("");
+                let wchan = read(tid, "wchan");
+                ThreadLeft {
+                    name: read(tid, "comm"),
+                    state: state.to_owned(),
+                    wchan: if wchan == "0" { String::new() } else { wchan },
+                }
+            })
+            .collect();
+        Some(ThreadsLeft { count: new.len() as u64, threads })
+    }
+
+    type Create = unsafe extern "C" fn(
+        *mut libc::pthread_t,
+        *const libc::pthread_attr_t,
+        extern "C" fn(*mut c_void) -> *mut c_void,
+        *mut c_void,
+    ) -> c_int;
+
+    /// glibc's `pthread_create`, looked up on first use (the probe's start does it first,
+    /// outside every window, since `dlsym` may allocate).
+    fn real_pthread_create() -> Option<Create> {
+        let mut real = REAL.load(Relaxed);
+        if real == 0 {
+            // SAFETY: a NUL-terminated name; `RTLD_NEXT` from the executable names the objects
+            // loaded after it, of which glibc defines `pthread_create`.
+            real = unsafe { libc::dlsym(libc::RTLD_NEXT, c"pthread_create".as_ptr()) } as usize;
+            REAL.store(real, Relaxed);
+        }
+        // SAFETY: `dlsym` returned glibc's `pthread_create`, whose type is `Create`; 0 is None.
+        (real != 0).then(|| unsafe { std::mem::transmute::<usize, Create>(real) })
+    }
+
+    /// Counts a thread started, and starts it with glibc's `pthread_create`.
+    ///
+    /// # Safety
+    ///
+    /// As glibc's `pthread_create`, to which it forwards its arguments unchanged.
+    #[no_mangle]
+    pub unsafe extern "C" fn pthread_create(
+        thread: *mut libc::pthread_t,
+        attr: *const libc::pthread_attr_t,
+        start: extern "C" fn(*mut c_void) -> *mut c_void,
+        arg: *mut c_void,
+    ) -> c_int {
+        let Some(real) = real_pthread_create() else { return libc::EAGAIN };
+        // SAFETY: the caller's arguments, as glibc's `pthread_create` takes them.
+        let result = unsafe { real(thread, attr, start, arg) };
+        if result == 0 {
+            STARTED.fetch_add(1, Relaxed);
+        }
+        result
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn stat_field_20_after_a_name_with_spaces_and_parentheses() {
+            let line = b"4242 (a b) c)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 7 0 123 4096 100 18446744073709551615\n";
+            assert_eq!(threads_of_stat(line), 7);
+            assert_eq!(field(b"rchar: 12\nwchar: 34\nsyscr: 5\n", b"wchar: "), 34);
+        }
+
+        /// The probe's own reads cancel exactly: an empty window counts nothing read, and a
+        /// window of `n` reads of a file of known size counts `n` calls and `n` times its size.
+        /// The count the test compares with is its own (`n`, the file's length), sharing nothing
+        /// with the probe's parsing.
+        #[test]
+        fn own_reads_cancel_and_reads_count_exactly() {
+            open();
+            assert!(IO.load(Relaxed) >= 0, "/proc/self/io is readable");
+            let dir = std::env::temp_dir().join(format!("allocbench-signals-{}", std::process::id()));
+            std::fs::write(&dir, [7u8; 100]).unwrap();
+            let file = std::fs::File::open(&dir).unwrap();
+            use std::os::unix::fs::FileExt;
+            let mut buf = [0u8; 100];
+            for n in [0u64, 3, 6] {
+                // Other test threads may read in between: retry until a window is quiet.
+                let got = (0..50)
+                    .map(|_| {
+                        let s = start();
+                        for _ in 0..n {
+                            assert_eq!(file.read_at(&mut buf, 0).unwrap(), 100);
+                        }
+                        let (now, _) = read(IO.load(Relaxed));
+                        window(&s, &now)
+                    })
+                    .find(|d| d.read_syscalls == n)
+                    .expect("a quiet window");
+                assert_eq!((got.read_syscalls, got.read_bytes), (n, 100 * n), "n = {n}");
+                assert_eq!(got.write_syscalls, 0);
+            }
+            std::fs::remove_file(&dir).unwrap();
+        }
+
+        /// What a window's start and end cost (docs/performance.md §17): run with
+        /// `cargo test -p allocbench --lib --release -- --ignored --nocapture cost_of_a_window`.
+        #[test]
+        #[ignore = "a measurement, not a check"]
+        fn cost_of_a_window() {
+            open();
+            let n = 100_000;
+            let t = std::time::Instant::now();
+            for _ in 0..n {
+                let s = start();
+                std::hint::black_box(&s);
+                end(s);
+            }
+            let ns = t.elapsed().as_nanos() as f64 / f64::from(n);
+            println!("one window's start and end: {ns:.0} ns");
+            let each = |what: &str, f: &dyn Fn()| {
+                let t = std::time::Instant::now();
+                for _ in 0..n {
+                    f();
+                }
+                println!("{what}: {:.0} ns", t.elapsed().as_nanos() as f64 / f64::from(n));
+            };
+            let mut buf = [0u8; 1024];
+            let buf = std::cell::RefCell::new(&mut buf);
+            each("pread /proc/self/io", &|| {
+                pread(IO.load(Relaxed), &mut buf.borrow_mut()[..]);
+            });
+            each("pread /proc/self/stat", &|| {
+                pread(STAT.load(Relaxed), &mut buf.borrow_mut()[..]);
+            });
+            each("getrusage", &|| {
+                // SAFETY: as in `read`.
+                let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+                // SAFETY: as in `read`.
+                unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+            });
+        }
+
+        /// A thread started through std counts one in `threads_started`; joined, none alive.
+        #[test]
+        fn std_threads_go_through_the_interposed_pthread_create() {
+            open();
+            let before = STARTED.load(Relaxed);
+            std::thread::spawn(|| {}).join().unwrap();
+            assert!(STARTED.load(Relaxed) > before, "std::thread::spawn called our pthread_create");
+        }
+    }
+}
