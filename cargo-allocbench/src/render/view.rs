@@ -549,7 +549,8 @@ mod tests {
         let view = View::new(&report);
         let titles: Vec<&str> = view.columns.iter().map(|c| c.title()).collect();
         assert_eq!(titles[5..], ["alive/iter", "writes/iter"]);
-        assert_eq!(view.rows[0].cells.iter().find(|c| c.metric == Metric::ThreadsAlive).unwrap().mark, "≈");
+        let alive = view.columns.iter().position(|c| c.metric == Metric::ThreadsAlive).unwrap();
+        assert_eq!(view.rows[0].cells[alive].mark, "≈");
         let table = crate::render::table::render(&report, Style { color: false });
         let markdown = crate::render::markdown::render(&report);
         let html = crate::render::html::render(&report);
