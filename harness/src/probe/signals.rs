@@ -27,10 +27,13 @@
 //! is the one `unsafe` beside the allocator's: foreign calls (`pread`, `getrusage`, `dlsym`)
 //! and the forwarding, each with its `// SAFETY:`. glibc's `dlsym` may allocate, so the
 //! forwarding address is looked up once when the process starts, outside every window.
+//!
+//! Under Miri the probe compiles to nothing, as on other platforms: Miri has its own
+//! `pthread_create` and refuses a program that defines one, and it has no `/proc`.
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 use allocbench_formats::record::{RecordLine, RecordSample};
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 use allocbench_formats::Mode;
 
 use super::Probe;
@@ -38,14 +41,14 @@ use super::Probe;
 /// The signals of the open sample's windows.
 pub(crate) struct Signals;
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 pub(crate) use linux::Start;
 
 /// Nothing to start where nothing is measured.
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(miri))))]
 pub(crate) type Start = ();
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(miri))))]
 impl Probe for Signals {
     type Window = ();
 
@@ -56,7 +59,7 @@ impl Probe for Signals {
     fn end(_: ()) {}
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 impl Probe for Signals {
     type Window = Start;
     const WHOLE_ROUTINE: bool = true;
@@ -90,7 +93,7 @@ impl Probe for Signals {
     }
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 mod linux {
     use std::cell::Cell;
     use std::ffi::{c_int, c_void};
