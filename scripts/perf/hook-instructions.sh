@@ -19,8 +19,11 @@ ir() { # ARM PAIRS -> total instructions
 }
 p1=$(ir plain "$N"); p2=$(ir plain $((2 * N)))
 c1=$(ir counted "$N"); c2=$(ir counted $((2 * N)))
+d1=$(ir divan "$N"); d2=$(ir divan $((2 * N)))
 rm -rf "$tmp"
 echo "plain:   $(( (p2 - p1) / N )) instructions per pair ($p1 at N, $p2 at 2N)"
 echo "counted: $(( (c2 - c1) / N )) instructions per pair ($c1 at N, $c2 at 2N)"
 awk -v p1="$p1" -v p2="$p2" -v c1="$c1" -v c2="$c2" -v n="$N" \
     'BEGIN { printf "hook:    %.2f instructions per alloc/free pair (counted minus plain)\n", ((c2 - c1) - (p2 - p1)) / n }'
+awk -v p1="$p1" -v p2="$p2" -v d1="$d1" -v d2="$d2" -v n="$N" \
+    'BEGIN { printf "divan:   %.2f instructions per alloc/free pair (divan'"'"'s AllocProfiler minus plain)\n", ((d2 - d1) - (p2 - p1)) / n }'

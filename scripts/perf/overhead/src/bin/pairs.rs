@@ -3,7 +3,8 @@
 //! so that the difference between a run of `2N` and one of `N` pairs is the pairs' own cost, with
 //! the process's start-up cancelled; counted minus plain is the hook's.
 //!
-//! Usage: allocbench-perf-pairs plain|counted N [SIZE=64]; `scripts/perf/hook-instructions.sh` runs it.
+//! Usage: allocbench-perf-pairs plain|counted|divan N [SIZE=64] (`divan`: divan's
+//! `AllocProfiler<System>`, the tally issue 24 compares the hook with); `scripts/perf/hook-instructions.sh` runs it.
 //!
 //! The allocators are called through `&dyn GlobalAlloc`, as in `../main.rs`: every pair pays a
 //! call, as `__rust_alloc` does. The first pair runs before the loop, so that the thread's claim of
@@ -14,6 +15,7 @@ use std::hint::black_box;
 
 static SYSTEM: System = System;
 static COUNTED: allocbench::Alloc<System> = allocbench::Alloc::system();
+static DIVAN: divan::AllocProfiler<System> = divan::AllocProfiler::system();
 
 #[inline(never)]
 fn pairs(a: &dyn GlobalAlloc, layout: Layout, n: usize) {
@@ -31,7 +33,8 @@ fn main() {
     let a: &dyn GlobalAlloc = match args.first().map(String::as_str) {
         Some("plain") => &SYSTEM,
         Some("counted") => &COUNTED,
-        _ => panic!("usage: allocbench-perf-pairs plain|counted N [SIZE]"),
+        Some("divan") => &DIVAN,
+        _ => panic!("usage: allocbench-perf-pairs plain|counted|divan N [SIZE]"),
     };
     let n: usize = args.get(1).and_then(|v| v.parse().ok()).expect("N");
     let size: usize = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(64);
