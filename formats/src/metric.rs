@@ -30,7 +30,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::figures::{AllocFigures, AllocSample, SampleRange, MARK_CUSTOM, MARK_VARIED};
 use crate::limit::Limit;
-use crate::signals::Signals;
 
 /// A figure the report carries and a baseline compares, per iteration of a benchmark.
 ///
@@ -116,8 +115,10 @@ pub struct MetricInfo {
     /// comes from criterion's estimates, and for `instructions`, read from the benchmark's own
     /// field.
     pub alloc: Option<AllocFields>,
-    /// Where the figure is read from when it is a runtime signal ([`crate::signals`]).
-    pub signal: Option<fn(&Signals<f64>) -> f64>,
+    /// Whether a probe of the harness measures the figure: the record and the report then hold
+    /// it under this row's key, in their probes' holders ([`crate::record::ProbeCounts`],
+    /// [`crate::report::ProbeFigures`]), read by metric without a field of its own.
+    pub probe: bool,
 }
 
 /// How a metric's figure in a run is judged against the baseline's.
@@ -296,7 +297,6 @@ const fn signal_row(
     limit: Limit,
     caveats: Caveats,
     description: &'static str,
-    read: fn(&Signals<f64>) -> f64,
 ) -> MetricInfo {
     MetricInfo {
         metric,
@@ -312,7 +312,7 @@ const fn signal_row(
         caveats,
         description,
         alloc: None,
-        signal: Some(read),
+        probe: true,
     }
 }
 
@@ -342,7 +342,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "blocks allocated per iteration",
-        signal: None,
+        probe: false,
         alloc: alloc_fields!(alloc_objects),
     },
     MetricInfo {
@@ -360,7 +360,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "bytes allocated per iteration",
-        signal: None,
+        probe: false,
         alloc: alloc_fields!(alloc_space),
     },
     MetricInfo {
@@ -372,7 +372,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "blocks freed per iteration",
-        signal: None,
+        probe: false,
         alloc: alloc_fields!(free_objects),
     },
     MetricInfo {
@@ -384,7 +384,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "bytes freed per iteration",
-        signal: None,
+        probe: false,
         alloc: alloc_fields!(free_space),
     },
     MetricInfo {
@@ -396,7 +396,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "blocks allocated and not freed per iteration",
-        signal: None,
+        probe: false,
         alloc: Some(AllocFields {
             figure: |a| a.inuse_objects,
             sample: Some(|s| s.alloc_objects as f64 - s.free_objects as f64),
@@ -418,7 +418,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "bytes allocated and not freed per iteration",
-        signal: None,
+        probe: false,
         alloc: Some(AllocFields {
             figure: |a| a.inuse_space,
             sample: Some(|s| s.alloc_space as f64 - s.free_space as f64),
@@ -434,7 +434,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "reallocations per iteration",
-        signal: None,
+        probe: false,
         alloc: alloc_fields!(reallocs),
     },
     MetricInfo {
@@ -452,7 +452,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "most bytes live at once above the level at the start",
-        signal: None,
+        probe: false,
         alloc: Some(AllocFields { figure: |a| a.peak_space, sample: None, range: None }),
     },
     MetricInfo {
@@ -481,7 +481,7 @@ pub const METRICS: [MetricInfo; 18] = [
         },
         description: "instructions executed per iteration (callgrind's Ir)",
         alloc: None,
-        signal: None,
+        probe: false,
     },
     signal_row(
         Metric::ThreadsStarted,
@@ -492,7 +492,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::Exact,
         EXACT_SIGNAL,
         "threads started per iteration",
-        |s| s.threads_started,
     ),
     signal_row(
         Metric::ThreadsAlive,
@@ -503,7 +502,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::Exact,
         EXACT_SIGNAL,
         "threads started and still running at the window's end, per iteration",
-        |s| s.threads_alive,
     ),
     signal_row(
         Metric::VoluntarySwitches,
@@ -514,7 +512,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::None,
         NOISY_SIGNAL,
         "voluntary context switches per iteration (a thread blocked)",
-        |s| s.voluntary_switches,
     ),
     signal_row(
         Metric::ReadSyscalls,
@@ -525,7 +522,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::Exact,
         EXACT_SIGNAL,
         "read-family system calls per iteration",
-        |s| s.read_syscalls,
     ),
     signal_row(
         Metric::WriteSyscalls,
@@ -536,7 +532,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::Exact,
         EXACT_SIGNAL,
         "write-family system calls per iteration",
-        |s| s.write_syscalls,
     ),
     signal_row(
         Metric::ReadBytes,
@@ -547,7 +542,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::None,
         EXACT_SIGNAL,
         "bytes returned by read-family system calls per iteration",
-        |s| s.read_bytes,
     ),
     signal_row(
         Metric::WriteBytes,
@@ -558,7 +552,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::None,
         EXACT_SIGNAL,
         "bytes passed to write-family system calls per iteration",
-        |s| s.write_bytes,
     ),
     signal_row(
         Metric::MinorFaults,
@@ -569,7 +562,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::None,
         NOISY_SIGNAL,
         "minor page faults per iteration (pages first touched)",
-        |s| s.minor_faults,
     ),
     MetricInfo {
         metric: Metric::Time,
@@ -588,7 +580,7 @@ pub const METRICS: [MetricInfo; 18] = [
         caveats: Caveats { varied: None, custom: None, compares: Compares::SameCpu },
         description: "criterion's typical time per iteration",
         alloc: None,
-        signal: None,
+        probe: false,
     },
 ];
 
@@ -790,22 +782,8 @@ mod tests {
             assert!(m.is_counted() || !m.gated_by_default(), "{m:?}");
             // Every figure that can be marked says why in the exports.
             assert_eq!(m.caveats.varied.is_some(), m.metric != Metric::Time, "{m:?}");
-            assert_eq!(m.caveats.custom.is_some(), m.is_allocation() || m.signal.is_some(), "{m:?}");
+            assert_eq!(m.caveats.custom.is_some(), m.is_allocation() || m.probe, "{m:?}");
         }
-    }
-
-    /// Each signal row reads its own field of the signals, in the fields' order.
-    #[test]
-    fn signal_rows_read_their_own_field() {
-        let s = Signals::from_array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
-        let read: Vec<f64> = METRICS.iter().filter_map(|m| m.signal.map(|f| f(&s))).collect();
-        assert_eq!(read, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
-        let keys: Vec<&str> = METRICS.iter().filter(|m| m.signal.is_some()).map(|m| m.key).collect();
-        let json = serde_json::to_value(s).unwrap();
-        let names: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut sorted = keys.clone();
-        sorted.sort_unstable();
-        assert_eq!(names, sorted, "the report's keys are the metrics' own");
     }
 
     #[test]

@@ -137,10 +137,24 @@ fn the_independent_counts_are_not_trivial(oracle: &Oracle) {
     assert_eq!(by_id("fresh_page").minor_faults, 1.0);
 }
 
+/// The benchmark's eight signals, read from report.json by metric.
 fn figure(report: &Report, id: &str) -> allocbench_formats::signals::Signals<f64> {
+    use allocbench_formats::metric::Metric::*;
     let b = bench(report, id);
-    let s = b.signals.as_ref().unwrap_or_else(|| panic!("{id}: no signals in report.json"));
-    s.per_iteration
+    let read = |m| b.figure(m).unwrap_or_else(|| panic!("{id}: no {m:?} in report.json"));
+    allocbench_formats::signals::Signals::from_array(
+        [
+            ThreadsStarted,
+            ThreadsAlive,
+            VoluntarySwitches,
+            ReadSyscalls,
+            WriteSyscalls,
+            ReadBytes,
+            WriteBytes,
+            MinorFaults,
+        ]
+        .map(read),
+    )
 }
 
 fn signals_equal_an_independent_count(oracle: &Oracle) {
@@ -158,7 +172,7 @@ fn signals_equal_an_independent_count(oracle: &Oracle) {
     let r = report(&o);
     for (id, e) in &oracle.benchmarks {
         let s = figure(&r, id);
-        let varied = &bench(&r, id).signals.as_ref().unwrap().varied;
+        let varied = &bench(&r, id).probes.as_ref().unwrap().varied;
         let what = format!("{id}: report {s:?} (varied {varied:?}) vs the test's own count {e:?}");
         assert_eq!(s.write_syscalls, e.write_syscalls, "{what}");
         assert_eq!(s.write_bytes, e.write_bytes, "{what}");
@@ -186,7 +200,7 @@ fn signals_equal_an_independent_count(oracle: &Oracle) {
     }
     // Where: the threads left running are named, with their state and kernel wait channel; a
     // benchmark that joins what it starts leaves none.
-    let left = |id: &str| bench(&r, id).signals.as_ref().unwrap().left_running.clone();
+    let left = |id: &str| bench(&r, id).probes.as_ref().unwrap().left_running.clone();
     let leak = left("threads/leak").expect("threads/leak names the threads it left running");
     assert!(leak.count >= 1 && !leak.threads.is_empty(), "{leak:?}");
     assert!(leak.threads.iter().all(|t| t.state == "S" && t.wchan.contains("futex")), "{leak:?}");
