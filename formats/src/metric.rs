@@ -9,9 +9,10 @@
 //! ([`AllocFigures::get`], [`AllocSample::count`], [`SampleRange::get`], defined here because
 //! they read the table) and the renderers (which columns there are, their titles and legends,
 //! units, the measures and caveats of the exports). A new metric is a variant of [`Metric`], a
-//! row here and a field of [`AllocFigures`] (or, for a figure another pass measures, a field of
-//! the report's benchmark that [`crate::report::Benchmark::figure`] reads); with a [`Column`] it
-//! is in every table, page and export.
+//! row here and a field of [`AllocFigures`] (or, for a count of a harness probe, `probe: true`
+//! and nothing more: the record and the report hold it by metric; for a figure another pass
+//! measures, a field of the report's benchmark that [`crate::report::Benchmark::figure`] reads);
+//! with a [`Column`] it is in every table, page and export.
 //!
 //! ```
 //! use allocbench_formats::limit::Limit;
@@ -825,7 +826,7 @@ mod tests {
             counts,
             [
                 [Some(7.0), Some(700.0), Some(3.0), Some(100.0), Some(4.0), Some(600.0), Some(2.0)].as_slice(),
-                &[None; 11]
+                &[None; METRICS.len() - 7]
             ]
             .concat()
         );
@@ -849,18 +850,10 @@ mod tests {
                 Some([9.0, 10.0]),
                 Some([11.0, 12.0]),
                 Some([13.0, 14.0]),
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None
             ]
+            .into_iter()
+            .chain([None; METRICS.len() - 7])
+            .collect::<Vec<_>>()
         );
         let figures = AllocFigures { exact: false, sample_range: Some(r), ..AllocFigures::default() };
         assert_eq!((figures.spread(Metric::InuseSpace), figures.spread(Metric::PeakSpace)), (Some([11.0, 12.0]), None));
