@@ -24,9 +24,10 @@
 //!
 //! 1. Leaves, importing no other module: [`env`](mod@env), [`exit`], [`frames`], [`key`], [`mode`],
 //!    [`probe`], [`counts`], [`signals`], [`title`], [`limit`], [`figures`], [`verdict`].
-//! 2. [`record`] (counts, signals); [`partition`] (key, title); [`metric`] (figures, limit, signals): the metric
-//!    table, which also reads the figures by metric.
-//! 3. [`comparison`] (key, metric, verdict).
+//! 2. [`partition`] (key, title); [`metric`] (figures, limit): the metric table, which also
+//!    reads the figures by metric.
+//! 3. [`record`] (counts, metric, signals): the probes' counts are keyed by metric;
+//!    [`comparison`] (key, metric, verdict).
 //! 4. [`report`] (comparison, figures, key, metric, partition, record, signals, verdict).
 //! 5. [`measured`] (report).
 //! 6. [`baseline`] (measured, partition, report).

@@ -9,9 +9,10 @@
 //! ([`AllocFigures::get`], [`AllocSample::count`], [`SampleRange::get`], defined here because
 //! they read the table) and the renderers (which columns there are, their titles and legends,
 //! units, the measures and caveats of the exports). A new metric is a variant of [`Metric`], a
-//! row here and a field of [`AllocFigures`] (or, for a figure another pass measures, a field of
-//! the report's benchmark that [`crate::report::Benchmark::figure`] reads); with a [`Column`] it
-//! is in every table, page and export.
+//! row here and a field of [`AllocFigures`] (or, for a count of a harness probe, `probe: true`
+//! and nothing more: the record and the report hold it by metric; for a figure another pass
+//! measures, a field of the report's benchmark that [`crate::report::Benchmark::figure`] reads);
+//! with a [`Column`] it is in every table, page and export.
 //!
 //! ```
 //! use allocbench_formats::limit::Limit;
@@ -30,7 +31,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::figures::{AllocFigures, AllocSample, SampleRange, MARK_CUSTOM, MARK_VARIED};
 use crate::limit::Limit;
-use crate::signals::Signals;
 
 /// A figure the report carries and a baseline compares, per iteration of a benchmark.
 ///
@@ -72,6 +72,8 @@ pub enum Metric {
     WriteBytes,
     /// Minor page faults per iteration: pages first touched.
     MinorFaults,
+    /// Involuntary context switches per iteration: the kernel preempted a thread of the process.
+    InvoluntarySwitches,
     /// Criterion's typical time per iteration.
     Time,
 }
@@ -116,8 +118,10 @@ pub struct MetricInfo {
     /// comes from criterion's estimates, and for `instructions`, read from the benchmark's own
     /// field.
     pub alloc: Option<AllocFields>,
-    /// Where the figure is read from when it is a runtime signal ([`crate::signals`]).
-    pub signal: Option<fn(&Signals<f64>) -> f64>,
+    /// Whether a probe of the harness measures the figure: the record and the report then hold
+    /// it under this row's key, in their probes' holders ([`crate::record::ProbeCounts`],
+    /// [`crate::report::ProbeFigures`]), read by metric without a field of its own.
+    pub probe: bool,
 }
 
 /// How a metric's figure in a run is judged against the baseline's.
@@ -296,7 +300,6 @@ const fn signal_row(
     limit: Limit,
     caveats: Caveats,
     description: &'static str,
-    read: fn(&Signals<f64>) -> f64,
 ) -> MetricInfo {
     MetricInfo {
         metric,
@@ -304,7 +307,7 @@ const fn signal_row(
         column: Some(Column { title, always: false, legend: Some(description), bencher, unit_label }),
         unit: if matches!(metric, Metric::ReadBytes | Metric::WriteBytes) { Unit::Bytes } else { Unit::Count },
         default_limit: limit,
-        rule: if matches!(metric, Metric::VoluntarySwitches | Metric::MinorFaults) {
+        rule: if matches!(metric, Metric::VoluntarySwitches | Metric::MinorFaults | Metric::InvoluntarySwitches) {
             ComparisonRule::RelativeWithNoise
         } else {
             ComparisonRule::Exact
@@ -312,7 +315,7 @@ const fn signal_row(
         caveats,
         description,
         alloc: None,
-        signal: Some(read),
+        probe: true,
     }
 }
 
@@ -326,7 +329,7 @@ macro_rules! alloc_fields {
 /// The metric table, in the report's order (the order of `alloc`'s keys and of each
 /// benchmark's `comparison` metrics), time last. Row `i` describes the metric whose
 /// discriminant is `i`.
-pub const METRICS: [MetricInfo; 18] = [
+pub const METRICS: [MetricInfo; 19] = [
     MetricInfo {
         metric: Metric::AllocObjects,
         key: "alloc_objects",
@@ -342,7 +345,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "blocks allocated per iteration",
-        signal: None,
+        probe: false,
         alloc: alloc_fields!(alloc_objects),
     },
     MetricInfo {
@@ -360,7 +363,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "bytes allocated per iteration",
-        signal: None,
+        probe: false,
         alloc: alloc_fields!(alloc_space),
     },
     MetricInfo {
@@ -372,7 +375,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "blocks freed per iteration",
-        signal: None,
+        probe: false,
         alloc: alloc_fields!(free_objects),
     },
     MetricInfo {
@@ -384,7 +387,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "bytes freed per iteration",
-        signal: None,
+        probe: false,
         alloc: alloc_fields!(free_space),
     },
     MetricInfo {
@@ -396,7 +399,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "blocks allocated and not freed per iteration",
-        signal: None,
+        probe: false,
         alloc: Some(AllocFields {
             figure: |a| a.inuse_objects,
             sample: Some(|s| s.alloc_objects as f64 - s.free_objects as f64),
@@ -418,7 +421,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "bytes allocated and not freed per iteration",
-        signal: None,
+        probe: false,
         alloc: Some(AllocFields {
             figure: |a| a.inuse_space,
             sample: Some(|s| s.alloc_space as f64 - s.free_space as f64),
@@ -434,7 +437,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "reallocations per iteration",
-        signal: None,
+        probe: false,
         alloc: alloc_fields!(reallocs),
     },
     MetricInfo {
@@ -452,7 +455,7 @@ pub const METRICS: [MetricInfo; 18] = [
         rule: ComparisonRule::Exact,
         caveats: ALLOC_CAVEATS,
         description: "most bytes live at once above the level at the start",
-        signal: None,
+        probe: false,
         alloc: Some(AllocFields { figure: |a| a.peak_space, sample: None, range: None }),
     },
     MetricInfo {
@@ -481,7 +484,7 @@ pub const METRICS: [MetricInfo; 18] = [
         },
         description: "instructions executed per iteration (callgrind's Ir)",
         alloc: None,
-        signal: None,
+        probe: false,
     },
     signal_row(
         Metric::ThreadsStarted,
@@ -492,7 +495,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::Exact,
         EXACT_SIGNAL,
         "threads started per iteration",
-        |s| s.threads_started,
     ),
     signal_row(
         Metric::ThreadsAlive,
@@ -503,7 +505,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::Exact,
         EXACT_SIGNAL,
         "threads started and still running at the window's end, per iteration",
-        |s| s.threads_alive,
     ),
     signal_row(
         Metric::VoluntarySwitches,
@@ -514,7 +515,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::None,
         NOISY_SIGNAL,
         "voluntary context switches per iteration (a thread blocked)",
-        |s| s.voluntary_switches,
     ),
     signal_row(
         Metric::ReadSyscalls,
@@ -525,7 +525,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::Exact,
         EXACT_SIGNAL,
         "read-family system calls per iteration",
-        |s| s.read_syscalls,
     ),
     signal_row(
         Metric::WriteSyscalls,
@@ -536,7 +535,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::Exact,
         EXACT_SIGNAL,
         "write-family system calls per iteration",
-        |s| s.write_syscalls,
     ),
     signal_row(
         Metric::ReadBytes,
@@ -547,7 +545,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::None,
         EXACT_SIGNAL,
         "bytes returned by read-family system calls per iteration",
-        |s| s.read_bytes,
     ),
     signal_row(
         Metric::WriteBytes,
@@ -558,7 +555,6 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::None,
         EXACT_SIGNAL,
         "bytes passed to write-family system calls per iteration",
-        |s| s.write_bytes,
     ),
     signal_row(
         Metric::MinorFaults,
@@ -569,7 +565,16 @@ pub const METRICS: [MetricInfo; 18] = [
         Limit::None,
         NOISY_SIGNAL,
         "minor page faults per iteration (pages first touched)",
-        |s| s.minor_faults,
+    ),
+    signal_row(
+        Metric::InvoluntarySwitches,
+        "involuntary_switches",
+        "preempted/iter",
+        "involuntary-switches",
+        "switches/iter",
+        Limit::None,
+        NOISY_SIGNAL,
+        "involuntary context switches per iteration (a thread was preempted)",
     ),
     MetricInfo {
         metric: Metric::Time,
@@ -588,7 +593,7 @@ pub const METRICS: [MetricInfo; 18] = [
         caveats: Caveats { varied: None, custom: None, compares: Compares::SameCpu },
         description: "criterion's typical time per iteration",
         alloc: None,
-        signal: None,
+        probe: false,
     },
 ];
 
@@ -709,6 +714,7 @@ mod tests {
                 "read B/iter",
                 "written B/iter",
                 "faults/iter",
+                "preempted/iter",
                 "time/iter"
             ]
         );
@@ -728,7 +734,7 @@ mod tests {
         );
         assert_eq!(Metric::allocation().count(), 8);
         assert!(!Metric::Time.info().is_allocation());
-        assert_eq!(Metric::counted().count(), 17);
+        assert_eq!(Metric::counted().count(), 18);
     }
 
     #[test]
@@ -781,6 +787,7 @@ mod tests {
             ("read_bytes", ("none".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
             ("write_bytes", ("none".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
             ("minor_faults", ("none".to_owned(), ComparisonRule::RelativeWithNoise, Compares::SameBuild)),
+            ("involuntary_switches", ("none".to_owned(), ComparisonRule::RelativeWithNoise, Compares::SameBuild)),
             ("time", ("none".to_owned(), ComparisonRule::Statistical { alpha: 0.05, noise: 0.02 }, Compares::SameCpu)),
         ]
         .map(|(key, (limit, rule, compares))| (key, limit, rule, compares));
@@ -790,22 +797,8 @@ mod tests {
             assert!(m.is_counted() || !m.gated_by_default(), "{m:?}");
             // Every figure that can be marked says why in the exports.
             assert_eq!(m.caveats.varied.is_some(), m.metric != Metric::Time, "{m:?}");
-            assert_eq!(m.caveats.custom.is_some(), m.is_allocation() || m.signal.is_some(), "{m:?}");
+            assert_eq!(m.caveats.custom.is_some(), m.is_allocation() || m.probe, "{m:?}");
         }
-    }
-
-    /// Each signal row reads its own field of the signals, in the fields' order.
-    #[test]
-    fn signal_rows_read_their_own_field() {
-        let s = Signals::from_array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
-        let read: Vec<f64> = METRICS.iter().filter_map(|m| m.signal.map(|f| f(&s))).collect();
-        assert_eq!(read, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
-        let keys: Vec<&str> = METRICS.iter().filter(|m| m.signal.is_some()).map(|m| m.key).collect();
-        let json = serde_json::to_value(s).unwrap();
-        let names: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut sorted = keys.clone();
-        sorted.sort_unstable();
-        assert_eq!(names, sorted, "the report's keys are the metrics' own");
     }
 
     #[test]
@@ -847,7 +840,7 @@ mod tests {
             counts,
             [
                 [Some(7.0), Some(700.0), Some(3.0), Some(100.0), Some(4.0), Some(600.0), Some(2.0)].as_slice(),
-                &[None; 11]
+                &[None; METRICS.len() - 7]
             ]
             .concat()
         );
@@ -871,18 +864,10 @@ mod tests {
                 Some([9.0, 10.0]),
                 Some([11.0, 12.0]),
                 Some([13.0, 14.0]),
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None
             ]
+            .into_iter()
+            .chain([None; METRICS.len() - 7])
+            .collect::<Vec<_>>()
         );
         let figures = AllocFigures { exact: false, sample_range: Some(r), ..AllocFigures::default() };
         assert_eq!((figures.spread(Metric::InuseSpace), figures.spread(Metric::PeakSpace)), (Some([11.0, 12.0]), None));

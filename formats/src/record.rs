@@ -19,7 +19,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::counts::Counts;
-use crate::signals::{Signals, ThreadsLeft};
+use crate::metric::{Metric, METRICS};
+use crate::signals::ThreadsLeft;
 
 /// Version of the record line format; the subcommand refuses versions it does not know.
 pub const RECORD_VERSION: u32 = 1;
@@ -81,11 +82,98 @@ pub struct RecordSample {
     /// measured.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sites: bool,
-    /// The runtime signals over the sample's windows (Linux; absent elsewhere and where the
-    /// probe is off, [`crate::env::SIGNALS`]). Last, and absent when not measured, so that lines
-    /// without them are the same byte for byte.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signals: Option<Signals<u64>>,
+    /// What the harness's probes counted over the sample's windows, by metric (the runtime
+    /// signals: Linux only, and none where the probe is off, [`crate::env::SIGNALS`]). Last,
+    /// and absent when no probe counted, so that lines without them are the same byte for byte.
+    #[serde(default, alias = "signals", skip_serializing_if = "ProbeCounts::is_empty")]
+    pub probes: ProbeCounts<u64>,
+}
+
+/// Figures of the harness's probes keyed by the metric each fills: one slot per row of the
+/// metric table, so that a probe's new count is a row of the table and nothing here. Written as
+/// a JSON object of the metrics' keys in the table's order, e.g.
+/// `{"threads_started":1,"write_syscalls":5}`; a key this build does not know is skipped on
+/// reading (a baseline of a newer writer).
+///
+/// The record holds counts over a sample (`ProbeCounts<u64>`, wrapping: a difference such as
+/// `threads_alive` may fall, read as signed); the report, figures per iteration
+/// (`ProbeCounts<f64>`, [`crate::report::ProbeFigures`]).
+///
+/// ```
+/// use allocbench_formats::metric::Metric;
+/// use allocbench_formats::record::ProbeCounts;
+///
+/// let mut counts = ProbeCounts::NONE;
+/// counts.set(Metric::WriteSyscalls, 5u64);
+/// counts.set(Metric::ThreadsStarted, 1);
+/// let json = serde_json::to_string(&counts).unwrap();
+/// assert_eq!(json, r#"{"threads_started":1,"write_syscalls":5}"#, "in the table's order");
+/// let back: ProbeCounts<u64> = serde_json::from_str(&json).unwrap();
+/// assert_eq!((back.get(Metric::WriteSyscalls), back.get(Metric::ReadSyscalls)), (Some(5), None));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProbeCounts<T>([Option<T>; METRICS.len()]);
+
+impl<T: Copy> ProbeCounts<T> {
+    /// No figure.
+    pub const NONE: ProbeCounts<T> = ProbeCounts([None; METRICS.len()]);
+
+    /// The figure of `metric`, if a probe measured it.
+    pub fn get(&self, metric: Metric) -> Option<T> {
+        self.0[metric as usize]
+    }
+
+    /// Sets the figure of `metric`.
+    pub fn set(&mut self, metric: Metric, value: T) {
+        self.0[metric as usize] = Some(value);
+    }
+
+    /// Whether no probe measured anything.
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(Option::is_none)
+    }
+
+    /// Each measured figure with its metric, in the metric table's order.
+    pub fn iter(&self) -> impl Iterator<Item = (Metric, T)> + '_ {
+        METRICS.iter().filter_map(|m| Some((m.metric, self.get(m.metric)?)))
+    }
+}
+
+impl<T: Copy> Default for ProbeCounts<T> {
+    fn default() -> Self {
+        ProbeCounts::NONE
+    }
+}
+
+impl<T: Copy + Serialize> Serialize for ProbeCounts<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter().map(|(m, v)| (m.name(), v)))
+    }
+}
+
+impl<'de, T: Copy + Deserialize<'de>> Deserialize<'de> for ProbeCounts<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Keyed<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Copy + Deserialize<'de>> serde::de::Visitor<'de> for Keyed<T> {
+            type Value = ProbeCounts<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of figures keyed by metric")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut counts = ProbeCounts::NONE;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match Metric::from_name(&key) {
+                        Some(metric) => counts.set(metric, map.next_value()?),
+                        None => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(counts)
+            }
+        }
+        deserializer.deserialize_map(Keyed(std::marker::PhantomData))
+    }
 }
 
 /// The allocation-site pass: one allocating stack and its counts per record sample.
@@ -145,13 +233,16 @@ mod tests {
         assert_eq!(serde_json::to_string(&sample).unwrap(), line);
     }
 
-    /// The signals come after every field of version 1; a wrapped `threads_alive` (a fall)
-    /// reads back as written.
+    /// The probes' counts come after every field of version 1, in the metric table's order; a
+    /// wrapped `threads_alive` (a fall) reads back as written.
     #[test]
-    fn a_sample_with_signals_writes_back_the_same() {
-        let line = r#"{"time":3.0,"windows":1,"custom":false,"alloc_objects":0,"alloc_space":0,"free_objects":0,"free_space":0,"reallocs":0,"peak_space":0,"signals":{"threads_started":1,"threads_alive":18446744073709551615,"voluntary_switches":3,"read_syscalls":4,"write_syscalls":5,"read_bytes":6,"write_bytes":7,"minor_faults":8}}"#;
+    fn a_sample_with_probe_counts_writes_back_the_same() {
+        let line = r#"{"time":3.0,"windows":1,"custom":false,"alloc_objects":0,"alloc_space":0,"free_objects":0,"free_space":0,"reallocs":0,"peak_space":0,"probes":{"threads_started":1,"threads_alive":18446744073709551615,"voluntary_switches":3,"read_syscalls":4,"write_syscalls":5,"read_bytes":6,"write_bytes":7,"minor_faults":8}}"#;
         let sample: RecordSample = serde_json::from_str(line).unwrap();
-        assert_eq!(sample.signals.map(|s| s.threads_alive as i64), Some(-1));
+        assert_eq!(sample.probes.get(Metric::ThreadsAlive).map(|c| c as i64), Some(-1));
         assert_eq!(serde_json::to_string(&sample).unwrap(), line);
+        // A line of the harness before the counts were keyed (`"signals"`) reads the same.
+        let old: RecordSample = serde_json::from_str(&line.replace("\"probes\"", "\"signals\"")).unwrap();
+        assert_eq!(old, sample);
     }
 }

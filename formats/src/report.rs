@@ -23,8 +23,8 @@ use crate::figures::{AllocFigures, AllocSample, MARK_CUSTOM, MARK_VARIED};
 use crate::key::BenchmarkKey;
 use crate::metric::Metric;
 use crate::partition::Partition;
-use crate::record::FrameRecord;
-use crate::signals::SignalFigures;
+use crate::record::{FrameRecord, ProbeCounts};
+use crate::signals::ThreadsLeft;
 use crate::verdict::Verdict;
 
 /// Version of `report.json` this build writes.
@@ -118,11 +118,47 @@ pub struct Benchmark {
     /// not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<InstructionFigures>,
-    /// The runtime signals per iteration (threads, system calls, switches, faults), measured
-    /// with the allocation figures; absent where the harness measured none (not Linux, or
-    /// `ALLOCBENCH_SIGNALS=0`).
+    /// The figures of the harness's probes per iteration, keyed by metric: the runtime signals
+    /// (threads, system calls, switches, faults), measured with the allocation figures; absent
+    /// where the harness measured none (not Linux, or `ALLOCBENCH_SIGNALS=0`). `report.json`
+    /// calls them `signals`.
+    #[serde(default, rename = "signals", skip_serializing_if = "Option::is_none")]
+    pub probes: Option<ProbeFigures>,
+}
+
+/// The figures of the harness's probes per iteration of a benchmark, keyed by metric (the rows
+/// of the metric table with [`crate::metric::MetricInfo::probe`]), taken from its samples as
+/// the allocation figures are (the slope across samples; where they disagree, all they counted
+/// over all their iterations).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ProbeFigures {
+    /// The figures, flattened: `report.json`'s keys are the metrics' own, in the table's order.
+    #[serde(flatten)]
+    pub per_iteration: ProbeCounts<f64>,
+    /// The keys of the figures the samples disagreed on (shown `≈`); absent when every figure
+    /// is exact.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub varied: Vec<String>,
+    /// For each figure in `varied`, the `[low, high]` of the samples' own figures (a sample's
+    /// count over its iterations): the spread the gate allows it, as for allocation figures.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sample_range: std::collections::BTreeMap<String, [f64; 2]>,
+    /// Where: the threads the benchmark left running, named; absent when it left none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signals: Option<SignalFigures>,
+    pub left_running: Option<ThreadsLeft>,
+}
+
+impl ProbeFigures {
+    /// Whether the samples disagreed on the figure named `key`.
+    pub fn is_varied(&self, key: &str) -> bool {
+        self.varied.iter().any(|v| v == key)
+    }
+
+    /// The `[low, high]` of the samples' figures of `key` when they differ; `None` for an
+    /// exact figure.
+    pub fn spread(&self, key: &str) -> Option<[f64; 2]> {
+        self.sample_range.get(key).copied().filter(|[low, high]| high > low)
+    }
 }
 
 impl AsRef<Benchmark> for Benchmark {
@@ -160,11 +196,11 @@ impl Benchmark {
     /// benchmark has no such figure.
     pub fn figure(&self, metric: Metric) -> Option<f64> {
         let info = metric.info();
-        match (info.alloc, info.signal, metric) {
+        match (info.alloc, info.probe, metric) {
             (Some(_), _, _) => self.alloc.and_then(|a| a.get(metric)),
-            (None, Some(read), _) => self.signals.as_ref().map(|s| read(&s.per_iteration)),
-            (None, None, Metric::Instructions) => self.instructions.as_ref().map(|i| i.instructions),
-            (None, None, _) => self.time.map(|t| t.typical_ns),
+            (None, true, _) => self.probes.as_ref().and_then(|p| p.per_iteration.get(metric)),
+            (None, false, Metric::Instructions) => self.instructions.as_ref().map(|i| i.instructions),
+            (None, false, _) => self.time.map(|t| t.typical_ns),
         }
     }
 
@@ -172,10 +208,10 @@ impl Benchmark {
     /// exact and they differ: the spread the gate allows a `≈` figure; `None` otherwise.
     pub fn spread(&self, metric: Metric) -> Option<[f64; 2]> {
         let info = metric.info();
-        match (info.alloc, info.signal) {
+        match (info.alloc, info.probe) {
             (Some(_), _) => self.alloc.and_then(|a| a.spread(metric)),
-            (None, Some(_)) => self.signals.as_ref().and_then(|s| s.spread(info.key)),
-            (None, None) => None,
+            (None, true) => self.probes.as_ref().and_then(|p| p.spread(info.key)),
+            (None, false) => None,
         }
     }
 
@@ -186,18 +222,18 @@ impl Benchmark {
     /// it depends on where the figure is read from.
     pub fn mark(&self, metric: Metric) -> &'static str {
         let info = metric.info();
-        match (info.alloc, info.signal, metric) {
+        match (info.alloc, info.probe, metric) {
             (Some(_), _, _) => self.alloc.map_or("", |a| a.mark()),
-            (None, Some(_), _) => match &self.signals {
-                Some(s) if s.is_varied(info.key) => MARK_VARIED,
+            (None, true, _) => match &self.probes {
+                Some(p) if p.is_varied(info.key) => MARK_VARIED,
                 Some(_) if self.alloc.is_some_and(|a| a.approximate) => MARK_CUSTOM,
                 _ => "",
             },
-            (None, None, Metric::Instructions) => match &self.instructions {
+            (None, false, Metric::Instructions) => match &self.instructions {
                 Some(i) if !i.exact => MARK_VARIED,
                 _ => "",
             },
-            (None, None, _) => "",
+            (None, false, _) => "",
         }
     }
 }

@@ -2,11 +2,13 @@
 //! iteration (issue 23): threads started and left alive, voluntary context switches, read- and
 //! write-family system calls and their bytes, and minor page faults.
 //!
-//! One type, [`Signals<T>`], holds the eight counts in every layer, as [`crate::counts::Counts`]
-//! does the allocator's: the harness's window deltas (`Signals<u64>`, wrapping: `threads_alive` is
-//! a difference that may fall), the record's per-sample counts, and the report's per-iteration
-//! figures ([`SignalFigures`], a `Signals<f64>` and which figures the samples disagreed on).
-//! Linux only: elsewhere the harness measures none of them and the record and report hold none.
+//! [`Signals<T>`] is the harness's probe's reading of the eight counts, and its window deltas
+//! (`Signals<u64>`, wrapping: `threads_alive` is a difference that may fall). The probe hands
+//! them out keyed by metric: the record and the report hold them as every probe's figures,
+//! [`crate::record::ProbeCounts`] and [`crate::report::ProbeFigures`], and the metric table's
+//! rows say how each is shown and judged. [`ThreadsLeft`] is their "where": the threads a
+//! benchmark left running. Linux only: elsewhere the harness measures none of them and the
+//! record and report hold none.
 //!
 //! ```
 //! use allocbench_formats::signals::Signals;
@@ -126,40 +128,6 @@ impl Signals<u64> {
     #[inline]
     pub fn since(&self, earlier: &Signals<u64>) -> Signals<u64> {
         self.zip(*earlier).map(|(a, b)| a.wrapping_sub(b))
-    }
-}
-
-/// The signals per iteration of a benchmark, taken from its samples as the allocation figures
-/// are (the slope across samples; where they disagree, all they counted over all their
-/// iterations).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct SignalFigures {
-    /// The figures, flattened: `report.json`'s keys are the metrics' own.
-    #[serde(flatten)]
-    pub per_iteration: Signals<f64>,
-    /// The keys of the figures the samples disagreed on (shown `≈`); absent when every figure
-    /// is exact.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub varied: Vec<String>,
-    /// For each figure in `varied`, the `[low, high]` of the samples' own figures (a sample's
-    /// count over its iterations): the spread the gate allows it, as for allocation figures.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub sample_range: std::collections::BTreeMap<String, [f64; 2]>,
-    /// Where: the threads the benchmark left running, named; absent when it left none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub left_running: Option<ThreadsLeft>,
-}
-
-impl SignalFigures {
-    /// Whether the samples disagreed on the figure named `key`.
-    pub fn is_varied(&self, key: &str) -> bool {
-        self.varied.iter().any(|v| v == key)
-    }
-
-    /// The `[low, high]` of the samples' figures of `key` when they differ; `None` for an
-    /// exact figure.
-    pub fn spread(&self, key: &str) -> Option<[f64; 2]> {
-        self.sample_range.get(key).copied().filter(|[low, high]| high > low)
     }
 }
 

@@ -15,7 +15,7 @@ const LAYERS: [(&str, u32); 20] = [
     ("probe", 1),
     ("counts", 1),
     ("signals", 1),
-    ("record", 2),
+    ("record", 3),
     ("title", 1),
     ("limit", 1),
     ("figures", 1),

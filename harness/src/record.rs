@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use allocbench_formats::counts::Counts;
 use allocbench_formats::probe::ProbeAnswer;
 pub use allocbench_formats::record::RECORD_VERSION;
-use allocbench_formats::record::{CpuProfileRecord, RecordLine, RecordSample};
+use allocbench_formats::record::{CpuProfileRecord, ProbeCounts, RecordLine, RecordSample};
 pub use allocbench_formats::Mode;
 
 use crate::alloc;
@@ -134,7 +134,7 @@ pub(crate) fn close_sample(time: f64) {
         peak_space: 0,
         callgrind_part: None,
         sites: false,
-        signals: None,
+        probes: ProbeCounts::NONE,
     };
     All::close(&mut sample);
     SAMPLES.with(|s| s.borrow_mut().push(sample));

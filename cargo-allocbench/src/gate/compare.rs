@@ -101,10 +101,8 @@ fn environment_warnings(base: &Baseline, new: &Measurements) -> Vec<String> {
 /// The metrics whose caveats bind their comparison to `at_least` the same build, or CPU, most
 /// bound first: `time and instructions`.
 fn bound_to(at_least: Compares, measured: &dyn Fn(Metric) -> bool) -> String {
-    let mut bound: Vec<&MetricInfo> = METRICS
-        .iter()
-        .filter(|m| m.caveats.compares >= at_least && (m.signal.is_none() || measured(m.metric)))
-        .collect();
+    let mut bound: Vec<&MetricInfo> =
+        METRICS.iter().filter(|m| m.caveats.compares >= at_least && (!m.probe || measured(m.metric))).collect();
     bound.sort_by_key(|m| std::cmp::Reverse(m.caveats.compares));
     let names: Vec<&str> = bound.iter().map(|m| m.key).collect();
     match names.split_last() {
@@ -125,7 +123,7 @@ fn inexact_warning(comparison: &BenchmarkComparison, base: &Benchmark, new: &Ben
     let metric = comparison.metrics.iter().find(|m| {
         let info = m.metric.info();
         // A runtime signal is exact or `≈` on its own, whatever the allocation figures are.
-        let varied = info.signal.is_none() || [base, new].iter().any(|b| b.spread(m.metric).is_some());
+        let varied = !info.probe || [base, new].iter().any(|b| b.spread(m.metric).is_some());
         info.is_counted() && varied && m.status == Status::Regressed && m.gated && m.tolerance.is_none()
     })?;
     Some(format!(

@@ -17,7 +17,7 @@
 use allocbench_formats::counts::Counts;
 use allocbench_formats::metric::METRICS;
 use allocbench_formats::record::RecordSample;
-use allocbench_formats::signals::{SignalFigures, Signals};
+use allocbench_formats::report::ProbeFigures;
 
 use crate::report::{AllocFigures, AllocSample, Inexact, SampleRange};
 
@@ -91,42 +91,43 @@ fn per_iteration_of(points: &[(u64, f64)]) -> (f64, bool) {
     mode(&estimates)
 }
 
-/// The runtime signals per iteration ([`SignalFigures`]), from the samples and the records they
-/// came from (same order), taken as the allocation figures are: each signal's slope across
-/// samples where they agree on it (one-off work of a sample drops out); else, as an amortized
-/// allocation count, all the samples counted over all their iterations, and the signal is named
-/// in `varied`. `threads_alive` is a difference that may fall: its counts are read signed.
-/// `None` when the records hold no signals (not Linux, or the probe is off).
-pub fn signal_figures(samples: &[Sample], records: &[RecordSample]) -> Option<SignalFigures> {
-    if samples.is_empty() || samples.len() != records.len() || records.iter().any(|r| r.signals.is_none()) {
+/// The figures of the harness's probes per iteration ([`ProbeFigures`]), from the samples and
+/// the records they came from (same order), one loop over the metric table's probe rows, each
+/// taken as the allocation figures are: its slope across samples where they agree on it
+/// (one-off work of a sample drops out); else, as an amortized allocation count, all the samples
+/// counted over all their iterations, and the metric is named in `varied`. A count is a
+/// wrapping difference that may fall (`threads_alive`): it is read signed. A metric is figured
+/// where every record holds it; `None` when the records hold none (not Linux, or the probes are
+/// off).
+pub fn probe_figures(samples: &[Sample], records: &[RecordSample]) -> Option<ProbeFigures> {
+    if samples.is_empty() || samples.len() != records.len() {
         return None;
     }
-    let mut points: Vec<(u64, Signals<f64>)> = samples
-        .iter()
-        .zip(records)
-        .map(|(s, r)| (s.iters, r.signals.unwrap_or(Signals::ZERO).map(|c| c as i64 as f64)))
-        .collect();
-    points.sort_by_key(|p| p.0);
-    // The signal rows of the metric table are in the fields' order.
-    let keys = METRICS.iter().filter(|m| m.signal.is_some()).map(|m| m.key);
-    let iters: f64 = points.iter().map(|p| p.0.max(1) as f64).sum();
-    let mut values = [0.0; 8];
-    let mut varied = Vec::new();
-    let mut sample_range = std::collections::BTreeMap::new();
-    for (i, (value, key)) in values.iter_mut().zip(keys).enumerate() {
-        let one: Vec<(u64, f64)> = points.iter().map(|(n, s)| (*n, s.into_array()[i])).collect();
+    let mut order: Vec<usize> = (0..samples.len()).collect();
+    order.sort_by_key(|&i| samples[i].iters);
+    let iters: f64 = samples.iter().map(|s| s.iters.max(1) as f64).sum();
+    let mut figures = ProbeFigures::default();
+    for m in METRICS.iter().filter(|m| m.probe) {
+        let Some(one) = order
+            .iter()
+            .map(|&i| Some((samples[i].iters, records[i].probes.get(m.metric)? as i64 as f64)))
+            .collect::<Option<Vec<(u64, f64)>>>()
+        else {
+            continue;
+        };
         let (v, agreed) = per_iteration_of(&one);
-        *value = if agreed {
+        let value = if agreed {
             v
         } else {
-            varied.push(key.to_owned());
+            figures.varied.push(m.key.to_owned());
             let ratios = one.iter().map(|p| p.1 / p.0.max(1) as f64);
             let low = ratios.clone().fold(f64::INFINITY, f64::min);
-            sample_range.insert(key.to_owned(), [low, ratios.fold(f64::NEG_INFINITY, f64::max)]);
+            figures.sample_range.insert(m.key.to_owned(), [low, ratios.fold(f64::NEG_INFINITY, f64::max)]);
             one.iter().map(|p| p.1).sum::<f64>() / iters
         };
+        figures.per_iteration.set(m.metric, value);
     }
-    Some(SignalFigures { per_iteration: Signals::from_array(values), varied, sample_range, left_running: None })
+    (!figures.per_iteration.is_empty()).then_some(figures)
 }
 
 /// The value most estimates share (the smallest among equally common ones), and whether all do.
@@ -401,38 +402,45 @@ pub fn slope(points: &[(u64, u64)]) -> Option<(f64, bool)> {
 mod tests {
     use super::*;
 
-    /// The signals follow the allocation figures' rule: a slope where the samples agree (a
-    /// sample's one-off work drops out), amortized and named `varied` where they do not; a
-    /// `threads_alive` that falls reads signed. No signals in the records: none in the report.
+    /// The probes' counts follow the allocation figures' rule: a slope where the samples agree
+    /// (a sample's one-off work drops out), amortized and named `varied` where they do not; a
+    /// `threads_alive` that falls reads signed. No counts in the records: none in the report.
     #[test]
-    fn signal_figures_are_slopes_and_amortized_where_samples_disagree() {
-        let record = |writes: u64, faults: u64, alive: i64| RecordSample {
-            time: 0.0,
-            windows: 1,
-            custom: false,
-            counts: Counts::ZERO,
-            peak_space: 0,
-            callgrind_part: None,
-            sites: false,
-            signals: Some(Signals {
-                write_syscalls: writes,
-                minor_faults: faults,
-                threads_alive: alive as u64,
-                ..Signals::ZERO
-            }),
+    fn probe_figures_are_slopes_and_amortized_where_samples_disagree() {
+        use allocbench_formats::record::ProbeCounts;
+        let record = |writes: u64, faults: u64, alive: i64| {
+            let mut probes = ProbeCounts::NONE;
+            probes.set(Metric::WriteSyscalls, writes);
+            probes.set(Metric::MinorFaults, faults);
+            probes.set(Metric::ThreadsAlive, alive as u64);
+            RecordSample {
+                time: 0.0,
+                windows: 1,
+                custom: false,
+                counts: Counts::ZERO,
+                peak_space: 0,
+                callgrind_part: None,
+                sites: false,
+                probes,
+            }
         };
         let samples: Vec<Sample> = [10u64, 20, 30].iter().map(|&n| Sample::new(n, &record(0, 0, 0))).collect();
         // 4 writes per iteration and one more per sample; faults 1, then 1, then 2 per iteration.
         let records = [record(41, 10, -1), record(81, 20, -1), record(121, 60, -1)];
-        let f = signal_figures(&samples, &records).unwrap();
-        assert_eq!(f.per_iteration.write_syscalls, 4.0);
-        assert_eq!(f.per_iteration.threads_alive, 0.0, "one-off -1 per sample drops out");
-        assert_eq!(f.per_iteration.minor_faults, 90.0 / 60.0);
+        let f = probe_figures(&samples, &records).unwrap();
+        assert_eq!(f.per_iteration.get(Metric::WriteSyscalls), Some(4.0));
+        assert_eq!(f.per_iteration.get(Metric::ThreadsAlive), Some(0.0), "one-off -1 per sample drops out");
+        assert_eq!(f.per_iteration.get(Metric::MinorFaults), Some(90.0 / 60.0));
+        assert_eq!(f.per_iteration.get(Metric::ReadSyscalls), None, "no record holds it");
         assert_eq!(f.varied, ["minor_faults"]);
         assert_eq!(f.spread("minor_faults"), Some([1.0, 2.0]));
         assert_eq!(f.spread("write_syscalls"), None);
-        let none = [RecordSample { signals: None, ..records[0] }, records[1], records[2]];
-        assert_eq!(signal_figures(&samples, &none), None);
+        let none = [RecordSample { probes: ProbeCounts::NONE, ..records[0] }, records[1], records[2]];
+        assert_eq!(probe_figures(&samples, &none), None, "a metric one sample lacks has no figure");
+        // Samples in any order: the slopes run by iterations.
+        let shuffled = [records[2], records[0], records[1]];
+        let order = [samples[2], samples[0], samples[1]];
+        assert_eq!(probe_figures(&order, &shuffled), Some(f));
     }
     use crate::report::Metric;
 

@@ -166,7 +166,7 @@ fn take_linear_figures(events: &dyn Sink, benchmarks: &mut [MeasuredBenchmark], 
                 if let Some(alloc) = figures::per_iteration_figures(&joined.samples) {
                     b.alloc_samples = figures::kept_samples(&joined.samples, Some(&alloc));
                     b.alloc = Some(alloc);
-                    b.signals = figures::signal_figures(&joined.samples, &joined.records);
+                    b.probes = figures::probe_figures(&joined.samples, &joined.records);
                 }
             }
         }
@@ -224,9 +224,9 @@ fn benchmark(target: &BenchTarget, rec: &Recorded, crit: Option<&records::Criter
         Some(joined) => {
             b.alloc = figures::per_iteration_figures(&joined.samples);
             b.alloc_samples = figures::kept_samples(&joined.samples, b.alloc.as_ref());
-            b.signals = figures::signal_figures(&joined.samples, &joined.records);
-            if let Some(signals) = b.signals.as_mut() {
-                signals.left_running.clone_from(&rec.threads_left);
+            b.probes = figures::probe_figures(&joined.samples, &joined.records);
+            if let Some(probes) = b.probes.as_mut() {
+                probes.left_running.clone_from(&rec.threads_left);
             }
             b.time = crit.time;
             b.kept.time_samples_ns = joined.time_samples_ns;

@@ -525,7 +525,8 @@ mod tests {
     fn columns_come_from_the_metric_table() {
         let titles: Vec<&str> = ColumnView::all().map(|c| c.title()).collect();
         assert_eq!(titles[..6], ["time/iter", "allocs/iter", "bytes/iter", "retained/iter", "peak", "instr/iter"]);
-        assert_eq!(titles.len(), 14, "and the eight runtime signals");
+        let probes = allocbench_formats::metric::METRICS.iter().filter(|m| m.probe).count();
+        assert_eq!(titles.len(), 6 + probes, "and a column for each metric a probe of the harness counts");
         // A column that is not always there stands when a benchmark has the figure.
         let shown = |report: &Report| View::new(report).columns.iter().map(|c| c.title()).collect::<Vec<_>>();
         assert_eq!(shown(&plain_report()), titles[..5]);
@@ -540,12 +541,17 @@ mod tests {
     /// with its mark; zero signals add no column.
     #[test]
     fn signals_reach_every_renderer_when_not_zero() {
-        use allocbench_formats::signals::{SignalFigures, Signals};
+        use allocbench_formats::{metric::METRICS, report::ProbeFigures};
         let mut report = plain_report();
-        let per_iteration = Signals { write_syscalls: 100.0, threads_alive: 1.0, ..Signals::ZERO.map(|c| c as f64) };
-        report.benchmarks[0].signals =
-            Some(SignalFigures { per_iteration, varied: vec!["threads_alive".into()], ..SignalFigures::default() });
-        report.benchmarks[1].signals = Some(SignalFigures::default());
+        let mut measured = ProbeFigures { varied: vec!["threads_alive".into()], ..ProbeFigures::default() };
+        for m in METRICS.iter().filter(|m| m.probe) {
+            measured.per_iteration.set(m.metric, 0.0);
+        }
+        let zeros = measured.per_iteration;
+        measured.per_iteration.set(Metric::WriteSyscalls, 100.0);
+        measured.per_iteration.set(Metric::ThreadsAlive, 1.0);
+        report.benchmarks[0].probes = Some(measured);
+        report.benchmarks[1].probes = Some(ProbeFigures { per_iteration: zeros, ..ProbeFigures::default() });
         let view = View::new(&report);
         let titles: Vec<&str> = view.columns.iter().map(|c| c.title()).collect();
         assert_eq!(titles[5..], ["alive/iter", "writes/iter"]);

@@ -137,10 +137,24 @@ fn the_independent_counts_are_not_trivial(oracle: &Oracle) {
     assert_eq!(by_id("fresh_page").minor_faults, 1.0);
 }
 
+/// The benchmark's eight signals, read from report.json by metric.
 fn figure(report: &Report, id: &str) -> allocbench_formats::signals::Signals<f64> {
+    use allocbench_formats::metric::Metric::*;
     let b = bench(report, id);
-    let s = b.signals.as_ref().unwrap_or_else(|| panic!("{id}: no signals in report.json"));
-    s.per_iteration
+    let read = |m| b.figure(m).unwrap_or_else(|| panic!("{id}: no {m:?} in report.json"));
+    allocbench_formats::signals::Signals::from_array(
+        [
+            ThreadsStarted,
+            ThreadsAlive,
+            VoluntarySwitches,
+            ReadSyscalls,
+            WriteSyscalls,
+            ReadBytes,
+            WriteBytes,
+            MinorFaults,
+        ]
+        .map(read),
+    )
 }
 
 fn signals_equal_an_independent_count(oracle: &Oracle) {
@@ -158,7 +172,7 @@ fn signals_equal_an_independent_count(oracle: &Oracle) {
     let r = report(&o);
     for (id, e) in &oracle.benchmarks {
         let s = figure(&r, id);
-        let varied = &bench(&r, id).signals.as_ref().unwrap().varied;
+        let varied = &bench(&r, id).probes.as_ref().unwrap().varied;
         let what = format!("{id}: report {s:?} (varied {varied:?}) vs the test's own count {e:?}");
         assert_eq!(s.write_syscalls, e.write_syscalls, "{what}");
         assert_eq!(s.write_bytes, e.write_bytes, "{what}");
@@ -183,16 +197,22 @@ fn signals_equal_an_independent_count(oracle: &Oracle) {
         for key in ["threads_started", "threads_alive", "write_syscalls", "write_bytes"] {
             assert!(!varied.iter().any(|v| v == key), "{what}: {key} exact");
         }
+        // The involuntary switches (a probe of their own, keyed by metric like the eight): the
+        // scheduler's, with no count of the test's to equal; present, a count per iteration, and
+        // reported without gating.
+        let preempted = bench(&r, id).figure(allocbench_formats::metric::Metric::InvoluntarySwitches);
+        assert!(preempted.is_some_and(|v| v.is_finite() && v >= 0.0), "{id}: involuntary_switches {preempted:?}");
     }
     // Where: the threads left running are named, with their state and kernel wait channel; a
     // benchmark that joins what it starts leaves none.
-    let left = |id: &str| bench(&r, id).signals.as_ref().unwrap().left_running.clone();
+    let left = |id: &str| bench(&r, id).probes.as_ref().unwrap().left_running.clone();
     let leak = left("threads/leak").expect("threads/leak names the threads it left running");
     assert!(leak.count >= 1 && !leak.threads.is_empty(), "{leak:?}");
     assert!(leak.threads.iter().all(|t| t.state == "S" && t.wchan.contains("futex")), "{leak:?}");
     for id in ["threads/join", "writes/4", "fresh_page", "nothing"] {
         assert_eq!(left(id), None, "{id}");
     }
+    assert!(!allocbench_formats::metric::Metric::InvoluntarySwitches.info().gated_by_default());
     let nothing = figure(&r, "nothing");
     assert_eq!(nothing.into_array()[..2], [0.0, 0.0]);
     assert_eq!(nothing.into_array()[3..7], [0.0; 4]);

@@ -9,6 +9,12 @@
 //! [`AroundClock`] and [`WithinClock`] hold every probe, in the order of their windows' nesting.
 //! Adding a probe is a module in this folder and one entry in one list.
 //!
+//! A probe whose figures are plain counts per sample declares the metrics it fills,
+//! [`Probe::KEYS`], and hands its sample's counts out in that order, [`Probe::counts`]: the list
+//! writes them into the sample's [`ProbeCounts`] by metric, and the subcommand, the report and
+//! every renderer take them from there through the metric table. Such a probe adds no field to
+//! the record or the report: its metrics' rows say how each is shown and judged.
+//!
 //! # How this follows divan
 //!
 //! divan's `Counter` (`src/counter/mod.rs`) is a closed extension point: a sealed trait, a fixed
@@ -22,17 +28,20 @@
 
 mod allocations;
 mod instructions;
+mod preempted;
 mod signals;
 mod sites;
 
-use allocbench_formats::record::{RecordLine, RecordSample};
+use allocbench_formats::metric::Metric;
+use allocbench_formats::record::{ProbeCounts, RecordLine, RecordSample};
 use allocbench_formats::Mode;
 
 /// The probes whose window hooks run outside criterion's clock, outermost first: their start
 /// runs before the clock starts and their end after it stops, so the clock measures none of them.
-/// The signals are innermost, so that what the other probes do (the sites' stacks) is outside
-/// their windows.
-pub(crate) type AroundClock = (allocations::Allocations, (sites::Sites, (signals::Signals, ())));
+/// The runtime signals (then the involuntary switches) are innermost, so that what the other
+/// probes do (the sites' stacks) is outside their windows.
+pub(crate) type AroundClock =
+    (allocations::Allocations, (sites::Sites, (signals::Signals, (preempted::InvoluntarySwitches, ()))));
 
 /// The probes whose window hooks run inside criterion's clock, outermost first: what they count
 /// must not include the clock's own work (callgrind's collection flips after the clock starts and
@@ -71,12 +80,41 @@ pub(crate) trait Probe {
     /// Criterion starts a sample (or its warm-up, or a benchmark): forget the open sample.
     fn discard() {}
 
+    /// The metrics whose counts per sample this probe measures, in the order of
+    /// [`Probe::counts`]; none for a probe that writes its own part of the sample.
+    const KEYS: &'static [Metric] = &[];
+
+    /// Criterion saved a sample: the probe's counts of it, one per [`Probe::KEYS`] in order, and
+    /// it starts a new one. `false` when it measured nothing (off, or not on this platform): the
+    /// sample then holds none of its metrics.
+    fn counts(_counts: &mut [u64]) -> bool {
+        false
+    }
+
     /// Criterion saved a sample: the probe writes its part of it and starts a new one.
     fn close(_sample: &mut RecordSample) {}
 
     /// The benchmark finished: the probe writes its part of the line, and resets what it keeps
     /// per benchmark.
     fn finish(_line: &mut RecordLine) {}
+}
+
+/// The most counts one probe hands out ([`Probe::KEYS`]).
+const MAX_KEYS: usize = 16;
+
+/// Writes probe `P`'s counts of the closing sample into `probes`, keyed by its metrics.
+#[inline]
+fn write_counts<P: Probe>(probes: &mut ProbeCounts<u64>) {
+    const { assert!(P::KEYS.len() <= MAX_KEYS, "a probe hands out at most MAX_KEYS counts") };
+    if P::KEYS.is_empty() {
+        return;
+    }
+    let mut counts = [0u64; MAX_KEYS];
+    if P::counts(&mut counts[..P::KEYS.len()]) {
+        for (&metric, &count) in P::KEYS.iter().zip(&counts) {
+            probes.set(metric, count);
+        }
+    }
 }
 
 /// A list of probes: `()`, or a probe followed by a list. The hooks run in list order, the end
@@ -178,6 +216,7 @@ impl<P: Probe, Rest: Probes> Probes for (P, Rest) {
 
     fn close(sample: &mut RecordSample) {
         P::close(sample);
+        write_counts::<P>(&mut sample.probes);
         Rest::close(sample);
     }
 
@@ -312,7 +351,7 @@ mod tests {
             peak_space: 0,
             callgrind_part: None,
             sites: false,
-            signals: None,
+            probes: ProbeCounts::NONE,
         };
         <Both<Outer, Inner>>::close(&mut sample);
         assert_eq!(sample.windows, 3);

@@ -32,7 +32,9 @@
 //! `pthread_create` and refuses a program that defines one, and it has no `/proc`.
 
 #[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
-use allocbench_formats::record::{RecordLine, RecordSample};
+use allocbench_formats::metric::Metric;
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
+use allocbench_formats::record::RecordLine;
 #[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 use allocbench_formats::Mode;
 
@@ -82,8 +84,21 @@ impl Probe for Signals {
         linux::discard();
     }
 
-    fn close(sample: &mut RecordSample) {
-        sample.signals = linux::close();
+    /// The metric of each count, in the order of
+    /// [`Signals::into_array`](allocbench_formats::signals::Signals::into_array).
+    const KEYS: &'static [Metric] = &[
+        Metric::ThreadsStarted,
+        Metric::ThreadsAlive,
+        Metric::VoluntarySwitches,
+        Metric::ReadSyscalls,
+        Metric::WriteSyscalls,
+        Metric::ReadBytes,
+        Metric::WriteBytes,
+        Metric::MinorFaults,
+    ];
+
+    fn counts(counts: &mut [u64]) -> bool {
+        linux::close().map(|signals| counts.copy_from_slice(&signals.into_array())).is_some()
     }
 
     /// Names the threads started while the benchmark ran and alive now (allocates: outside
@@ -92,6 +107,12 @@ impl Probe for Signals {
         line.threads_left = linux::threads_left();
     }
 }
+
+// Each count of `Signals<u64>` has its metric in `KEYS`, in order: a count added to one and not
+// the other fails to build rather than hand out counts under the wrong metrics.
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
+const _: () =
+    assert!(std::mem::size_of::<allocbench_formats::signals::Signals<u64>>() == 8 * <Signals as Probe>::KEYS.len());
 
 #[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 mod linux {

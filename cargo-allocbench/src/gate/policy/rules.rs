@@ -207,7 +207,10 @@ mod tests {
         );
         assert_eq!(
             cli_err("alloc_spce=5%"),
-            "`--limit alloc_spce=5%`: unknown metric; expected one of alloc_objects, alloc_space, free_objects, free_space, inuse_objects, inuse_space, reallocs, peak_space, instructions, threads_started, threads_alive, voluntary_switches, read_syscalls, write_syscalls, read_bytes, write_bytes, minor_faults"
+            format!(
+                "`--limit alloc_spce=5%`: unknown metric; expected one of {}",
+                Metric::counted().map(Metric::name).collect::<Vec<_>>().join(", ")
+            )
         );
         assert_eq!(
             cli_err("alloc_space=5"),

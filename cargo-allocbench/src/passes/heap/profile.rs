@@ -503,7 +503,7 @@ mod tests {
             peak_space: 0,
             callgrind_part: None,
             sites,
-            signals: None,
+            probes: allocbench_formats::record::ProbeCounts::NONE,
         }
     }
 
