@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use allocbench_formats::key::BenchmarkKey;
-pub use allocbench_formats::report::{CpuSummary, TopFunction};
+pub use allocbench_formats::report::CpuSummary;
 
 use crate::artifacts;
 use crate::cargo::discover::BenchTarget;
