@@ -28,6 +28,7 @@ pub(crate) mod environment;
 pub(crate) mod events;
 pub(crate) mod exec;
 pub(crate) mod folded;
+pub(crate) mod follow_up;
 pub(crate) mod gate;
 pub(crate) mod measurements;
 pub(crate) mod passes;
