@@ -50,9 +50,10 @@ impl Addition {
 /// The additions of one pass, by benchmark.
 pub type Additions = BTreeMap<BenchmarkKey, Addition>;
 
-/// What grew in one benchmark against the baseline, as its comparison shows it.
+/// What grew in one benchmark against the baseline, as its comparison shows it (the renderers
+/// list it as [`crate::render::grew::Grew`] entries).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Grew {
+pub struct Growth {
     /// Functions whose share of the CPU samples grew.
     pub cpu: Vec<ShareChange>,
     /// Allocation sites whose allocations per iteration grew.
@@ -67,7 +68,7 @@ pub struct FollowUp {
     /// What the passes added, by benchmark.
     pub added: Additions,
     /// What grew, by benchmark; empty without a baseline.
-    pub grew: BTreeMap<BenchmarkKey, Grew>,
+    pub grew: BTreeMap<BenchmarkKey, Growth>,
 }
 
 impl FollowUp {
@@ -97,9 +98,9 @@ impl FollowUp {
             .into_iter()
             .map(|c| {
                 let key = c.key();
-                (key, Grew { cpu: c.cpu_grew, sites: c.sites_grew, instructions: c.instructions_grew })
+                (key, Growth { cpu: c.cpu_grew, sites: c.sites_grew, instructions: c.instructions_grew })
             })
-            .filter(|(_, g)| *g != Grew::default())
+            .filter(|(_, g)| *g != Growth::default())
             .collect();
     }
 
