@@ -75,6 +75,7 @@ fn after_help() -> String {
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
+    /// `cargo allocbench merge`, or `None` for a run.
     #[command(subcommand)]
     pub command: Option<Command>,
 

@@ -3,25 +3,26 @@
 use std::process::ExitCode;
 
 use allocbench_formats::exit::{FAILED, PASS, REGRESSED};
-use cargo_allocbench::app;
-use cargo_allocbench::cli::{Cli, Command};
-use cargo_allocbench::report::Verdict;
+use allocbench_formats::verdict::Verdict;
+use cargo_allocbench::{Cli, Command};
 
 fn main() -> ExitCode {
     stop_children_on_signals();
     let cli = Cli::parse_args();
     // The command line becomes a plan here; past this point nothing sees clap's types.
     let result = match &cli.command {
-        Some(Command::Merge(args)) => args.plan().map_err(anyhow::Error::from).and_then(|plan| app::merge(&plan)),
-        None => cli.plan().map_err(anyhow::Error::from).and_then(|plan| app::run(&plan)),
+        Some(Command::Merge(args)) => {
+            args.plan().map_err(anyhow::Error::from).and_then(|plan| cargo_allocbench::merge(&plan))
+        }
+        None => cli.plan().map_err(anyhow::Error::from).and_then(|plan| cargo_allocbench::run(&plan)),
     };
-    if cargo_allocbench::exec::process::interrupted() {
+    if cargo_allocbench::interrupted() {
         // Whatever failed, failed because the signal handler stopped the run; its thread says so
         // and exits with the signal's status.
         std::thread::sleep(std::time::Duration::from_secs(10));
         return ExitCode::from(130);
     }
-    cargo_allocbench::exec::process::release_locks();
+    cargo_allocbench::release_locks();
     match result {
         Ok(Verdict::Pass) => ExitCode::from(PASS),
         Ok(Verdict::Regressed) => ExitCode::from(REGRESSED),
@@ -49,7 +50,7 @@ fn stop_children_on_signals() {
     std::thread::spawn(move || {
         use std::io::Write;
         if let Some(signal) = signals.forever().next() {
-            let stopped = cargo_allocbench::exec::process::interrupt();
+            let stopped = cargo_allocbench::interrupt();
             let name = match signal {
                 SIGINT => "SIGINT",
                 SIGTERM => "SIGTERM",

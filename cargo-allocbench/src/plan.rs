@@ -234,10 +234,20 @@ pub enum PlanError {
     OutDir(std::io::Error),
     /// The plan file the `--baseline-rev` run hands over cannot be read.
     #[error("cannot read the plan `{}`: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        /// The plan file.
+        path: PathBuf,
+        /// Why it cannot be read.
+        source: std::io::Error,
+    },
     /// The plan file is not this build's plan.
     #[error("`{}` is not a plan of this build of cargo-allocbench: {source}", path.display())]
-    Decode { path: PathBuf, source: serde_json::Error },
+    Decode {
+        /// The plan file.
+        path: PathBuf,
+        /// Where its JSON differs from this build's plan.
+        source: serde_json::Error,
+    },
 }
 
 impl Plan {

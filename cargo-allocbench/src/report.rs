@@ -5,16 +5,9 @@
 //! paths.
 //! What is left here reads reports for the renderers.
 
-use std::collections::BTreeMap;
-
-use allocbench_formats::key::BenchmarkKey;
-
 pub use allocbench_formats::figures::{AllocFigures, AllocSample, Inexact, SampleRange};
-pub use allocbench_formats::metric::{Metric, MetricInfo, Unit, ALL_METRICS, METRICS};
-pub use allocbench_formats::report::{
-    AllocSite, Artifacts, Benchmark, CpuSummary, Environment, Frame, HeapStack, Report, TimeFigures, TopFunction,
-    SCHEMA_VERSION,
-};
+pub use allocbench_formats::metric::{Metric, Unit, ALL_METRICS, METRICS};
+pub use allocbench_formats::report::{Benchmark, Environment, Report, TimeFigures, SCHEMA_VERSION};
 pub use allocbench_formats::verdict::Verdict;
 
 /// The footnotes for the marks of [`AllocFigures::mark`] that `benchmarks` show, in a fixed order.
@@ -30,9 +23,4 @@ pub fn mark_footnotes(benchmarks: &[Benchmark]) -> Vec<String> {
         notes.push("~ iter_custom: figures cover the whole routine, not criterion's timed window".to_owned());
     }
     notes
-}
-
-/// Benchmarks by key (package, bench target, id), for joining two reports.
-pub fn by_key(benchmarks: &[Benchmark]) -> BTreeMap<BenchmarkKey, &Benchmark> {
-    benchmarks.iter().map(|b| (b.key(), b)).collect()
 }

@@ -104,6 +104,7 @@ mod tests {
         later[0].error = Some("timed out after 60 s".into());
         crate::passes::timing::add_run(&reporter, &mut first, &later, 2);
         let report = crate::measurements::Measurements { benchmarks: first, ..run }.report(
+            &crate::follow_up::FollowUp::default(),
             None,
             crate::report::Verdict::Error,
             reporter.warnings(),

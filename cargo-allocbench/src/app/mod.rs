@@ -15,6 +15,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 
 use crate::artifacts;
+use crate::follow_up::FollowUp;
 use crate::gate::baseline::{self, Baseline};
 use crate::gate::judge::{judge, Judgement};
 use crate::gate::merge;
@@ -35,13 +36,13 @@ pub fn run(plan: &Plan) -> Result<Verdict> {
     let Some(mut setup) = prepare::prepare(plan, &reporter)? else { return Ok(Verdict::Pass) };
     // Benchmarks' own output must not issue workflow commands (annotations, masks, outputs).
     let commands_stopped = (plan.output.verbose && publish::in_github_actions()).then(stop_commands);
-    let (mut run, mut base) = measure::measure(&mut setup)?;
-    let mut judgement = judge(base.as_mut(), &run, &setup.policy)?;
-    follow_up(&setup.context(), &mut run, base.as_ref(), &mut judgement, &setup.policy)?;
+    let (run, mut base) = measure::measure(&mut setup)?;
+    let judgement = judge(base.as_mut(), &run, &setup.policy)?;
+    let followed = follow_up(&setup.context(), &run, base.as_ref(), &judgement, &setup.policy)?;
     if let Some(token) = &commands_stopped {
         println!("::{token}::");
     }
-    let report = run.report(judgement.comparison, judgement.verdict, reporter.warnings());
+    let report = run.report(&followed, judgement.comparison, judgement.verdict, reporter.warnings());
     let outputs =
         Outputs { out_dir: &setup.out_dir, format: plan.output.format, exports: &plan.output.exports, style: ui.style };
     let report_path = publish(&report, &outputs)?;
@@ -50,36 +51,47 @@ pub fn run(plan: &Plan) -> Result<Verdict> {
     })?;
     summarize(&ui, &report, &report_path);
     if let Some(name) = &plan.baselines.save {
-        save_baseline(&ui, &setup.baseline_dir, name, &run, report.verdict, base.is_some())?;
+        save_baseline(&ui, &setup.baseline_dir, name, &run.followed_up(&followed), report.verdict, base.is_some())?;
     }
     Ok(report.verdict)
 }
 
-/// After the verdict: the passes that follow up on it (the allocation-site pass of the
-/// benchmarks that regressed), then, with every stack, site and function known, what each pass
-/// adds against the baseline and what grew.
+/// After the verdict: what each pass adds against the baseline, the passes that follow up on
+/// the verdict (the allocation-site pass of the benchmarks that regressed), then, with every
+/// stack, site and function known, what grew. The run and the judgement stay as they were; what
+/// this finds is its own product, which the report and the saved baseline take in.
 fn follow_up(
     ctx: &crate::passes::Context,
-    run: &mut Measurements,
+    run: &Measurements,
     base: Option<&Baseline>,
-    judgement: &mut Judgement,
+    judgement: &Judgement,
     policy: &crate::gate::policy::Policy,
-) -> Result<()> {
+) -> Result<FollowUp> {
     let enabled = || PLUGINS.iter().filter(|p| p.enabled(ctx));
+    let mut found = FollowUp::default();
     if let Some(base) = base {
         for plugin in enabled() {
-            plugin.against_baseline(ctx, base, &mut run.benchmarks);
+            found.add(plugin.against_baseline(ctx, base, &run.benchmarks));
         }
     }
     for plugin in enabled() {
-        plugin.follow_up(ctx, &mut run.benchmarks, Judged { base, comparison: judgement.comparison.as_ref() })?;
+        found.add(plugin.follow_up(
+            ctx,
+            &run.benchmarks,
+            Judged { base, comparison: judgement.comparison.as_ref() },
+        )?);
     }
-    if let (Some(base), Some(comparison)) = (base, judgement.comparison.as_mut()) {
+    if let (Some(base), Some(comparison)) = (base, &judgement.comparison) {
+        // The passes name what grew in a copy of the judge's comparison, from the benchmarks
+        // with what was just found.
+        let benchmarks = found.apply(&run.benchmarks);
+        let mut named = comparison.clone();
         for plugin in enabled() {
-            plugin.grew(base, &run.benchmarks, comparison, policy);
+            plugin.grew(base, &benchmarks, &mut named, policy);
         }
+        found.take_growth(named);
     }
-    Ok(())
+    Ok(found)
 }
 
 /// A token that stops GitHub's workflow commands until it is printed again.

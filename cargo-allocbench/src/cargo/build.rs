@@ -12,15 +12,34 @@ use cargo_metadata::{ArtifactDebuginfo, Message, TargetKind};
 
 use crate::cargo::discover::{BenchTarget, CargoOptions};
 
+/// A build of the bench targets that gave no executable to run.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
+    /// Cargo could not be started.
     #[error("cannot run `{command}`: {source}; is cargo on PATH (or `$CARGO` set)?")]
-    Spawn { command: String, source: std::io::Error },
+    Spawn {
+        /// The command line, as the message shows it.
+        command: String,
+        /// Why it did not start.
+        source: std::io::Error,
+    },
+    /// The build failed; cargo printed why.
     #[error("`{command}` failed ({status}); cargo's errors are above")]
-    Failed { command: String, status: std::process::ExitStatus },
+    Failed {
+        /// The command line, as the message shows it.
+        command: String,
+        /// How cargo exited.
+        status: std::process::ExitStatus,
+    },
+    /// Cargo built, but named no executable for a bench target (a target cargo skipped).
     #[error("`cargo bench --no-run` did not report an executable for bench target `{package}/{target}`")]
-    NoExecutable { package: String, target: String },
+    NoExecutable {
+        /// The target's package.
+        package: String,
+        /// The bench target's name.
+        target: String,
+    },
 }
 
 /// The cargo to run: the one that ran us, as cargo subcommands do.

@@ -11,21 +11,33 @@ pub const HARNESS_PACKAGE: &str = "allocbench";
 /// Cargo's options that select and build packages, as the user gave them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CargoOptions {
+    /// Cargo's `--manifest-path`; `None` finds `Cargo.toml` from the current folder up.
     pub manifest_path: Option<PathBuf>,
+    /// Cargo's `-p`: the packages to measure; none means the default members (or the package).
     pub packages: Vec<String>,
+    /// Cargo's `--workspace`: every member's bench targets.
     pub workspace: bool,
+    /// Cargo's `--exclude`, with `--workspace`: members left out.
     pub exclude: Vec<String>,
+    /// Cargo's `--bench`: only these bench targets; none means every one that links allocbench.
     pub benches: Vec<String>,
+    /// Cargo's `--features`, for the build and for `cargo metadata`'s dependency graph.
     pub features: Vec<String>,
+    /// Cargo's `--all-features`.
     pub all_features: bool,
+    /// Cargo's `--no-default-features`.
     pub no_default_features: bool,
+    /// Cargo's `--target-dir`; `None` uses the workspace's (`cargo metadata` says where).
     pub target_dir: Option<PathBuf>,
     /// Cargo's `--profile`; `None` builds with `bench`.
     pub profile: Option<String>,
     /// Cargo's `--target`; `None` builds for the host.
     pub target: Option<String>,
+    /// Cargo's `--frozen`: neither the lock file nor the network may change anything.
     pub frozen: bool,
+    /// Cargo's `--locked`: the build fails rather than update `Cargo.lock`.
     pub locked: bool,
+    /// Cargo's `--offline`: no network access.
     pub offline: bool,
 }
 
@@ -61,9 +73,11 @@ impl CargoOptions {
 /// A bench target to build and run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BenchTarget {
+    /// Its package's name, as reports and baselines key benchmarks by it.
     pub package: String,
     /// Cargo's package id, to match build artifacts.
     pub package_id: String,
+    /// The bench target's name (`[[bench]] name`), what `--bench` selects.
     pub target: String,
     /// Where cargo runs the bench binary: the package's folder.
     pub package_dir: PathBuf,
@@ -75,15 +89,20 @@ pub struct BenchTarget {
 /// A bench target left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
+    /// Its package's name.
     pub package: String,
+    /// The bench target's name.
     pub target: String,
 }
 
 /// What discovery found.
 #[derive(Debug, Clone)]
 pub struct Project {
+    /// The workspace's root folder, where a run's output folder and baselines go by default.
     pub workspace_root: PathBuf,
+    /// Where cargo builds: `--target-dir`, or the workspace's own.
     pub target_dir: PathBuf,
+    /// The bench targets to build and run, in cargo's order of packages and targets.
     pub targets: Vec<BenchTarget>,
     /// Bench targets of selected packages that do not depend on `allocbench`.
     pub skipped: Vec<Skipped>,
@@ -94,19 +113,39 @@ pub struct Project {
     pub package_metadata: Vec<(String, PathBuf, serde_json::Value)>,
 }
 
+/// A selection that finds no bench target to measure, each message with the fix.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DiscoverError {
+    /// `cargo metadata` failed: no manifest there, a broken one, or a lock file it may not
+    /// update.
     #[error("`cargo metadata` failed{}: {detail}; {}", manifest.as_ref().map(|m| format!(" for `{}`", m.display())).unwrap_or_default(), metadata_hint(detail, manifest.is_some()))]
-    Metadata { manifest: Option<PathBuf>, detail: String },
+    Metadata {
+        /// The `--manifest-path` given, if any.
+        manifest: Option<PathBuf>,
+        /// What cargo said.
+        detail: String,
+    },
+    /// A `-p` that names no member of the workspace.
     #[error("package `{0}` is not in this workspace; `cargo metadata` lists its members")]
     UnknownPackage(String),
+    /// A `--bench` that names no bench target of the selected packages.
     #[error("no bench target named `{0}` in the selected packages")]
     UnknownBench(String),
+    /// The selected packages have no bench target at all.
     #[error("no bench targets in {packages}; add a `[[bench]]` with `harness = false` and `criterion = {{ package = \"allocbench\", ... }}` in `[dev-dependencies]`, or select another package with `-p`")]
-    NoBenches { packages: String },
+    NoBenches {
+        /// The selected packages, as the message names them.
+        packages: String,
+    },
+    /// The selected packages have bench targets, but none links allocbench's harness.
     #[error("no bench target uses allocbench ({skipped}); in `[dev-dependencies]` write `{line}`")]
-    NoAllocbench { skipped: String, line: String },
+    NoAllocbench {
+        /// The bench targets left out, as the message names them.
+        skipped: String,
+        /// The `[dev-dependencies]` line that makes criterion's name resolve to allocbench.
+        line: String,
+    },
 }
 
 /// Runs `cargo metadata` and selects the bench targets to measure.

@@ -133,16 +133,6 @@ fn shorten(text: &str, cut: bool) -> String {
     format!("{}...", &text[..end])
 }
 
-/// The title of the last benchmark criterion said it started, from its output.
-pub fn last_started(log: &Path) -> Option<String> {
-    scan_log(log, 0, 0).last_started
-}
-
-/// The last `lines` lines of a log, for an error message, each cut to [`LINE_LIMIT`] bytes.
-pub fn log_tail(log: &Path, lines: usize) -> String {
-    scan_log(log, 0, lines).tail.join("\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,13 +46,6 @@ pub enum Kind {
     Other(String),
 }
 
-impl Kind {
-    /// Whether the passes run the target.
-    pub fn measured(&self) -> bool {
-        !matches!(self, Kind::Other(_))
-    }
-}
-
 /// No bench target answered as an allocbench bench.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -109,6 +109,8 @@ fn registry() -> MutexGuard<'static, Registry> {
 #[derive(Debug)]
 pub struct Tracked {
     token: u64,
+    /// The process id, which a test looks for under /proc.
+    #[cfg(test)]
     pid: u32,
 }
 
@@ -123,14 +125,23 @@ pub fn spawn(cmd: &mut Command) -> io::Result<(Tracked, Option<ChildStdout>)> {
     let stdout = child.stdout.take();
     let token = registry.next;
     registry.next += 1;
+    #[cfg(test)]
     let pid = child.id();
     registry.running.push((token, child));
-    Ok((Tracked { token, pid }, stdout))
+    Ok((
+        Tracked {
+            token,
+            #[cfg(test)]
+            pid,
+        },
+        stdout,
+    ))
 }
 
 impl Tracked {
     /// The process id.
-    pub fn id(&self) -> u32 {
+    #[cfg(test)]
+    fn id(&self) -> u32 {
         self.pid
     }
 

@@ -20,7 +20,6 @@ use allocbench_formats::{env, probe, title};
 use crate::cargo::discover::BenchTarget;
 use crate::events::Sink;
 use crate::exec::log::scan_log;
-pub use crate::exec::log::{last_started, log_tail};
 use crate::exec::process::{lock_out_dir, spawn, Tracked};
 
 pub use allocbench_formats::Mode;

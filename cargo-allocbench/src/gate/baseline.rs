@@ -34,6 +34,7 @@ use crate::report::Environment;
 /// A stored run, as loaded from `NAME.json`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Baseline {
+    /// The version of the baseline format it was written in; an older one is read as this one.
     pub schema_version: u32,
     /// The name it was loaded under (the file's stem).
     pub name: String,
@@ -59,38 +60,98 @@ pub enum BaselineError {
         dir.display(),
         available_text(available)
     )]
-    Missing { name: String, dir: PathBuf, available: Vec<String> },
+    /// No baseline of that name in the baseline folder.
+    Missing {
+        /// The baseline's name, as `--baseline` gave it.
+        name: String,
+        /// The baseline folder.
+        dir: PathBuf,
+        /// The names saved there, to choose from.
+        available: Vec<String>,
+    },
 
+    /// The file is empty (or only white space): a save that never finished with an older
+    /// version, or a file emptied by hand.
     #[error("baseline `{}` is empty; save it again with `cargo allocbench --save-baseline {name}`", path.display())]
-    Empty { name: String, path: PathBuf },
+    Empty {
+        /// The baseline's name, as `--baseline` gave it.
+        name: String,
+        /// Its file.
+        path: PathBuf,
+    },
 
+    /// The file is not a baseline: broken JSON, or a document of another shape.
     #[error(
         "baseline `{}` is invalid: {detail}; save it again with `cargo allocbench --save-baseline {name}`",
         path.display()
     )]
-    Invalid { name: String, path: PathBuf, detail: String },
+    Invalid {
+        /// The baseline's name, as `--baseline` gave it.
+        name: String,
+        /// Its file.
+        path: PathBuf,
+        /// What is wrong: where the JSON breaks, or which field does not fit.
+        detail: String,
+    },
 
+    /// The file was written by a newer cargo-allocbench, in a format this one does not know.
     #[error(
         "baseline `{}` has schema version {found}, written by a newer cargo-allocbench (this one reads up to {supported}); upgrade cargo-allocbench or save the baseline again with `cargo allocbench --save-baseline {name}`",
         path.display()
     )]
-    FutureVersion { name: String, path: PathBuf, found: u64, supported: u32 },
+    FutureVersion {
+        /// The baseline's name, as `--baseline` gave it.
+        name: String,
+        /// Its file.
+        path: PathBuf,
+        /// The version the file says it is written in.
+        found: u64,
+        /// The newest version this build reads.
+        supported: u32,
+    },
 
+    /// A name that cannot be a file in the baseline folder: empty, a path, hidden (`.`, the
+    /// writer's temporary files) or with control characters.
     #[error(
         "invalid baseline name `{}`: {reason}; use a plain name such as `main` or `pr-123`",
         name.escape_debug()
     )]
-    InvalidName { name: String, reason: &'static str },
+    InvalidName {
+        /// The name as given.
+        name: String,
+        /// Why it cannot name a file in the baseline folder.
+        reason: &'static str,
+    },
 
+    /// A baseline could not be read, or a run could not be serialized into one.
     #[error("{action} `{}`: {error}", path.display())]
-    Io { action: &'static str, path: PathBuf, error: io::Error },
+    Io {
+        /// What was being done, as the message begins (`cannot read baseline`).
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error, in the message rather than as its source.
+        error: io::Error,
+    },
 
+    /// Saving failed; the old baseline, if any, is left as it was.
     #[error(
         "cannot save baseline `{name}`: {action} `{}`: {error}; the old baseline, if any, is kept; pass a writable `--baseline-dir`",
         path.display()
     )]
-    Unwritable { name: String, action: &'static str, path: PathBuf, error: io::Error },
+    Unwritable {
+        /// The baseline's name, as `--baseline` gave it.
+        name: String,
+        /// What was being done, as the atomic write says it ([`crate::atomic`]).
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error, in the message rather than as its source.
+        error: io::Error,
+    },
 
+    /// Not saved: some benchmarks failed, and a baseline without them would let them regress
+    /// unseen.
     #[error(
         "not saving baseline `{name}`: {} ({}); the old baseline, if any, is kept; fix {} or leave {} out with a benchmark filter",
         failed_count(benchmarks),
@@ -98,10 +159,19 @@ pub enum BaselineError {
         if benchmarks.len() == 1 { "it" } else { "them" },
         if benchmarks.len() == 1 { "it" } else { "them" }
     )]
-    RunFailed { name: String, benchmarks: Vec<String> },
+    RunFailed {
+        /// The baseline's name, as `--baseline` gave it.
+        name: String,
+        /// The ids of the benchmarks that failed or have no allocation figures.
+        benchmarks: Vec<String>,
+    },
 
+    /// Not saved: the run measured nothing, and an empty baseline would compare with nothing.
     #[error("not saving baseline `{name}`: the run measured no benchmarks; check the benchmark filter and `--bench`")]
-    NoBenchmarks { name: String },
+    NoBenchmarks {
+        /// The baseline's name, as `--baseline` gave it.
+        name: String,
+    },
 }
 
 fn available_text(available: &[String]) -> String {

@@ -24,9 +24,7 @@ use allocbench_formats::key::BenchmarkKey;
 use allocbench_formats::measured::MeasuredBenchmark;
 use allocbench_formats::metric::{Compares, ComparisonRule, MetricInfo};
 
-pub use allocbench_formats::comparison::{
-    BenchmarkComparison, Comparison, Counts, InstructionChange, MetricComparison, ShareChange, SiteChange, Status,
-};
+pub use allocbench_formats::comparison::{BenchmarkComparison, Comparison, MetricComparison, Status};
 
 use crate::gate::baseline::Baseline;
 use crate::gate::policy::{Limit, Policy, EPSILON};

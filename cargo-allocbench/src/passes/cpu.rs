@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use allocbench_formats::key::BenchmarkKey;
-pub use allocbench_formats::report::{CpuSummary, TopFunction};
+pub use allocbench_formats::report::CpuSummary;
 
 use crate::artifacts;
 use crate::cargo::discover::BenchTarget;
@@ -23,6 +23,7 @@ use allocbench_formats::comparison::Comparison;
 use allocbench_formats::measured::MeasuredBenchmark;
 use allocbench_formats::report::ArtifactKind;
 
+use crate::follow_up::Additions;
 use crate::gate::grown;
 use crate::gate::policy::Policy;
 use crate::passes::plugin::Plugin;
@@ -79,8 +80,8 @@ impl Plugin for CpuPass {
         run(ctx, benchmarks)
     }
 
-    fn against_baseline(&self, ctx: &Context, base: &Baseline, benchmarks: &mut [MeasuredBenchmark]) {
-        against_baseline(ctx, base, benchmarks);
+    fn against_baseline(&self, ctx: &Context, base: &Baseline, benchmarks: &[MeasuredBenchmark]) -> Additions {
+        against_baseline(ctx, base, benchmarks)
     }
 
     fn grew(&self, base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison, policy: &Policy) {
@@ -179,9 +180,10 @@ impl Pass for Cpu<'_> {
 
 /// Where both runs have CPU stacks: a differential flame graph beside the benchmark's own. The
 /// functions whose share grew are the gate's to name ([`crate::gate::grown`]).
-pub fn against_baseline(ctx: &Context, base: &Baseline, benchmarks: &mut [MeasuredBenchmark]) {
+pub fn against_baseline(ctx: &Context, base: &Baseline, benchmarks: &[MeasuredBenchmark]) -> Additions {
     let folders = artifacts::Folders::new(benchmarks);
-    for b in benchmarks.iter_mut() {
+    let mut added = Additions::new();
+    for b in benchmarks {
         let key = b.key();
         let Some(old) = base.benchmarks.iter().find(|o| o.is(&key) && !o.kept.cpu_folded.is_empty()) else { continue };
         if b.kept.cpu_folded.is_empty() {
@@ -190,10 +192,14 @@ pub fn against_baseline(ctx: &Context, base: &Baseline, benchmarks: &mut [Measur
         let path = ctx.out_dir.join(folders.of(&key)).join("flamegraph-diff.svg");
         let title = format!("{}: CPU time against baseline `{}`", folders.name(&key), base.name);
         match folded::draw_diff(&old.kept.cpu_folded, &b.kept.cpu_folded, &title, &path) {
-            Ok(()) => b.artifacts.cpu_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
+            Ok(()) => {
+                added.entry(key).or_default().artifacts.cpu_diff_flamegraph =
+                    Some(artifacts::relative(&path, ctx.out_dir));
+            }
             Err(e) => ctx.events.warn(&e.to_string()),
         }
     }
+    added
 }
 
 /// Places the CPU profile of benchmark `name` in its `folder` ([`artifacts::Folders`]) of the

@@ -3,8 +3,9 @@
 //! in, the metrics it fills, the kinds of file it writes) and does its part in each phase:
 //! measure, then, once the judge has compared the run with the baseline, follow up (the
 //! allocation-site pass of the benchmarks that regressed), add what only a baseline makes
-//! possible (a differential flame graph) and name what grew. A new pass is one module and one
-//! line in [`PLUGINS`]; nothing else names it.
+//! possible (a differential flame graph) and name what grew. What a pass finds after the judge
+//! is returned, not written into the run ([`crate::follow_up`]). A new pass is one module and
+//! one line in [`PLUGINS`]; nothing else names it.
 //!
 //! The timing pass is not an entry: it makes the benchmarks the others attach to, and
 //! `--baseline-rev` interleaves its runs with the other revision's ([`crate::passes::timing`]).
@@ -16,6 +17,7 @@ use allocbench_formats::report::ArtifactKind;
 use anyhow::Result;
 
 use crate::exec::run::Mode;
+use crate::follow_up::Additions;
 use crate::gate::baseline::Baseline;
 use crate::gate::policy::Policy;
 use crate::passes::Context;
@@ -33,20 +35,34 @@ pub struct Judged<'a> {
 /// nothing, so a pass implements only the phases it takes part in.
 pub trait Plugin: Sync {
     /// Its name in notes, e.g. `CPU pass`.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the registry's description of the pass, which the test of the registry reads")
+    )]
     fn name(&self) -> &'static str;
 
     /// The command-line option that decides whether it runs.
+    #[expect(dead_code, reason = "the registry's description of the pass (issue 22), which nothing reads yet")]
     fn flag(&self) -> &'static str;
 
     /// The mode its bench processes run in.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the registry's description of the pass, which the test of the registry reads")
+    )]
     fn mode(&self) -> Mode;
 
     /// The metrics it fills in.
+    #[expect(dead_code, reason = "the registry's description of the pass (issue 22), which nothing reads yet")]
     fn metrics(&self) -> &'static [Metric] {
         &[]
     }
 
     /// The kinds of file it writes for a benchmark.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the registry's description of the pass, which the test of the registry reads")
+    )]
     fn artifacts(&self) -> &'static [ArtifactKind] {
         &[]
     }
@@ -59,16 +75,21 @@ pub trait Plugin: Sync {
         Ok(())
     }
 
-    /// Runs after the judge, on what it decided.
-    fn follow_up(&self, _ctx: &Context, _benchmarks: &mut [MeasuredBenchmark], _judged: Judged) -> Result<()> {
-        Ok(())
+    /// Runs after the judge, on what it decided, over the run as it was measured; returns what
+    /// it found for each benchmark.
+    fn follow_up(&self, _ctx: &Context, _benchmarks: &[MeasuredBenchmark], _judged: Judged) -> Result<Additions> {
+        Ok(Additions::new())
     }
 
     /// What a baseline adds to what it found (a differential flame graph, written beside the
-    /// benchmark's own files).
-    fn against_baseline(&self, _ctx: &Context, _base: &Baseline, _benchmarks: &mut [MeasuredBenchmark]) {}
+    /// benchmark's own files), by benchmark.
+    fn against_baseline(&self, _ctx: &Context, _base: &Baseline, _benchmarks: &[MeasuredBenchmark]) -> Additions {
+        Additions::new()
+    }
 
-    /// Names what grew in `comparison`, from what it found in the baseline and the run.
+    /// Names what grew in `comparison`, from what it found in the baseline and the run (with
+    /// what the follow-up added). `comparison` is the follow-up's copy of the judge's
+    /// ([`crate::follow_up::FollowUp::take_growth`]).
     fn grew(
         &self,
         _base: &Baseline,

@@ -18,23 +18,47 @@ use serde::Deserialize;
 use crate::passes::figures::Sample;
 use crate::report::TimeFigures;
 
-pub use allocbench_formats::record::{CpuProfileRecord, FrameRecord, SiteRecord, RECORD_VERSION};
+pub use allocbench_formats::record::{CpuProfileRecord, SiteRecord, RECORD_VERSION};
 use allocbench_formats::record::{RecordLine, RecordSample};
 
+/// What a bench process left behind that cannot be read.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecordsError {
+    /// The file exists but cannot be read.
     #[error("cannot read `{path}`: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The record file or criterion's JSON file.
+        path: PathBuf,
+        /// Why it cannot be read.
+        source: std::io::Error,
+    },
+    /// A record line this version does not read: the harness in the bench binary is of another
+    /// version, or the line is not a record.
     #[error("`{path}` line {line}: {detail}; the bench binary's allocbench and this cargo-allocbench disagree on the record format: use the same version of both")]
-    Malformed { path: PathBuf, line: usize, detail: String },
+    Malformed {
+        /// The record file.
+        path: PathBuf,
+        /// The line's number, from 1.
+        line: usize,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// One of criterion's files for a benchmark is not what criterion writes.
     #[error("`{path}` is not criterion's JSON: {detail}")]
-    Criterion { path: PathBuf, detail: String },
+    Criterion {
+        /// Criterion's file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
 }
 
 /// What the harness recorded for one benchmark.
 #[derive(Debug, Clone)]
 pub struct Recorded {
+    /// The benchmark's id as criterion titles it (`group/function/parameter`), with ` #2` for
+    /// the second benchmark of the same id.
     pub id: String,
     /// False when the bench binary's global allocator is not allocbench's.
     pub counting: bool,
@@ -89,7 +113,6 @@ pub fn read_records(path: &Path) -> Result<Vec<Recorded>, RecordsError> {
 /// Criterion's files for one benchmark.
 #[derive(Debug, Clone)]
 pub struct CriterionBenchmark {
-    pub dir: PathBuf,
     /// Iterations per saved sample, in `sample.json` order.
     pub iters: Vec<f64>,
     /// Total time per saved sample (ns), in `sample.json` order.
@@ -180,10 +203,7 @@ pub fn read_criterion(home: &Path) -> Result<BTreeMap<String, CriterionBenchmark
                 }
                 Err(_) => None,
             };
-            found.insert(
-                bench.key(),
-                CriterionBenchmark { dir: dir.clone(), iters: sample.iters, times: sample.times, time },
-            );
+            found.insert(bench.key(), CriterionBenchmark { iters: sample.iters, times: sample.times, time });
         }
         // A group folder can hold benchmarks below it too. Symbolic links are not followed.
         let Ok(entries) = fs::read_dir(&dir) else { continue };
@@ -249,7 +269,7 @@ mod tests {
         let recs = read_records(&path).unwrap();
         assert_eq!(recs.len(), 1);
         assert_eq!(recs[0].id, "g/f");
-        let crit = CriterionBenchmark { dir: PathBuf::new(), iters: vec![4.0], times: vec![12.5], time: None };
+        let crit = CriterionBenchmark { iters: vec![4.0], times: vec![12.5], time: None };
         let joined = join(&recs[0], &crit).unwrap();
         assert_eq!(joined.samples[0].iters, 4);
         assert_eq!(joined.samples[0].counts.alloc_space, 32);

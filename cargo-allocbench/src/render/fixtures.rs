@@ -3,15 +3,14 @@
 //! can be read side by side.
 
 use crate::gate::baseline::Baseline;
-use crate::gate::compare::{compare, InstructionChange, ShareChange, SiteChange};
+use crate::gate::compare::compare;
 use crate::gate::grown;
 use crate::gate::policy::Policy;
 use crate::measurements::Measurements;
-use crate::report::{
-    AllocFigures, Artifacts, Benchmark, CpuSummary, Environment, Inexact, Report, TimeFigures, TopFunction, Verdict,
-    SCHEMA_VERSION,
-};
+use crate::report::{AllocFigures, Benchmark, Environment, Inexact, Report, TimeFigures, Verdict, SCHEMA_VERSION};
+use allocbench_formats::comparison::{InstructionChange, ShareChange, SiteChange};
 use allocbench_formats::measured::MeasuredBenchmark;
+use allocbench_formats::report::{Artifacts, CpuSummary, TopFunction};
 use allocbench_formats::report::{InstructionFigures, InstructionFunction};
 
 /// Samples around `mean`, spread evenly over ±`noise` (relative), in a fixed shuffled order.

@@ -4,7 +4,7 @@
 
 use crate::report::{Metric, Unit};
 
-/// A figure in its metric's unit ([`crate::report::MetricInfo::unit`]): bytes, a count or a
+/// A figure in its metric's unit ([`allocbench_formats::metric::MetricInfo::unit`]): bytes, a count or a
 /// duration.
 pub fn format_metric(metric: Metric, value: f64) -> String {
     match metric.info().unit {

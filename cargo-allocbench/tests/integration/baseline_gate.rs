@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use cargo_allocbench::gate::baseline;
+use cargo_allocbench::baseline;
 use libtest_mimic::Trial;
 use serde_json::Value;
 

@@ -21,8 +21,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use cargo_allocbench::cargo::build;
-use cargo_allocbench::cargo::discover::{self, CargoOptions};
+use cargo_allocbench::targets::{self, CargoOptions};
 use compat_fixture as fx;
 use libtest_mimic::Trial;
 
@@ -221,8 +220,8 @@ fn check(report: &Report, expected: &[(&str, &str, String, Expected, Check)]) {
 /// Each bench executable of the compat workspace, built as `cargo allocbench` builds them.
 fn executables() -> Vec<(String, String, std::path::PathBuf)> {
     let opts = CargoOptions { manifest_path: Some(fixture("compat")), workspace: true, ..CargoOptions::default() };
-    let project = discover::discover(&opts).expect("discover the compat workspace");
-    let exes = build::build(&opts, &project.targets, &shared_target(), true).expect("build the compat workspace");
+    let project = targets::discover(&opts).expect("discover the compat workspace");
+    let exes = targets::build(&opts, &project.targets, &shared_target(), true).expect("build the compat workspace");
     project.targets.into_iter().zip(exes).map(|(t, exe)| (t.package, t.target, exe)).collect()
 }
 

@@ -8,8 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use cargo_allocbench::cargo::build;
-use cargo_allocbench::cargo::discover::{self, CargoOptions};
+use cargo_allocbench::targets::{self, CargoOptions};
 use libtest_mimic::Trial;
 
 use crate::common::{fixture, shared_target};
@@ -20,13 +19,13 @@ pub fn trials() -> Vec<Trial> {
 
 fn executable(manifest: &Path) -> std::path::PathBuf {
     let opts = CargoOptions { manifest_path: Some(manifest.to_owned()), ..CargoOptions::default() };
-    let project = discover::discover(&opts).expect("discover the fixture");
-    build::build(&opts, &project.targets, &shared_target(), true).expect("build the fixture").remove(0)
+    let project = targets::discover(&opts).expect("discover the fixture");
+    targets::build(&opts, &project.targets, &shared_target(), true).expect("build the fixture").remove(0)
 }
 
 /// Builds a crate that does not use allocbench, and returns its bench executable.
 fn build_plain(manifest: &Path) -> std::path::PathBuf {
-    let out = Command::new(build::cargo())
+    let out = Command::new(targets::cargo())
         .args(["bench", "--no-run", "--quiet", "--message-format=json", "--manifest-path"])
         .arg(manifest)
         .arg("--target-dir")

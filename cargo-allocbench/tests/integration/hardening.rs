@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use cargo_allocbench::gate::baseline;
+use cargo_allocbench::baseline;
 use libtest_mimic::Trial;
 use serde_json::Value;
 
@@ -896,19 +896,15 @@ fn the_parsers_never_panic_on_mutated_input() {
     // The same id twice: the second is named as criterion titles it.
     let valid = format!("{line}\n{line}\n");
     fs::write(&file, &valid).unwrap();
-    let ids: Vec<String> = cargo_allocbench::passes::records::read_records(&file)
-        .expect("valid records")
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
+    let ids: Vec<String> =
+        cargo_allocbench::records::read_records(&file).expect("valid records").into_iter().map(|r| r.id).collect();
     assert_eq!(ids, ["g/f", "g/f #2"]);
     let (mut records_ok, mut records_err) = (0, 0);
     for k in 0..10_000 {
         let case = mutate(&mut rng, valid.as_bytes());
         fs::write(&file, &case).unwrap();
-        let result = std::panic::catch_unwind(|| {
-            cargo_allocbench::passes::records::read_records(&file).map_err(|e| e.to_string())
-        });
+        let result =
+            std::panic::catch_unwind(|| cargo_allocbench::records::read_records(&file).map_err(|e| e.to_string()));
         match result {
             Ok(Ok(_)) => records_ok += 1,
             Ok(Err(message)) => {

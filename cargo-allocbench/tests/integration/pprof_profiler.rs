@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::process::Command;
 
-use cargo_allocbench::cargo::build;
+use cargo_allocbench::targets;
 use libtest_mimic::Trial;
 use pprof_profiler_fixture as fx;
 
@@ -143,7 +143,7 @@ fn cargo_bench_profile_time_calls_pprofs_profiler() {
     for (package, target, id) in SUITES {
         let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pprof-profiler-home-{package}"));
         let _ = std::fs::remove_dir_all(&home);
-        let o = Command::new(build::cargo())
+        let o = Command::new(targets::cargo())
             .args(["bench", "--quiet", "--manifest-path"])
             .arg(fixture("pprof-profiler"))
             .args(["-p", package, "--bench", target, "--target-dir"])

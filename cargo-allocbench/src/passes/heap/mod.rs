@@ -28,6 +28,7 @@ use allocbench_formats::comparison::Comparison;
 use allocbench_formats::measured::MeasuredBenchmark;
 use allocbench_formats::report::ArtifactKind;
 
+use crate::follow_up::Additions;
 use crate::gate::grown;
 use crate::gate::policy::Policy;
 use crate::passes::plugin::{Judged, Plugin};
@@ -60,7 +61,7 @@ impl Plugin for SitesPass {
         ctx.plan.passes.heap != HeapProfile::None
     }
 
-    fn follow_up(&self, ctx: &Context, benchmarks: &mut [MeasuredBenchmark], judged: Judged) -> Result<()> {
+    fn follow_up(&self, ctx: &Context, benchmarks: &[MeasuredBenchmark], judged: Judged) -> Result<Additions> {
         run(ctx, benchmarks, judged.comparison, judged.base)
     }
 
@@ -69,22 +70,31 @@ impl Plugin for SitesPass {
     }
 }
 
-/// Runs the allocation-site pass, attaching sites and heap profiles to `benchmarks` (against
-/// `base`, with the baseline's stacks beside them). With `--heap-profile regressed`, it runs for
-/// the benchmarks that `comparison` found regressed: the judge's follow-up.
+/// Runs the allocation-site pass over `benchmarks`, and returns their sites and heap profiles
+/// (against `base`, with the baseline's stacks beside them). With `--heap-profile regressed`,
+/// it runs for the benchmarks that `comparison` found regressed: the judge's follow-up.
 pub fn run(
     ctx: &Context,
-    benchmarks: &mut [MeasuredBenchmark],
+    benchmarks: &[MeasuredBenchmark],
     comparison: Option<&Comparison>,
     base: Option<&Baseline>,
-) -> Result<()> {
+) -> Result<Additions> {
     let selected = selected(ctx.plan.passes.heap, benchmarks, comparison);
     if selected.is_empty() {
-        return Ok(());
+        return Ok(Additions::new());
     }
     let executables = executables(ctx);
     let ctx = Context { executables: &executables, ..*ctx };
-    let mut heap = Heap { benchmarks, comparison, base, selected, ids: 0, direct: Vec::new(), unnamed: Vec::new() };
+    let mut heap = Heap {
+        benchmarks,
+        comparison,
+        base,
+        selected,
+        ids: 0,
+        direct: Vec::new(),
+        unnamed: Vec::new(),
+        found: Additions::new(),
+    };
     crate::passes::run(&ctx, &mut heap)?;
     if let Some((id, share)) = heap.unnamed.first() {
         let others = match heap.unnamed.len() - 1 {
@@ -99,7 +109,7 @@ pub fn run(
             build::SITES_DEBUGINFO
         ));
     }
-    Ok(())
+    Ok(heap.found)
 }
 
 /// The executables the pass runs: the run's own, or, when the bench profile has no debug info,
@@ -126,9 +136,9 @@ fn executables(ctx: &Context) -> Vec<PathBuf> {
     }
 }
 
-/// The allocation-site pass, attaching to the compared report.
+/// The allocation-site pass, over the run as it was measured.
 struct Heap<'a> {
-    benchmarks: &'a mut [MeasuredBenchmark],
+    benchmarks: &'a [MeasuredBenchmark],
     comparison: Option<&'a Comparison>,
     base: Option<&'a Baseline>,
     /// The benchmarks to run, by package, target and id.
@@ -141,6 +151,8 @@ struct Heap<'a> {
     /// Benchmarks with bytes that no site of their own names (inlined into criterion's loop),
     /// with their share of the benchmark's bytes.
     unnamed: Vec<(String, f64)>,
+    /// What it found, by benchmark.
+    found: Additions,
 }
 
 /// A criterion filter that selects no benchmark (criterion's ids are never empty).
@@ -254,30 +266,31 @@ impl Pass for Heap<'_> {
             let Some(joined) = recorded.criterion.get(&rec.id).and_then(|c| records::join(&rec, c)) else { continue };
             let Some(b) = self
                 .benchmarks
-                .iter_mut()
+                .iter()
                 .find(|b| b.id == rec.id && b.package == target.package && b.target == target.target)
             else {
                 continue;
             };
             let stacks = profile::stacks(&rec.sites, &joined, b.alloc.as_ref());
             let key = b.key();
+            let found = self.found.entry(key.clone()).or_default();
             let old = self.base.and_then(|base| base.benchmarks.iter().find(|o| o.is(&key)));
             let base_stacks = old.map(|o| o.kept.heap_stacks.as_slice()).filter(|s| !s.is_empty());
             match profile::write(&folders.name(&key), &folders.of(&key), &stacks, base_stacks, ctx.out_dir) {
                 Ok(a) => {
-                    b.artifacts.heap_profile = Some(a.heap_profile);
-                    b.artifacts.heap_base_profile = a.heap_base_profile;
-                    b.artifacts.alloc_flamegraph = a.alloc_flamegraph;
+                    found.artifacts.heap_profile = Some(a.heap_profile);
+                    found.artifacts.heap_base_profile = a.heap_base_profile;
+                    found.artifacts.alloc_flamegraph = a.alloc_flamegraph;
                 }
                 Err(e) => ctx.events.warn(&e.to_string()),
             }
-            b.sites = profile::sites(&stacks, &target.package);
+            let sites = profile::sites(&stacks, &target.package);
             let unnamed: f64 = stacks.iter().filter(|s| profile::inlined_into_harness(s)).map(|s| s.alloc_space).sum();
             let total: f64 = stacks.iter().map(|s| s.alloc_space).sum();
             if unnamed > 0.0 && total > 0.0 {
                 self.unnamed.push((b.id.clone(), unnamed / total));
             }
-            b.kept.heap_stacks = stacks;
+            found.sites = Some((sites, stacks));
             // Which sites grew is the gate's to name once every site is known (`gate::grown`); that
             // a baseline without sites leaves none to name is said here, among the pass's own lines.
             let regressed =

@@ -24,9 +24,6 @@ use crate::passes::figures::{self, Sample};
 use crate::passes::pprof_names;
 use crate::passes::records::{Joined, SiteRecord};
 
-/// How many sites the report keeps per benchmark.
-pub const TOP_SITES: usize = 20;
-
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HeapError {
@@ -387,7 +384,7 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::records::FrameRecord;
+    use allocbench_formats::record::FrameRecord;
 
     fn frame(f: &str) -> FrameRecord {
         let std = ["alloc::", "core::", "std::"].iter().any(|p| f.starts_with(p));

@@ -25,6 +25,7 @@ use allocbench_formats::measured::MeasuredBenchmark;
 use allocbench_formats::metric::Metric;
 use allocbench_formats::report::ArtifactKind;
 
+use crate::follow_up::Additions;
 use crate::gate::grown;
 use crate::gate::policy::Policy;
 use crate::passes::plugin::Plugin;
@@ -64,8 +65,8 @@ impl Plugin for InstructionsPass {
         run(ctx, benchmarks)
     }
 
-    fn against_baseline(&self, ctx: &Context, base: &Baseline, benchmarks: &mut [MeasuredBenchmark]) {
-        against_baseline(ctx, base, benchmarks);
+    fn against_baseline(&self, ctx: &Context, base: &Baseline, benchmarks: &[MeasuredBenchmark]) -> Additions {
+        against_baseline(ctx, base, benchmarks)
     }
 
     fn grew(&self, base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison, policy: &Policy) {
@@ -193,9 +194,10 @@ impl Pass for Instructions<'_> {
 
 /// Against the baseline, where both runs have instruction stacks: a differential flame graph
 /// beside the benchmark's. The functions that grew are the gate's to name ([`crate::gate::grown`]).
-pub fn against_baseline(ctx: &Context, base: &Baseline, benchmarks: &mut [MeasuredBenchmark]) {
+pub fn against_baseline(ctx: &Context, base: &Baseline, benchmarks: &[MeasuredBenchmark]) -> Additions {
     let folders = artifacts::Folders::new(benchmarks);
-    for b in benchmarks.iter_mut() {
+    let mut added = Additions::new();
+    for b in benchmarks {
         let key = b.key();
         let Some(old) = base.benchmarks.iter().find(|o| o.is(&key) && !o.kept.instructions_folded.is_empty()) else {
             continue;
@@ -207,8 +209,12 @@ pub fn against_baseline(ctx: &Context, base: &Baseline, benchmarks: &mut [Measur
         let title = format!("{}: instructions per iteration against baseline `{}`", folders.name(&key), base.name);
         match folded::draw_instructions_diff(&old.kept.instructions_folded, &b.kept.instructions_folded, &title, &path)
         {
-            Ok(()) => b.artifacts.instructions_diff_flamegraph = Some(artifacts::relative(&path, ctx.out_dir)),
+            Ok(()) => {
+                added.entry(key).or_default().artifacts.instructions_diff_flamegraph =
+                    Some(artifacts::relative(&path, ctx.out_dir));
+            }
             Err(e) => ctx.events.warn(&e.to_string()),
         }
     }
+    added
 }

@@ -8,7 +8,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::SeqCst};
 
-use cargo_allocbench::report::AllocFigures;
+use allocbench_formats::figures::AllocFigures;
 
 /// Counts every allocation while `ON` is set, from any thread.
 pub struct Counter;

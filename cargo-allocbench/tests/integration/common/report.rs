@@ -7,8 +7,11 @@ use std::path::Path;
 use std::process::Output;
 
 pub use allocbench_formats::baseline::BaselineDocument;
-pub use cargo_allocbench::gate::compare::{BenchmarkComparison, MetricComparison, Status};
-pub use cargo_allocbench::report::{AllocFigures, Benchmark, Metric, Report, Verdict};
+pub use allocbench_formats::comparison::{BenchmarkComparison, MetricComparison, Status};
+pub use allocbench_formats::figures::AllocFigures;
+pub use allocbench_formats::metric::Metric;
+pub use allocbench_formats::report::{Benchmark, Report};
+pub use allocbench_formats::verdict::Verdict;
 use serde_json::Value;
 
 /// The report printed by `--format json`.
