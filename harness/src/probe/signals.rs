@@ -48,8 +48,21 @@
 //! Under Miri the probe compiles to nothing, as on other platforms: Miri has its own
 //! `pthread_create` and refuses a program that defines one, and it has no `/proc`.
 
-#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri), not(target_feature = "crt-static")))]
 mod threads;
+
+/// A static executable has no interposer (the module doc): no thread is counted.
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri), target_feature = "crt-static"))]
+mod threads {
+    /// Nothing to prepare.
+    pub(crate) fn prepare() {}
+
+    /// Threads started, and alive: not counted, 0.
+    #[inline(always)]
+    pub(crate) fn now() -> (u64, u64) {
+        (0, 0)
+    }
+}
 
 #[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 use allocbench_formats::record::{RecordLine, RecordSample};
@@ -368,8 +381,18 @@ mod linux {
             });
         }
 
+        /// A static executable starts threads (glibc's own `pthread_create`), and counts none.
+        #[test]
+        #[cfg(target_feature = "crt-static")]
+        fn a_static_executable_starts_threads_and_counts_none() {
+            open();
+            let ran = std::thread::spawn(|| 7).join().unwrap();
+            assert_eq!((ran, threads::now()), (7, (0, 0)));
+        }
+
         /// A thread started through std counts one in `threads_started`.
         #[test]
+        #[cfg(not(target_feature = "crt-static"))]
         fn std_threads_go_through_the_interposed_pthread_create() {
             open();
             let (before, _) = threads::now();
