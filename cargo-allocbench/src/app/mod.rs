@@ -78,6 +78,7 @@ fn follow_up(
         for plugin in enabled() {
             plugin.grew(base, &run.benchmarks, comparison, policy);
         }
+        crate::gate::grown::threads_left(&run.benchmarks, comparison);
     }
     Ok(())
 }

@@ -296,10 +296,23 @@ mod linux {
                     name: read(tid, "comm"),
                     state: state.to_owned(),
                     wchan: if wchan == "0" { String::new() } else { wchan },
+                    spawned_at: spawned_at(tid),
                 }
             })
             .collect();
         Some(ThreadsLeft { count: new.len() as u64, threads })
+    }
+
+    /// The stack that started thread `tid`, in the allocation-site pass (whose `pthread_create`
+    /// captures it); empty elsewhere.
+    fn spawned_at(tid: u64) -> Vec<allocbench_formats::record::FrameRecord> {
+        #[cfg(all(feature = "heap-profile", not(target_feature = "crt-static")))]
+        return crate::heap::threads::spawn_stack(tid);
+        #[cfg(not(all(feature = "heap-profile", not(target_feature = "crt-static"))))]
+        {
+            let _ = tid;
+            Vec::new()
+        }
     }
 
     #[cfg(test)]

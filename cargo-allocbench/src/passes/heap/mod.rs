@@ -143,6 +143,22 @@ struct Heap<'a> {
     unnamed: Vec<(String, f64)>,
 }
 
+/// Gives each thread the figures' run left running the stack that started it, from this pass's
+/// run of the same benchmark (whose `pthread_create` captured it): the thread of that run with the
+/// same name. The two runs are two processes; a thread of the same name was started by the same
+/// code unless the benchmark starts threads of one name in two places.
+fn name_spawn_stacks(
+    signals: &mut allocbench_formats::signals::SignalFigures,
+    here: &allocbench_formats::signals::ThreadsLeft,
+) {
+    let Some(left) = signals.left_running.as_mut() else { return };
+    for thread in left.threads.iter_mut().filter(|t| t.spawned_at.is_empty()) {
+        if let Some(same) = here.threads.iter().find(|h| h.name == thread.name && !h.spawned_at.is_empty()) {
+            thread.spawned_at.clone_from(&same.spawned_at);
+        }
+    }
+}
+
 /// A criterion filter that selects no benchmark (criterion's ids are never empty).
 const NO_BENCHMARK: &str = "^$";
 
@@ -272,6 +288,9 @@ impl Pass for Heap<'_> {
                 Err(e) => ctx.events.warn(&e.to_string()),
             }
             b.sites = profile::sites(&stacks, &target.package);
+            if let (Some(left), Some(signals)) = (&rec.threads_left, b.signals.as_mut()) {
+                name_spawn_stacks(signals, left);
+            }
             let unnamed: f64 = stacks.iter().filter(|s| profile::inlined_into_harness(s)).map(|s| s.alloc_space).sum();
             let total: f64 = stacks.iter().map(|s| s.alloc_space).sum();
             if unnamed > 0.0 && total > 0.0 {

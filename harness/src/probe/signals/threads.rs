@@ -64,6 +64,8 @@ fn key() -> Option<libc::pthread_key_t> {
 /// The key's destructor: the thread that set it ends.
 extern "C" fn on_exit(_: *mut c_void) {
     EXITED.fetch_add(1, Release);
+    #[cfg(feature = "heap-profile")]
+    crate::heap::threads::thread_ended();
 }
 
 /// A thread's start routine. `C-unwind`: a thread that calls `pthread_exit` (or is cancelled)
@@ -75,11 +77,13 @@ type StartRoutine = extern "C-unwind" fn(*mut c_void) -> *mut c_void;
 type Create =
     unsafe extern "C" fn(*mut libc::pthread_t, *const libc::pthread_attr_t, StartRoutine, *mut c_void) -> c_int;
 
-/// What [`trampoline`] needs: the caller's start routine and argument.
+/// What [`trampoline`] needs: the caller's start routine and argument, and in the
+/// allocation-site pass the stack that started the thread.
 #[repr(C)]
 struct Launch {
     start: StartRoutine,
     arg: *mut c_void,
+    site: Option<u32>,
 }
 
 /// glibc's `pthread_create`, looked up on first use (the probe's start does it first, outside
@@ -100,9 +104,15 @@ fn real_pthread_create() -> Option<Create> {
 extern "C-unwind" fn trampoline(launch: *mut c_void) -> *mut c_void {
     // SAFETY: `pthread_create` handed this thread the `Launch` it wrote into a block of
     // `malloc`, which nothing else reads or frees.
-    let Launch { start, arg } = unsafe { launch.cast::<Launch>().read() };
+    let Launch { start, arg, site } = unsafe { launch.cast::<Launch>().read() };
     // SAFETY: the block of `malloc` read above, freed once.
     unsafe { libc::free(launch) };
+    #[cfg(feature = "heap-profile")]
+    if let Some(site) = site {
+        crate::heap::threads::thread_started(site);
+    }
+    #[cfg(not(feature = "heap-profile"))]
+    let _ = site;
     // SAFETY: a key made by `pthread_key_create`; the value is a non-null marker, never read.
     let armed = key().is_some_and(|k| unsafe { libc::pthread_setspecific(k, 1 as *const c_void) } == 0);
     let result = start(arg);
@@ -151,8 +161,14 @@ pub unsafe extern "C" fn pthread_create(
         // SAFETY: the caller's arguments, as glibc's `pthread_create` takes them.
         return unsafe { real(thread, attr, start, arg) };
     }
+    // The allocation-site pass names the stack that started a thread left running; elsewhere
+    // this is one load of a flag.
+    #[cfg(feature = "heap-profile")]
+    let site = crate::heap::threads::spawn_site();
+    #[cfg(not(feature = "heap-profile"))]
+    let site = None;
     // SAFETY: `launch` is a fresh block of `malloc`, aligned for any type and large enough.
-    unsafe { launch.write(Launch { start, arg }) };
+    unsafe { launch.write(Launch { start, arg, site }) };
     STARTED.fetch_add(1, Relaxed);
     // SAFETY: the caller's `thread` and `attr`, as glibc's `pthread_create` takes them; the
     // trampoline takes the `Launch` it is given.
