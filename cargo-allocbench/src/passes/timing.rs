@@ -167,6 +167,11 @@ fn take_linear_figures(events: &dyn Sink, benchmarks: &mut [MeasuredBenchmark], 
                     b.alloc_samples = figures::kept_samples(&joined.samples, Some(&alloc));
                     b.alloc = Some(alloc);
                     b.signals = figures::signal_figures(&joined.samples, &joined.records);
+                    // The threads the run measured again left running (the first run's were
+                    // dropped with its figures).
+                    if let Some(signals) = b.signals.as_mut() {
+                        signals.left_running.clone_from(&rec.threads_left);
+                    }
                 }
             }
         }

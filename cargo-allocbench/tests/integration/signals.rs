@@ -14,7 +14,7 @@ use libtest_mimic::Trial;
 use signals_fixture as fx;
 
 use crate::common::report::{bench, report, Report};
-use crate::common::{allocbench, fixture, out_dir, run};
+use crate::common::{allocbench, assert_exit, fixture, out_dir, run, stderr, stdout};
 
 /// Calls per plain loop; the figures are the rise from `N` to `2N` calls over `N`.
 const N: usize = 200;
@@ -128,6 +128,7 @@ pub fn trials(oracle: Oracle) -> Vec<Trial> {
             move || the_independent_counts_are_not_trivial(&o)
         }),
         trial!(signals_equal_an_independent_count, move || signals_equal_an_independent_count(&o)),
+        trial!(a_thread_left_running_names_the_code_that_started_it),
     ]
 }
 
@@ -230,4 +231,76 @@ fn every_sample_of_a_joining_benchmark_has_none_alive(out: &std::path::Path) {
         }
     }
     assert!(samples >= 3 * 10, "{samples} samples of the joining benchmarks read");
+}
+
+/// The line of the fixture's source that starts `leak_thread`'s thread, read by the test from the
+/// source: the first `std::thread::spawn(` after `pub fn leak_thread`.
+fn leak_thread_spawn_line() -> u32 {
+    let source = std::fs::read_to_string(fixture("signals").parent().unwrap().join("src/lib.rs")).unwrap();
+    let lines: Vec<&str> = source.lines().collect();
+    let start = lines.iter().position(|l| l.starts_with("pub fn leak_thread")).expect("leak_thread in the fixture");
+    let at = lines[start..].iter().position(|l| l.contains("std::thread::spawn(")).expect("its spawn");
+    (start + at + 1) as u32
+}
+
+/// Where (issue 23): a benchmark that leaves a thread running against a baseline that had none
+/// names, in the comparison, the function and line that started it, with the thread's state and
+/// wait channel. The baseline is the fixture's own, saved and edited to 0 threads alive, so
+/// that `threads_alive` regresses 0 → 1; `--heap-profile regressed` runs the allocation-site
+/// pass on it, whose `pthread_create` captures the stack.
+fn a_thread_left_running_names_the_code_that_started_it() {
+    let dir = out_dir("signals-where");
+    let baselines = dir.join("baselines");
+    let manifest = fixture("signals");
+    let args = |out: &str, more: &[&str]| {
+        let mut all: Vec<String> = [
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+            "--out-dir",
+            dir.join(out).to_str().unwrap(),
+            "--baseline-dir",
+            baselines.to_str().unwrap(),
+            "--allocs-only",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        all.extend(more.iter().map(|s| s.to_string()));
+        all
+    };
+    let save = args("save", &["--save-baseline", "where", "threads/leak"]);
+    let o = run(allocbench(&save.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_exit(&o, 0, "--save-baseline where");
+    // The baseline as if the benchmark had joined its thread.
+    let path = baselines.join("where.json");
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let leak = doc["benchmarks"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|b| b["id"] == "threads/leak")
+        .expect("threads/leak in the baseline");
+    assert_eq!(leak["signals"]["threads_alive"], 1.0, "{leak}");
+    leak["signals"]["threads_alive"] = 0.0.into();
+    std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+
+    let compare = args("compare", &["--baseline", "where", "--heap-profile", "regressed", "threads/leak"]);
+    let o = run(allocbench(&compare.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_exit(&o, 1, "threads_alive 0 → 1 regresses");
+    let r = crate::common::report::report_in(&dir.join("compare"));
+    let c = crate::common::report::compared(&r, "threads/leak");
+    let left = c.left_running.as_ref().unwrap_or_else(|| panic!("the comparison names the threads left: {c:?}"));
+    assert!(left.count >= 1 && !left.threads.is_empty(), "{left:?}");
+    let line = leak_thread_spawn_line();
+    for t in &left.threads {
+        let first = t.spawned_at.first().unwrap_or_else(|| panic!("a stack that started {t:?}"));
+        assert_eq!(first.function, "signals_fixture::leak_thread", "{t:?}");
+        assert!(first.file.as_deref().is_some_and(|f| f.ends_with("fixtures/signals/src/lib.rs")), "{t:?}");
+        assert_eq!(first.line, Some(line), "{t:?}");
+        assert_eq!(t.state, "S", "{t:?}");
+        assert!(t.wchan.contains("futex"), "{t:?}");
+    }
+    let said = format!("{}{}", stdout(&o), stderr(&o));
+    let expected = format!("leaves threads running: signals_fixture::leak_thread spawned at src/lib.rs:{line}");
+    assert!(said.contains(&expected), "the terminal says {expected:?}:\n{said}");
 }

@@ -145,15 +145,17 @@ struct Heap<'a> {
 
 /// Gives each thread the figures' run left running the stack that started it, from this pass's
 /// run of the same benchmark (whose `pthread_create` captured it): the thread of that run with the
-/// same name. The two runs are two processes; a thread of the same name was started by the same
-/// code unless the benchmark starts threads of one name in two places.
+/// same name, else the one at the same place (both lists are oldest first). The two runs are two
+/// processes, and may be two executables (this pass's may be built again with debug info): an
+/// unnamed thread carries its executable's name, which then differs.
 fn name_spawn_stacks(
     signals: &mut allocbench_formats::signals::SignalFigures,
     here: &allocbench_formats::signals::ThreadsLeft,
 ) {
     let Some(left) = signals.left_running.as_mut() else { return };
-    for thread in left.threads.iter_mut().filter(|t| t.spawned_at.is_empty()) {
-        if let Some(same) = here.threads.iter().find(|h| h.name == thread.name && !h.spawned_at.is_empty()) {
+    for (i, thread) in left.threads.iter_mut().enumerate().filter(|(_, t)| t.spawned_at.is_empty()) {
+        let same_name = here.threads.iter().find(|h| h.name == thread.name && !h.spawned_at.is_empty());
+        if let Some(same) = same_name.or_else(|| here.threads.get(i)) {
             thread.spawned_at.clone_from(&same.spawned_at);
         }
     }
