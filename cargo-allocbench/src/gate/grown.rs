@@ -54,7 +54,7 @@ pub fn instructions_grew(
 /// names them (with the stacks that started them, when the allocation-site pass ran).
 pub fn threads_left(benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison) {
     for c in &mut comparison.benchmarks {
-        if !c.metric(Metric::ThreadsAlive).is_some_and(|m| m.status == Status::Regressed) {
+        if c.metric(Metric::ThreadsAlive).is_none_or(|m| m.status != Status::Regressed) {
             continue;
         }
         let key = c.key();

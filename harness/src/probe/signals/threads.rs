@@ -114,7 +114,7 @@ extern "C-unwind" fn trampoline(launch: *mut c_void) -> *mut c_void {
     #[cfg(not(feature = "heap-profile"))]
     let _ = site;
     // SAFETY: a key made by `pthread_key_create`; the value is a non-null marker, never read.
-    let armed = key().is_some_and(|k| unsafe { libc::pthread_setspecific(k, 1 as *const c_void) } == 0);
+    let armed = key().is_some_and(|k| unsafe { libc::pthread_setspecific(k, std::ptr::dangling::<c_void>()) } == 0);
     let result = start(arg);
     if !armed {
         // No key: the end counted here, which misses a `pthread_exit` (glibc has 1024 keys; a
