@@ -12,6 +12,7 @@ use allocbench_formats::comparison::{Comparison, InstructionChange, ShareChange,
 use allocbench_formats::key::BenchmarkKey;
 use allocbench_formats::measured::MeasuredBenchmark;
 use allocbench_formats::report::{AllocSite, Artifacts, HeapStack};
+use allocbench_formats::signals::ThreadsLeft;
 
 /// What the follow-up passes found for one benchmark.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,6 +23,9 @@ pub struct Addition {
     /// allocate most, and every allocating stack (which a baseline keeps for the next run's
     /// `-diff_base` profile).
     pub sites: Option<(Vec<AllocSite>, Vec<HeapStack>)>,
+    /// The threads the figures' run left running, each with the stack that started it as the
+    /// allocation-site pass's run captured it.
+    pub left_running: Option<ThreadsLeft>,
 }
 
 impl Addition {
@@ -33,6 +37,9 @@ impl Addition {
         if later.sites.is_some() {
             self.sites = later.sites;
         }
+        if later.left_running.is_some() {
+            self.left_running = later.left_running;
+        }
     }
 
     /// `benchmark` with this added.
@@ -43,6 +50,9 @@ impl Addition {
         if let Some((sites, stacks)) = &self.sites {
             benchmark.benchmark.sites = sites.clone();
             benchmark.kept.heap_stacks = stacks.clone();
+        }
+        if let (Some(left), Some(probes)) = (&self.left_running, benchmark.benchmark.probes.as_mut()) {
+            probes.left_running = Some(left.clone());
         }
     }
 }
@@ -60,6 +70,8 @@ pub struct Growth {
     pub sites: Vec<SiteChange>,
     /// Functions whose own instructions per iteration grew.
     pub instructions: Vec<InstructionChange>,
+    /// Where `threads_alive` regressed: the threads the benchmark left running.
+    pub left_running: Option<ThreadsLeft>,
 }
 
 /// The follow-up phase's product.
@@ -98,7 +110,13 @@ impl FollowUp {
             .into_iter()
             .map(|c| {
                 let key = c.key();
-                (key, Growth { cpu: c.cpu_grew, sites: c.sites_grew, instructions: c.instructions_grew })
+                let growth = Growth {
+                    cpu: c.cpu_grew,
+                    sites: c.sites_grew,
+                    instructions: c.instructions_grew,
+                    left_running: c.left_running,
+                };
+                (key, growth)
             })
             .filter(|(_, g)| *g != Growth::default())
             .collect();
@@ -111,6 +129,7 @@ impl FollowUp {
                 c.cpu_grew.clone_from(&grew.cpu);
                 c.sites_grew.clone_from(&grew.sites);
                 c.instructions_grew.clone_from(&grew.instructions);
+                c.left_running.clone_from(&grew.left_running);
             }
         }
         comparison
@@ -182,6 +201,7 @@ mod tests {
             c.cpu_grew.clear();
             c.sites_grew.clear();
             c.instructions_grew.clear();
+            c.left_running = None;
         }
         assert_ne!(judged, named, "the fixture names something that grew");
         let mut follow_up = FollowUp::default();

@@ -63,6 +63,10 @@ pub struct BenchmarkComparison {
     /// the instruction pass and `instructions` regressed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instructions_grew: Vec<InstructionChange>,
+    /// Where `threads_alive` regressed: the threads the benchmark left running, each with the
+    /// stack that started it when the allocation-site pass ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_running: Option<crate::signals::ThreadsLeft>,
 }
 
 /// A function that executes more instructions of its own per iteration than in the baseline.

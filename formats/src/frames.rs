@@ -159,6 +159,19 @@ pub fn clean_name(name: &str) -> String {
     name.replace(';', ":")
 }
 
+/// One frame of a symbolised stack.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct FrameRecord {
+    /// The demangled function name, without its hash.
+    pub function: String,
+    /// The source file, when debug info says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The source line, when debug info says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,12 +22,14 @@
 //! from the layers below its own, so that the imports have no cycle; doc links may point
 //! anywhere. `tests/layers.rs` reads the sources and fails on an import that breaks this.
 //!
-//! 1. Leaves, importing no other module: [`env`](mod@env), [`exit`], [`frames`], [`key`], [`mode`],
-//!    [`probe`], [`counts`], [`signals`], [`title`], [`limit`], [`figures`], [`verdict`].
+//! 0. [`frames`], importing no other module: the frames of a stack, which the record's sites and
+//!    the signals' threads left running both hold.
+//! 1. Leaves, importing no module but [`frames`]: [`env`](mod@env), [`exit`], [`key`], [`mode`],
+//!    [`probe`], [`counts`], [`signals`] (frames), [`title`], [`limit`], [`figures`], [`verdict`].
 //! 2. [`partition`] (key, title); [`metric`] (figures, limit): the metric table, which also
 //!    reads the figures by metric.
-//! 3. [`record`] (counts, metric, signals): the probes' counts are keyed by metric;
-//!    [`comparison`] (key, metric, verdict).
+//! 3. [`record`] (counts, frames, metric, signals): the probes' counts are keyed by metric;
+//!    [`comparison`] (key, metric, signals, verdict).
 //! 4. [`report`] (comparison, figures, key, metric, partition, record, signals, verdict).
 //! 5. [`measured`] (report).
 //! 6. [`baseline`] (measured, partition, report).

@@ -185,18 +185,9 @@ pub struct SiteRecord {
     pub samples: Vec<[u64; 4]>,
 }
 
-/// One frame of a symbolised stack.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct FrameRecord {
-    /// The demangled function name, without its hash.
-    pub function: String,
-    /// The source file, when debug info says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    /// The source line, when debug info says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
-}
+/// One frame of a symbolised stack (defined beside the rules for frames, which the runtime
+/// signals' threads also use).
+pub use crate::frames::FrameRecord;
 
 /// The CPU pass's note that a benchmark's profile is written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -143,6 +143,11 @@ pub struct ThreadLeft {
     /// or hidden.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub wchan: String,
+    /// The stack that started it, leaf first, from its first frame of the program's own (std's
+    /// thread start cut away): in the allocation-site pass's run only, where the harness's
+    /// `pthread_create` captures it; empty elsewhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spawned_at: Vec<crate::frames::FrameRecord>,
 }
 
 /// The threads a benchmark left running, as its record line holds them: the first few, and how

@@ -9,7 +9,7 @@ use std::path::Path;
 const LAYERS: [(&str, u32); 20] = [
     ("env", 1),
     ("exit", 1),
-    ("frames", 1),
+    ("frames", 0),
     ("key", 1),
     ("mode", 1),
     ("probe", 1),

@@ -115,6 +115,13 @@ struct State {
     open: HashMap<u32, [u64; 4]>,
     /// Closed samples of the benchmark running now.
     samples: Vec<HashMap<u32, [u64; 4]>>,
+    /// Threads the benchmark's routine started and that have not ended: thread id → the stack
+    /// that started it (a `pthread_create` inside the routine, `threads::spawn_site`).
+    #[cfg_attr(
+        not(all(target_os = "linux", target_env = "gnu", not(miri), not(target_feature = "crt-static"))),
+        allow(dead_code)
+    )]
+    spawned: HashMap<u64, u32, Fast>,
 }
 
 impl State {
@@ -186,6 +193,37 @@ pub(crate) fn set_capture(on: bool) {
     }
 }
 
+/// The stack of the caller, leaf first, up to the frame of the harness's wrapper around the
+/// benchmark's closure: into `frames`, returning how many.
+#[inline(always)]
+fn capture(frames: &mut [usize; DEPTH]) -> usize {
+    let boundary = ROUTINE_FRAME.try_with(Cell::get).unwrap_or(0);
+    let mut depth = 0;
+    backtrace::trace(|frame| {
+        frames[depth] = frame.ip() as usize;
+        depth += 1;
+        // The wrapper's frame is the last one kept: above it, criterion's. A platform whose
+        // unwinder gives no stack pointer (0) unwinds to the depth limit, as on other
+        // threads than the routine's.
+        let past_routine = boundary != 0 && frame.sp() as usize > boundary;
+        depth < DEPTH && !past_routine
+    });
+    depth
+}
+
+/// The id of `stack` among the pass's stacks, added when new.
+fn intern(s: &mut State, stack: &[usize]) -> u32 {
+    match s.index.get(stack) {
+        Some(&id) => id,
+        None => {
+            let id = s.stacks.len() as u32;
+            s.stacks.push(stack.into());
+            s.index.insert(stack.into(), id);
+            id
+        }
+    }
+}
+
 /// Called by the allocator for every block allocated while the pass is on.
 #[inline(never)]
 pub(crate) fn on_alloc(ptr: *mut u8, size: u64) {
@@ -193,29 +231,11 @@ pub(crate) fn on_alloc(ptr: *mut u8, size: u64) {
         return;
     }
     busy(|| {
-        let boundary = ROUTINE_FRAME.try_with(Cell::get).unwrap_or(0);
         let mut frames = [0usize; DEPTH];
-        let mut depth = 0;
-        backtrace::trace(|frame| {
-            frames[depth] = frame.ip() as usize;
-            depth += 1;
-            // The wrapper's frame is the last one kept: above it, criterion's. A platform whose
-            // unwinder gives no stack pointer (0) unwinds to the depth limit, as on other
-            // threads than the routine's.
-            let past_routine = boundary != 0 && frame.sp() as usize > boundary;
-            depth < DEPTH && !past_routine
-        });
+        let depth = capture(&mut frames);
         let stack = &frames[..depth];
         locked(|s| {
-            let id = match s.index.get(stack) {
-                Some(&id) => id,
-                None => {
-                    let id = s.stacks.len() as u32;
-                    s.stacks.push(stack.into());
-                    s.index.insert(stack.into(), id);
-                    id
-                }
-            };
+            let id = intern(s, stack);
             let c = s.open.entry(id).or_default();
             c[0] += 1;
             c[1] += size;
@@ -223,6 +243,90 @@ pub(crate) fn on_alloc(ptr: *mut u8, size: u64) {
             LIVE.store(s.live.len(), Relaxed);
         });
     });
+}
+
+/// The stacks that start threads, for the threads a benchmark leaves running (the runtime
+/// signals' `pthread_create` calls in here: Linux with glibc, dynamically linked).
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri), not(target_feature = "crt-static")))]
+pub(crate) mod threads {
+    use super::*;
+
+    /// The harness's `pthread_create` starts a thread: in the pass's process and inside the
+    /// benchmark's routine, the id of the stack that starts it (a capture, as for an allocation:
+    /// never outside this pass). `None` elsewhere.
+    #[inline(never)]
+    pub(crate) fn spawn_site() -> Option<u32> {
+        if !ACTIVE.load(Relaxed) || !in_routine_now() {
+            return None;
+        }
+        busy(|| {
+            let mut frames = [0usize; DEPTH];
+            let depth = capture(&mut frames);
+            locked(|s| intern(s, &frames[..depth]))
+        })
+        .flatten()
+    }
+
+    /// This thread's id, as `/proc/self/task/` names it.
+    fn thread_id() -> u64 {
+        // SAFETY: `gettid` takes no argument and cannot fail.
+        unsafe { libc::syscall(libc::SYS_gettid) as u64 }
+    }
+
+    /// A thread started at the stack `site` ([`spawn_site`]) begins: on the new thread.
+    pub(crate) fn thread_started(site: u32) {
+        let tid = thread_id();
+        with_state(|s| s.spawned.insert(tid, site));
+    }
+
+    /// A thread started at a captured stack ends: on that thread, from its key's destructor.
+    pub(crate) fn thread_ended() {
+        if !ACTIVE.load(Relaxed) {
+            return;
+        }
+        let tid = thread_id();
+        with_state(|s| s.spawned.remove(&tid));
+    }
+
+    /// The stack that started the thread `tid`, symbolised, the thread machinery's frames (std's,
+    /// the harness's `pthread_create`) cut away; empty when it was not captured. Outside every
+    /// window.
+    pub(crate) fn spawn_stack(tid: u64) -> Vec<Frame> {
+        if !ACTIVE.load(Relaxed) {
+            return Vec::new();
+        }
+        busy(|| {
+            let stack = locked(|s| s.spawned.get(&tid).map(|&id| s.stacks[id as usize].clone())).flatten();
+            stack.map(|ips| {
+                let mut frames = symbolize(&ips);
+                let plumbing = frames.iter().take_while(|f| is_thread_start_frame(&f.function)).count();
+                frames.drain(..plumbing);
+                frames
+            })
+        })
+        .flatten()
+        .unwrap_or_default()
+    }
+
+    /// Frames of starting a thread: std's (`std::thread::spawn`, its builder and `sys`) and the
+    /// `pthread_create` the harness defines.
+    fn is_thread_start_frame(name: &str) -> bool {
+        let name = name.trim_start_matches('<');
+        ["std::thread::", "std::sys::", "pthread_create", "core::ops::function::"].iter().any(|p| name.starts_with(p))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn thread_start_frames() {
+            assert!(is_thread_start_frame("std::thread::Builder::spawn_unchecked_"));
+            assert!(is_thread_start_frame("std::sys::pal::unix::thread::Thread::new"));
+            assert!(is_thread_start_frame("pthread_create"));
+            assert!(!is_thread_start_frame("thread_per_request::serve"));
+        }
+    }
 }
 
 /// Called by the allocator for every block freed while the pass is on.

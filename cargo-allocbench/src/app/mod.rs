@@ -89,6 +89,7 @@ fn follow_up(
         for plugin in enabled() {
             plugin.grew(base, &benchmarks, &mut named, policy);
         }
+        crate::gate::grown::threads_left(&benchmarks, &mut named);
         found.take_growth(named);
     }
     Ok(found)

@@ -196,6 +196,7 @@ fn compare_benchmark<'a>(
         cpu_grew: Vec::new(),
         sites_grew: Vec::new(),
         instructions_grew: Vec::new(),
+        left_running: None,
     }
 }
 

@@ -50,6 +50,19 @@ pub fn instructions_grew(
     }
 }
 
+/// Where `threads_alive` regressed: the threads the benchmark left running, as the figures' run
+/// names them (with the stacks that started them, when the allocation-site pass ran).
+pub fn threads_left(benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison) {
+    for c in &mut comparison.benchmarks {
+        if c.metric(Metric::ThreadsAlive).is_none_or(|m| m.status != Status::Regressed) {
+            continue;
+        }
+        let key = c.key();
+        c.left_running =
+            benchmarks.iter().find(|b| b.is(&key)).and_then(|b| b.probes.as_ref()).and_then(|s| s.left_running.clone());
+    }
+}
+
 /// Where both runs have CPU stacks: the functions whose share grew.
 pub fn cpu_grew(base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison, _: &Policy) {
     for b in benchmarks {

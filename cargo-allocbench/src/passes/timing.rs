@@ -167,6 +167,11 @@ fn take_linear_figures(events: &dyn Sink, benchmarks: &mut [MeasuredBenchmark], 
                     b.alloc_samples = figures::kept_samples(&joined.samples, Some(&alloc));
                     b.alloc = Some(alloc);
                     b.probes = figures::probe_figures(&joined.samples, &joined.records);
+                    // The threads the run measured again left running (the first run's were
+                    // dropped with its figures).
+                    if let Some(probes) = b.probes.as_mut() {
+                        probes.left_running.clone_from(&rec.threads_left);
+                    }
                 }
             }
         }

@@ -15,6 +15,9 @@ pub enum GrewKind {
     Allocations,
     /// A function executes more instructions of its own per iteration (the instruction pass).
     Instructions,
+    /// The benchmark leaves threads running (`threads_alive` regressed): each named, with the
+    /// stack that started it when the allocation-site pass ran.
+    ThreadsLeft,
     /// A function's share of the CPU samples grew (the CPU pass).
     CpuShare,
 }
@@ -22,7 +25,8 @@ pub enum GrewKind {
 impl GrewKind {
     #[cfg(test)]
     /// Every kind, in the order they are listed.
-    pub const ALL: [GrewKind; 3] = [GrewKind::Allocations, GrewKind::Instructions, GrewKind::CpuShare];
+    pub const ALL: [GrewKind; 4] =
+        [GrewKind::Allocations, GrewKind::Instructions, GrewKind::ThreadsLeft, GrewKind::CpuShare];
 
     /// Whether an entry of this kind explains a failed gate (allocations and instructions are
     /// gated; a CPU share says where time went, which is reported, not gated).
@@ -77,6 +81,9 @@ pub fn grew(comparison: &BenchmarkComparison) -> Vec<Grew> {
             line: None,
         });
     }
+    for (text, file, line) in threads_left(comparison) {
+        out.push(Grew { kind: GrewKind::ThreadsLeft, text, file, line });
+    }
     for g in &comparison.cpu_grew {
         out.push(Grew {
             kind: GrewKind::CpuShare,
@@ -89,6 +96,58 @@ pub fn grew(comparison: &BenchmarkComparison) -> Vec<Grew> {
             file: None,
             line: None,
         });
+    }
+    out
+}
+
+/// One entry per distinct thread left running: `leaves threads running: f spawned at
+/// src/lib.rs:30, called from g (name, S, futex_wait_queue)`, `×n` when several threads are
+/// alike; without the allocation-site pass, the thread alone. With the file and line of its
+/// first frame of the program's own.
+fn threads_left(comparison: &BenchmarkComparison) -> Vec<(String, Option<String>, Option<u32>)> {
+    let Some(left) = &comparison.left_running else { return Vec::new() };
+    let mut alike: Vec<(&allocbench_formats::signals::ThreadLeft, usize)> = Vec::new();
+    for t in &left.threads {
+        match alike.iter_mut().find(|(a, _)| *a == t) {
+            Some((_, n)) => *n += 1,
+            None => alike.push((t, 1)),
+        }
+    }
+    let listed = left.threads.len() as u64;
+    let mut out: Vec<(String, Option<String>, Option<u32>)> = alike
+        .into_iter()
+        .map(|(t, n)| {
+            let how = [printable(&t.name), printable(&t.state), printable(&t.wchan)]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let times = if n > 1 { format!(" ×{n}") } else { String::new() };
+            match t.spawned_at.first() {
+                Some(f) => {
+                    let caller = t
+                        .spawned_at
+                        .get(1)
+                        .map(|c| format!(", called from {}", printable(&c.function)))
+                        .unwrap_or_default();
+                    (
+                        format!(
+                            "leaves threads running: {} spawned at {}{caller} ({how}){times}",
+                            printable(&f.function),
+                            location(f.file.as_deref(), f.line)
+                        ),
+                        f.file.clone(),
+                        f.line,
+                    )
+                }
+                None => (format!("leaves threads running: a thread ({how}){times}"), None, None),
+            }
+        })
+        .collect();
+    if left.count > listed {
+        if let Some((text, _, _)) = out.last_mut() {
+            text.push_str(&format!(", and {} more", format_count((left.count - listed) as f64)));
+        }
     }
     out
 }
@@ -110,6 +169,8 @@ pub fn location(file: Option<&str>, line: Option<u32>) -> String {
 mod tests {
     use super::*;
     use allocbench_formats::comparison::{InstructionChange, ShareChange, SiteChange, Status};
+    use allocbench_formats::record::FrameRecord;
+    use allocbench_formats::signals::{ThreadLeft, ThreadsLeft};
 
     #[test]
     fn every_kind_in_its_words_sites_first() {
@@ -131,6 +192,25 @@ mod tests {
                 new_alloc_space: 256.0,
             }],
             instructions_grew: vec![InstructionChange { function: "g".into(), base: 10.0, new: 20.0 }],
+            left_running: Some(ThreadsLeft {
+                count: 3,
+                threads: vec![
+                    ThreadLeft {
+                        name: "conn".into(),
+                        state: "S".into(),
+                        wchan: "futex_wait_queue".into(),
+                        spawned_at: vec![
+                            FrameRecord {
+                                function: "srv::Connection::open".into(),
+                                file: Some("/r/srv/src/lib.rs".into()),
+                                line: Some(30),
+                            },
+                            FrameRecord { function: "srv::Server::handle".into(), file: None, line: None },
+                        ],
+                    };
+                    2
+                ],
+            }),
         };
         let texts: Vec<(GrewKind, String)> = grew(&c).into_iter().map(|g| (g.kind, g.text)).collect();
         assert_eq!(
@@ -142,6 +222,11 @@ mod tests {
                         .to_owned()
                 ),
                 (GrewKind::Instructions, "executes more: g: 10 → 20 instructions of its own".to_owned()),
+                (
+                    GrewKind::ThreadsLeft,
+                    "leaves threads running: srv::Connection::open spawned at src/lib.rs:30, called from srv::Server::handle (conn, S, futex_wait_queue) ×2, and 1 more"
+                        .to_owned()
+                ),
                 (GrewKind::CpuShare, "CPU share grew: f: 25.0% → 50.0%".to_owned()),
             ]
         );

@@ -188,6 +188,39 @@ pub fn render_sites(report: &Report, n: usize, style: Style) -> String {
     out
 }
 
+/// The threads each benchmark left running, as the runtime signals' probe named them at its end
+/// (`report.json`'s `signals.left_running`): how many, and each named one with its state, the
+/// kernel function it waits in and, after the allocation-site pass, where it was started.
+pub fn render_threads_left(report: &Report, style: Style) -> String {
+    let keys: Vec<BenchmarkKey> = report.benchmarks.iter().map(|b| b.key()).collect();
+    let shared = shared_ids(&keys);
+    let mut out = String::new();
+    for b in &report.benchmarks {
+        let Some(left) = b.probes.as_ref().and_then(|s| s.left_running.as_ref()) else { continue };
+        if out.is_empty() {
+            out.push_str(&format!("\n{}\n", style.bold("threads left running (at the benchmark's end)")));
+        }
+        out.push_str(&format!("{}: {}\n", printable(&b.key().shown(&shared)), format_count(left.count as f64)));
+        for t in &left.threads {
+            let how =
+                [printable(&t.state), printable(&t.wchan)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
+            let at = t
+                .spawned_at
+                .first()
+                .map(|f| {
+                    format!(
+                        "  started in {}  {}",
+                        printable(&f.function),
+                        style.dim(&location(f.file.as_deref(), f.line))
+                    )
+                })
+                .unwrap_or_default();
+            out.push_str(&format!("  {} ({}){at}\n", printable(&t.name), how.join(", ")));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +268,37 @@ mod tests {
     #[test]
     fn table_of_an_empty_run() {
         insta::assert_snapshot!(render(&empty_report(), PLAIN));
+    }
+
+    #[test]
+    fn threads_left_running_are_listed_with_where_they_started() {
+        use allocbench_formats::record::FrameRecord;
+        use allocbench_formats::report::ProbeFigures;
+        use allocbench_formats::signals::{ThreadLeft, ThreadsLeft};
+        let mut report = plain_report();
+        let thread = |spawned_at: Vec<FrameRecord>| ThreadLeft {
+            name: "connection".into(),
+            state: "S".into(),
+            wchan: "futex_do_wait".into(),
+            spawned_at,
+        };
+        let at = FrameRecord {
+            function: "srv::Connection::open".into(),
+            file: Some("/r/src/lib.rs".into()),
+            line: Some(128),
+        };
+        report.benchmarks[0].probes = Some(ProbeFigures {
+            left_running: Some(ThreadsLeft { count: 58, threads: vec![thread(vec![at]), thread(Vec::new())] }),
+            ..ProbeFigures::default()
+        });
+        let id = printable(&report.benchmarks[0].id);
+        assert_eq!(
+            render_threads_left(&report, PLAIN),
+            format!(
+                "\nthreads left running (at the benchmark's end)\n{id}: 58\n  connection (S, futex_do_wait)  started in srv::Connection::open  src/lib.rs:128\n  connection (S, futex_do_wait)\n"
+            )
+        );
+        assert_eq!(render_threads_left(&plain_report(), PLAIN), "", "none left, nothing said");
     }
 
     #[test]

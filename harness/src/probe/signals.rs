@@ -4,32 +4,65 @@
 //! empty and the list holds a probe that measures nothing.
 //!
 //! At a window's start and end it reads, without allocating: `/proc/self/io` (`syscr`, `syscw`,
-//! `rchar`, `wchar`, the whole process's, exited threads included) and `/proc/self/stat` (field
-//! 20, the threads alive), each through a file descriptor opened once per process and read with
-//! `pread` into a buffer on the stack; `getrusage(RUSAGE_SELF)` (`ru_nvcsw`, `ru_minflt`, exited
-//! threads included); and its own count of `pthread_create` calls.
+//! `rchar`, `wchar`, the whole process's, exited threads included), through a file descriptor
+//! opened once per process and read with `pread` into a buffer on the stack;
+//! `getrusage(RUSAGE_SELF)` (`ru_nvcsw`, `ru_minflt`, exited threads included); and its own
+//! counts of threads started and exited (below).
 //!
 //! # The probe's own reads
 //!
 //! The kernel counts a read in `syscr` and `rchar` after the read returns: a read of
-//! `/proc/self/io` never sees itself. The start reads `io`, then `stat`; the end reads `io`
-//! first, which sees the start's two reads (2 system calls, and the bytes the two returned),
-//! and not the end's `stat` read, which comes after it. So a window's figures less exactly 2
-//! read calls and the bytes the start's reads returned are the routine's own; the unit tests
-//! check it on an empty window and on one of `n` reads of known size.
+//! `/proc/self/io` never sees itself. The end's read sees the start's (1 system call, and the
+//! bytes it returned). So a window's figures less exactly 1 read call and the bytes the start's
+//! read returned are the routine's own; the unit tests check it on an empty window and on one of
+//! `n` reads of known size.
 //!
-//! # Threads started: `pthread_create`, interposed
+//! # Threads started and alive: `pthread_create`, interposed
 //!
 //! The kernel keeps no count of threads started. The harness defines `pthread_create` itself:
 //! in an executable, a definition of the executable's wins over glibc's for the calls the
 //! executable makes (the standard library, linked in statically, starts its threads with it),
 //! so each call counts one and forwards to glibc's, found with `dlsym(RTLD_NEXT, ...)`. This
-//! is the one `unsafe` beside the allocator's: foreign calls (`pread`, `getrusage`, `dlsym`)
-//! and the forwarding, each with its `// SAFETY:`. glibc's `dlsym` may allocate, so the
-//! forwarding address is looked up once when the process starts, outside every window.
+//! is the one `unsafe` beside the allocator's: foreign calls (`pread`, `getrusage`, `dlsym`,
+//! the pthread key's) and the forwarding, each with its `// SAFETY:`. glibc's `dlsym` may
+//! allocate, so the forwarding address is looked up once when the process starts, outside every
+//! window.
+//!
+//! Threads alive are the threads started less those exited, both counted here. The interposer
+//! starts the thread in a trampoline of its own, which sets a pthread key whose destructor
+//! counts the exit: glibc runs key destructors in the exiting thread whether its start routine
+//! returned or it called `pthread_exit` (or was cancelled: both unwind to the same place), after
+//! Rust's thread-local destructors and before the thread's end wakes `pthread_join`. So a
+//! thread joined inside a window has always counted its exit by the window's end. (The thread
+//! count of `/proc/self/stat`, read before, did not: a thread just joined could still be listed
+//! by the kernel, and `threads_alive` of a benchmark that joins every thread was seen at
+//! 0.000099 per iteration.)
+//!
+//! Where glibc's `pthread_create` is not found at run time (a static executable: there is no
+//! next object to find it in), the interposer cannot start threads, and aborts with a message
+//! saying so rather than fail the program's thread start with an error it would not expect. A
+//! static build (`-C target-feature=+crt-static`) does not get here: the interposer is compiled
+//! only for dynamically linked executables, and a static build measures no thread counts (both
+//! stay 0).
 //!
 //! Under Miri the probe compiles to nothing, as on other platforms: Miri has its own
 //! `pthread_create` and refuses a program that defines one, and it has no `/proc`.
+
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri), not(target_feature = "crt-static")))]
+mod threads;
+
+/// A static executable has no interposer (the module doc): no thread is counted.
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri), target_feature = "crt-static"))]
+mod threads {
+    /// Nothing to prepare.
+    pub(crate) fn prepare() {}
+
+    /// Threads started, and alive: not counted, 0.
+    #[inline(always)]
+    pub(crate) fn now() -> (u64, u64) {
+        (0, 0)
+    }
+}
 
 #[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 use allocbench_formats::metric::Metric;
@@ -119,20 +152,14 @@ mod linux {
     use std::cell::Cell;
     use std::ffi::{c_int, c_void};
     use std::os::fd::IntoRawFd;
-    use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+    use std::sync::atomic::{AtomicI32, Ordering::Relaxed};
 
     use allocbench_formats::signals::Signals;
 
-    /// `/proc/self/io` and `/proc/self/stat`, opened once; -1 when the probe is off or they
-    /// cannot be opened.
+    use super::threads;
+
+    /// `/proc/self/io`, opened once; -1 when the probe is off or it cannot be opened.
     static IO: AtomicI32 = AtomicI32::new(-1);
-    static STAT: AtomicI32 = AtomicI32::new(-1);
-
-    /// `pthread_create` calls that succeeded, in this process.
-    static STARTED: AtomicU64 = AtomicU64::new(0);
-
-    /// glibc's `pthread_create`, once looked up; 0 before.
-    static REAL: AtomicUsize = AtomicUsize::new(0);
 
     thread_local! {
         // `const`, `Copy`, no destructor: the window hooks touch it without allocating.
@@ -147,18 +174,16 @@ mod linux {
         on: bool,
     }
 
-    /// Opens the two files, unless [`allocbench_formats::env::SIGNALS`] is `0`, and looks up
+    /// Opens `/proc/self/io`, unless [`allocbench_formats::env::SIGNALS`] is `0`, and looks up
     /// glibc's `pthread_create`: at the process's start, outside every window.
     pub(super) fn open() {
-        real_pthread_create();
+        threads::prepare();
         if std::env::var_os(allocbench_formats::env::SIGNALS).is_some_and(|v| v == "0") {
             return;
         }
-        let fd = |path: &str| std::fs::File::open(path).map_or(-1, |f| f.into_raw_fd());
-        let (io, stat) = (fd("/proc/self/io"), fd("/proc/self/stat"));
-        if io >= 0 && stat >= 0 {
+        let io = std::fs::File::open("/proc/self/io").map_or(-1, |f| f.into_raw_fd());
+        if io >= 0 {
             IO.store(io, Relaxed);
-            STAT.store(stat, Relaxed);
             *KNOWN.lock().unwrap_or_else(|e| e.into_inner()) = tasks();
         }
     }
@@ -186,14 +211,6 @@ mod linux {
             .fold(0u64, |n, b| n.wrapping_mul(10).wrapping_add(u64::from(b - b'0')))
     }
 
-    /// Field 20 of `/proc/self/stat` (`num_threads`): the command name, field 2, is in
-    /// parentheses and may hold spaces and parentheses, so fields are counted after the last `)`.
-    pub(super) fn threads_of_stat(text: &[u8]) -> u64 {
-        let Some(close) = text.iter().rposition(|b| *b == b')') else { return 0 };
-        // After ") ": field 3 (state) is the first.
-        text[close + 1..].split(|b| *b == b' ').filter(|f| !f.is_empty()).nth(20 - 3).map_or(0, digits)
-    }
-
     /// Every signal now, and the bytes the reads returned.
     #[inline(always)]
     fn read(io: c_int) -> (Signals<u64>, u64) {
@@ -202,16 +219,14 @@ mod linux {
         let text = &buf[..n_io];
         let (syscr, syscw, rchar, wchar) =
             (field(text, b"syscr: "), field(text, b"syscw: "), field(text, b"rchar: "), field(text, b"wchar: "));
-        let mut stat = [0u8; 1024];
-        let n_stat = pread(STAT.load(Relaxed), &mut stat);
-        let threads = threads_of_stat(&stat[..n_stat]);
+        let (started, alive) = threads::now();
         // SAFETY: `rusage` is plain data, valid all zero; `getrusage` writes it whole.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
         // SAFETY: a valid pointer to a `rusage` for the call's duration.
         unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
         let signals = Signals {
-            threads_started: STARTED.load(Relaxed),
-            threads_alive: threads,
+            threads_started: started,
+            threads_alive: alive,
             voluntary_switches: usage.ru_nvcsw as u64,
             read_syscalls: syscr,
             write_syscalls: syscw,
@@ -219,7 +234,7 @@ mod linux {
             write_bytes: wchar,
             minor_faults: usage.ru_minflt as u64,
         };
-        (signals, (n_io + n_stat) as u64)
+        (signals, n_io as u64)
     }
 
     #[inline(always)]
@@ -232,12 +247,12 @@ mod linux {
         Start { at, own_bytes, on: true }
     }
 
-    /// The window's signals: the end's reading less the start's, less the start's own two
-    /// reads (the module doc's "The probe's own reads").
+    /// The window's signals: the end's reading less the start's, less the start's own read
+    /// (the module doc's "The probe's own reads").
     #[inline(always)]
     pub(super) fn window(start: &Start, end: &Signals<u64>) -> Signals<u64> {
         let mut d = end.since(&start.at);
-        d.read_syscalls = d.read_syscalls.wrapping_sub(2);
+        d.read_syscalls = d.read_syscalls.wrapping_sub(1);
         d.read_bytes = d.read_bytes.wrapping_sub(start.own_bytes);
         d
     }
@@ -302,52 +317,23 @@ mod linux {
                     name: read(tid, "comm"),
                     state: state.to_owned(),
                     wchan: if wchan == "0" { String::new() } else { wchan },
+                    spawned_at: spawned_at(tid),
                 }
             })
             .collect();
         Some(ThreadsLeft { count: new.len() as u64, threads })
     }
 
-    type Create = unsafe extern "C" fn(
-        *mut libc::pthread_t,
-        *const libc::pthread_attr_t,
-        extern "C" fn(*mut c_void) -> *mut c_void,
-        *mut c_void,
-    ) -> c_int;
-
-    /// glibc's `pthread_create`, looked up on first use (the probe's start does it first,
-    /// outside every window, since `dlsym` may allocate).
-    fn real_pthread_create() -> Option<Create> {
-        let mut real = REAL.load(Relaxed);
-        if real == 0 {
-            // SAFETY: a NUL-terminated name; `RTLD_NEXT` from the executable names the objects
-            // loaded after it, of which glibc defines `pthread_create`.
-            real = unsafe { libc::dlsym(libc::RTLD_NEXT, c"pthread_create".as_ptr()) } as usize;
-            REAL.store(real, Relaxed);
+    /// The stack that started thread `tid`, in the allocation-site pass (whose `pthread_create`
+    /// captures it); empty elsewhere.
+    fn spawned_at(tid: u64) -> Vec<allocbench_formats::record::FrameRecord> {
+        #[cfg(all(feature = "heap-profile", not(target_feature = "crt-static")))]
+        return crate::heap::threads::spawn_stack(tid);
+        #[cfg(not(all(feature = "heap-profile", not(target_feature = "crt-static"))))]
+        {
+            let _ = tid;
+            Vec::new()
         }
-        // SAFETY: `dlsym` returned glibc's `pthread_create`, whose type is `Create`; 0 is None.
-        (real != 0).then(|| unsafe { std::mem::transmute::<usize, Create>(real) })
-    }
-
-    /// Counts a thread started, and starts it with glibc's `pthread_create`.
-    ///
-    /// # Safety
-    ///
-    /// As glibc's `pthread_create`, to which it forwards its arguments unchanged.
-    #[no_mangle]
-    pub unsafe extern "C" fn pthread_create(
-        thread: *mut libc::pthread_t,
-        attr: *const libc::pthread_attr_t,
-        start: extern "C" fn(*mut c_void) -> *mut c_void,
-        arg: *mut c_void,
-    ) -> c_int {
-        let Some(real) = real_pthread_create() else { return libc::EAGAIN };
-        // SAFETY: the caller's arguments, as glibc's `pthread_create` takes them.
-        let result = unsafe { real(thread, attr, start, arg) };
-        if result == 0 {
-            STARTED.fetch_add(1, Relaxed);
-        }
-        result
     }
 
     #[cfg(test)]
@@ -355,9 +341,7 @@ mod linux {
         use super::*;
 
         #[test]
-        fn stat_field_20_after_a_name_with_spaces_and_parentheses() {
-            let line = b"4242 (a b) c)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 7 0 123 4096 100 18446744073709551615\n";
-            assert_eq!(threads_of_stat(line), 7);
+        fn io_fields() {
             assert_eq!(field(b"rchar: 12\nwchar: 34\nsyscr: 5\n", b"wchar: "), 34);
         }
 
@@ -420,8 +404,8 @@ mod linux {
             each("pread /proc/self/io", &|| {
                 pread(IO.load(Relaxed), &mut buf.borrow_mut()[..]);
             });
-            each("pread /proc/self/stat", &|| {
-                pread(STAT.load(Relaxed), &mut buf.borrow_mut()[..]);
+            each("the thread counts", &|| {
+                std::hint::black_box(threads::now());
             });
             each("getrusage", &|| {
                 // SAFETY: as in `read`.
@@ -431,13 +415,23 @@ mod linux {
             });
         }
 
-        /// A thread started through std counts one in `threads_started`; joined, none alive.
+        /// A static executable starts threads (glibc's own `pthread_create`), and counts none.
         #[test]
+        #[cfg(target_feature = "crt-static")]
+        fn a_static_executable_starts_threads_and_counts_none() {
+            open();
+            let ran = std::thread::spawn(|| 7).join().unwrap();
+            assert_eq!((ran, threads::now()), (7, (0, 0)));
+        }
+
+        /// A thread started through std counts one in `threads_started`.
+        #[test]
+        #[cfg(not(target_feature = "crt-static"))]
         fn std_threads_go_through_the_interposed_pthread_create() {
             open();
-            let before = STARTED.load(Relaxed);
+            let (before, _) = threads::now();
             std::thread::spawn(|| {}).join().unwrap();
-            assert!(STARTED.load(Relaxed) > before, "std::thread::spawn called our pthread_create");
+            assert!(threads::now().0 > before, "std::thread::spawn called our pthread_create");
         }
     }
 }

@@ -155,6 +155,25 @@ struct Heap<'a> {
     found: Additions,
 }
 
+/// Gives each thread the figures' run left running the stack that started it, from this pass's
+/// run of the same benchmark (whose `pthread_create` captured it): the thread of that run with the
+/// same name, else the one at the same place (both lists are oldest first). The two runs are two
+/// processes, and may be two executables (this pass's may be built again with debug info): an
+/// unnamed thread carries its executable's name, which then differs.
+fn name_spawn_stacks(
+    left: &allocbench_formats::signals::ThreadsLeft,
+    here: &allocbench_formats::signals::ThreadsLeft,
+) -> allocbench_formats::signals::ThreadsLeft {
+    let mut left = left.clone();
+    for (i, thread) in left.threads.iter_mut().enumerate().filter(|(_, t)| t.spawned_at.is_empty()) {
+        let same_name = here.threads.iter().find(|h| h.name == thread.name && !h.spawned_at.is_empty());
+        if let Some(same) = same_name.or_else(|| here.threads.get(i)) {
+            thread.spawned_at.clone_from(&same.spawned_at);
+        }
+    }
+    left
+}
+
 /// A criterion filter that selects no benchmark (criterion's ids are never empty).
 const NO_BENCHMARK: &str = "^$";
 
@@ -285,6 +304,11 @@ impl Pass for Heap<'_> {
                 Err(e) => ctx.events.warn(&e.to_string()),
             }
             let sites = profile::sites(&stacks, &target.package);
+            if let (Some(here), Some(left)) =
+                (&rec.threads_left, b.probes.as_ref().and_then(|p| p.left_running.as_ref()))
+            {
+                found.left_running = Some(name_spawn_stacks(left, here));
+            }
             let unnamed: f64 = stacks.iter().filter(|s| profile::inlined_into_harness(s)).map(|s| s.alloc_space).sum();
             let total: f64 = stacks.iter().map(|s| s.alloc_space).sum();
             if unnamed > 0.0 && total > 0.0 {
