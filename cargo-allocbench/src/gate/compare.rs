@@ -257,7 +257,10 @@ impl Spreads<'_> {
     /// same code whose criterion chose other iteration counts are not a rise. `None` when
     /// either side kept no samples (exact figures, a baseline saved before samples were kept).
     fn a_sample_rose(self, metric: Metric, limit: Limit) -> Option<bool> {
-        if self.base_samples.is_empty() || self.new_samples.is_empty() {
+        // The samples kept are the allocator's: a runtime signal has no count in them, and is
+        // judged by its own spread alone, as where no samples were kept.
+        let counted = |samples: &[AllocSample]| samples.first().is_some_and(|s| s.count(metric).is_some());
+        if !counted(self.base_samples) || !counted(self.new_samples) {
             return None;
         }
         let per_iteration = |s: &AllocSample| s.count(metric).map(|c| c / s.iters.max(1) as f64);
@@ -962,6 +965,57 @@ mod tests {
         let c = compare(&baseline(vec![batched(100, 2)]), &run(vec![batched(3, 3)]), &Policy::default());
         let m = c.get("batched").unwrap().metric(Metric::AllocObjects).unwrap();
         assert_eq!((m.status, m.tolerance, m.limit.as_str()), (Status::Regressed, None, "0"), "{m:?}");
+    }
+
+    /// A `≈` runtime signal beside `≈` allocation figures (whose samples both sides keep) is
+    /// judged by its own spread: a hundred times the blocking regresses, the same figures pass.
+    /// The allocation samples hold no count of it, which once read as "no sample rose".
+    #[test]
+    fn a_varied_signal_beside_varied_allocations_can_regress() {
+        use crate::passes::figures::{self, Sample};
+        use allocbench_formats::record::ProbeCounts;
+        use allocbench_formats::report::ProbeFigures;
+        let bench = |blocked: f64| {
+            let samples: Vec<Sample> = (1..=10u64)
+                .map(|k| Sample {
+                    iters: 10 * k,
+                    windows: 1,
+                    custom: false,
+                    counts: allocbench_formats::counts::Counts {
+                        alloc_objects: 10 * k + k % 3,
+                        alloc_space: 640 * k,
+                        free_objects: 10 * k,
+                        free_space: 640 * k,
+                        reallocs: 0,
+                    },
+                    peak_space: 0,
+                })
+                .collect();
+            let alloc = figures::per_iteration_figures(&samples).unwrap();
+            assert!(alloc.spread(Metric::AllocObjects).is_some(), "the allocation figures are ≈");
+            let mut per_iteration = ProbeCounts::NONE;
+            per_iteration.set(Metric::VoluntarySwitches, blocked);
+            let probes = ProbeFigures {
+                per_iteration,
+                varied: vec!["voluntary_switches".into()],
+                sample_range: [("voluntary_switches".to_owned(), [blocked * 0.8, blocked * 1.2])].into(),
+                left_running: None,
+            };
+            Benchmark {
+                alloc_samples: figures::kept_samples(&samples, Some(&alloc)),
+                alloc: Some(alloc),
+                probes: Some(probes),
+                ..Benchmark::new("pool", "p", "t")
+            }
+        };
+        let base = baseline(vec![bench(2.0)]);
+        assert!(!base.benchmarks[0].alloc_samples.is_empty(), "the baseline keeps its samples");
+        let c = compare(&base, &run(vec![bench(200.0)]), &Policy::default());
+        let m = c.get("pool").unwrap().metric(Metric::VoluntarySwitches).unwrap();
+        assert_eq!(m.status, Status::Regressed, "{m:?}");
+        let c = compare(&base, &run(vec![bench(2.0)]), &Policy::default());
+        let m = c.get("pool").unwrap().metric(Metric::VoluntarySwitches).unwrap();
+        assert_eq!(m.status, Status::Pass, "{m:?}");
     }
 
     /// A history keeps a block a call in a `Vec` that doubles: its samples count in proportion
