@@ -47,7 +47,6 @@ Columns (per iteration of the benchmark's routine, report.json's names in bracke
   read B/iter    bytes read by them [read_bytes]
   written B/iter bytes written by them [write_bytes]
   faults/iter    minor page faults: pages first touched [minor_faults]
-  preempted/iter involuntary context switches: a thread was preempted [involuntary_switches]
 
 Exit status: 0 nothing regressed, 1 a regression, 2 the run failed (bad input, build error,
 a benchmark that crashed or hung); 130, 143, 129 interrupted by SIGINT, SIGTERM, SIGHUP (the bench

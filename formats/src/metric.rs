@@ -72,8 +72,6 @@ pub enum Metric {
     WriteBytes,
     /// Minor page faults per iteration: pages first touched.
     MinorFaults,
-    /// Involuntary context switches per iteration: the kernel preempted a thread of the process.
-    InvoluntarySwitches,
     /// Criterion's typical time per iteration.
     Time,
 }
@@ -309,7 +307,7 @@ const fn signal_row(
         column: Some(Column { title, always: false, legend: Some(description), bencher, unit_label }),
         unit: if matches!(metric, Metric::ReadBytes | Metric::WriteBytes) { Unit::Bytes } else { Unit::Count },
         default_limit: limit,
-        rule: if matches!(metric, Metric::VoluntarySwitches | Metric::MinorFaults | Metric::InvoluntarySwitches) {
+        rule: if matches!(metric, Metric::VoluntarySwitches | Metric::MinorFaults) {
             ComparisonRule::RelativeWithNoise
         } else {
             ComparisonRule::Exact
@@ -331,7 +329,7 @@ macro_rules! alloc_fields {
 /// The metric table, in the report's order (the order of `alloc`'s keys and of each
 /// benchmark's `comparison` metrics), time last. Row `i` describes the metric whose
 /// discriminant is `i`.
-pub const METRICS: [MetricInfo; 19] = [
+pub const METRICS: [MetricInfo; 18] = [
     MetricInfo {
         metric: Metric::AllocObjects,
         key: "alloc_objects",
@@ -572,16 +570,6 @@ pub const METRICS: [MetricInfo; 19] = [
         NOISY_SIGNAL,
         "minor page faults per iteration (pages first touched)",
     ),
-    signal_row(
-        Metric::InvoluntarySwitches,
-        "involuntary_switches",
-        "preempted/iter",
-        "involuntary-switches",
-        "switches/iter",
-        Limit::None,
-        NOISY_SIGNAL,
-        "involuntary context switches per iteration (a thread was preempted)",
-    ),
     MetricInfo {
         metric: Metric::Time,
         key: "time",
@@ -720,7 +708,6 @@ mod tests {
                 "read B/iter",
                 "written B/iter",
                 "faults/iter",
-                "preempted/iter",
                 "time/iter"
             ]
         );
@@ -741,7 +728,7 @@ mod tests {
         );
         assert_eq!(Metric::allocation().count(), 8);
         assert!(!Metric::Time.info().is_allocation());
-        assert_eq!(Metric::counted().count(), 18);
+        assert_eq!(Metric::counted().count(), 17);
     }
 
     #[test]
@@ -794,7 +781,6 @@ mod tests {
             ("read_bytes", ("none".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
             ("write_bytes", ("none".to_owned(), ComparisonRule::Exact, Compares::SameBuild)),
             ("minor_faults", ("none".to_owned(), ComparisonRule::RelativeWithNoise, Compares::SameBuild)),
-            ("involuntary_switches", ("none".to_owned(), ComparisonRule::RelativeWithNoise, Compares::SameBuild)),
             ("time", ("none".to_owned(), ComparisonRule::Statistical { alpha: 0.05, noise: 0.02 }, Compares::SameCpu)),
         ]
         .map(|(key, (limit, rule, compares))| (key, limit, rule, compares));

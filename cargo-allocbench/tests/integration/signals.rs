@@ -206,11 +206,6 @@ fn signals_equal_an_independent_count(oracle: &Oracle) {
         for key in ["threads_started", "threads_alive", "write_syscalls", "write_bytes"] {
             assert!(!varied.iter().any(|v| v == key), "{what}: {key} exact");
         }
-        // The involuntary switches (a probe of their own, keyed by metric like the eight): the
-        // scheduler's, with no count of the test's to equal; present, a count per iteration, and
-        // reported without gating.
-        let preempted = bench(&r, id).figure(allocbench_formats::metric::Metric::InvoluntarySwitches);
-        assert!(preempted.is_some_and(|v| v.is_finite() && v >= 0.0), "{id}: involuntary_switches {preempted:?}");
     }
     // Where: the threads left running are named, with their state and kernel wait channel; a
     // benchmark that joins what it starts leaves none.
@@ -221,7 +216,6 @@ fn signals_equal_an_independent_count(oracle: &Oracle) {
     for id in ["threads/join", "threads/join_many", "threads/pthread_exit", "writes/4", "fresh_page", "nothing"] {
         assert_eq!(left(id), None, "{id}");
     }
-    assert!(!allocbench_formats::metric::Metric::InvoluntarySwitches.info().gated_by_default());
     every_sample_of_a_joining_benchmark_has_none_alive(&out);
     let nothing = figure(&r, "nothing");
     assert_eq!(nothing.into_array()[..2], [0.0, 0.0]);

@@ -28,7 +28,6 @@
 
 mod allocations;
 mod instructions;
-mod preempted;
 mod signals;
 mod sites;
 
@@ -38,10 +37,9 @@ use allocbench_formats::Mode;
 
 /// The probes whose window hooks run outside criterion's clock, outermost first: their start
 /// runs before the clock starts and their end after it stops, so the clock measures none of them.
-/// The runtime signals (then the involuntary switches) are innermost, so that what the other
-/// probes do (the sites' stacks) is outside their windows.
-pub(crate) type AroundClock =
-    (allocations::Allocations, (sites::Sites, (signals::Signals, (preempted::InvoluntarySwitches, ()))));
+/// The signals are innermost, so that what the other probes do (the sites' stacks) is outside
+/// their windows.
+pub(crate) type AroundClock = (allocations::Allocations, (sites::Sites, (signals::Signals, ())));
 
 /// The probes whose window hooks run inside criterion's clock, outermost first: what they count
 /// must not include the clock's own work (callgrind's collection flips after the clock starts and
