@@ -108,10 +108,14 @@ fn a_a_comparison_passes() {
     let compared_ids: Vec<String> = comparison.benchmarks.iter().map(|b| b.id.clone()).collect();
     assert_eq!(compared_ids, ids(&r), "every benchmark is compared, none new or missing");
     assert_eq!(compared_ids.len(), 13, "the fixture's 13 benchmarks");
-    // Gated metrics are equal, exactly.
+    // Gated metrics pass; the exact ones are equal, exactly. A noisy one (`voluntary_switches`,
+    // gated above its samples' spread) is the scheduler's as much as the code's: `threads`
+    // blocks when its two threads meet, more in one run than in another.
     for b in &comparison.benchmarks {
         for m in b.metrics.iter().filter(|m| m.gated) {
-            assert_eq!(m.base, m.new, "{}: {m:?}", b.id);
+            if m.metric.info().rule == allocbench_formats::metric::ComparisonRule::Exact {
+                assert_eq!(m.base, m.new, "{}: {m:?}", b.id);
+            }
             assert_eq!(m.status, Status::Pass, "{}: {m:?}", b.id);
         }
     }
