@@ -38,7 +38,7 @@ Columns (per iteration of the benchmark's routine, report.json's names in bracke
   retained/iter  bytes allocated and not freed [inuse_space]: what a cache or history keeps
   peak           most bytes live at once above the level at the start of the iteration [peak_space]
   instr/iter     instructions executed, callgrind's Ir [instructions]; with --instructions only
-  Linux, shown when not zero (runtime signals; threads, system calls and blocking are gated):
+  Linux, shown when not zero (runtime signals; 0 gates threads and system calls):
   threads/iter   threads started [threads_started]
   alive/iter     threads started and still running at the window's end [threads_alive]
   blocked/iter   voluntary context switches: a thread blocked [voluntary_switches]

@@ -181,7 +181,6 @@ mod tests {
         for metric in Metric::counted() {
             let expected = match metric {
                 Metric::Instructions => Limit::Relative(0.01),
-                Metric::VoluntarySwitches => Limit::Absolute(0.25),
                 m if gated.contains(&m) => Limit::Exact,
                 _ => Limit::None,
             };
