@@ -72,10 +72,27 @@ pub fn is_allocation_internal(name: &str) -> bool {
 
 /// Whether the demangled function `name` is of Rust's standard library (`core`, `alloc`, `std`),
 /// by its path: for a trait impl, the type's (`<alloc::string::String as core::fmt::Write>` is,
-/// `<my::Type as core::fmt::Display>` is not).
+/// `<my::Type as core::fmt::Display>` is not), or the trait's when the type is a primitive, whose
+/// impls of the standard library's traits live in it (`<u64 as core::cmp::PartialOrd>::lt`, the
+/// compare of criterion's own loop counter inlined into its loop, is).
+///
+/// ```
+/// use allocbench_formats::frames::is_std_frame;
+///
+/// assert!(is_std_frame("<u64 as core::cmp::PartialOrd>::lt"));
+/// assert!(!is_std_frame("<u64 as my::Trait>::f"));
+/// assert!(!is_std_frame("<my::Type as core::fmt::Display>::fmt"));
+/// ```
 pub fn is_std_frame(name: &str) -> bool {
+    let is_std_path = |path: &str| ["core::", "alloc::", "std::"].iter().any(|p| path.starts_with(p));
     let name = name.trim_start_matches('<');
-    ["core::", "alloc::", "std::"].iter().any(|p| name.starts_with(p))
+    if is_std_path(name) {
+        return true;
+    }
+    match name.split_once(" as ") {
+        Some((ty, rest)) => !ty.contains("::") && is_std_path(rest),
+        None => false,
+    }
 }
 
 /// Where the frames of the benchmark's code start in a stack of function names, root first: after
@@ -261,6 +278,11 @@ mod tests {
         );
         assert_eq!(cpu_stack(&owned(&["main", "criterion::bencher::Bencher<M>::iter"])).unwrap(), [CRITERION_ROOT]);
         assert_eq!(cpu_stack(&owned(&["start_thread", "rayon::work"])), None, "another thread");
+        // A sample in criterion's loop at its counter's compare, inlined into the loop: the
+        // standard library's impl for a primitive, not the benchmark's code (a CI run drew it
+        // as a root of its own).
+        let counter = owned(&["criterion::bencher::Bencher<M>::iter", "<u64 as core::cmp::PartialOrd>::lt"]);
+        assert_eq!(cpu_stack(&counter).unwrap(), [CRITERION_ROOT, "<u64 as core::cmp::PartialOrd>::lt"]);
     }
 
     #[test]
