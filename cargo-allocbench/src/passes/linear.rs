@@ -146,6 +146,13 @@ pub fn sampled_flat(ns_per_iter: f64, times: CountingTimes) -> bool {
 
 /// Criterion's times that make its auto mode sample a routine of `ns_per_iter` linearly, on the
 /// `try_number`-th try (from 1); never below the counting passes' own.
+///
+/// Each try warms up longer as well as measuring longer. Criterion estimates the pace from its
+/// warm-up's total time over its iterations, and a first call much slower than the rest
+/// (valgrind translating the routine's code, the allocation-site pass reading unwind tables) can
+/// fill a warm-up of 50 iterations' time by itself: on a loaded machine the instruction pass's
+/// first call of a 0.28 ms routine took about 35 ms, criterion estimated 35 ms per iteration, and
+/// sampled flat on every try while only the measurement grew.
 pub fn counting_times(ns_per_iter: f64, try_number: u32) -> CountingTimes {
     let at_least = |d: Duration, iterations: f64| {
         let secs = ns_per_iter * iterations / 1e9;
@@ -157,7 +164,7 @@ pub fn counting_times(ns_per_iter: f64, try_number: u32) -> CountingTimes {
     };
     let scale = TRY_SCALE.powi(try_number.clamp(1, 16) as i32 - 1);
     CountingTimes {
-        warm_up: at_least(CountingTimes::SHORTEST.warm_up, ITERATIONS_OF_WARM_UP),
+        warm_up: at_least(CountingTimes::SHORTEST.warm_up, ITERATIONS_OF_WARM_UP * scale),
         measurement: at_least(CountingTimes::SHORTEST.measurement, ITERATIONS_OF_TIME * scale),
     }
 }
@@ -200,7 +207,9 @@ pub fn resample(
             n += 1;
             let again = files.again(n);
             let times = match pass {
-                Mode::Heap => counting_times(pace, 1),
+                Mode::Heap => {
+                    CountingTimes { warm_up: counting_times(pace, try_number).warm_up, ..counting_times(pace, 1) }
+                }
                 _ => counting_times(*ns_per_iter, try_number),
             };
             let spec = RunSpec {
@@ -273,6 +282,38 @@ mod tests {
         }
     }
 
+    /// Criterion 0.8's warm-up (`Routine::warm_up`): 1, 2, 4, ... iterations until the time is
+    /// past `warm_up_ns`; its estimate of the pace is the time over the iterations. The first
+    /// call takes `first_ns`, every other `ns`.
+    fn warm_up_estimate(first_ns: f64, ns: f64, warm_up_ns: f64) -> f64 {
+        let (mut iters, mut total, mut elapsed) = (1.0, 0.0, 0.0);
+        loop {
+            elapsed += if total == 0.0 { first_ns + (iters - 1.0) * ns } else { iters * ns };
+            total += iters;
+            if elapsed > warm_up_ns {
+                return elapsed / total;
+            }
+            iters *= 2.0;
+        }
+    }
+
+    /// The case a loaded CI machine gave (`instructions::`, `top/checksum` under callgrind): a
+    /// 0.28 ms routine whose first call took 35 ms, 125 times the rest. The first try samples
+    /// flat; the second must not, nor any later one, up to a first call 700 times the rest.
+    #[test]
+    fn a_slow_first_call_is_warmed_up_past() {
+        for ns in [2.8e5, 1e6, 3e7] {
+            let warm = |first: f64, k: u32| {
+                let t = counting_times(ns, k);
+                sampled_flat(warm_up_estimate(first, ns, t.warm_up.as_nanos() as f64), t)
+            };
+            assert!(warm(125.0 * ns, 1), "{ns} ns: the first try is too short for it");
+            assert!(!warm(125.0 * ns, 2), "{ns} ns: the second try");
+            assert!(!warm(125.0 * ns, 3), "{ns} ns: the third try");
+            assert!(!warm(700.0 * ns, 3), "{ns} ns: a first call 700 times slower, the third try");
+        }
+    }
+
     #[test]
     fn times_fit_ten_linear_samples() {
         // Criterion's auto mode: linear when 55 iterations at the pace it estimates in the
@@ -284,6 +325,7 @@ mod tests {
             // ... and still when the warm-up's estimate is 80 % slower.
             assert!(55.0 * ns * 1.8 <= 2.0 * time, "{ns} ns per iteration: {time} ns");
             assert_eq!(counting_times(ns, 2).measurement, times.measurement * 4);
+            assert_eq!(counting_times(ns, 2).warm_up, times.warm_up * 4);
             assert_eq!(times.warm_up, times.measurement);
         }
         assert_eq!(counting_times(10.0, 1), CountingTimes::SHORTEST);
