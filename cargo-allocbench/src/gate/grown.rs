@@ -63,6 +63,50 @@ pub fn threads_left(benchmarks: &[MeasuredBenchmark], comparison: &mut Compariso
     }
 }
 
+/// How many sites a family's entry in `syscalls_grew` lists at most.
+pub const MAX_SYSCALL_SITES: usize = 5;
+
+/// Where `read_syscalls` or `write_syscalls` regressed and the allocation-site pass ran: the
+/// code that makes that family's calls in this run, most calls first, each with the same
+/// function's calls in the baseline when the baseline has system-call sites. Where the baseline
+/// has them, only the sites that make more calls than there.
+pub fn syscalls_grew(base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison) {
+    use allocbench_formats::comparison::SyscallChange;
+    use allocbench_formats::signals::SyscallFamily;
+    for c in &mut comparison.benchmarks {
+        let key = c.key();
+        let Some(new) = benchmarks.iter().find(|b| b.is(&key)) else { continue };
+        let old = base.benchmarks.iter().find(|b| b.is(&key)).map(|b| &b.syscall_sites).filter(|s| !s.is_empty());
+        let mut grew = Vec::new();
+        for family in SyscallFamily::ALL {
+            let metric = match family {
+                SyscallFamily::Read => Metric::ReadSyscalls,
+                SyscallFamily::Write => Metric::WriteSyscalls,
+            };
+            if c.metric(metric).is_none_or(|m| m.status != Status::Regressed) {
+                continue;
+            }
+            let changes = new
+                .syscall_sites
+                .iter()
+                .filter(|s| s.family == family)
+                .map(|s| SyscallChange {
+                    site: s.clone(),
+                    base_calls: old.map(|old| {
+                        old.iter()
+                            .filter(|o| o.family == family && o.function == s.function && o.caller == s.caller)
+                            .map(|o| o.calls)
+                            .sum()
+                    }),
+                })
+                .filter(|c| c.base_calls.is_none_or(|b| c.site.calls > b))
+                .take(MAX_SYSCALL_SITES);
+            grew.extend(changes);
+        }
+        c.syscalls_grew = grew;
+    }
+}
+
 /// Where both runs have CPU stacks: the functions whose share grew.
 pub fn cpu_grew(base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison, _: &Policy) {
     for b in benchmarks {
