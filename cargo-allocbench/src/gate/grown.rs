@@ -68,15 +68,22 @@ pub const MAX_SYSCALL_SITES: usize = 5;
 
 /// Where `read_syscalls` or `write_syscalls` regressed and the allocation-site pass ran: the
 /// code that makes that family's calls in this run, most calls first, each with the same
-/// function's calls in the baseline when the baseline has system-call sites. Where the baseline
-/// has them, only the sites that make more calls than there.
+/// function's calls in the baseline when the baseline's allocation-site pass ran. Where it ran,
+/// only the sites that make more calls than there.
 pub fn syscalls_grew(base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison) {
     use allocbench_formats::comparison::SyscallChange;
     use allocbench_formats::signals::SyscallFamily;
     for c in &mut comparison.benchmarks {
         let key = c.key();
         let Some(new) = benchmarks.iter().find(|b| b.is(&key)) else { continue };
-        let old = base.benchmarks.iter().find(|b| b.is(&key)).map(|b| &b.syscall_sites).filter(|s| !s.is_empty());
+        // The baseline's sites, when its allocation-site pass ran (it wrote a heap profile, or
+        // found system calls): a function it does not list made none there.
+        let old = base
+            .benchmarks
+            .iter()
+            .find(|b| b.is(&key))
+            .filter(|b| b.artifacts.heap_profile.is_some() || !b.syscall_sites.is_empty())
+            .map(|b| &b.syscall_sites);
         let mut grew = Vec::new();
         for family in SyscallFamily::ALL {
             let metric = match family {
@@ -95,8 +102,7 @@ pub fn syscalls_grew(base: &Baseline, benchmarks: &[MeasuredBenchmark], comparis
                     base_calls: old.map(|old| {
                         old.iter()
                             .filter(|o| o.family == family && o.function == s.function && o.caller == s.caller)
-                            .map(|o| o.calls)
-                            .sum()
+                            .fold(0.0, |sum, o| sum + o.calls)
                     }),
                 })
                 .filter(|c| c.base_calls.is_none_or(|b| c.site.calls > b))
