@@ -405,7 +405,7 @@ fn new_write_calls_name_the_code_that_makes_them(oracle: &Oracle) {
     assert_eq!(s.bytes, (8 * fx::WRITE_SIZE) as f64, "{grew:?}");
     assert_eq!(grew.base_calls, Some(0.0), "the baseline's function made no write call");
     // The report's sites: this one only (the harness's own writes are never counted).
-    assert_eq!(bench(&r, "writes/8").syscall_sites, [s.clone()]);
+    assert_eq!(bench(&r, "writes/8").syscall_sites, std::slice::from_ref(s));
     let said = format!("{}{}", stdout(&o), stderr(&o));
     let expected = format!("makes more write calls: signals_fixture::writes (src/lib.rs:{line}): 0 → 8 calls, 64 B");
     assert!(said.contains(&expected), "the terminal says {expected:?}:\n{said}");

@@ -7,7 +7,7 @@
 //! wins over glibc's for the calls the executable makes: the standard library's `File`, `Stdout`
 //! and sockets, the `libc` crate's calls, criterion's and the harness's own output all come
 //! here. Each forwards to glibc's function, looked up with `dlsym(RTLD_NEXT, ...)` once when the
-//! process starts ([`prepare`], from the site probe's start, in every pass: `dlsym` may allocate,
+//! process starts (`prepare`, from the site probe's start, in every pass: `dlsym` may allocate,
 //! which must not happen inside a window). Outside the allocation-site pass a call costs the load
 //! of the forwarding address and one flag more than glibc's own. glibc's own calls inside libc
 //! (its `printf`, its `fread`) use its internal names and never come here.
