@@ -1,5 +1,7 @@
 //! The allocation-site pass: the call stack of every allocation made inside criterion's measured
-//! windows of a benchmark's first two measured samples, counted per stack and per sample.
+//! windows of a benchmark's first two measured samples, counted per stack and per sample; in the
+//! same windows, the stacks of the routine's read- and write-family system calls made through
+//! libc (module `syscalls`), and the stacks that start threads ([`threads`]).
 //!
 //! Only `cargo allocbench`'s allocation-site pass turns this on
 //! ([`Mode::Heap`](crate::record::Mode)); in every other pass the owner's path of the allocator's
