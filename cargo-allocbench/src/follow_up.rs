@@ -8,11 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use allocbench_formats::comparison::{Comparison, InstructionChange, ShareChange, SiteChange};
+use allocbench_formats::comparison::{Comparison, InstructionChange, ShareChange, SiteChange, SyscallChange};
 use allocbench_formats::key::BenchmarkKey;
 use allocbench_formats::measured::MeasuredBenchmark;
 use allocbench_formats::report::{AllocSite, Artifacts, HeapStack};
-use allocbench_formats::signals::ThreadsLeft;
+use allocbench_formats::signals::{SyscallSite, ThreadsLeft};
 
 /// What the follow-up passes found for one benchmark.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -26,6 +26,9 @@ pub struct Addition {
     /// The threads the figures' run left running, each with the stack that started it as the
     /// allocation-site pass's run captured it.
     pub left_running: Option<ThreadsLeft>,
+    /// The code that makes read- and write-family system calls, when the allocation-site pass
+    /// ran for the benchmark.
+    pub syscall_sites: Option<Vec<SyscallSite>>,
 }
 
 impl Addition {
@@ -40,6 +43,9 @@ impl Addition {
         if later.left_running.is_some() {
             self.left_running = later.left_running;
         }
+        if later.syscall_sites.is_some() {
+            self.syscall_sites = later.syscall_sites;
+        }
     }
 
     /// `benchmark` with this added.
@@ -53,6 +59,9 @@ impl Addition {
         }
         if let (Some(left), Some(probes)) = (&self.left_running, benchmark.benchmark.probes.as_mut()) {
             probes.left_running = Some(left.clone());
+        }
+        if let Some(syscall_sites) = &self.syscall_sites {
+            benchmark.benchmark.syscall_sites = syscall_sites.clone();
         }
     }
 }
@@ -72,6 +81,8 @@ pub struct Growth {
     pub instructions: Vec<InstructionChange>,
     /// Where `threads_alive` regressed: the threads the benchmark left running.
     pub left_running: Option<ThreadsLeft>,
+    /// Where `read_syscalls` or `write_syscalls` regressed: the code that makes those calls.
+    pub syscalls: Vec<SyscallChange>,
 }
 
 /// The follow-up phase's product.
@@ -115,6 +126,7 @@ impl FollowUp {
                     sites: c.sites_grew,
                     instructions: c.instructions_grew,
                     left_running: c.left_running,
+                    syscalls: c.syscalls_grew,
                 };
                 (key, growth)
             })
@@ -130,6 +142,7 @@ impl FollowUp {
                 c.sites_grew.clone_from(&grew.sites);
                 c.instructions_grew.clone_from(&grew.instructions);
                 c.left_running.clone_from(&grew.left_running);
+                c.syscalls_grew.clone_from(&grew.syscalls);
             }
         }
         comparison
@@ -202,6 +215,7 @@ mod tests {
             c.sites_grew.clear();
             c.instructions_grew.clear();
             c.left_running = None;
+            c.syscalls_grew.clear();
         }
         assert_ne!(judged, named, "the fixture names something that grew");
         let mut follow_up = FollowUp::default();

@@ -54,6 +54,7 @@ pub fn publish(report: &Report, outputs: &Outputs) -> Result<PathBuf> {
         Format::Table => {
             print!("{}", table::lay_out(&view, outputs.style));
             print!("{}", table::render_sites(report, 3, outputs.style));
+            print!("{}", table::render_syscall_sites(report, 3, outputs.style));
             print!("{}", table::render_threads_left(report, outputs.style));
             if let Some(c) = &view.comparison {
                 print!("{}", table::lay_out_comparison(c, outputs.style));

@@ -67,6 +67,22 @@ pub struct BenchmarkComparison {
     /// stack that started it when the allocation-site pass ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_running: Option<crate::signals::ThreadsLeft>,
+    /// Where `write_syscalls` or `read_syscalls` regressed: the code that makes that family's
+    /// system calls in this run, most calls first, when the allocation-site pass ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub syscalls_grew: Vec<SyscallChange>,
+}
+
+/// Code that makes system calls of a family whose count regressed: its calls per iteration in
+/// this run, and in the baseline when the baseline has the allocation-site pass's sites.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SyscallChange {
+    /// The site, as this run's allocation-site pass found it.
+    pub site: crate::signals::SyscallSite,
+    /// The same function's calls per iteration in the baseline: 0 when the baseline's sites do
+    /// not have it; absent when the baseline has no system-call sites to compare with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_calls: Option<f64>,
 }
 
 /// A function that executes more instructions of its own per iteration than in the baseline.

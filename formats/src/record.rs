@@ -54,6 +54,12 @@ pub struct RecordLine {
     /// signals' probe, Linux); absent when none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads_left: Option<ThreadsLeft>,
+    /// The allocation-site pass: each stack inside the routine that made read- or write-family
+    /// system calls through libc, with its counts per record sample, each
+    /// `[read calls, read bytes, write calls, write bytes]` (the harness's interposers of libc's
+    /// `read` and `write` families capture them, in that pass only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub syscall_sites: Vec<SiteRecord>,
 }
 
 /// One saved sample: what the allocator counted over its windows.
@@ -176,7 +182,8 @@ impl<'de, T: Copy + Deserialize<'de>> Deserialize<'de> for ProbeCounts<T> {
     }
 }
 
-/// The allocation-site pass: one allocating stack and its counts per record sample.
+/// The allocation-site pass: one allocating stack and its counts per record sample (in
+/// [`RecordLine::syscall_sites`], one stack that made system calls, with its counts).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SiteRecord {
     /// Leaf first, the allocator's own frames already cut away.

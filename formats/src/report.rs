@@ -114,6 +114,10 @@ pub struct Benchmark {
     /// pass did not run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sites: Vec<AllocSite>,
+    /// The code that makes read- and write-family system calls (the allocation-site pass), each
+    /// family most calls first; empty when the pass did not run or the routine made none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub syscall_sites: Vec<crate::signals::SyscallSite>,
     /// Instructions per iteration (the instruction pass, `--instructions`); absent when it did
     /// not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]

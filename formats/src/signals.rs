@@ -163,6 +163,54 @@ pub struct ThreadsLeft {
 /// How many threads left running a record and a report name; the count says how many there were.
 pub const MAX_THREADS_NAMED: usize = 8;
 
+/// A family of system calls whose callers the allocation-site pass names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyscallFamily {
+    /// `read`, `readv`, `pread64` (`read_syscalls`, `read_bytes`).
+    Read,
+    /// `write`, `writev`, `pwrite64` (`write_syscalls`, `write_bytes`).
+    Write,
+}
+
+impl SyscallFamily {
+    /// Both, in the order they are listed.
+    pub const ALL: [SyscallFamily; 2] = [SyscallFamily::Read, SyscallFamily::Write];
+
+    /// How the family is named in a sentence: `read`, `write`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SyscallFamily::Read => "read",
+            SyscallFamily::Write => "write",
+        }
+    }
+}
+
+/// The code that makes system calls of one family, per iteration (the allocation-site pass,
+/// whose interposers of libc's `read` and `write` families capture the calling stack inside the
+/// benchmark's routine): named like an allocation site, by its first frame outside the standard
+/// library.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SyscallSite {
+    /// Which calls.
+    pub family: SyscallFamily,
+    /// The function that makes them, demangled.
+    pub function: String,
+    /// Its source file, when debug info says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The line of the call, when debug info says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// When `function` is not the benchmarked package's own: its nearest caller that is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
+    /// System calls per iteration.
+    pub calls: f64,
+    /// Bytes they read or wrote per iteration (what the calls returned).
+    pub bytes: f64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,7 @@
 //! The allocation-site pass: the call stack of every allocation made inside criterion's measured
-//! windows of a benchmark's first two measured samples, counted per stack and per sample.
+//! windows of a benchmark's first two measured samples, counted per stack and per sample; in the
+//! same windows, the stacks of the routine's read- and write-family system calls made through
+//! libc (module `syscalls`), and the stacks that start threads ([`threads`]).
 //!
 //! Only `cargo allocbench`'s allocation-site pass turns this on
 //! ([`Mode::Heap`](crate::record::Mode)); in every other pass the owner's path of the allocator's
@@ -122,6 +124,15 @@ struct State {
         allow(dead_code)
     )]
     spawned: HashMap<u64, u32, Fast>,
+    /// Counts of the open sample per stack that made read- or write-family system calls inside
+    /// the routine ([`syscalls`]): read calls, read bytes, write calls, write bytes.
+    #[cfg_attr(
+        not(all(target_os = "linux", target_env = "gnu", not(miri), not(target_feature = "crt-static"))),
+        allow(dead_code)
+    )]
+    syscalls_open: HashMap<u32, [u64; 4]>,
+    /// Closed samples' system-call counts per stack, beside [`State::samples`].
+    syscalls_samples: Vec<HashMap<u32, [u64; 4]>>,
 }
 
 impl State {
@@ -329,6 +340,45 @@ pub(crate) mod threads {
     }
 }
 
+/// The stacks that make read- and write-family system calls inside the routine: the harness's
+/// interposers of libc's functions (Linux with glibc, dynamically linked).
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri), not(target_feature = "crt-static")))]
+mod syscalls;
+
+/// Looks up glibc's `read` and `write` families for the harness's interposers ([`syscalls`]), in
+/// every pass, at the process's start: outside every window. Nothing where none is interposed.
+pub(crate) fn prepare_syscalls() {
+    #[cfg(all(target_os = "linux", target_env = "gnu", not(miri), not(target_feature = "crt-static")))]
+    syscalls::prepare();
+}
+
+/// The benchmark finished: the stacks that made system calls inside its routine, symbolised,
+/// with their counts per sample (`[read calls, read bytes, write calls, write bytes]`). Before
+/// [`take_sites`], which resets the state.
+pub(crate) fn take_syscall_sites() -> Vec<Site> {
+    if !ACTIVE.load(Relaxed) {
+        return Vec::new();
+    }
+    busy(|| {
+        let (samples, stacks) =
+            locked(|s| (std::mem::take(&mut s.syscalls_samples), s.stacks.clone())).unwrap_or_default();
+        let mut sites = symbolize_sites(samples, &stacks);
+        for site in &mut sites {
+            // The interposer's own frame (`write`, `read`, ...) under the capture's.
+            let own = site.frames.iter().take_while(|f| is_interposer_frame(&f.function)).count();
+            site.frames.drain(..own);
+        }
+        sites
+    })
+    .unwrap_or_default()
+}
+
+/// The harness's interposers of libc's `read` and `write` families, by name.
+fn is_interposer_frame(name: &str) -> bool {
+    const NAMES: [&str; 6] = ["read", "readv", "pread64", "write", "writev", "pwrite64"];
+    NAMES.iter().any(|n| name == *n || name.strip_suffix(n).is_some_and(|p| p.ends_with("::syscalls::")))
+}
+
 /// Called by the allocator for every block freed while the pass is on.
 #[inline(never)]
 pub(crate) fn on_free(ptr: *mut u8) {
@@ -361,6 +411,8 @@ pub(crate) fn close_sample() -> bool {
         let open = std::mem::take(&mut s.open);
         s.forget_live();
         s.samples.push(open);
+        let syscalls = std::mem::take(&mut s.syscalls_open);
+        s.syscalls_samples.push(syscalls);
     });
     captured
 }
@@ -378,6 +430,7 @@ pub(crate) fn discard_open_sample() {
     OPEN_CAPTURED.store(false, Relaxed);
     with_state(|s| {
         s.open.clear();
+        s.syscalls_open.clear();
         s.forget_live();
     });
 }

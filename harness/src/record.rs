@@ -173,6 +173,7 @@ pub(crate) fn finish(id: &str) {
         pid: None,
         allocator: None,
         threads_left: None,
+        syscall_sites: Vec::new(),
     };
     // Always, also without samples: the probes reset what they keep per benchmark.
     All::finish(&mut line);
@@ -195,6 +196,7 @@ pub(crate) fn finish_profile(id: &str, dir: &std::path::Path, frequency: u32) {
         pid: None,
         allocator: alloc::inner_allocator().map(str::to_owned),
         threads_left: None,
+        syscall_sites: Vec::new(),
     });
 }
 

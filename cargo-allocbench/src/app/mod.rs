@@ -90,6 +90,7 @@ fn follow_up(
             plugin.grew(base, &benchmarks, &mut named, policy);
         }
         crate::gate::grown::threads_left(&benchmarks, &mut named);
+        crate::gate::grown::syscalls_grew(base, &benchmarks, &mut named);
         found.take_growth(named);
     }
     Ok(found)

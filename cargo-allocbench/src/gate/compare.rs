@@ -197,6 +197,7 @@ fn compare_benchmark<'a>(
         sites_grew: Vec::new(),
         instructions_grew: Vec::new(),
         left_running: None,
+        syscalls_grew: Vec::new(),
     }
 }
 

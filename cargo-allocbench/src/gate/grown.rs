@@ -63,6 +63,56 @@ pub fn threads_left(benchmarks: &[MeasuredBenchmark], comparison: &mut Compariso
     }
 }
 
+/// How many sites a family's entry in `syscalls_grew` lists at most.
+pub const MAX_SYSCALL_SITES: usize = 5;
+
+/// Where `read_syscalls` or `write_syscalls` regressed and the allocation-site pass ran: the
+/// code that makes that family's calls in this run, most calls first, each with the same
+/// function's calls in the baseline when the baseline's allocation-site pass ran. Where it ran,
+/// only the sites that make more calls than there.
+pub fn syscalls_grew(base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison) {
+    use allocbench_formats::comparison::SyscallChange;
+    use allocbench_formats::signals::SyscallFamily;
+    for c in &mut comparison.benchmarks {
+        let key = c.key();
+        let Some(new) = benchmarks.iter().find(|b| b.is(&key)) else { continue };
+        // The baseline's sites, when its allocation-site pass ran (it wrote a heap profile, or
+        // found system calls): a function it does not list made none there.
+        let old = base
+            .benchmarks
+            .iter()
+            .find(|b| b.is(&key))
+            .filter(|b| b.artifacts.heap_profile.is_some() || !b.syscall_sites.is_empty())
+            .map(|b| &b.syscall_sites);
+        let mut grew = Vec::new();
+        for family in SyscallFamily::ALL {
+            let metric = match family {
+                SyscallFamily::Read => Metric::ReadSyscalls,
+                SyscallFamily::Write => Metric::WriteSyscalls,
+            };
+            if c.metric(metric).is_none_or(|m| m.status != Status::Regressed) {
+                continue;
+            }
+            let changes = new
+                .syscall_sites
+                .iter()
+                .filter(|s| s.family == family)
+                .map(|s| SyscallChange {
+                    site: s.clone(),
+                    base_calls: old.map(|old| {
+                        old.iter()
+                            .filter(|o| o.family == family && o.function == s.function && o.caller == s.caller)
+                            .fold(0.0, |sum, o| sum + o.calls)
+                    }),
+                })
+                .filter(|c| c.base_calls.is_none_or(|b| c.site.calls > b))
+                .take(MAX_SYSCALL_SITES);
+            grew.extend(changes);
+        }
+        c.syscalls_grew = grew;
+    }
+}
+
 /// Where both runs have CPU stacks: the functions whose share grew.
 pub fn cpu_grew(base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &mut Comparison, _: &Policy) {
     for b in benchmarks {
@@ -261,5 +311,82 @@ mod tests {
             })
             .collect();
         assert_eq!(grew, [("json", vec![]), ("toml", vec![(1.0, 2.0)])]);
+    }
+
+    /// Where `write_syscalls` regressed (1 → 100) and `read_syscalls` did not: the write sites of
+    /// this run that make more calls than the same function did in the baseline (its closure's
+    /// one flush does not), none of the read sites; against a baseline whose site pass did not
+    /// run, every write site, without a base.
+    #[test]
+    fn write_sites_of_a_regressed_write_count() {
+        use crate::measurements::Measurements;
+        use crate::report::{AllocFigures, Benchmark, Environment};
+        use allocbench_formats::record::ProbeCounts;
+        use allocbench_formats::report::ProbeFigures;
+        use allocbench_formats::signals::{SyscallFamily, SyscallSite};
+        let site = |family, function: &str, calls: f64| SyscallSite {
+            family,
+            function: function.into(),
+            file: None,
+            line: None,
+            caller: None,
+            calls,
+            bytes: calls * 79.0,
+        };
+        let log = |writes: f64, sites: Vec<SyscallSite>, site_pass: bool| {
+            let mut per_iteration = ProbeCounts::NONE;
+            per_iteration.set(Metric::WriteSyscalls, writes);
+            per_iteration.set(Metric::ReadSyscalls, 1.0);
+            let mut b = MeasuredBenchmark::new(Benchmark {
+                alloc: Some(AllocFigures { exact: true, ..AllocFigures::default() }),
+                probes: Some(ProbeFigures { per_iteration, ..ProbeFigures::default() }),
+                syscall_sites: sites,
+                ..Benchmark::new("log", "unbuffered-log", "log")
+            });
+            if site_pass {
+                b.artifacts.heap_profile = Some("log/heap.pb.gz".into());
+            }
+            b
+        };
+        let baseline = |b: MeasuredBenchmark| Baseline {
+            schema_version: 1,
+            name: "main".into(),
+            environment: Environment::default(),
+            benchmarks: vec![b],
+            partition: None,
+            warnings: Vec::new(),
+        };
+        let run = Measurements {
+            environment: Environment::default(),
+            benchmarks: vec![log(
+                100.0,
+                vec![
+                    site(SyscallFamily::Read, "log::open", 1.0),
+                    site(SyscallFamily::Write, "log::Logger::log", 100.0),
+                    site(SyscallFamily::Write, "bench::{{closure}}", 1.0),
+                ],
+                true,
+            )],
+            partition: None,
+        };
+        let policy = Policy::default();
+        let grew = |base: &Baseline| {
+            let mut comparison = crate::gate::compare::compare(base, &run, &policy);
+            syscalls_grew(base, &run.benchmarks, &mut comparison);
+            comparison.benchmarks[0]
+                .syscalls_grew
+                .iter()
+                .map(|g| (g.site.function.clone(), g.base_calls, g.site.calls))
+                .collect::<Vec<_>>()
+        };
+        let with_sites = baseline(log(1.0, vec![site(SyscallFamily::Write, "bench::{{closure}}", 1.0)], true));
+        assert_eq!(grew(&with_sites), [("log::Logger::log".to_owned(), Some(0.0), 100.0)]);
+        let without = baseline(log(1.0, Vec::new(), false));
+        assert_eq!(
+            grew(&without),
+            [("log::Logger::log".to_owned(), None, 100.0), ("bench::{{closure}}".to_owned(), None, 1.0)]
+        );
+        let unchanged = baseline(log(100.0, Vec::new(), false));
+        assert_eq!(grew(&unchanged), [], "write_syscalls did not regress");
     }
 }

@@ -73,6 +73,9 @@ pub struct Recorded {
     pub pid: Option<u32>,
     /// The threads the benchmark left running (the runtime signals' probe).
     pub threads_left: Option<allocbench_formats::signals::ThreadsLeft>,
+    /// Set by the allocation-site pass: the stacks that made read- and write-family system
+    /// calls, with `[read calls, read bytes, write calls, write bytes]` per sample.
+    pub syscall_sites: Vec<SiteRecord>,
 }
 
 /// Reads a record file. A missing file means the process recorded nothing.
@@ -105,6 +108,7 @@ pub fn read_records(path: &Path) -> Result<Vec<Recorded>, RecordsError> {
             allocator: rec.allocator,
             pid: rec.pid,
             threads_left: rec.threads_left,
+            syscall_sites: rec.syscall_sites,
         });
     }
     Ok(out)

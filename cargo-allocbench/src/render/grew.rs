@@ -18,6 +18,9 @@ pub enum GrewKind {
     /// The benchmark leaves threads running (`threads_alive` regressed): each named, with the
     /// stack that started it when the allocation-site pass ran.
     ThreadsLeft,
+    /// A function makes system calls of a family whose count regressed (`write_syscalls`,
+    /// `read_syscalls`), as the allocation-site pass's interposers of libc counted them.
+    Syscalls,
     /// A function's share of the CPU samples grew (the CPU pass).
     CpuShare,
 }
@@ -25,8 +28,8 @@ pub enum GrewKind {
 impl GrewKind {
     #[cfg(test)]
     /// Every kind, in the order they are listed.
-    pub const ALL: [GrewKind; 4] =
-        [GrewKind::Allocations, GrewKind::Instructions, GrewKind::ThreadsLeft, GrewKind::CpuShare];
+    pub const ALL: [GrewKind; 5] =
+        [GrewKind::Allocations, GrewKind::Instructions, GrewKind::ThreadsLeft, GrewKind::Syscalls, GrewKind::CpuShare];
 
     /// Whether an entry of this kind explains a failed gate (allocations and instructions are
     /// gated; a CPU share says where time went, which is reported, not gated).
@@ -83,6 +86,26 @@ pub fn grew(comparison: &BenchmarkComparison) -> Vec<Grew> {
     }
     for (text, file, line) in threads_left(comparison) {
         out.push(Grew { kind: GrewKind::ThreadsLeft, text, file, line });
+    }
+    for g in &comparison.syscalls_grew {
+        let s = &g.site;
+        let caller = s.caller.as_deref().map(|c| format!(", called from {}", printable(c))).unwrap_or_default();
+        let calls = match g.base_calls {
+            Some(base) => format!("{} → {}", format_count(base), format_count(s.calls)),
+            None => format_count(s.calls),
+        };
+        out.push(Grew {
+            kind: GrewKind::Syscalls,
+            text: format!(
+                "makes more {} calls: {} ({}{caller}): {calls} calls, {}",
+                s.family.name(),
+                printable(&s.function),
+                location(s.file.as_deref(), s.line),
+                format_bytes(s.bytes),
+            ),
+            file: s.file.clone(),
+            line: s.line,
+        });
     }
     for g in &comparison.cpu_grew {
         out.push(Grew {
@@ -168,9 +191,9 @@ pub fn location(file: Option<&str>, line: Option<u32>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use allocbench_formats::comparison::{InstructionChange, ShareChange, SiteChange, Status};
+    use allocbench_formats::comparison::{InstructionChange, ShareChange, SiteChange, Status, SyscallChange};
     use allocbench_formats::record::FrameRecord;
-    use allocbench_formats::signals::{ThreadLeft, ThreadsLeft};
+    use allocbench_formats::signals::{SyscallFamily, SyscallSite, ThreadLeft, ThreadsLeft};
 
     #[test]
     fn every_kind_in_its_words_sites_first() {
@@ -211,6 +234,32 @@ mod tests {
                     2
                 ],
             }),
+            syscalls_grew: vec![
+                SyscallChange {
+                    site: SyscallSite {
+                        family: SyscallFamily::Write,
+                        function: "log::Logger::line".into(),
+                        file: Some("/r/log/src/lib.rs".into()),
+                        line: Some(104),
+                        caller: None,
+                        calls: 100.0,
+                        bytes: 7890.0,
+                    },
+                    base_calls: Some(0.0),
+                },
+                SyscallChange {
+                    site: SyscallSite {
+                        family: SyscallFamily::Read,
+                        function: "std::io::stdin".into(),
+                        file: None,
+                        line: None,
+                        caller: Some("app::prompt".into()),
+                        calls: 2.0,
+                        bytes: 10.0,
+                    },
+                    base_calls: None,
+                },
+            ],
         };
         let texts: Vec<(GrewKind, String)> = grew(&c).into_iter().map(|g| (g.kind, g.text)).collect();
         assert_eq!(
@@ -225,6 +274,15 @@ mod tests {
                 (
                     GrewKind::ThreadsLeft,
                     "leaves threads running: srv::Connection::open spawned at src/lib.rs:30, called from srv::Server::handle (conn, S, futex_wait_queue) ×2, and 1 more"
+                        .to_owned()
+                ),
+                (
+                    GrewKind::Syscalls,
+                    "makes more write calls: log::Logger::line (src/lib.rs:104): 0 → 100 calls, 7.71 KiB".to_owned()
+                ),
+                (
+                    GrewKind::Syscalls,
+                    "makes more read calls: std::io::stdin (unknown location, called from app::prompt): 2 calls, 10 B"
                         .to_owned()
                 ),
                 (GrewKind::CpuShare, "CPU share grew: f: 25.0% → 50.0%".to_owned()),

@@ -188,6 +188,35 @@ pub fn render_sites(report: &Report, n: usize, style: Style) -> String {
     out
 }
 
+/// The top `n` sites of each family of system calls of each benchmark that has them (the
+/// allocation-site pass's interposers of libc's `read` and `write` families).
+pub fn render_syscall_sites(report: &Report, n: usize, style: Style) -> String {
+    use allocbench_formats::signals::SyscallFamily;
+    let keys: Vec<BenchmarkKey> = report.benchmarks.iter().map(|b| b.key()).collect();
+    let shared = shared_ids(&keys);
+    let mut out = String::new();
+    for b in report.benchmarks.iter().filter(|b| !b.syscall_sites.is_empty()) {
+        if out.is_empty() {
+            out.push_str(&format!("\n{}\n", style.bold("where the system calls come from (per iteration)")));
+        }
+        out.push_str(&format!("{}\n", printable(&b.key().shown(&shared))));
+        for family in SyscallFamily::ALL {
+            for s in b.syscall_sites.iter().filter(|s| s.family == family).take(n) {
+                let caller = s.caller.as_deref().map(|c| format!(" ← {}", printable(c))).unwrap_or_default();
+                out.push_str(&format!(
+                    "  {:>8} {:<5} {:>10}  {}{caller}  {}\n",
+                    format_count(s.calls),
+                    family.name(),
+                    format_bytes(s.bytes),
+                    printable(&s.function),
+                    style.dim(&location(s.file.as_deref(), s.line)),
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// The threads each benchmark left running, as the runtime signals' probe named them at its end
 /// (`report.json`'s `signals.left_running`): how many, and each named one with its state, the
 /// kernel function it waits in and, after the allocation-site pass, where it was started.
@@ -228,6 +257,43 @@ mod tests {
     use crate::render::fixtures::{compared_report, empty_report, marked_report, plain_report};
 
     const PLAIN: Style = Style { color: false };
+
+    /// Each family's sites under their benchmark, with calls, bytes and place; nothing without.
+    #[test]
+    fn syscall_sites_are_listed_per_benchmark() {
+        use allocbench_formats::signals::{SyscallFamily, SyscallSite};
+        let mut report = plain_report();
+        assert_eq!(render_syscall_sites(&report, 3, PLAIN), "");
+        let b = &mut report.benchmarks[0];
+        let id = b.id.clone();
+        b.syscall_sites = vec![
+            SyscallSite {
+                family: SyscallFamily::Read,
+                function: "app::load".into(),
+                file: Some("/r/app/src/lib.rs".into()),
+                line: Some(7),
+                caller: None,
+                calls: 2.0,
+                bytes: 100.0,
+            },
+            SyscallSite {
+                family: SyscallFamily::Write,
+                function: "std::io::stdio::_print".into(),
+                file: None,
+                line: None,
+                caller: Some("app::report".into()),
+                calls: 100.0,
+                bytes: 7890.0,
+            },
+        ];
+        let out = render_syscall_sites(&report, 3, PLAIN);
+        assert_eq!(
+            out,
+            format!(
+                "\nwhere the system calls come from (per iteration)\n{id}\n         2 read       100 B  app::load  src/lib.rs:7\n       100 write   7.71 KiB  std::io::stdio::_print ← app::report  unknown location\n"
+            )
+        );
+    }
 
     #[test]
     fn table_without_a_baseline() {

@@ -129,6 +129,10 @@ pub fn trials(oracle: Oracle) -> Vec<Trial> {
         }),
         trial!(signals_equal_an_independent_count, move || signals_equal_an_independent_count(&o)),
         trial!(a_thread_left_running_names_the_code_that_started_it),
+        trial!(new_write_calls_name_the_code_that_makes_them, {
+            let o = std::sync::Arc::clone(&oracle);
+            move || new_write_calls_name_the_code_that_makes_them(&o)
+        }),
     ]
 }
 
@@ -319,5 +323,90 @@ fn a_thread_left_running_names_the_code_that_started_it() {
     }
     let said = format!("{}{}", stdout(&o), stderr(&o));
     let expected = format!("leaves threads running: signals_fixture::leak_thread spawned at src/lib.rs:{line}");
+    assert!(said.contains(&expected), "the terminal says {expected:?}:\n{said}");
+}
+
+/// The line of the fixture's source that makes `writes`' system call, read by the test from the
+/// source: the first `libc::write(` after `pub fn writes`.
+fn writes_call_line() -> u32 {
+    let source = std::fs::read_to_string(fixture("signals").parent().unwrap().join("src/lib.rs")).unwrap();
+    let lines: Vec<&str> = source.lines().collect();
+    let start = lines.iter().position(|l| l.starts_with("pub fn writes")).expect("writes in the fixture");
+    let at = lines[start..].iter().position(|l| l.contains("libc::write(")).expect("its write");
+    (start + at + 1) as u32
+}
+
+/// Where (issue 23) for system calls: `writes/8` against a baseline edited to 0 write calls
+/// regresses `write_syscalls` 0 → 8, and `--heap-profile regressed` runs the allocation-site
+/// pass on it, whose interposed `write` counts each call on its stack. The comparison names the
+/// fixture's `signals_fixture::writes` at the line of its `libc::write(` (read from the source
+/// here), with per iteration the fixture's 8 calls of `WRITE_SIZE` bytes, which the test's own
+/// count (`/proc/self/io` around plain calls of the routine) also gives; the report's
+/// `syscall_sites` hold the same site, and the terminal says it.
+fn new_write_calls_name_the_code_that_makes_them(oracle: &Oracle) {
+    let counted = oracle.benchmarks.iter().find(|(id, _)| *id == "writes/8").expect("writes/8 counted").1;
+    assert_eq!(counted.write_syscalls, 8.0, "the test's own count");
+    let dir = out_dir("signals-syscalls-where");
+    let baselines = dir.join("baselines");
+    let manifest = fixture("signals");
+    let args = |out: &str, more: &[&str]| {
+        let mut all: Vec<String> = [
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+            "--out-dir",
+            dir.join(out).to_str().unwrap(),
+            "--baseline-dir",
+            baselines.to_str().unwrap(),
+            "--allocs-only",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        all.extend(more.iter().map(|s| s.to_string()));
+        all
+    };
+    let save = args("save", &["--save-baseline", "writes", "writes/8"]);
+    let o = run(allocbench(&save.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_exit(&o, 0, "--save-baseline writes");
+    // The baseline as if the routine had made no write call: its figure, and its allocation-site
+    // pass's system-call sites (`--save-baseline` ran that pass: its heap profile is listed).
+    let path = baselines.join("writes.json");
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let writes = doc["benchmarks"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|b| b["id"] == "writes/8")
+        .expect("writes/8 in the baseline");
+    assert_eq!(writes["signals"]["write_syscalls"], counted.write_syscalls, "{writes}");
+    writes["signals"]["write_syscalls"] = 0.0.into();
+    assert!(writes["artifacts"]["heap_profile"].is_string(), "the baseline's site pass ran: {writes}");
+    assert_eq!(writes["syscall_sites"].as_array().map(Vec::len), Some(1), "{writes}");
+    writes["syscall_sites"] = serde_json::Value::Array(Vec::new());
+    std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+
+    let compare = args("compare", &["--baseline", "writes", "--heap-profile", "regressed", "writes/8"]);
+    let o = run(allocbench(&compare.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_exit(&o, 1, "write_syscalls 0 → 8 regresses");
+    let r = crate::common::report::report_in(&dir.join("compare"));
+    let c = crate::common::report::compared(&r, "writes/8");
+    let line = writes_call_line();
+    let [grew] = c.syscalls_grew.as_slice() else {
+        panic!("the comparison names one site that makes the write calls: {:#?}", c.syscalls_grew)
+    };
+    let s = &grew.site;
+    assert_eq!(s.family, allocbench_formats::signals::SyscallFamily::Write, "{grew:?}");
+    assert_eq!(s.function, "signals_fixture::writes", "{grew:?}");
+    assert!(s.file.as_deref().is_some_and(|f| f.ends_with("fixtures/signals/src/lib.rs")), "{grew:?}");
+    assert_eq!(s.line, Some(line), "{grew:?}");
+    assert_eq!(s.calls, counted.write_syscalls, "{grew:?}: per iteration, the test's own count");
+    assert_eq!(s.calls, 8.0, "{grew:?}: the fixture's 8 calls");
+    assert_eq!(s.bytes, counted.write_bytes, "{grew:?}");
+    assert_eq!(s.bytes, (8 * fx::WRITE_SIZE) as f64, "{grew:?}");
+    assert_eq!(grew.base_calls, Some(0.0), "the baseline's function made no write call");
+    // The report's sites: this one only (the harness's own writes are never counted).
+    assert_eq!(bench(&r, "writes/8").syscall_sites, std::slice::from_ref(s));
+    let said = format!("{}{}", stdout(&o), stderr(&o));
+    let expected = format!("makes more write calls: signals_fixture::writes (src/lib.rs:{line}): 0 → 8 calls, 64 B");
     assert!(said.contains(&expected), "the terminal says {expected:?}:\n{said}");
 }

@@ -17,6 +17,8 @@ impl Probe for Sites {
     type Window = ();
 
     fn start_mode(mode: Option<Mode>) {
+        // The interposers of libc's `read` and `write` families forward in every pass.
+        crate::heap::prepare_syscalls();
         if mode == Some(Mode::Heap) {
             crate::heap::enable();
         }
@@ -47,6 +49,7 @@ impl Probe for Sites {
 
     fn finish(line: &mut RecordLine) {
         // Always, also for a benchmark without samples: it resets the pass for the next one.
+        line.syscall_sites = crate::heap::take_syscall_sites();
         line.sites = crate::heap::take_sites();
     }
 }

@@ -304,6 +304,7 @@ impl Pass for Heap<'_> {
                 Err(e) => ctx.events.warn(&e.to_string()),
             }
             let sites = profile::sites(&stacks, &target.package);
+            found.syscall_sites = Some(profile::syscall_sites(&rec.syscall_sites, &joined, &target.package));
             if let (Some(here), Some(left)) =
                 (&rec.threads_left, b.probes.as_ref().and_then(|p| p.left_running.as_ref()))
             {

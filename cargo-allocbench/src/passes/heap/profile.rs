@@ -16,6 +16,7 @@ use std::path::Path;
 use allocbench_formats::frames::{is_allocation_internal, is_harness_frame};
 
 pub use allocbench_formats::report::{AllocSite, Frame, HeapStack};
+use allocbench_formats::signals::{SyscallFamily, SyscallSite};
 
 use crate::report::AllocFigures;
 
@@ -132,6 +133,45 @@ pub fn stacks(sites: &[SiteRecord], joined: &Joined, figures: Option<&AllocFigur
         });
     }
     out.sort_by(|a, b| b.alloc_space.total_cmp(&a.alloc_space).then_with(|| a.frames.cmp(&b.frames)));
+    out
+}
+
+/// The code that makes system calls, per family and per iteration, from the allocation-site
+/// pass's system-call stacks (`[read calls, read bytes, write calls, write bytes]` per sample):
+/// each family's counts taken as an allocating stack's, calls for objects and bytes for bytes,
+/// by the same slope over the captured samples ([`stacks`], exact: system calls are counted
+/// exactly, and one-off work such as a first read drops out), and grouped into sites by the same
+/// rule ([`sites`]). Each family most calls first.
+pub fn syscall_sites(records: &[SiteRecord], joined: &Joined, package: &str) -> Vec<SyscallSite> {
+    let mut out = Vec::new();
+    for family in SyscallFamily::ALL {
+        let at = match family {
+            SyscallFamily::Read => 0,
+            SyscallFamily::Write => 2,
+        };
+        let as_allocations: Vec<SiteRecord> = records
+            .iter()
+            .map(|r| SiteRecord {
+                frames: r.frames.clone(),
+                samples: r.samples.iter().map(|c| [c[at], c[at + 1], 0, 0]).collect(),
+            })
+            .collect();
+        let mut found: Vec<SyscallSite> = sites(&stacks(&as_allocations, joined, None), package)
+            .into_iter()
+            .map(|s| SyscallSite {
+                family,
+                function: s.function,
+                file: s.file,
+                line: s.line,
+                caller: s.caller,
+                calls: s.alloc_objects,
+                bytes: s.alloc_space,
+            })
+            .filter(|s| s.calls > 0.0)
+            .collect();
+        found.sort_by(|a, b| b.calls.total_cmp(&a.calls).then_with(|| a.function.cmp(&b.function)));
+        out.extend(found);
+    }
     out
 }
 
