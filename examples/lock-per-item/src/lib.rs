@@ -167,7 +167,13 @@ impl<'a> Queue<'a> {
     /// An empty, open queue whose workers take up to `chunk` items at a time.
     fn new(chunk: usize) -> Queue<'a> {
         Queue {
-            state: Mutex::new(State { waiting: &[], chunk: chunk.max(1), in_hand: 0, closed: false, totals: Totals::default() }),
+            state: Mutex::new(State {
+                waiting: &[],
+                chunk: chunk.max(1),
+                in_hand: 0,
+                closed: false,
+                totals: Totals::default(),
+            }),
             work_ready: Condvar::new(),
             checked: Condvar::new(),
         }
@@ -188,13 +194,11 @@ impl<'a> Queue<'a> {
         self.work_ready.notify_all();
     }
 
-    /// Hands over `items` (taken whole by one worker) once the previous ones have been taken.
+    /// Hands over `items`, taken whole by one worker; the ones before must have been checked.
     #[cfg(feature = "regress")]
     fn hand_over(&self, items: &'a [Item]) {
         let mut state = self.lock();
-        while !state.waiting.is_empty() {
-            state = self.checked.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
-        }
+        debug_assert!(state.waiting.is_empty(), "handed over before the previous items were taken");
         state.waiting = items;
         state.chunk = items.len().max(1);
         drop(state);
