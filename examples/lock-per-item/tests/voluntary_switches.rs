@@ -52,7 +52,7 @@ fn handing_over_item_by_item_blocks_twice_per_item() {
     let mean = all_switches as f64 / all_batches as f64;
     println!("{mean:.1} per batch over {all_batches} batches");
     if cfg!(feature = "regress") {
-        // Observed on two loaded cores, and with the test pinned to one (`taskset -c 0`): 2.16 to
+        // Observed on two loaded cores, and with the test pinned to one (`taskset -c 0`): 2.08 to
         // 2.22 per item in every window, two blocked threads per item and a few waits for the
         // lock. Asserted: 1.5 per item in each window, which it falls below if either thread
         // waits for fewer than half the items.
