@@ -53,7 +53,7 @@ fn handing_over_item_by_item_blocks_twice_per_item() {
     println!("{mean:.1} per batch over {all_batches} batches");
     if cfg!(feature = "regress") {
         // Observed on two loaded cores, and with the test pinned to one (`taskset -c 0`): 2.08 to
-        // 2.22 per item in every window, two blocked threads per item and a few waits for the
+        // 2.32 per item in every window, two blocked threads per item and a few waits for the
         // lock. Asserted: 1.5 per item in each window, which it falls below if either thread
         // waits for fewer than half the items.
         let least = per_batch.iter().copied().fold(f64::INFINITY, f64::min);
