@@ -10,7 +10,11 @@ not); per benchmark, how many regress comparisons were regressed, and by which m
 comparison with the gate's rule for a figure with a spread: the new figure against the limit above
 the baseline's figure plus the larger of the baseline's spread above its figure and the new run's
 below its own. This leaves out the gate's last check (that a sample rose too), so it can only
-count more failures than the gate would.
+count more failures than the gate would. `100%&+1` models a rule the gate does not have: fail only
+when the figure exceeds both limits (doubles and rises by at least 1).
+
+Suites: `examples`, `fixture` (fixtures/signals), `exact` (fixtures/exact); the regress runs
+are `regress` (with the script's LIMITS) and `defregress` (without: the default limits).
 """
 
 import json
@@ -31,6 +35,8 @@ SIGNALS = [
 
 
 def parse_limit(text):
+    if "&" in text:
+        return ("all", [parse_limit(part) for part in text.split("&")])
     if text == "none":
         return None
     if text.endswith("%"):
@@ -45,6 +51,8 @@ def parse_limit(text):
 def exceeded(limit, base, new):
     tol = 1e-9 * max(abs(base), abs(new), 1.0)
     kind, v = limit
+    if kind == "all":
+        return all(exceeded(part, base, new) for part in v)
     return new - (base * (1 + v) if kind == "rel" else base + v) > tol
 
 
@@ -81,10 +89,11 @@ def fmt(v):
 
 def main():
     data = sys.argv[1]
-    limits = {}
+    # (metric, as given, parsed): several limits of one metric are modelled side by side.
+    limits = []
     for spec in sys.argv[2:]:
         k, v = spec.split("=")
-        limits[k] = parse_limit(v)
+        limits.append((k, v, parse_limit(v)))
     exits = defaultdict(list)
     with open(os.path.join(data, "runs.tsv")) as f:
         next(f)
@@ -101,7 +110,7 @@ def main():
             f"{suite} {kind}: {len(rows)} runs, exit codes {dict(codes)}, seconds {fmt(secs[0])}–{fmt(secs[-1])}, "
             f"1-min load before {fmt(loads[0])}–{fmt(loads[-1])}"
         )
-    for suite in ("examples", "fixture", "full"):
+    for suite in ("examples", "fixture", "exact", "full"):
         base = runs(data, suite, "base")
         if not base or base[0][1] is None:
             continue
@@ -126,51 +135,60 @@ def main():
                             if mc["metric"] == m and mc["status"] == "regressed":
                                 marked += 1
                                 gated += mc["gated"]
-                model = ""
-                if m in limits and limits[m] is not None:
+                model = []
+                for lm, text, lim in limits:
+                    if lm != m or lim is None:
+                        continue
                     fails = 0
                     for _, r in aa:
                         for r_b in r["benchmarks"]:
                             if (r_b["package"], r_b["id"]) == key and r_b.get("signals"):
-                                fails += modelled_fail(limits[m], bb, r_b, m)
-                    model = f"{fails}/{len(vals)}"
+                                fails += modelled_fail(lim, bb, r_b, m)
+                    model.append(f"{text}: {fails}/{len(vals)}")
+                model = ", ".join(model)
                 print(f"{key[1]} | {m} | {fmt(bb['signals'][m])} | {fmt(min(vals))} | {fmt(max(vals))} | {marked} ({gated}) of {len(vals)} | {model}")
         aa_status = defaultdict(lambda: defaultdict(int))
         for _, r in aa:
             for c in (r.get("comparison") or {}).get("benchmarks", []):
                 aa_status[c["id"]][c["status"]] += 1
         print("A/A benchmark statuses:", {k: dict(v) for k, v in aa_status.items()})
-        reg = [(n, r) for n, r in runs(data, suite, "regress") if r is not None]
-        if not reg:
-            continue
-        print(f"\n## {suite}: regress")
-        caught = defaultdict(lambda: defaultdict(int))
-        by_metric = defaultdict(lambda: defaultdict(int))
-        figures = defaultdict(lambda: defaultdict(list))
-        for _, r in reg:
-            for c in (r.get("comparison") or {}).get("benchmarks", []):
-                caught[c["id"]][c["status"]] += 1
-                for mc in c["metrics"]:
-                    if mc["status"] == "regressed":
-                        by_metric[c["id"]][f"{mc['metric']}{'' if mc['gated'] else ' (ungated)'}"] += 1
-            for r_b in r["benchmarks"]:
-                if r_b.get("signals"):
-                    for m in SIGNALS:
-                        figures[r_b["id"]][m].append(r_b["signals"][m])
-        for bid in caught:
-            sig = {m: f"{fmt(min(v))}–{fmt(max(v))}" for m, v in figures[bid].items() if max(v) != 0}
-            model = {}
-            for m, lim in limits.items():
-                if lim is None:
-                    continue
-                n = 0
-                for _, r in reg:
-                    for r_b in r["benchmarks"]:
-                        key = (r_b["package"], r_b["id"])
-                        if r_b["id"] == bid and r_b.get("signals") and key in base_by and base_by[key].get("signals"):
-                            n += modelled_fail(lim, base_by[key], r_b, m)
-                model[m] = n
-            print(f"{bid}: {dict(caught[bid])}; regressed metrics {dict(by_metric[bid])}; signals {sig}; modelled {model}")
+        for kind in ("regress", "defregress"):
+            regress(suite, kind, runs(data, suite, kind), base_by, limits)
+
+
+def regress(suite, kind, runs_, base_by, limits):
+    """The regress comparisons of one kind: what was caught, by which metric, and the model's count."""
+    reg = [(n, r) for n, r in runs_ if r is not None]
+    if not reg:
+        return
+    print(f"\n## {suite}: {kind}")
+    caught = defaultdict(lambda: defaultdict(int))
+    by_metric = defaultdict(lambda: defaultdict(int))
+    figures = defaultdict(lambda: defaultdict(list))
+    for _, r in reg:
+        for c in (r.get("comparison") or {}).get("benchmarks", []):
+            caught[c["id"]][c["status"]] += 1
+            for mc in c["metrics"]:
+                if mc["status"] == "regressed":
+                    by_metric[c["id"]][f"{mc['metric']}{'' if mc['gated'] else ' (ungated)'}"] += 1
+        for r_b in r["benchmarks"]:
+            if r_b.get("signals"):
+                for m in SIGNALS:
+                    figures[r_b["id"]][m].append(r_b["signals"][m])
+    for bid in caught:
+        sig = {m: f"{fmt(min(v))}–{fmt(max(v))}" for m, v in figures[bid].items() if max(v) != 0}
+        model = {}
+        for m, text, lim in limits:
+            if lim is None:
+                continue
+            n = 0
+            for _, r in reg:
+                for r_b in r["benchmarks"]:
+                    key = (r_b["package"], r_b["id"])
+                    if r_b["id"] == bid and r_b.get("signals") and key in base_by and base_by[key].get("signals"):
+                        n += modelled_fail(lim, base_by[key], r_b, m)
+            model[f"{m}={text}"] = n
+        print(f"{bid}: {dict(caught[bid])}; regressed metrics {dict(by_metric[bid])}; signals {sig}; modelled {model}")
 
 
 if __name__ == "__main__":
