@@ -431,13 +431,19 @@ mod linux {
             });
         }
 
-        /// A static executable starts threads (glibc's own `pthread_create`), and counts none.
+        /// A static executable starts threads (glibc's own `pthread_create`), and counts none
+        /// and lists none left running, though one is.
         #[test]
         #[cfg(target_feature = "crt-static")]
         fn a_static_executable_starts_threads_and_counts_none() {
             open();
             let ran = std::thread::spawn(|| 7).join().unwrap();
             assert_eq!((ran, threads::now()), (7, (0, 0)));
+            let (hold, go) = std::sync::mpsc::channel::<()>();
+            let parked = std::thread::spawn(move || go.recv());
+            assert_eq!(threads_left(), None);
+            drop(hold);
+            let _ = parked.join().unwrap();
         }
 
         /// A thread started through std counts one in `threads_started`.

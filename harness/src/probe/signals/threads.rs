@@ -17,8 +17,8 @@
 //! [`register`]s them: [`pthread_create`] pushes it, before the thread can start, on a lock-free
 //! stack ([`PENDING`]); the trampoline writes the thread's id (`gettid`) into it, and the key's
 //! destructor marks it ended. Neither frees it, and neither takes a lock or calls the global
-//! allocator: inside a measured window, starting and ending a thread costs the registry an
-//! atomic exchange and two stores. [`left_since_last`], called between benchmarks, outside every
+//! allocator: inside a measured window, starting and ending a thread costs the registry a
+//! compare-and-swap, a `gettid` (not a read or write: no signal counts it) and two stores. [`left_since_last`], called between benchmarks, outside every
 //! window, takes the stack whole, lists the entries not ended, and frees the ended ones (kept
 //! in its own list until they end). So a thread is in the list exactly when it is counted in
 //! `threads_alive` (started, key destructor not run), whatever the kernel still shows in
