@@ -110,6 +110,7 @@ pub fn oracle() -> Oracle {
         ("threads/join_many", per_call(fx::spawn_and_join_many, fx::MANY)),
         ("threads/pthread_exit", per_call(fx::pthread_exit_and_join, 1)),
         ("threads/leak", per_call(fx::leak_thread, 1)),
+        ("threads/outside", per_call(fx::outside_thread, 0)),
         ("fresh_page", per_call(fx::fresh_page, 0)),
     ];
     fx::release_leaked();
@@ -148,6 +149,8 @@ fn the_independent_counts_are_not_trivial(oracle: &Oracle) {
     let exit = by_id("threads/pthread_exit");
     assert_eq!((exit.threads_started, exit.threads_alive), (1.0, 0.0));
     assert_eq!(by_id("fresh_page").minor_faults, 1.0);
+    let outside = by_id("threads/outside");
+    assert_eq!((outside.threads_started, outside.threads_alive), (0.0, 0.0), "one thread per process, amortized");
 }
 
 /// The benchmark's eight signals, read from report.json by metric.
@@ -172,7 +175,10 @@ fn figure(report: &Report, id: &str) -> allocbench_formats::signals::Signals<f64
 
 fn signals_equal_an_independent_count(oracle: &Oracle) {
     let out = out_dir("signals-allocs-only");
-    let o = run(allocbench(&[
+    // Where the fixture notes, per bench process, how many threads `threads/leak` left running.
+    let leaked_dir = out.join("leaked-by-the-fixture");
+    std::fs::create_dir_all(&leaked_dir).unwrap();
+    let mut cmd = allocbench(&[
         "--manifest-path",
         fixture("signals").to_str().unwrap(),
         "--out-dir",
@@ -180,7 +186,9 @@ fn signals_equal_an_independent_count(oracle: &Oracle) {
         "--allocs-only",
         "--format",
         "json",
-    ]));
+    ]);
+    cmd.env(fx::LEAKED_DIR, &leaked_dir);
+    let o = run(cmd);
     assert_eq!(o.status.code(), Some(0));
     let r = report(&o);
     for (id, e) in &oracle.benchmarks {
@@ -212,15 +220,26 @@ fn signals_equal_an_independent_count(oracle: &Oracle) {
         }
     }
     // Where: the threads left running are named, with their state and kernel wait channel; a
-    // benchmark that joins what it starts leaves none.
+    // benchmark that joins what it starts leaves none, and a thread the harness did not start
+    // (`threads/outside`'s, which the diff of `/proc/self/task` used before named) is not one.
     let left = |id: &str| bench(&r, id).probes.as_ref().unwrap().left_running.clone();
     let leak = left("threads/leak").expect("threads/leak names the threads it left running");
     assert!(leak.count >= 1 && !leak.threads.is_empty(), "{leak:?}");
     assert!(leak.threads.iter().all(|t| t.state == "S" && t.wchan.contains("futex")), "{leak:?}");
-    for id in ["threads/join", "threads/join_many", "threads/pthread_exit", "writes/4", "fresh_page", "nothing"] {
+    assert!(leak.threads.iter().all(|t| t.name == fx::LEAKED_NAME), "{leak:?}");
+    for id in [
+        "threads/join",
+        "threads/join_many",
+        "threads/pthread_exit",
+        "threads/outside",
+        "writes/4",
+        "fresh_page",
+        "nothing",
+    ] {
         assert_eq!(left(id), None, "{id}");
     }
     every_sample_of_a_joining_benchmark_has_none_alive(&out);
+    every_record_lists_exactly_the_threads_leaked(&out, &leaked_dir);
     let nothing = figure(&r, "nothing");
     assert_eq!(nothing.into_array()[..2], [0.0, 0.0]);
     assert_eq!(nothing.into_array()[3..7], [0.0; 4]);
@@ -254,13 +273,42 @@ fn every_sample_of_a_joining_benchmark_has_none_alive(out: &std::path::Path) {
     assert!(samples >= 3 * 10, "{samples} samples of the joining benchmarks read");
 }
 
+/// Each bench process's record of `threads/leak` (the first run's, and a run measuring it
+/// again) lists as many threads left running as the fixture counted it started in that process
+/// (all parked: below `MAX_LEAKED`), the first of them each named; and no other record lists
+/// any. The counts are matched as a whole: a record line does not say which process wrote it.
+fn every_record_lists_exactly_the_threads_leaked(out: &std::path::Path, leaked_dir: &std::path::Path) {
+    use allocbench_formats::record::RecordLine;
+    use allocbench_formats::signals::MAX_THREADS_NAMED;
+    let mut noted: Vec<u64> = std::fs::read_dir(leaked_dir)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap().parse().unwrap())
+        .collect();
+    let runs = out.join("runs").join("allocs-only");
+    let mut listed = Vec::new();
+    for path in crate::common::files_below(&runs).into_iter().filter(|p| p.ends_with("records.jsonl")) {
+        for line in std::fs::read_to_string(runs.join(&path)).unwrap().lines() {
+            let Ok(record) = serde_json::from_str::<RecordLine>(line) else { continue };
+            let Some(left) = record.threads_left else { continue };
+            assert_eq!(record.id, "threads/leak", "only the leaking benchmark lists threads: {left:?}");
+            assert_eq!(left.threads.len() as u64, left.count.min(MAX_THREADS_NAMED as u64), "{left:?}");
+            assert!(left.threads.iter().all(|t| t.name == fx::LEAKED_NAME), "{left:?}");
+            listed.push(left.count);
+        }
+    }
+    noted.sort_unstable();
+    listed.sort_unstable();
+    assert!(!noted.is_empty() && noted.iter().all(|&n| n < fx::MAX_LEAKED as u64), "{noted:?}");
+    assert_eq!(listed, noted, "threads listed left running per record vs the fixture's own count per process");
+}
+
 /// The line of the fixture's source that starts `leak_thread`'s thread, read by the test from the
-/// source: the first `std::thread::spawn(` after `pub fn leak_thread`.
+/// source: the first `.spawn(` after `pub fn leak_thread`.
 fn leak_thread_spawn_line() -> u32 {
     let source = std::fs::read_to_string(fixture("signals").parent().unwrap().join("src/lib.rs")).unwrap();
     let lines: Vec<&str> = source.lines().collect();
     let start = lines.iter().position(|l| l.starts_with("pub fn leak_thread")).expect("leak_thread in the fixture");
-    let at = lines[start..].iter().position(|l| l.contains("std::thread::spawn(")).expect("its spawn");
+    let at = lines[start..].iter().position(|l| l.contains(".spawn(")).expect("its spawn");
     (start + at + 1) as u32
 }
 
@@ -320,6 +368,7 @@ fn a_thread_left_running_names_the_code_that_started_it() {
         assert_eq!(first.line, Some(line), "{t:?}");
         assert_eq!(t.state, "S", "{t:?}");
         assert!(t.wchan.contains("futex"), "{t:?}");
+        assert_eq!(t.name, fx::LEAKED_NAME, "{t:?}");
     }
     let said = format!("{}{}", stdout(&o), stderr(&o));
     let expected = format!("leaves threads running: signals_fixture::leak_thread spawned at src/lib.rs:{line}");

@@ -43,7 +43,18 @@
 //! saying so rather than fail the program's thread start with an error it would not expect. A
 //! static build (`-C target-feature=+crt-static`) does not get here: the interposer is compiled
 //! only for dynamically linked executables, and a static build measures no thread counts (both
-//! stay 0).
+//! stay 0) and lists no thread left running.
+//!
+//! # Threads left running, by name
+//!
+//! After each benchmark, the record names the threads it left running: those the interposer
+//! started since the previous benchmark's end and whose key destructor has not run, from the
+//! interposer's registry of threads by id (`threads`' module doc), so that the list is exactly
+//! what `threads_alive` counts. Each is named from `/proc/self/task/<tid>/` (`comm`, the state
+//! in `stat`, `wchan`), reading the files of those threads only. (A diff of `/proc/self/task`
+//! between benchmarks, used before, also named threads the interposer never started, and could
+//! name a thread joined a moment before: the kernel lists it until it has reaped it, after
+//! `pthread_join` returned.)
 //!
 //! Under Miri the probe compiles to nothing, as on other platforms: Miri has its own
 //! `pthread_create` and refuses a program that defines one, and it has no `/proc`.
@@ -51,11 +62,20 @@
 #[cfg(all(target_os = "linux", target_env = "gnu", not(miri), not(target_feature = "crt-static")))]
 mod threads;
 
-/// A static executable has no interposer (the module doc): no thread is counted.
+/// A static executable has no interposer (the module doc): no thread is counted, none listed.
 #[cfg(all(target_os = "linux", target_env = "gnu", not(miri), target_feature = "crt-static"))]
 mod threads {
     /// Nothing to prepare.
     pub(crate) fn prepare() {}
+
+    /// No registry to fill.
+    pub(crate) fn register() {}
+
+    /// No thread is listed as left running: none is counted alive either (a list of
+    /// `/proc/self/task` would name threads the figures beside it never counted).
+    pub(crate) fn left_since_last() -> Vec<u64> {
+        Vec::new()
+    }
 
     /// Threads started, and alive: not counted, 0.
     #[inline(always)]
@@ -184,7 +204,8 @@ mod linux {
         let io = std::fs::File::open("/proc/self/io").map_or(-1, |f| f.into_raw_fd());
         if io >= 0 {
             IO.store(io, Relaxed);
-            *KNOWN.lock().unwrap_or_else(|e| e.into_inner()) = tasks();
+            // `threads_left` runs after each benchmark: the registry's entries are freed.
+            threads::register();
         }
     }
 
@@ -276,37 +297,31 @@ mod linux {
         (IO.load(Relaxed) >= 0).then_some(open)
     }
 
-    /// The threads alive at the end of the previous benchmark (or the process's start).
-    static KNOWN: std::sync::Mutex<Vec<u64>> = std::sync::Mutex::new(Vec::new());
-
-    /// The tasks of this process now, by id, oldest (lowest id) first.
-    fn tasks() -> Vec<u64> {
-        let mut ids: Vec<u64> = std::fs::read_dir("/proc/self/task")
-            .map(|d| d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect())
-            .unwrap_or_default();
-        ids.sort_unstable();
-        ids
-    }
-
-    /// The threads alive now that were not at the previous call: those the benchmark that just
-    /// finished left running, named from `/proc/self/task/<tid>/`. `None` when there are none,
-    /// or when the probe is off.
+    /// The threads the harness's `pthread_create` started since the previous call (the
+    /// previous benchmark's end) that have not ended: those the benchmark that just finished
+    /// left running, from the interposer's own registry (`threads`' module doc), named from
+    /// `/proc/self/task/<tid>/`. `None` when there are none, or when the probe is off.
+    ///
+    /// A thread is listed exactly when `threads_alive` counts it (started, its key's destructor
+    /// not run): not a thread already joined that the kernel still lists in `/proc/self/task`,
+    /// nor a thread the interposer did not start. A static executable has no interposer and
+    /// lists none, as it counts none.
     pub(super) fn threads_left() -> Option<allocbench_formats::signals::ThreadsLeft> {
         use allocbench_formats::signals::{ThreadLeft, ThreadsLeft, MAX_THREADS_NAMED};
         if IO.load(Relaxed) < 0 {
             return None;
         }
-        let now = tasks();
-        let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
-        let new: Vec<u64> = now.iter().copied().filter(|t| !known.contains(t)).collect();
-        *known = now;
-        if new.is_empty() {
+        let left = threads::left_since_last();
+        if left.is_empty() {
             return None;
         }
         let read = |tid: u64, file: &str| {
+            if tid == 0 {
+                return String::new(); // started, not yet running: nothing to read
+            }
             std::fs::read_to_string(format!("/proc/self/task/{tid}/{file}")).unwrap_or_default().trim().to_owned()
         };
-        let threads = new
+        let threads = left
             .iter()
             .take(MAX_THREADS_NAMED)
             .map(|&tid| {
@@ -321,7 +336,7 @@ mod linux {
                 }
             })
             .collect();
-        Some(ThreadsLeft { count: new.len() as u64, threads })
+        Some(ThreadsLeft { count: left.len() as u64, threads })
     }
 
     /// The stack that started thread `tid`, in the allocation-site pass (whose `pthread_create`
@@ -416,13 +431,19 @@ mod linux {
             });
         }
 
-        /// A static executable starts threads (glibc's own `pthread_create`), and counts none.
+        /// A static executable starts threads (glibc's own `pthread_create`), and counts none
+        /// and lists none left running, though one is.
         #[test]
         #[cfg(target_feature = "crt-static")]
         fn a_static_executable_starts_threads_and_counts_none() {
             open();
             let ran = std::thread::spawn(|| 7).join().unwrap();
             assert_eq!((ran, threads::now()), (7, (0, 0)));
+            let (hold, go) = std::sync::mpsc::channel::<()>();
+            let parked = std::thread::spawn(move || go.recv());
+            assert_eq!(threads_left(), None);
+            drop(hold);
+            let _ = parked.join().unwrap();
         }
 
         /// A thread started through std counts one in `threads_started`.
