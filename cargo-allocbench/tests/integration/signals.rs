@@ -3,7 +3,8 @@
 //! [`oracle`] calls each routine of `fixtures/signals` in a plain loop of `N` and `2N` calls,
 //! before the harness starts a thread (`main`), and counts with readings of its own that share
 //! no code with the harness's probe: `/proc/self/io` read whole with `std::fs` and parsed here
-//! (write calls and bytes), the entries of `/proc/self/task` (threads alive), the fixture's own
+//! (write calls and bytes; read calls and bytes with one `pread` of its own, whose length it
+//! knows), the entries of `/proc/self/task` (threads alive), the fixture's own
 //! count of thread bodies that ran (threads started), and field 10 of `/proc/self/stat` (minor
 //! faults). The trial runs the real `cargo allocbench --allocs-only` on the fixture and compares
 //! each exact figure.
@@ -22,6 +23,8 @@ const N: usize = 200;
 /// The test's own per-call counts of each routine.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Counted {
+    read_syscalls: f64,
+    read_bytes: f64,
     write_syscalls: f64,
     write_bytes: f64,
     threads_started: f64,
@@ -38,6 +41,22 @@ fn proc_io(key: &str) -> f64 {
     let text = std::fs::read_to_string("/proc/self/io").expect("/proc/self/io");
     let line = text.lines().find(|l| l.starts_with(key)).expect("a key of /proc/self/io");
     line[key.len() + 1..].trim().parse().unwrap()
+}
+
+/// `syscr` and `rchar` of `/proc/self/io`, and the length of the text read, with one read system
+/// call (`pread`): the next reading counts this one as 1 call of that many bytes, which
+/// [`count`] takes off.
+fn proc_reads() -> (f64, f64, f64) {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open("/proc/self/io").expect("/proc/self/io");
+    let mut buf = [0u8; 4096];
+    let len = file.read_at(&mut buf, 0).expect("a read of /proc/self/io");
+    let text = std::str::from_utf8(&buf[..len]).unwrap();
+    let field = |key: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(key)).expect("a key of /proc/self/io");
+        line[key.len() + 1..].trim().parse().unwrap()
+    };
+    (field("syscr"), field("rchar"), len as f64)
 }
 
 fn threads_in_task_dir() -> f64 {
@@ -67,9 +86,12 @@ fn count(n: usize, routine: fn(), threads: usize) -> Counted {
     settle();
     let (w0, b0, s0, t0, f0) =
         (proc_io("syscw"), proc_io("wchar"), fx::BODIES.load(SeqCst), threads_in_task_dir(), minor_faults());
+    // The reads last before the loop and first after it: no other reading's reads between.
+    let (r0, rb0, own) = proc_reads();
     for _ in 0..n {
         routine();
     }
+    let (r1, rb1, _) = proc_reads();
     let faults = minor_faults() - f0;
     CALLED.fetch_add(n * threads, SeqCst);
     settle();
@@ -77,6 +99,8 @@ fn count(n: usize, routine: fn(), threads: usize) -> Counted {
     // returns (the race the harness's own count avoids): give the kernel time to drop it.
     std::thread::sleep(std::time::Duration::from_millis(20));
     Counted {
+        read_syscalls: r1 - r0 - 1.0,
+        read_bytes: rb1 - rb0 - own,
         write_syscalls: proc_io("syscw") - w0,
         write_bytes: proc_io("wchar") - b0,
         threads_started: (fx::BODIES.load(SeqCst) - s0) as f64,
@@ -88,10 +112,20 @@ fn count(n: usize, routine: fn(), threads: usize) -> Counted {
 /// Per call: the rise from `N` to `2N` calls, over `N` (the loop's own one-off work drops out).
 fn per_call(routine: fn(), threads: usize) -> Counted {
     count(1, routine, threads); // lazy state (the `/dev/null` descriptor, the first thread's setup)
-    let one = count(N, routine, threads);
-    let two = count(2 * N, routine, threads);
+                                // A one-off read inside one of the two loops (glibc reads the CPUs online once per process,
+                                // when a new thread's first allocation makes it add an arena) is not the routine's: the loops
+                                // are counted again until their reads are in proportion, as every read of the fixture's is.
+    let (mut one, mut two) = (count(N, routine, threads), count(2 * N, routine, threads));
+    for _ in 0..3 {
+        if two.read_syscalls == 2.0 * one.read_syscalls && two.read_bytes == 2.0 * one.read_bytes {
+            break;
+        }
+        (one, two) = (count(N, routine, threads), count(2 * N, routine, threads));
+    }
     let slope = |a: f64, b: f64| (b - a) / N as f64;
     Counted {
+        read_syscalls: slope(one.read_syscalls, two.read_syscalls),
+        read_bytes: slope(one.read_bytes, two.read_bytes),
         write_syscalls: slope(one.write_syscalls, two.write_syscalls),
         write_bytes: slope(one.write_bytes, two.write_bytes),
         threads_started: slope(one.threads_started, two.threads_started),
@@ -106,6 +140,7 @@ pub fn oracle() -> Oracle {
     let benchmarks = vec![
         ("writes/4", per_call(|| fx::writes(4), 0)),
         ("writes/8", per_call(|| fx::writes(8), 0)),
+        ("reads/8", per_call(|| fx::reads(8), 0)),
         ("threads/join", per_call(fx::spawn_and_join, 1)),
         ("threads/join_many", per_call(fx::spawn_and_join_many, fx::MANY)),
         ("threads/pthread_exit", per_call(fx::pthread_exit_and_join, 1)),
@@ -130,9 +165,9 @@ pub fn trials(oracle: Oracle) -> Vec<Trial> {
         }),
         trial!(signals_equal_an_independent_count, move || signals_equal_an_independent_count(&o)),
         trial!(a_thread_left_running_names_the_code_that_started_it),
-        trial!(new_write_calls_name_the_code_that_makes_them, {
+        trial!(new_calls_name_the_code_that_makes_them, {
             let o = std::sync::Arc::clone(&oracle);
-            move || new_write_calls_name_the_code_that_makes_them(&o)
+            move || new_calls_name_the_code_that_makes_them(&o)
         }),
     ]
 }
@@ -142,6 +177,9 @@ fn the_independent_counts_are_not_trivial(oracle: &Oracle) {
     let by_id = |id: &str| oracle.benchmarks.iter().find(|(i, _)| *i == id).unwrap().1;
     assert_eq!((by_id("writes/4").write_syscalls, by_id("writes/8").write_syscalls), (4.0, 8.0));
     assert_eq!(by_id("writes/8").write_bytes, 8.0 * fx::WRITE_SIZE as f64);
+    let reads = by_id("reads/8");
+    assert_eq!((reads.read_syscalls, reads.read_bytes), (8.0, 8.0 * fx::READ_SIZE as f64));
+    assert_eq!((by_id("writes/8").read_syscalls, by_id("writes/8").read_bytes), (0.0, 0.0));
     assert_eq!((by_id("threads/join").threads_started, by_id("threads/join").threads_alive), (1.0, 0.0));
     assert_eq!((by_id("threads/leak").threads_started, by_id("threads/leak").threads_alive), (1.0, 1.0));
     let many = by_id("threads/join_many");
@@ -203,10 +241,11 @@ fn signals_equal_an_independent_count(oracle: &Oracle) {
             // One read in one sample of `threads/leak` (2 runs in 8): a new thread's first
             // allocation, which glibc answers with a new arena after reading the CPUs online
             // (4 bytes), once per process; amortized, and judged with its samples' spread.
-            assert!(s.read_syscalls < 0.05 && s.read_bytes < 0.2, "{what}");
+            assert!(s.read_syscalls - e.read_syscalls < 0.05 && s.read_bytes - e.read_bytes < 0.2, "{what}");
         } else {
-            assert_eq!(s.read_syscalls, 0.0, "{what}: the probe's own reads cancel");
-            assert_eq!(s.read_bytes, 0.0, "{what}");
+            // The probe's own reads cancel: 0 where the routine reads nothing.
+            assert_eq!(s.read_syscalls, e.read_syscalls, "{what}");
+            assert_eq!(s.read_bytes, e.read_bytes, "{what}");
         }
         if *id == "fresh_page" && varied.iter().any(|v| v == "minor_faults") {
             // A noisy signal: a sample that took a fault more (the kernel's, beside the page's:
@@ -233,6 +272,7 @@ fn signals_equal_an_independent_count(oracle: &Oracle) {
         "threads/pthread_exit",
         "threads/outside",
         "writes/4",
+        "reads/8",
         "fresh_page",
         "nothing",
     ] {
@@ -377,85 +417,96 @@ fn a_thread_left_running_names_the_code_that_started_it() {
 
 /// The line of the fixture's source that makes `writes`' system call, read by the test from the
 /// source: the first `libc::write(` after `pub fn writes`.
-fn writes_call_line() -> u32 {
+/// The line of `needle` in the fixture's function `function` (`pub fn NAME`), from its source.
+fn call_line(function: &str, needle: &str) -> u32 {
     let source = std::fs::read_to_string(fixture("signals").parent().unwrap().join("src/lib.rs")).unwrap();
     let lines: Vec<&str> = source.lines().collect();
-    let start = lines.iter().position(|l| l.starts_with("pub fn writes")).expect("writes in the fixture");
-    let at = lines[start..].iter().position(|l| l.contains("libc::write(")).expect("its write");
+    let start =
+        lines.iter().position(|l| l.starts_with(&format!("pub fn {function}("))).expect("the fixture's function");
+    let at = lines[start..].iter().position(|l| l.contains(needle)).expect("its call");
     (start + at + 1) as u32
 }
 
-/// Where (issue 23) for system calls: `writes/8` against a baseline edited to 0 write calls
-/// regresses `write_syscalls` 0 → 8, and `--heap-profile regressed` runs the allocation-site
-/// pass on it, whose interposed `write` counts each call on its stack. The comparison names the
-/// fixture's `signals_fixture::writes` at the line of its `libc::write(` (read from the source
-/// here), with per iteration the fixture's 8 calls of `WRITE_SIZE` bytes, which the test's own
-/// count (`/proc/self/io` around plain calls of the routine) also gives; the report's
-/// `syscall_sites` hold the same site, and the terminal says it.
-fn new_write_calls_name_the_code_that_makes_them(oracle: &Oracle) {
-    let counted = oracle.benchmarks.iter().find(|(id, _)| *id == "writes/8").expect("writes/8 counted").1;
-    assert_eq!(counted.write_syscalls, 8.0, "the test's own count");
-    let dir = out_dir("signals-syscalls-where");
-    let baselines = dir.join("baselines");
-    let manifest = fixture("signals");
-    let args = |out: &str, more: &[&str]| {
-        let mut all: Vec<String> = [
-            "--manifest-path",
-            manifest.to_str().unwrap(),
-            "--out-dir",
-            dir.join(out).to_str().unwrap(),
-            "--baseline-dir",
-            baselines.to_str().unwrap(),
-            "--allocs-only",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        all.extend(more.iter().map(|s| s.to_string()));
-        all
-    };
-    let save = args("save", &["--save-baseline", "writes", "writes/8"]);
-    let o = run(allocbench(&save.iter().map(String::as_str).collect::<Vec<_>>()));
-    assert_exit(&o, 0, "--save-baseline writes");
-    // The baseline as if the routine had made no write call: its figure, and its allocation-site
-    // pass's system-call sites (`--save-baseline` ran that pass: its heap profile is listed).
-    let path = baselines.join("writes.json");
-    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let writes = doc["benchmarks"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|b| b["id"] == "writes/8")
-        .expect("writes/8 in the baseline");
-    assert_eq!(writes["signals"]["write_syscalls"], counted.write_syscalls, "{writes}");
-    writes["signals"]["write_syscalls"] = 0.0.into();
-    assert!(writes["artifacts"]["heap_profile"].is_string(), "the baseline's site pass ran: {writes}");
-    assert_eq!(writes["syscall_sites"].as_array().map(Vec::len), Some(1), "{writes}");
-    writes["syscall_sites"] = serde_json::Value::Array(Vec::new());
-    std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+/// Where (issue 23) for system calls, each family: `writes/8` (`libc::write`) and `reads/8`
+/// (`std::fs::File`'s `read`) against a baseline edited to 0 calls of the family regress
+/// `write_syscalls` (`read_syscalls`) 0 → 8, and `--heap-profile regressed` runs the
+/// allocation-site pass on it, whose interposed `write` (`read`) counts each call on its stack.
+/// The comparison names the fixture's function at the line of its call (read from the source
+/// here), with per iteration the fixture's 8 calls, which the test's own count (`/proc/self/io`
+/// around plain calls of the routine) also gives, and their bytes; the report's `syscall_sites`
+/// hold the same site, and the terminal says it.
+fn new_calls_name_the_code_that_makes_them(oracle: &Oracle) {
+    use allocbench_formats::signals::SyscallFamily;
+    for (family, id, function, needle, size) in [
+        (SyscallFamily::Write, "writes/8", "writes", "libc::write(", fx::WRITE_SIZE),
+        (SyscallFamily::Read, "reads/8", "reads", ".read(&mut buf)", fx::READ_SIZE),
+    ] {
+        let name = family.name();
+        let counted = oracle.benchmarks.iter().find(|(i, _)| *i == id).expect("counted").1;
+        let (calls, bytes) = match family {
+            SyscallFamily::Write => (counted.write_syscalls, counted.write_bytes),
+            SyscallFamily::Read => (counted.read_syscalls, counted.read_bytes),
+        };
+        assert_eq!((calls, bytes), (8.0, (8 * size) as f64), "{id}: the test's own count");
+        let metric = format!("{name}_syscalls");
+        let dir = out_dir(&format!("signals-syscalls-where-{name}"));
+        let baselines = dir.join("baselines");
+        let manifest = fixture("signals");
+        let args = |out: &str, more: &[&str]| {
+            let mut all: Vec<String> = [
+                "--manifest-path",
+                manifest.to_str().unwrap(),
+                "--out-dir",
+                dir.join(out).to_str().unwrap(),
+                "--baseline-dir",
+                baselines.to_str().unwrap(),
+                "--allocs-only",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            all.extend(more.iter().map(|s| s.to_string()));
+            all
+        };
+        let save = args("save", &["--save-baseline", name, id]);
+        let o = run(allocbench(&save.iter().map(String::as_str).collect::<Vec<_>>()));
+        assert_exit(&o, 0, "--save-baseline");
+        // The baseline as if the routine had made no such call: its figure, and its
+        // allocation-site pass's system-call sites (`--save-baseline` ran that pass: its heap
+        // profile is listed).
+        let path = baselines.join(format!("{name}.json"));
+        let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let b = doc["benchmarks"].as_array_mut().unwrap().iter_mut().find(|b| b["id"] == id).expect("in the baseline");
+        assert_eq!(b["signals"][&metric], calls, "{b}");
+        b["signals"][&metric] = 0.0.into();
+        assert!(b["artifacts"]["heap_profile"].is_string(), "the baseline's site pass ran: {b}");
+        assert_eq!(b["syscall_sites"].as_array().map(Vec::len), Some(1), "{b}");
+        b["syscall_sites"] = serde_json::Value::Array(Vec::new());
+        std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
 
-    let compare = args("compare", &["--baseline", "writes", "--heap-profile", "regressed", "writes/8"]);
-    let o = run(allocbench(&compare.iter().map(String::as_str).collect::<Vec<_>>()));
-    assert_exit(&o, 1, "write_syscalls 0 → 8 regresses");
-    let r = crate::common::report::report_in(&dir.join("compare"));
-    let c = crate::common::report::compared(&r, "writes/8");
-    let line = writes_call_line();
-    let [grew] = c.syscalls_grew.as_slice() else {
-        panic!("the comparison names one site that makes the write calls: {:#?}", c.syscalls_grew)
-    };
-    let s = &grew.site;
-    assert_eq!(s.family, allocbench_formats::signals::SyscallFamily::Write, "{grew:?}");
-    assert_eq!(s.function, "signals_fixture::writes", "{grew:?}");
-    assert!(s.file.as_deref().is_some_and(|f| f.ends_with("fixtures/signals/src/lib.rs")), "{grew:?}");
-    assert_eq!(s.line, Some(line), "{grew:?}");
-    assert_eq!(s.calls, counted.write_syscalls, "{grew:?}: per iteration, the test's own count");
-    assert_eq!(s.calls, 8.0, "{grew:?}: the fixture's 8 calls");
-    assert_eq!(s.bytes, counted.write_bytes, "{grew:?}");
-    assert_eq!(s.bytes, (8 * fx::WRITE_SIZE) as f64, "{grew:?}");
-    assert_eq!(grew.base_calls, Some(0.0), "the baseline's function made no write call");
-    // The report's sites: this one only (the harness's own writes are never counted).
-    assert_eq!(bench(&r, "writes/8").syscall_sites, std::slice::from_ref(s));
-    let said = format!("{}{}", stdout(&o), stderr(&o));
-    let expected = format!("makes more write calls: signals_fixture::writes (src/lib.rs:{line}): 0 → 8 calls, 64 B");
-    assert!(said.contains(&expected), "the terminal says {expected:?}:\n{said}");
+        let compare = args("compare", &["--baseline", name, "--heap-profile", "regressed", id]);
+        let o = run(allocbench(&compare.iter().map(String::as_str).collect::<Vec<_>>()));
+        assert_exit(&o, 1, &format!("{metric} 0 → 8 regresses"));
+        let r = crate::common::report::report_in(&dir.join("compare"));
+        let c = crate::common::report::compared(&r, id);
+        let line = call_line(function, needle);
+        let [grew] = c.syscalls_grew.as_slice() else {
+            panic!("{id}: the comparison names one site that makes the {name} calls: {:#?}", c.syscalls_grew)
+        };
+        let s = &grew.site;
+        assert_eq!(s.family, family, "{grew:?}");
+        assert_eq!(s.function, format!("signals_fixture::{function}"), "{grew:?}");
+        assert!(s.file.as_deref().is_some_and(|f| f.ends_with("fixtures/signals/src/lib.rs")), "{grew:?}");
+        assert_eq!(s.line, Some(line), "{grew:?}");
+        assert_eq!((s.calls, s.bytes), (calls, bytes), "{grew:?}: per iteration, the test's own count");
+        assert_eq!(grew.base_calls, Some(0.0), "the baseline's function made no {name} call");
+        // The report's sites: this one only (the harness's own I/O is never counted).
+        assert_eq!(bench(&r, id).syscall_sites, std::slice::from_ref(s));
+        let said = format!("{}{}", stdout(&o), stderr(&o));
+        let expected = format!(
+            "makes more {name} calls: signals_fixture::{function} (src/lib.rs:{line}): 0 → 8 calls, {} B",
+            8 * size
+        );
+        assert!(said.contains(&expected), "the terminal says {expected:?}:\n{said}");
+    }
 }
