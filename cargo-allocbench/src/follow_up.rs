@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use allocbench_formats::comparison::{Comparison, InstructionChange, ShareChange, SiteChange, SyscallChange};
+use allocbench_formats::comparison::{Comparison, Growth};
 use allocbench_formats::key::BenchmarkKey;
 use allocbench_formats::measured::MeasuredBenchmark;
 use allocbench_formats::report::{AllocSite, Artifacts, HeapStack};
@@ -69,22 +69,6 @@ impl Addition {
 /// The additions of one pass, by benchmark.
 pub type Additions = BTreeMap<BenchmarkKey, Addition>;
 
-/// What grew in one benchmark against the baseline, as its comparison shows it (the renderers
-/// list it as [`crate::render::grew::Grew`] entries).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Growth {
-    /// Functions whose share of the CPU samples grew.
-    pub cpu: Vec<ShareChange>,
-    /// Allocation sites whose allocations per iteration grew.
-    pub sites: Vec<SiteChange>,
-    /// Functions whose own instructions per iteration grew.
-    pub instructions: Vec<InstructionChange>,
-    /// Where `threads_alive` regressed: the threads the benchmark left running.
-    pub left_running: Option<ThreadsLeft>,
-    /// Where `read_syscalls` or `write_syscalls` regressed: the code that makes those calls.
-    pub syscalls: Vec<SyscallChange>,
-}
-
 /// The follow-up phase's product.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FollowUp {
@@ -119,18 +103,8 @@ impl FollowUp {
         self.grew = named
             .benchmarks
             .into_iter()
-            .map(|c| {
-                let key = c.key();
-                let growth = Growth {
-                    cpu: c.cpu_grew,
-                    sites: c.sites_grew,
-                    instructions: c.instructions_grew,
-                    left_running: c.left_running,
-                    syscalls: c.syscalls_grew,
-                };
-                (key, growth)
-            })
-            .filter(|(_, g)| *g != Growth::default())
+            .map(|mut c| (c.key(), std::mem::take(&mut c.grew)))
+            .filter(|(_, g)| !g.is_empty())
             .collect();
     }
 
@@ -138,11 +112,7 @@ impl FollowUp {
     pub fn name_growth(&self, mut comparison: Comparison) -> Comparison {
         for c in &mut comparison.benchmarks {
             if let Some(grew) = self.grew.get(&c.key()) {
-                c.cpu_grew.clone_from(&grew.cpu);
-                c.sites_grew.clone_from(&grew.sites);
-                c.instructions_grew.clone_from(&grew.instructions);
-                c.left_running.clone_from(&grew.left_running);
-                c.syscalls_grew.clone_from(&grew.syscalls);
+                c.grew.clone_from(grew);
             }
         }
         comparison
@@ -211,11 +181,7 @@ mod tests {
         let named = marked_report().comparison.expect("the fixture is compared");
         let mut judged = named.clone();
         for c in &mut judged.benchmarks {
-            c.cpu_grew.clear();
-            c.sites_grew.clear();
-            c.instructions_grew.clear();
-            c.left_running = None;
-            c.syscalls_grew.clear();
+            c.grew = Growth::default();
         }
         assert_ne!(judged, named, "the fixture names something that grew");
         let mut follow_up = FollowUp::default();

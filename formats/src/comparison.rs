@@ -52,25 +52,43 @@ pub struct BenchmarkComparison {
     pub status: Status,
     /// Every metric of the report, in the report's order, time last.
     pub metrics: Vec<MetricComparison>,
+    /// What grew against the baseline, as the passes named it. Its fields are this object's own
+    /// in `report.json` (`cpu_grew`, `sites_grew`, ...), after `metrics`, each absent when empty.
+    #[serde(flatten, default)]
+    pub grew: Growth,
+}
+
+/// What grew in one benchmark against the baseline: the one definition of each kind of growth
+/// (the gate fills it, the follow-up phase carries it, the renderers list it). Flattened into
+/// [`BenchmarkComparison`], so that each kind is a key of the benchmark's comparison.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Growth {
     /// Functions whose share of CPU samples grew, when both runs had a CPU pass.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cpu_grew: Vec<ShareChange>,
+    #[serde(rename = "cpu_grew", default, skip_serializing_if = "Vec::is_empty")]
+    pub cpu: Vec<ShareChange>,
     /// Allocation sites whose allocations per iteration grew, when both runs had an allocation-site
     /// pass.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sites_grew: Vec<SiteChange>,
+    #[serde(rename = "sites_grew", default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<SiteChange>,
     /// Functions whose own instructions per iteration grew beyond the noise, when both runs had
     /// the instruction pass and `instructions` regressed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub instructions_grew: Vec<InstructionChange>,
+    #[serde(rename = "instructions_grew", default, skip_serializing_if = "Vec::is_empty")]
+    pub instructions: Vec<InstructionChange>,
     /// Where `threads_alive` regressed: the threads the benchmark left running, each with the
     /// stack that started it when the allocation-site pass ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_running: Option<crate::signals::ThreadsLeft>,
     /// Where `write_syscalls` or `read_syscalls` regressed: the code that makes that family's
     /// system calls in this run, most calls first, when the allocation-site pass ran.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub syscalls_grew: Vec<SyscallChange>,
+    #[serde(rename = "syscalls_grew", default, skip_serializing_if = "Vec::is_empty")]
+    pub syscalls: Vec<SyscallChange>,
+}
+
+impl Growth {
+    /// Whether nothing grew.
+    pub fn is_empty(&self) -> bool {
+        *self == Growth::default()
+    }
 }
 
 /// Code that makes system calls of a family whose count regressed: its calls per iteration in

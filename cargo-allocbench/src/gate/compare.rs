@@ -24,7 +24,7 @@ use allocbench_formats::key::BenchmarkKey;
 use allocbench_formats::measured::MeasuredBenchmark;
 use allocbench_formats::metric::{Compares, ComparisonRule, MetricInfo};
 
-pub use allocbench_formats::comparison::{BenchmarkComparison, Comparison, MetricComparison, Status};
+pub use allocbench_formats::comparison::{BenchmarkComparison, Comparison, Growth, MetricComparison, Status};
 
 use crate::gate::baseline::Baseline;
 use crate::gate::policy::{Limit, Policy, EPSILON};
@@ -193,11 +193,7 @@ fn compare_benchmark<'a>(
         target: key.target.clone(),
         status,
         metrics,
-        cpu_grew: Vec::new(),
-        sites_grew: Vec::new(),
-        instructions_grew: Vec::new(),
-        left_running: None,
-        syscalls_grew: Vec::new(),
+        grew: Growth::default(),
     }
 }
 

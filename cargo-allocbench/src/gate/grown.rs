@@ -46,7 +46,7 @@ pub fn instructions_grew(
             Limit::Relative(f) => f,
             _ => 0.0,
         };
-        c.instructions_grew = instructions(old, new, noise);
+        c.grew.instructions = instructions(old, new, noise);
     }
 }
 
@@ -58,7 +58,7 @@ pub fn threads_left(benchmarks: &[MeasuredBenchmark], comparison: &mut Compariso
             continue;
         }
         let key = c.key();
-        c.left_running =
+        c.grew.left_running =
             benchmarks.iter().find(|b| b.is(&key)).and_then(|b| b.probes.as_ref()).and_then(|s| s.left_running.clone());
     }
 }
@@ -109,7 +109,7 @@ pub fn syscalls_grew(base: &Baseline, benchmarks: &[MeasuredBenchmark], comparis
                 .take(MAX_SYSCALL_SITES);
             grew.extend(changes);
         }
-        c.syscalls_grew = grew;
+        c.grew.syscalls = grew;
     }
 }
 
@@ -122,7 +122,7 @@ pub fn cpu_grew(base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison: &
             continue;
         }
         if let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.is(&key)) {
-            c.cpu_grew = cpu_shares(&old.kept.cpu_folded, &b.kept.cpu_folded);
+            c.grew.cpu = cpu_shares(&old.kept.cpu_folded, &b.kept.cpu_folded);
         }
     }
 }
@@ -135,7 +135,7 @@ pub fn sites_grew(base: &Baseline, benchmarks: &[MeasuredBenchmark], comparison:
         let Some(old) = base.benchmarks.iter().find(|o| o.is(&key)) else { continue };
         let Some(c) = comparison.benchmarks.iter_mut().find(|c| c.is(&key)) else { continue };
         if c.status == Status::Regressed && !old.sites.is_empty() {
-            c.sites_grew = sites(&old.sites, &b.sites);
+            c.grew.sites = sites(&old.sites, &b.sites);
         }
     }
 }
@@ -307,7 +307,7 @@ mod tests {
             .benchmarks
             .iter()
             .map(|c| {
-                (c.package.as_str(), c.sites_grew.iter().map(|g| (g.base_alloc_objects, g.new_alloc_objects)).collect())
+                (c.package.as_str(), c.grew.sites.iter().map(|g| (g.base_alloc_objects, g.new_alloc_objects)).collect())
             })
             .collect();
         assert_eq!(grew, [("json", vec![]), ("toml", vec![(1.0, 2.0)])]);
@@ -374,7 +374,8 @@ mod tests {
             let mut comparison = crate::gate::compare::compare(base, &run, &policy);
             syscalls_grew(base, &run.benchmarks, &mut comparison);
             comparison.benchmarks[0]
-                .syscalls_grew
+                .grew
+                .syscalls
                 .iter()
                 .map(|g| (g.site.function.clone(), g.base_calls, g.site.calls))
                 .collect::<Vec<_>>()

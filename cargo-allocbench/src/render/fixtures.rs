@@ -212,7 +212,7 @@ pub fn marked_report() -> Report {
     policy.set_fail_on_time(true);
     let mut comparison = compare(&base, &measured(&report), &policy);
     let varies = comparison.benchmarks.iter_mut().find(|c| c.id == "varies").unwrap();
-    varies.sites_grew = vec![SiteChange {
+    varies.grew.sites = vec![SiteChange {
         function: "varies::grow".into(),
         file: Some("/src/varies/src/lib.rs".into()),
         line: Some(12),
@@ -222,8 +222,8 @@ pub fn marked_report() -> Report {
         base_alloc_space: 32.0,
         new_alloc_space: 64.0,
     }];
-    varies.cpu_grew = vec![ShareChange { function: "varies::hot".into(), base_share: 0.25, new_share: 0.5 }];
-    varies.instructions_grew = vec![InstructionChange { function: "varies::hot".into(), base: 2_000.0, new: 2_600.0 }];
+    varies.grew.cpu = vec![ShareChange { function: "varies::hot".into(), base_share: 0.25, new_share: 0.5 }];
+    varies.grew.instructions = vec![InstructionChange { function: "varies::hot".into(), base: 2_000.0, new: 2_600.0 }];
     report.verdict = Verdict::Error;
     report.comparison = Some(comparison);
     report

@@ -54,7 +54,7 @@ pub struct Grew {
 /// What grew in `comparison`, each kind in [`GrewKind`]'s order.
 pub fn grew(comparison: &BenchmarkComparison) -> Vec<Grew> {
     let mut out = Vec::new();
-    for g in &comparison.sites_grew {
+    for g in &comparison.grew.sites {
         let caller = g.caller.as_deref().map(|c| format!(", called from {}", printable(c))).unwrap_or_default();
         out.push(Grew {
             kind: GrewKind::Allocations,
@@ -71,7 +71,7 @@ pub fn grew(comparison: &BenchmarkComparison) -> Vec<Grew> {
             line: g.line,
         });
     }
-    for g in &comparison.instructions_grew {
+    for g in &comparison.grew.instructions {
         out.push(Grew {
             kind: GrewKind::Instructions,
             text: format!(
@@ -87,7 +87,7 @@ pub fn grew(comparison: &BenchmarkComparison) -> Vec<Grew> {
     for (text, file, line) in threads_left(comparison) {
         out.push(Grew { kind: GrewKind::ThreadsLeft, text, file, line });
     }
-    for g in &comparison.syscalls_grew {
+    for g in &comparison.grew.syscalls {
         let s = &g.site;
         let caller = s.caller.as_deref().map(|c| format!(", called from {}", printable(c))).unwrap_or_default();
         let calls = match g.base_calls {
@@ -107,7 +107,7 @@ pub fn grew(comparison: &BenchmarkComparison) -> Vec<Grew> {
             line: s.line,
         });
     }
-    for g in &comparison.cpu_grew {
+    for g in &comparison.grew.cpu {
         out.push(Grew {
             kind: GrewKind::CpuShare,
             text: format!(
@@ -128,7 +128,7 @@ pub fn grew(comparison: &BenchmarkComparison) -> Vec<Grew> {
 /// alike; without the allocation-site pass, the thread alone. With the file and line of its
 /// first frame of the program's own.
 fn threads_left(comparison: &BenchmarkComparison) -> Vec<(String, Option<String>, Option<u32>)> {
-    let Some(left) = &comparison.left_running else { return Vec::new() };
+    let Some(left) = &comparison.grew.left_running else { return Vec::new() };
     let mut alike: Vec<(&allocbench_formats::signals::ThreadLeft, usize)> = Vec::new();
     for t in &left.threads {
         match alike.iter_mut().find(|(a, _)| *a == t) {
@@ -191,7 +191,7 @@ pub fn location(file: Option<&str>, line: Option<u32>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use allocbench_formats::comparison::{InstructionChange, ShareChange, SiteChange, Status, SyscallChange};
+    use allocbench_formats::comparison::{Growth, InstructionChange, ShareChange, SiteChange, Status, SyscallChange};
     use allocbench_formats::record::FrameRecord;
     use allocbench_formats::signals::{SyscallFamily, SyscallSite, ThreadLeft, ThreadsLeft};
 
@@ -203,63 +203,65 @@ mod tests {
             target: "t".into(),
             status: Status::Regressed,
             metrics: vec![],
-            cpu_grew: vec![ShareChange { function: "f".into(), base_share: 0.25, new_share: 0.5 }],
-            sites_grew: vec![SiteChange {
-                function: "json::encode".into(),
-                file: Some("/repo/crate/src/lib.rs".into()),
-                line: Some(12),
-                caller: Some("crate::push".into()),
-                base_alloc_objects: 1.0,
-                new_alloc_objects: 16.0,
-                base_alloc_space: 16.0,
-                new_alloc_space: 256.0,
-            }],
-            instructions_grew: vec![InstructionChange { function: "g".into(), base: 10.0, new: 20.0 }],
-            left_running: Some(ThreadsLeft {
-                count: 3,
-                threads: vec![
-                    ThreadLeft {
-                        name: "conn".into(),
-                        state: "S".into(),
-                        wchan: "futex_wait_queue".into(),
-                        spawned_at: vec![
-                            FrameRecord {
-                                function: "srv::Connection::open".into(),
-                                file: Some("/r/srv/src/lib.rs".into()),
-                                line: Some(30),
-                            },
-                            FrameRecord { function: "srv::Server::handle".into(), file: None, line: None },
-                        ],
-                    };
-                    2
+            grew: Growth {
+                cpu: vec![ShareChange { function: "f".into(), base_share: 0.25, new_share: 0.5 }],
+                sites: vec![SiteChange {
+                    function: "json::encode".into(),
+                    file: Some("/repo/crate/src/lib.rs".into()),
+                    line: Some(12),
+                    caller: Some("crate::push".into()),
+                    base_alloc_objects: 1.0,
+                    new_alloc_objects: 16.0,
+                    base_alloc_space: 16.0,
+                    new_alloc_space: 256.0,
+                }],
+                instructions: vec![InstructionChange { function: "g".into(), base: 10.0, new: 20.0 }],
+                left_running: Some(ThreadsLeft {
+                    count: 3,
+                    threads: vec![
+                        ThreadLeft {
+                            name: "conn".into(),
+                            state: "S".into(),
+                            wchan: "futex_wait_queue".into(),
+                            spawned_at: vec![
+                                FrameRecord {
+                                    function: "srv::Connection::open".into(),
+                                    file: Some("/r/srv/src/lib.rs".into()),
+                                    line: Some(30),
+                                },
+                                FrameRecord { function: "srv::Server::handle".into(), file: None, line: None },
+                            ],
+                        };
+                        2
+                    ],
+                }),
+                syscalls: vec![
+                    SyscallChange {
+                        site: SyscallSite {
+                            family: SyscallFamily::Write,
+                            function: "log::Logger::line".into(),
+                            file: Some("/r/log/src/lib.rs".into()),
+                            line: Some(104),
+                            caller: None,
+                            calls: 100.0,
+                            bytes: 7890.0,
+                        },
+                        base_calls: Some(0.0),
+                    },
+                    SyscallChange {
+                        site: SyscallSite {
+                            family: SyscallFamily::Read,
+                            function: "std::io::stdin".into(),
+                            file: None,
+                            line: None,
+                            caller: Some("app::prompt".into()),
+                            calls: 2.0,
+                            bytes: 10.0,
+                        },
+                        base_calls: None,
+                    },
                 ],
-            }),
-            syscalls_grew: vec![
-                SyscallChange {
-                    site: SyscallSite {
-                        family: SyscallFamily::Write,
-                        function: "log::Logger::line".into(),
-                        file: Some("/r/log/src/lib.rs".into()),
-                        line: Some(104),
-                        caller: None,
-                        calls: 100.0,
-                        bytes: 7890.0,
-                    },
-                    base_calls: Some(0.0),
-                },
-                SyscallChange {
-                    site: SyscallSite {
-                        family: SyscallFamily::Read,
-                        function: "std::io::stdin".into(),
-                        file: None,
-                        line: None,
-                        caller: Some("app::prompt".into()),
-                        calls: 2.0,
-                        bytes: 10.0,
-                    },
-                    base_calls: None,
-                },
-            ],
+            },
         };
         let texts: Vec<(GrewKind, String)> = grew(&c).into_iter().map(|g| (g.kind, g.text)).collect();
         assert_eq!(

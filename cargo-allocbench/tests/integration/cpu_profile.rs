@@ -162,7 +162,7 @@ fn cpu_share_that_grew_against_a_baseline() {
     assert_eq!(o.status.code(), Some(0));
     let r = report(&o);
     let c = compared(&r, "cpu/hot");
-    let grew = c.cpu_grew.first().unwrap_or_else(|| panic!("a function whose share grew: {c:#?}"));
+    let grew = c.grew.cpu.first().unwrap_or_else(|| panic!("a function whose share grew: {c:#?}"));
     assert_eq!(grew.function, "cpu_fixture::spin_cold", "{c:#?}");
     assert_eq!(grew.base_share, 0.0);
     assert!(grew.new_share > 0.2, "{c:#?}");

@@ -118,7 +118,7 @@ fn the_site_that_grew_is_named() {
     let r = report_in(&out);
     let c = compared(&r, "fanout/push/16");
     assert_eq!(c.status, Status::Regressed);
-    let grew = c.sites_grew.first().unwrap_or_else(|| panic!("a site that grew: {c:#?}"));
+    let grew = c.grew.sites.first().unwrap_or_else(|| panic!("a site that grew: {c:#?}"));
     assert!(grew.function.starts_with("serde_json::"), "{c:#?}");
     assert_eq!(grew.caller.as_deref(), Some("json_fanout::Hub::notify_clients"), "{c:#?}");
     assert!(grew.new_alloc_objects > grew.base_alloc_objects);

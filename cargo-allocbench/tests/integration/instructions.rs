@@ -152,7 +152,7 @@ fn five_percent_more_work_fails_the_gate() {
         assert!((0.04..0.06).contains(&change), "{id}: 20 → 21 rounds is +5 %: {m:#?}");
         // Nothing allocates more: only instructions can catch this.
         assert_eq!(metric(c, Metric::AllocObjects).status, Status::Pass, "{id}");
-        assert_eq!(c.instructions_grew[0].function, "instructions_fixture::checksum", "{c:#?}");
+        assert_eq!(c.grew.instructions[0].function, "instructions_fixture::checksum", "{c:#?}");
     }
     // A limit above the change lets it pass.
     assert_exit(&call(&["--baseline", "main", "--features", "regress", "--limit", "instructions=10%"]), 0, "10 %");

@@ -398,7 +398,7 @@ fn a_thread_left_running_names_the_code_that_started_it() {
     assert_exit(&o, 1, "threads_alive 0 → 1 regresses");
     let r = crate::common::report::report_in(&dir.join("compare"));
     let c = crate::common::report::compared(&r, "threads/leak");
-    let left = c.left_running.as_ref().unwrap_or_else(|| panic!("the comparison names the threads left: {c:?}"));
+    let left = c.grew.left_running.as_ref().unwrap_or_else(|| panic!("the comparison names the threads left: {c:?}"));
     assert!(left.count >= 1 && !left.threads.is_empty(), "{left:?}");
     let line = leak_thread_spawn_line();
     for t in &left.threads {
@@ -490,8 +490,8 @@ fn new_calls_name_the_code_that_makes_them(oracle: &Oracle) {
         let r = crate::common::report::report_in(&dir.join("compare"));
         let c = crate::common::report::compared(&r, id);
         let line = call_line(function, needle);
-        let [grew] = c.syscalls_grew.as_slice() else {
-            panic!("{id}: the comparison names one site that makes the {name} calls: {:#?}", c.syscalls_grew)
+        let [grew] = c.grew.syscalls.as_slice() else {
+            panic!("{id}: the comparison names one site that makes the {name} calls: {:#?}", c.grew.syscalls)
         };
         let s = &grew.site;
         assert_eq!(s.family, family, "{grew:?}");
